@@ -1,0 +1,271 @@
+"""The Dataset: a validated table, its feature groups and a frozen stratified split."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+import numpy as np
+import pandas as pd
+import param
+from sklearn.model_selection import train_test_split
+
+from . import datasets
+from .errors import DatasetError, ShiftError
+
+MISSING = "missing"
+OTHER = "other"
+
+
+def format_edge(value: float) -> str:
+    """Format a bin edge compactly: integers plainly, others with 3 significant digits."""
+    if not math.isfinite(value):
+        return str(value)
+    if float(value).is_integer():
+        return str(int(value))
+    if abs(value) >= 100:
+        return str(round(value))
+    return f"{value:.3g}"
+
+
+class Dataset(param.Parameterized):
+    """A tabular dataset ready for the model loop.
+
+    Loads a source (a bundled dataset's name, a CSV/Parquet path or a DataFrame), validates it,
+    detects the task and feature kinds, defines the groups of each feature and takes a stratified
+    hold-out test set *before anything else* (semantics 1). The test set never changes afterwards.
+
+    Examples
+    --------
+    >>> ds = Dataset(source="titanic")
+    >>> ds.groups("sex")["group"].tolist()
+    ['male', 'female']
+    """
+
+    source = param.Parameter(default="titanic", doc="""
+        A bundled dataset's name, a path to a CSV or Parquet file, or a pandas DataFrame.""")
+
+    target = param.String(default=None, allow_None=True, doc="""
+        The column to predict. Defaults to the bundled dataset's target; required for a file.""")
+
+    task = param.Selector(default="auto", objects=["auto", "classification", "regression"], doc="""
+        The learning task; "auto" detects it from the target column.""")
+
+    test_size = param.Number(default=0.25, bounds=(0.05, 0.5), doc="""
+        Share of the rows held out (stratified for classification) as the frozen test set.""")
+
+    random_state = param.Integer(default=0, doc="""
+        Seed of the train/test split.""")
+
+    n_bins = param.Integer(default=4, bounds=(2, 10), doc="""
+        Number of quantile bins that define the groups of a numeric feature.""")
+
+    positive_class = param.String(default=None, allow_None=True, doc="""
+        The class whose F1, recall and ROC curve are reported (binary: default the second class,
+        e.g. "1" or "True", else the minority class; multi-class: the minority class).""")
+
+    data_dir = param.Parameter(default=None, precedence=-1, doc="""
+        Folder of user datasets listed beside the bundled ones (default: the repo's data/).""")
+
+    name = param.String(default="", constant=True, precedence=-1, doc="Name shown to the user.")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._load()
+
+    @param.depends("source", "target", "task", "test_size", "random_state", "n_bins",
+                   "positive_class", watch=True)
+    def _reload(self):
+        self._load()
+
+    def _load(self) -> None:
+        """Load, validate and split; on failure raise DatasetError and keep the previous state."""
+        prepared = datasets.load(self.source, target=self.target, task=self.task,
+                                 data_dir=self.data_dir)
+        frame = prepared.frame
+        target = frame[prepared.target]
+        features = list(prepared.features)
+        X = frame[features].copy()
+        for column, kind in prepared.kinds.items():
+            # One representation per kind: float64 numbers, object strings with NaN for missing.
+            X[column] = (X[column].astype("float64") if kind == "numeric"
+                         else X[column].astype(object).where(X[column].notna(), np.nan))
+        if prepared.task == "classification":
+            labels = target.astype(str)
+            classes = sorted(labels.unique(), key=_class_sort_key)
+            codes = pd.Categorical(labels, categories=classes).codes.astype(np.int64)
+            positive = self._choose_positive(classes, codes)
+            stratify = codes
+        else:
+            classes, positive, stratify = [], None, None
+            codes = target.astype("float64").to_numpy()
+        try:
+            train_idx, test_idx = train_test_split(
+                np.arange(len(frame)), test_size=self.test_size, random_state=self.random_state,
+                stratify=stratify)
+        except ValueError as exc:
+            raise DatasetError(
+                f"{prepared.name} cannot be split into train and test sets ({exc}); "
+                "add rows or use a larger test size.") from None
+        train_idx, test_idx = np.sort(train_idx), np.sort(test_idx)
+
+        with param.edit_constant(self):
+            self.name = prepared.name
+        self.prepared = prepared
+        self.frame = frame
+        self.target_name = prepared.target
+        self.task_name = prepared.task
+        self.features = features
+        self.kinds = dict(prepared.kinds)
+        self.notes = list(prepared.notes)
+        self.classes = classes
+        self.positive = positive
+        self.X_train = X.iloc[train_idx].reset_index(drop=True)
+        self.X_test = X.iloc[test_idx].reset_index(drop=True)
+        self.y_train = codes[train_idx]
+        self.y_test = codes[test_idx]
+        self._group_specs: dict[str, tuple] = {}
+        self.fingerprint = self._fingerprint(X, codes)
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def is_classification(self) -> bool:
+        return self.task_name == "classification"
+
+    @property
+    def positive_index(self) -> int | None:
+        """Index of the positive class in ``classes`` (None for regression)."""
+        return self.classes.index(self.positive) if self.is_classification else None
+
+    @property
+    def headline_metric(self) -> str:
+        return "f1" if self.is_classification else "r2"
+
+    def _choose_positive(self, classes: list[str], codes: np.ndarray) -> str:
+        if self.positive_class is not None:
+            if self.positive_class not in classes:
+                raise DatasetError(
+                    f"positive class {self.positive_class!r} is not a class of the target; "
+                    f"choose one of {', '.join(classes)}.")
+            return self.positive_class
+        if len(classes) == 2 and set(c.lower() for c in classes) in (
+                {"0", "1"}, {"false", "true"}, {"no", "yes"}, {"-1", "1"}):
+            return classes[1]
+        counts = np.bincount(codes, minlength=len(classes))
+        return classes[int(np.argmin(counts))]
+
+    def _fingerprint(self, X: pd.DataFrame, y: np.ndarray) -> str:
+        digest = hashlib.sha256()
+        digest.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
+        digest.update(np.ascontiguousarray(y).tobytes())
+        digest.update(repr((list(X.columns), self.kinds, self.task_name, self.classes,
+                            self.positive, self.test_size, self.random_state,
+                            self.n_bins)).encode())
+        return digest.hexdigest()[:16]
+
+    def summary(self) -> dict:
+        """The ``dataset`` block of the JSON contract."""
+        out = {"name": self.name, "rows": len(self.frame), "task": self.task_name,
+               "target": self.target_name}
+        if self.is_classification:
+            out.update(classes=list(self.classes), positive_class=self.positive)
+        out.update(train_rows=len(self.X_train), test_rows=len(self.X_test),
+                   features=list(self.features), notes=list(self.notes))
+        return out
+
+    # ------------------------------------------------------------------ groups
+    def check_feature(self, feature: str) -> str:
+        if feature not in self.features:
+            raise ShiftError(
+                f"unknown feature {feature!r}; choose one of: {', '.join(self.features)}.")
+        return feature
+
+    def _group_spec(self, feature: str) -> tuple:
+        """How rows of ``feature`` map to groups, learnt from the training set only."""
+        if feature in self._group_specs:
+            return self._group_specs[feature]
+        values = self.X_train[self.check_feature(feature)]
+        present = values.dropna()
+        if self.kinds[feature] == "numeric":
+            distinct = np.unique(present.to_numpy())
+            if len(distinct) <= self.n_bins:
+                spec = ("values", [float(v) for v in distinct])
+            else:
+                edges = np.unique(np.quantile(present.to_numpy(),
+                                              np.linspace(0, 1, self.n_bins + 1)))
+                labels = [f"Q{i + 1} [{format_edge(lo)}, {format_edge(hi)}]"
+                          for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:]))]
+                spec = ("bins", edges, labels)
+        else:
+            counts = present.value_counts()
+            rare_limit = max(5, 0.01 * len(values))
+            rare = set(counts.index[counts < rare_limit])
+            if len(rare) < 2:  # pooling a single category into "other" only renames it
+                rare = set()
+            other = OTHER if OTHER not in counts.index else f"{OTHER} (pooled)"
+            spec = ("categories", rare, other)
+        self._group_specs[feature] = spec
+        return spec
+
+    def group_labels(self, feature: str, X: pd.DataFrame | None = None) -> pd.Series:
+        """The group label of every row of ``X`` (default: the training set) for ``feature``."""
+        X = self.X_train if X is None else X
+        values = X[feature]
+        spec = self._group_spec(feature)
+        if spec[0] == "bins":
+            edges, labels = spec[1], spec[2]
+            inner = np.concatenate([[-np.inf], edges[1:-1], [np.inf]])
+            binned = pd.cut(values, bins=inner, labels=labels, right=True, include_lowest=True)
+            out = binned.astype(object)
+        elif spec[0] == "values":
+            out = values.map(lambda v: format_edge(v) if pd.notna(v) else np.nan).astype(object)
+        else:
+            rare, other = spec[1], spec[2]
+            out = values.map(lambda v: other if v in rare else v).astype(object)
+        return out.where(values.notna(), MISSING).astype(str)
+
+    def groups(self, feature: str) -> pd.DataFrame:
+        """Groups of ``feature``: label, training rows, test rows and training share, in order.
+
+        Bins and numeric values come in ascending order, categories by training count
+        (largest first); the pooled ``other`` and ``missing`` groups come last.
+        """
+        train_counts = self.group_labels(feature).value_counts()
+        test_counts = self.group_labels(feature, self.X_test).value_counts()
+        spec = self._group_spec(feature)
+        if spec[0] == "bins":
+            order = list(spec[2])
+        elif spec[0] == "values":
+            order = [format_edge(v) for v in spec[1]]
+        else:
+            order = [g for g in train_counts.index if g not in (spec[2], MISSING)]
+            order.append(spec[2])
+        order.append(MISSING)
+        order += [g for g in test_counts.index if g not in order]  # unseen only in test
+        rows = [(g, int(train_counts.get(g, 0)), int(test_counts.get(g, 0))) for g in order]
+        table = pd.DataFrame([r for r in rows if r[1] or r[2]],
+                             columns=["group", "train_rows", "test_rows"])
+        table["train_share"] = table["train_rows"] / len(self.X_train)
+        return table
+
+    def check_group(self, feature: str, group: str) -> str:
+        table = self.groups(feature)
+        known = table.loc[table["train_rows"] > 0, "group"].tolist()
+        if group not in known:
+            raise ShiftError(f"unknown group {group!r} of feature {feature!r}; choose one of: "
+                             f"{', '.join(known)}.")
+        return group
+
+    def smallest_group(self, feature: str) -> str:
+        """The group with the fewest training rows (the default group to shift)."""
+        table = self.groups(feature)
+        table = table[table["train_rows"] > 0]
+        return str(table.sort_values("train_rows", kind="stable").iloc[0]["group"])
+
+
+def _class_sort_key(label: str):
+    """Sort class labels numerically when they are numbers, else alphabetically."""
+    try:
+        return (0, float(label), label)
+    except ValueError:
+        return (1, 0.0, label)

@@ -1,0 +1,147 @@
+"""Which features matter: Gini, permutation and SHAP importance on the baseline training set."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.inspection import permutation_importance
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+
+from .data import Dataset
+from .errors import UsageError
+from .models import make_preprocessor
+
+METHODS = ("gini", "permutation", "shap")
+_CACHE: dict[tuple, pd.DataFrame] = {}
+_LOCK = threading.Lock()
+
+
+def _sample(dataset: Dataset, n_rows: int, random_state: int):
+    """A seeded (stratified) sample of the training set, at most ``n_rows``."""
+    X, y = dataset.X_train, dataset.y_train
+    if len(X) <= n_rows:
+        return X, y
+    stratify = y if dataset.is_classification else None
+    try:
+        X_s, _, y_s, _ = train_test_split(X, y, train_size=n_rows, random_state=random_state,
+                                          stratify=stratify)
+    except ValueError:
+        X_s, _, y_s, _ = train_test_split(X, y, train_size=n_rows, random_state=random_state)
+    return X_s, y_s
+
+
+def _original_columns(prep, features: list[str]) -> np.ndarray:
+    """For every preprocessed column, the index of the original feature it came from
+    (one-hot columns are named "<feature>_<value>"; the longest matching feature owns it)."""
+    owners = []
+    for name in prep.get_feature_names_out():
+        matches = [f for f in features if name == f or name.startswith(f"{f}_")]
+        owners.append(features.index(max(matches, key=len)))
+    return np.asarray(owners)
+
+
+def _aggregate(values: np.ndarray, owners: np.ndarray, n_features: int) -> np.ndarray:
+    return np.bincount(owners, weights=values, minlength=n_features)
+
+
+def rank_features(dataset: Dataset, *, method: str | list[str] = "all",
+                  n_estimators: int = 100, max_rows: int = 20_000,
+                  permutation_rows: int = 2_000, n_repeats: int = 5, shap_rows: int = 1_000,
+                  random_state: int = 0) -> pd.DataFrame:
+    """Rank the dataset's features by one or more importance methods.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Importance is computed on its baseline training set (never the test set).
+    method : {"all", "gini", "permutation", "shap"} or list of them
+        ``gini``: impurity importance of a random forest; ``permutation``: drop in score when
+        one *original* column is shuffled (on a seeded sample); ``shap``: mean |SHAP| of an
+        XGBoost model (TreeExplainer, on a sample). One-hot columns are summed back to their
+        original feature.
+    max_rows, permutation_rows, shap_rows : int
+        Sample sizes that keep ranking to seconds on large tables.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per feature: ``feature``, ``kind``, then for each method its normalised
+        importance (sums to 1) and ``rank_<method>`` (1 = most important); sorted by the first
+        method's rank.
+    """
+    methods = list(METHODS) if method == "all" else [method] if isinstance(method, str) \
+        else list(method)
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise UsageError(f"unknown ranking method {unknown[0]!r}; use one of: "
+                         f"{', '.join(METHODS)} or all.")
+    key = (dataset.fingerprint, tuple(methods), n_estimators, max_rows, permutation_rows,
+           n_repeats, shap_rows, random_state)
+    with _LOCK:
+        if key in _CACHE:
+            return _CACHE[key].copy()
+
+    features = dataset.features
+    X, y = _sample(dataset, max_rows, random_state)
+    table = pd.DataFrame({"feature": features, "kind": [dataset.kinds[f] for f in features]})
+    prep = make_preprocessor(dataset.kinds)
+    X_encoded = prep.fit_transform(X)
+    owners = _original_columns(prep, features)
+
+    if "gini" in methods or "permutation" in methods:
+        forest_class = RandomForestClassifier if dataset.is_classification \
+            else RandomForestRegressor
+        # Leaves of a few rows keep the forest (and permutation scoring) fast on large samples.
+        forest = forest_class(n_estimators=n_estimators, min_samples_leaf=3, n_jobs=-1,
+                              random_state=random_state).fit(X_encoded, y)
+        if "gini" in methods:
+            table["gini"] = _aggregate(forest.feature_importances_, owners, len(features))
+        if "permutation" in methods:
+            pipeline = Pipeline([("prep", prep), ("model", forest)])
+            rows = np.random.default_rng(random_state).permutation(len(X))[:permutation_rows]
+            X_p, y_p = X.iloc[rows], y[rows]
+            result = permutation_importance(pipeline, X_p, y_p, n_repeats=n_repeats,
+                                            random_state=random_state, n_jobs=1)
+            table["permutation"] = np.clip(result.importances_mean, 0, None)
+    if "shap" in methods:
+        table["shap"] = _shap_importance(dataset, X_encoded, y, owners, shap_rows, random_state)
+
+    for m in methods:
+        total = table[m].sum()
+        table[m] = table[m] / total if total > 0 else 0.0
+        table[f"rank_{m}"] = table[m].rank(ascending=False, method="first").astype(int)
+    table = table.sort_values(f"rank_{methods[0]}").reset_index(drop=True)
+    with _LOCK:
+        _CACHE[key] = table
+    return table.copy()
+
+
+def _shap_importance(dataset, X_encoded, y, owners, shap_rows, random_state) -> np.ndarray:
+    import shap
+    from xgboost import XGBClassifier, XGBRegressor
+
+    model_class = XGBClassifier if dataset.is_classification else XGBRegressor
+    model = model_class(n_estimators=200, max_depth=6, learning_rate=0.1, tree_method="hist",
+                        n_jobs=2, random_state=random_state, verbosity=0).fit(X_encoded, y)
+    rows = np.random.default_rng(random_state).permutation(len(X_encoded))[:shap_rows]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        values = shap.TreeExplainer(model).shap_values(X_encoded[rows])
+    values = np.abs(np.asarray(values))
+    # Binary/regression: (rows, columns); multi-class: (rows, columns, classes).
+    per_column = values.mean(axis=0)
+    if per_column.ndim > 1:
+        per_column = per_column.mean(axis=-1)
+    return _aggregate(per_column, owners, len(dataset.features))
+
+
+def top_features(dataset: Dataset, k: int, *, method: str = "gini",
+                 random_state: int = 0) -> list[str]:
+    """The ``k`` most important features by ``method``."""
+    table = rank_features(dataset, method=method, random_state=random_state)
+    return table["feature"].head(k).tolist()
