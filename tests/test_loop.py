@@ -1,0 +1,206 @@
+"""Semantics 5-10: baseline and deltas, metrics = scikit-learn's, registry, cache, determinism."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn import metrics as skm
+
+from distviz import models
+from distviz.data import Dataset
+from distviz.datasets import catalog
+from distviz.errors import UsageError
+from distviz.loop import ModelLoop, ResultCache
+from distviz.resample import ShiftSpec
+
+FAST = ["xgboost", "logistic_regression", "decision_tree"]
+
+
+def test_every_metric_equals_scikit_learn(titanic, fresh_cache):
+    loop = ModelLoop(dataset=titanic, algorithms=FAST + ["svm"], n_jobs=1, cache=fresh_cache)
+    run = loop.run(ShiftSpec("sex", "female", -0.5))
+    y = titanic.y_test
+    for entry in run.algorithms:
+        fit = entry.first_fit
+        pred, scores = fit.y_pred, fit.scores
+        expected = {
+            "f1": skm.f1_score(y, pred, pos_label=1),
+            "precision": skm.precision_score(y, pred, pos_label=1, zero_division=0),
+            "recall": skm.recall_score(y, pred, pos_label=1),
+            "specificity": skm.recall_score(y, pred, pos_label=0),
+            "accuracy": skm.accuracy_score(y, pred),
+            "balanced_accuracy": skm.balanced_accuracy_score(y, pred),
+            "roc_auc": skm.roc_auc_score(y, scores[:, 1]),
+        }
+        assert entry.metrics == pytest.approx(expected, abs=1e-12)
+        counts = run.confusion(entry.algorithm)
+        np.testing.assert_array_equal(counts, skm.confusion_matrix(y, pred))
+        assert counts.sum() == len(titanic.X_test)
+        base = entry.first_baseline_fit
+        assert entry.baseline["f1"] == pytest.approx(skm.f1_score(y, base.y_pred))
+        assert entry.delta["f1"] == pytest.approx(entry.metrics["f1"] - entry.baseline["f1"])
+
+
+def test_multiclass_metrics_are_macro():
+    penguins = Dataset(source="penguins")
+    loop = ModelLoop(dataset=penguins, algorithms=["logistic_regression"], n_jobs=1,
+                     cache=ResultCache())
+    entry = loop.run().algorithms[0]
+    fit = entry.first_fit
+    y = penguins.y_test
+    assert entry.metrics["f1"] == pytest.approx(skm.f1_score(y, fit.y_pred, average="macro"))
+    assert entry.metrics["roc_auc"] == pytest.approx(
+        skm.roc_auc_score(y, fit.scores, multi_class="ovr"))
+    assert fit.scores.sum(axis=1) == pytest.approx(np.ones(len(y)))
+
+
+def test_regression_metrics_equal_scikit_learn():
+    diabetes = Dataset(source="diabetes")
+    loop = ModelLoop(dataset=diabetes, algorithms=["ridge", "xgboost"], n_jobs=1,
+                     cache=ResultCache())
+    run = loop.run(ShiftSpec("age", diabetes.smallest_group("age"), 1.0, "smote"))
+    for entry in run.algorithms:
+        pred, y = entry.first_fit.y_pred, diabetes.y_test
+        assert entry.metrics == pytest.approx({
+            "r2": skm.r2_score(y, pred), "rmse": skm.root_mean_squared_error(y, pred),
+            "mae": skm.mean_absolute_error(y, pred)}, abs=1e-9)
+    assert run.to_dict()["best"]["metric"] == "r2"
+    assert "confusion_matrix" not in run.to_dict()["results"][0]
+
+
+def test_per_group_metrics_match_a_direct_computation(titanic, fresh_cache):
+    loop = ModelLoop(dataset=titanic, algorithms=["logistic_regression"], n_jobs=1,
+                     cache=fresh_cache)
+    run = loop.run(ShiftSpec("sex", "female", 1.0))
+    table = run.group_metrics("logistic_regression").set_index("group")
+    pred = run.algorithms[0].first_fit.y_pred
+    female = (titanic.group_labels("sex", titanic.X_test) == "female").to_numpy()
+    y = titanic.y_test
+    assert table.loc["female", "rows"] == female.sum()
+    assert table.loc["female", "f1"] == pytest.approx(skm.f1_score(y[female], pred[female]))
+    assert table.loc["female", "tpr"] == pytest.approx(
+        skm.recall_score(y[female], pred[female]))
+    assert table.loc["female", "selection_rate"] == pytest.approx(pred[female].mean())
+    negatives = female & (y == 0)
+    assert table.loc["female", "fpr"] == pytest.approx(pred[negatives].mean())
+
+
+def _bundled_of(task):
+    return [name for name, entry in catalog().items() if entry.task == task
+            and entry.origin and "data/" not in str(entry.origin)]
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_every_registered_algorithm_fits_every_bundled_dataset(task):
+    names = _bundled_of(task)
+    assert len(names) >= 2
+    for name in names:
+        dataset = Dataset(source=name)
+        assert dataset.task_name == task
+        loop = ModelLoop(dataset=dataset, algorithms=models.available(task), n_jobs=2,
+                         cache=ResultCache())
+        run = loop.run()
+        for entry in run.algorithms:
+            assert entry.error is None, (name, entry.algorithm, entry.error)
+            metric = dataset.headline_metric
+            # Better than chance / than predicting the mean on every bundled dataset.
+            assert entry.metrics[metric] > (0.3 if task == "classification" else 0.0), \
+                (name, entry.algorithm, entry.metrics)
+
+
+def test_repeats_give_intervals_and_zero_shift_is_zero(titanic, fresh_cache):
+    loop = ModelLoop(dataset=titanic, algorithms=["xgboost"], repeats=3, n_jobs=1,
+                     cache=fresh_cache)
+    run = loop.run(ShiftSpec("sex", "female", 0.0))
+    entry = run.algorithms[0]
+    assert entry.delta["f1"] == 0 and entry.ci95["f1"] == [0, 0]
+    assert entry.significant["f1"] is False
+    run = loop.run(ShiftSpec("sex", "female", -0.9))
+    entry = run.algorithms[0]
+    low, high = entry.ci95["f1"]
+    assert low <= entry.delta["f1"] <= high
+    assert len(entry.fits) == 3 and len({f.seed for f in entry.fits}) == 3
+    assert entry.significant["f1"] == (low > 0 or high < 0)
+
+
+def test_budget_is_reported_and_can_be_lifted(titanic, fresh_cache):
+    loop = ModelLoop(dataset=titanic, algorithms=["svm"], n_jobs=1, cache=fresh_cache,
+                     max_train_rows=300)
+    entry = loop.run().algorithms[0]
+    assert entry.budget_applied and entry.train_rows_used == 300
+    loop.lift_budgets = True
+    entry = loop.run().algorithms[0]
+    assert not entry.budget_applied and entry.train_rows_used == len(titanic.X_train)
+
+
+def test_cache_hits_and_disk_persistence(titanic, tmp_path):
+    cache = ResultCache(tmp_path)
+    loop = ModelLoop(dataset=titanic, algorithms=FAST, n_jobs=1, cache=cache)
+    first = loop.run(ShiftSpec("class", "1st", 0.5))
+    assert first.computed == 6 and first.cached == 0
+    again = ModelLoop(dataset=titanic, algorithms=FAST, n_jobs=1, cache=ResultCache(tmp_path))
+    second = again.run(ShiftSpec("class", "1st", 0.5))
+    assert second.computed == 0 and second.cached == 6
+    assert json.dumps(first.to_dict()["results"][0]["metrics"]) == json.dumps(
+        second.to_dict()["results"][0]["metrics"])
+    assert {p.suffix for p in tmp_path.iterdir()} <= {".json", ".npz"}
+
+
+def test_progress_reports_every_fit(titanic, fresh_cache):
+    seen = []
+    loop = ModelLoop(dataset=titanic, algorithms=FAST, n_jobs=2, cache=fresh_cache)
+    loop.run(ShiftSpec("sex", "male", -0.3), progress=lambda d, t, f: seen.append((d, t)))
+    assert [d for d, _ in seen] == list(range(1, 7)) and {t for _, t in seen} == {6}
+
+
+def test_unknown_algorithm_is_a_usage_error(titanic):
+    with pytest.raises(UsageError, match="unknown algorithm 'nope'"):
+        ModelLoop(dataset=titanic, algorithms=["nope"]).run()
+
+
+def test_user_registered_algorithm_runs_in_parallel(titanic, fresh_cache):
+    from sklearn.ensemble import ExtraTreesClassifier
+    models.register("extra_trees_test", lambda s: ExtraTreesClassifier(50, random_state=s),
+                    task="classification", replace=True)
+    loop = ModelLoop(dataset=titanic, algorithms=["extra_trees_test", "xgboost"], n_jobs=2,
+                     cache=fresh_cache)
+    assert all(e.ok for e in loop.run().algorithms)
+
+
+def _run_json(*extra):
+    out = subprocess.run([sys.executable, "-m", "distviz.cli", "run", "--data", "titanic",
+                          "--feature", "class", "--group", "2nd", "--ratio", "1.5",
+                          "--upsampler", "smote", "--algorithms", "xgboost,mlp,random_forest",
+                          "--repeats", "2", "--json", "--no-cache", *extra],
+                         capture_output=True, text=True, check=True)
+    report = json.loads(out.stdout)
+    for entry in report["results"]:
+        entry.pop("fit_seconds")  # wall-clock time is the only thing allowed to differ
+    return report
+
+
+def test_same_seed_same_json_with_one_or_two_jobs():
+    serial = _run_json("--n-jobs", "1")
+    assert serial == _run_json("--n-jobs", "1")
+    assert serial == _run_json("--n-jobs", "2")
+    assert serial != _run_json("--n-jobs", "2", "--seed", "7")
+
+
+def test_run_json_matches_the_contract():
+    report = _run_json("--n-jobs", "2")
+    assert set(report) >= {"dataset", "shift", "results", "best"}
+    for key, value in {"name": "titanic", "rows": 1313, "task": "classification",
+                       "target": "survived", "classes": ["0", "1"], "positive_class": "1",
+                       "train_rows": 984, "test_rows": 329}.items():
+        assert report["dataset"][key] == value
+    assert set(report["shift"]) >= {"feature", "group", "ratio", "upsampler", "class_balance",
+                                    "train_rows_before", "train_rows_after", "groups"}
+    entry = report["results"][0]
+    assert set(entry) >= {"algorithm", "metrics", "baseline", "delta", "ci95",
+                          "confusion_matrix", "train_rows_used", "error"}
+    assert set(entry["metrics"]) == {"f1", "precision", "recall", "specificity", "accuracy",
+                                     "balanced_accuracy", "roc_auc"}
+    assert report["best"]["metric"] == "f1"
+    assert report["best"]["shifted"] in {e["algorithm"] for e in report["results"]}
