@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 from typing import Sequence
 
@@ -20,6 +21,11 @@ EXIT_USAGE = 2
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one ``error:`` line, exit 2."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Python < 3.13 reads "--ratios -0.5,0,1" as an unknown option; 3.13's rule fixes it.
+        self._negative_number_matcher = re.compile(r"-\.?\d")
 
     def error(self, message):
         raise UsageError(f"{message}; run '{self.prog} --help' for usage.")

@@ -1,0 +1,298 @@
+"""Sweeps: the grid, the tidy table, its numbers, the cache (re-run and resume), CSV safety, CLI."""
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from sklearn import metrics as skm
+
+from distviz import models
+from distviz.cli import main
+from distviz.data import Dataset
+from distviz.errors import UsageError
+from distviz.evaluate import CLASSIFICATION_METRICS
+from distviz.importance import top_features
+from distviz.loop import ModelLoop, ResultCache
+from distviz.resample import ShiftSpec, shift_training_set
+from distviz.safety import neutralise_csv
+from distviz.sweep import (DEFAULT_RATIOS, Sweep, format_summary, summarize, winners,
+                           write_table)
+
+FAST = ["xgboost", "logistic_regression"]
+CONTRACT_COLUMNS = ["feature", "group", "ratio", "algorithm", "repeat", *CLASSIFICATION_METRICS,
+                    *(f"delta_{m}" for m in CLASSIFICATION_METRICS), "fit_seconds",
+                    "train_rows", "train_rows_used", "error", "from_cache"]
+TIMING = ["fit_seconds", "from_cache"]
+
+
+def two_features(dataset) -> list[str]:
+    """``sex`` and the first other feature of the dataset."""
+    return ["sex", next(f for f in dataset.features if f != "sex")]
+
+
+def small_sweep(dataset, cache, **params):
+    loop = ModelLoop(dataset=dataset, n_jobs=params.pop("n_jobs", 1), cache=cache)
+    defaults = dict(features=two_features(dataset), ratios=[-0.5, 0, 1], algorithms=FAST,
+                    repeats=2)
+    return Sweep(dataset=dataset, loop=loop, **{**defaults, **params})
+
+
+@pytest.fixture(scope="module")
+def table(titanic):
+    return small_sweep(titanic, ResultCache()).run()
+
+
+def test_defaults_follow_the_issue(titanic):
+    sweep = Sweep(dataset=titanic)
+    assert sweep.repeats == 3 and sweep.top == 3 and sweep.method == "gini"
+    assert len(DEFAULT_RATIOS) == 9 and min(sweep.ratios) == -0.8 and max(sweep.ratios) == 3
+    assert 0.0 in sweep.ratios  # the baseline is part of every default sweep
+    assert sweep.resolved_algorithms() == ["xgboost", "mlp", "random_forest", "svm"]
+    assert sweep.resolved_features() == top_features(titanic, 3)
+    plan = sweep.plan()
+    assert [(f, g) for f, g, _ in plan] == [(f, titanic.smallest_group(f))
+                                           for f in top_features(titanic, 3)]
+
+
+def test_one_row_per_cell_in_a_deterministic_order(table, titanic):
+    assert len(table) == 2 * 3 * 2 * 2
+    assert set(CONTRACT_COLUMNS) <= set(table.columns)
+    expected = [(f, titanic.smallest_group(f), r, a, k) for f in two_features(titanic)
+                for r in [-0.5, 0.0, 1.0] for a in FAST for k in range(2)]
+    assert list(table[["feature", "group", "ratio", "algorithm", "repeat"]]
+                .itertuples(index=False, name=None)) == expected
+    assert table["seed"].tolist() == table["repeat"].tolist()  # random_state 0 + repeat
+    assert table["error"].isna().all()
+    assert (table["train_rows_used"] == table["train_rows"]).all()  # no budget for these two
+
+
+def test_rows_equal_an_independent_fit(table, titanic):
+    """A row's numbers are what scikit-learn gives for that shifted training set and seed."""
+    feature = two_features(titanic)[1]
+    group = titanic.smallest_group(feature)
+    row = table[(table["feature"] == feature) & (table["ratio"] == -0.5)
+                & (table["algorithm"] == "logistic_regression") & (table["repeat"] == 1)].iloc[0]
+    shift = shift_training_set(titanic, ShiftSpec(feature, group, -0.5), random_state=1)
+    pipeline = models.make_full_pipeline(models.get("logistic_regression", "classification"),
+                                         titanic.kinds, 1).fit(shift.X, shift.y)
+    predicted = pipeline.predict(titanic.X_test)
+    y = titanic.y_test
+    assert row["f1"] == pytest.approx(skm.f1_score(y, predicted), abs=1e-12)
+    assert row["recall"] == pytest.approx(skm.recall_score(y, predicted), abs=1e-12)
+    assert row["specificity"] == pytest.approx(skm.recall_score(y, predicted, pos_label=0),
+                                               abs=1e-12)
+    assert row["roc_auc"] == pytest.approx(
+        skm.roc_auc_score(y, pipeline.predict_proba(titanic.X_test)[:, 1]), abs=1e-12)
+    n_group = int((titanic.group_labels(feature) == group).sum())
+    assert row["group_rows"] == round(n_group * 0.5)
+    assert row["train_rows"] == len(titanic.X_train) - n_group + round(n_group * 0.5)
+
+
+def test_deltas_are_against_the_same_seed_baseline(table, titanic):
+    keyed = table.set_index(["feature", "algorithm", "repeat", "ratio"])
+    for (feature, algorithm, repeat, ratio), row in keyed.iterrows():
+        base = keyed.loc[(feature, algorithm, repeat, 0.0)]
+        for metric in CLASSIFICATION_METRICS:
+            assert row[f"delta_{metric}"] == pytest.approx(row[metric] - base[metric], abs=1e-12)
+    baseline = table[table["ratio"] == 0.0]
+    assert (baseline[[f"delta_{m}" for m in CLASSIFICATION_METRICS]] == 0).all().all()
+    # Baseline rows are the same fits whichever feature they are listed under.
+    by_feature = [baseline[baseline["feature"] == f][list(CLASSIFICATION_METRICS)]
+                  .reset_index(drop=True) for f in two_features(titanic)]
+    pd.testing.assert_frame_equal(*by_feature)
+
+
+def test_summary_and_winners_match_pandas_and_scipy(table):
+    summary = summarize(table)
+    assert len(summary) == 2 * 3 * 2 and (summary["metric"] == "f1").all()
+    for row in summary.itertuples():
+        cell = table[(table["feature"] == row.feature) & (table["ratio"] == row.ratio)
+                     & (table["algorithm"] == row.algorithm)]
+        deltas = cell["delta_f1"].to_numpy()
+        assert row.value == pytest.approx(cell["f1"].mean())
+        assert row.delta == pytest.approx(deltas.mean())
+        if np.ptp(deltas) > 0:
+            low, high = stats.t.interval(0.95, len(deltas) - 1, loc=deltas.mean(),
+                                         scale=stats.sem(deltas))
+            assert (row.ci_low, row.ci_high) == pytest.approx((low, high))
+            assert row.significant == (low > 0 or high < 0)
+    best = winners(summary)
+    means = table.groupby(["feature", "ratio", "algorithm"], sort=False)["f1"].mean()
+    for row in best.itertuples():
+        cell = means.loc[(row.feature, row.ratio)]
+        assert row.value == pytest.approx(cell.max())
+        assert row.best == cell.idxmax()
+    text = format_summary(table)
+    assert "best at baseline: " + best.loc[best["ratio"] == 0, "best"].iloc[0] in text
+
+
+def test_progress_counts_distinct_fits(titanic):
+    calls = []
+    sweep = small_sweep(titanic, ResultCache(), features=["sex"], ratios=[-0.5, 0, 1],
+                        algorithms=["logistic_regression"])
+    sweep.run(progress=lambda done, total, fit: calls.append((done, total)))
+    # baseline + 2 shifted training sets, x 1 algorithm x 2 seeds
+    assert [c[0] for c in calls] == list(range(1, 7)) and {c[1] for c in calls} == {6}
+    assert sweep.stats.fits == 6 and sweep.stats.computed == 6 and sweep.stats.cached == 0
+
+
+def test_parallel_and_inline_give_the_same_table(table, titanic):
+    parallel = small_sweep(titanic, ResultCache(), n_jobs=2).run()
+    pd.testing.assert_frame_equal(table.drop(columns=TIMING), parallel.drop(columns=TIMING),
+                                  check_exact=True)
+
+
+def test_an_interrupted_sweep_resumes_from_the_cache(titanic, tmp_path):
+    class Interrupt(Exception):
+        pass
+
+    def stop_after_five(done, total, fit):
+        if done == 5:
+            raise Interrupt
+
+    cache_dir = tmp_path / "cache"
+    with pytest.raises(Interrupt):
+        small_sweep(titanic, ResultCache(cache_dir)).run(progress=stop_after_five)
+    # A new process would start with an empty memory cache: only the disk copy survives.
+    resumed = small_sweep(titanic, ResultCache(cache_dir))
+    table = resumed.run()
+    assert resumed.stats.cached == 5
+    assert resumed.stats.computed == resumed.stats.fits - 5
+    assert len(table) == 24 and table["error"].isna().all()
+    again = small_sweep(titanic, ResultCache(cache_dir))
+    rerun = again.run()
+    assert again.stats.computed == 0 and rerun["from_cache"].all()
+    pd.testing.assert_frame_equal(table.drop(columns=TIMING), rerun.drop(columns=TIMING),
+                                  check_exact=True)
+
+
+def test_bad_grids_fail_before_any_fit(titanic):
+    cache = ResultCache()
+    with pytest.raises(Exception, match="ratio 5 is out of range"):
+        small_sweep(titanic, cache, ratios=[0, 5]).run()
+    with pytest.raises(Exception, match="unknown feature 'nope'"):
+        small_sweep(titanic, cache, features=["nope"]).run()
+    with pytest.raises(UsageError, match="unknown algorithm"):
+        small_sweep(titanic, cache, algorithms=["nope"]).run()
+    with pytest.raises(Exception, match="unknown group"):
+        small_sweep(titanic, cache, groups={"sex": "robot"}).run()
+    assert len(cache) == 0
+
+
+# ---------------------------------------------------------------------------- CSV safety
+def test_neutralise_csv_quotes_formulas_in_text_columns_only():
+    frame = pd.DataFrame({"group": ["=HYPERLINK(\"x\")", "+1", "-0.5 .. 1", "@SUM(A1)", "male",
+                                    None],
+                          "ratio": [-0.5, 1.0, -1.0, 0.0, 3.0, 2.0],
+                          "count": [-3, 4, 5, -6, 7, 8],
+                          "mixed": pd.Series(["=cmd", -2.5, None, "ok", 1, "-x"], dtype=object)})
+    safe = neutralise_csv(frame)
+    assert safe["group"].tolist()[:5] == ["'=HYPERLINK(\"x\")", "'+1", "'-0.5 .. 1",
+                                          "'@SUM(A1)", "male"]
+    assert pd.isna(safe["group"].iloc[5])
+    assert safe["mixed"].tolist()[:2] == ["'=cmd", -2.5] and safe["mixed"].iloc[5] == "'-x"
+    pd.testing.assert_series_equal(safe["ratio"], frame["ratio"])
+    pd.testing.assert_series_equal(safe["count"], frame["count"])
+    assert frame["group"].iloc[0] == "=HYPERLINK(\"x\")"  # the input is not modified
+
+
+def test_a_sweep_csv_of_hostile_labels_cannot_run_formulas(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 400
+    frame = pd.DataFrame({"channel": rng.choice(["=cmd|' /C calc'!A0", "-1", "web", "@shop"],
+                                                n),
+                          "x": rng.normal(size=n)})
+    frame["y"] = ((frame["x"] + (frame["channel"] == "web")) > 0.5).astype(int)
+    dataset = Dataset(source=frame, target="y")
+    table = Sweep(dataset=dataset, loop=ModelLoop(dataset=dataset, n_jobs=1, cache=ResultCache()),
+                  features=["channel"], groups={"channel": "=cmd|' /C calc'!A0"},
+                  ratios=[-0.5, 0], algorithms=["logistic_regression"], repeats=1).run()
+    path = write_table(table, tmp_path / "sweep.csv")
+    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    assert {r["group"] for r in rows} == {"'=cmd|' /C calc'!A0"}
+    assert [r["ratio"] for r in rows] == ["-0.5", "0.0"]  # numbers stay numbers
+    assert all(not cell.startswith(("=", "+", "@")) for r in rows for cell in r.values()
+               if not _is_number(cell))
+    assert all(not cell.startswith("-") for r in rows for cell in r.values()
+               if not _is_number(cell))
+    parquet = write_table(table, tmp_path / "sweep.parquet")  # parquet keeps the raw labels
+    pd.testing.assert_frame_equal(pd.read_parquet(parquet), table, check_dtype=False)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------- command line
+def test_cli_sweep_writes_24_rows_and_reruns_from_cache(tmp_path):
+    """The issue's acceptance command, run twice as a real process with an on-disk cache."""
+    env = {**os.environ, "DISTVIZ_CACHE_DIR": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "distviz.cli", "sweep", "--data", "titanic", "--top", "2",
+               "--ratios", "-0.5,0,1", "--algorithms", "xgboost,logistic_regression",
+               "--repeats", "2", "--out", "s.csv"]
+    first = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
+                           timeout=300)
+    assert first.returncode == 0, first.stderr
+    written = pd.read_csv(tmp_path / "s.csv")
+    assert len(written) == 24
+    assert set(CONTRACT_COLUMNS) <= set(written.columns)
+    assert not written["from_cache"].all()
+    assert "wrote 24 rows" in first.stdout and "F1" in first.stdout
+    second = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert second.returncode == 0, second.stderr
+    again = pd.read_csv(tmp_path / "s.csv")
+    assert again["from_cache"].all()
+    assert "0 computed" in second.stdout
+    pd.testing.assert_frame_equal(written.drop(columns=TIMING), again.drop(columns=TIMING))
+    top = top_features(Dataset(source="titanic"), 2)
+    assert list(dict.fromkeys(written["feature"])) == top
+
+
+QUICK = ["--features", "sex", "--ratios", "0", "--algorithms", "logistic_regression",
+         "--repeats", "1"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--features", "sex", "--top", "2"], "either --features or --top"),
+    (["--features", "sex", "--ratios", "-0.5,9"], "ratio 9 is out of range"),
+    (["--ratios", "a,b"], "--ratios takes comma-separated numbers"),
+    (QUICK + ["--out", "table.xlsx"], "--out must end in .csv or .parquet"),
+    (QUICK + ["--out", "no/such/folder/s.csv"], "folder of --out does not exist"),
+    (["--features", "nope"], "unknown feature 'nope'"),
+    (["--algorithms", "nope"], "unknown algorithm 'nope'"),
+    (["--repeats", "0"], "--repeats must be at least 1"),
+    (["--top", "0"], "--top must be at least 1"),
+    (QUICK + ["--scheduler", "nonsense"], "--scheduler takes 'local' or a dask scheduler"),
+])
+def test_cli_mistakes_are_one_line(argv, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = main(["sweep", "--data", "titanic", "--no-cache", *argv])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: ") and err.count("\n") == 1 and message in err
+    assert "Traceback" not in err
+    assert not list(Path(tmp_path).glob("*.csv"))
+
+
+def test_unreachable_scheduler_is_a_clear_error(capsys):
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once the socket is closed
+    code = main(["sweep", "--data", "titanic", "--features", "sex", "--ratios", "0.5",
+                 "--algorithms", "logistic_regression", "--repeats", "1", "--no-cache",
+                 "--scheduler", f"tcp://127.0.0.1:{port}"])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot reach the dask scheduler" in err and err.count("\n") == 1
