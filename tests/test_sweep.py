@@ -296,3 +296,155 @@ def test_unreachable_scheduler_is_a_clear_error(capsys):
                  "--scheduler", f"tcp://127.0.0.1:{port}"])
     err = capsys.readouterr().err
     assert code == 2 and "cannot reach the dask scheduler" in err and err.count("\n") == 1
+
+
+# ---------------------------------------------------------------------------- plots and view
+def test_sweep_curves_are_the_summary(table):
+    import holoviews as hv
+
+    from distviz.sweep_plots import sweep_curves, winner_table
+    summary = summarize(table)
+    layout = sweep_curves(summary, ratio=1.0)
+    features = list(dict.fromkeys(table["feature"]))
+    assert len(layout) == len(features)
+    for overlay, feature in zip(layout, features):
+        expected = summary[summary["feature"] == feature]
+        curves = [e for e in overlay if type(e) is hv.Curve]  # hv.Area is a Curve too
+        bands = [e for e in overlay if isinstance(e, hv.Area)]
+        assert [c.label for c in curves] == FAST and len(bands) == len(FAST)
+        for curve, band, algorithm in zip(curves, bands, FAST):
+            rows = expected[expected["algorithm"] == algorithm]
+            np.testing.assert_allclose(curve.dimension_values(1), rows["value"])
+            np.testing.assert_allclose(band.dimension_values(1), rows["value_low"])
+            np.testing.assert_allclose(band.dimension_values(2), rows["value_high"])
+        assert [e.data for e in overlay if isinstance(e, hv.VLine)] == [1.0]
+    delta = sweep_curves(summary, kind="delta")
+    first = [e for e in delta[0] if type(e) is hv.Curve][0]
+    np.testing.assert_allclose(first.dimension_values(1),
+                               summary[(summary["feature"] == features[0])
+                                       & (summary["algorithm"] == FAST[0])]["delta"])
+    grid = winner_table(winners(summary))
+    assert len(grid) == 3 and grid["ratio"].tolist() == ["-0.5", "+0", "+1"]
+
+
+def test_sweep_view_runs_in_the_background_and_marks_the_slider(titanic):
+    import time
+
+    import holoviews as hv
+
+    from distviz.sweep_view import SweepView
+    loop = ModelLoop(dataset=titanic, algorithms=FAST, n_jobs=1, cache=ResultCache())
+    view = SweepView(dataset=titanic, loop=loop, feature="sex", group="female", ratio=1.0,
+                     top=2, repeats=1)
+    started = time.perf_counter()
+    view.param.trigger("run_sweep")
+    returned = time.perf_counter() - started
+    assert view.running and view._progress.visible and view._button.disabled
+    view.wait(timeout=300)
+    assert returned < 0.5 * (time.perf_counter() - started)  # the caller did not wait for it
+    assert not view.running and not view._progress.visible
+    assert view._progress.value == view._progress.max == (2 * 8 + 1) * len(FAST)
+    assert len(view.table) == 2 * 9 * len(FAST)
+    assert view.table["feature"].iloc[0] == "sex" and view.table["group"].iloc[0] == "female"
+    layout = view._plot.object
+    assert len(layout) == 2
+    view.ratio = -0.4
+    assert [e.data for e in view._plot.object[0] if isinstance(e, hv.VLine)] == [-0.4]
+    view.metric = "specificity"
+    assert "SPECIFICITY" in view._plot.object[0].get_dimension("value").pprint_label
+    assert view._winners.object is not None and len(view._winners.object) == 9
+    # A second run is served from the loop's cache.
+    view.param.trigger("run_sweep")
+    view.wait(timeout=300)
+    assert "0 computed" in view._status.object
+
+
+def test_sweep_view_reports_a_bad_grid_without_running(titanic):
+    from distviz.sweep_view import SweepView
+    loop = ModelLoop(dataset=titanic, algorithms=FAST, n_jobs=1, cache=ResultCache())
+    view = SweepView(dataset=titanic, loop=loop, feature="sex", group="robot", top=1)
+    view.param.trigger("run_sweep")
+    assert not view.running and view._thread is None
+    assert "unknown group 'robot'" in view._status.object
+
+
+# ---------------------------------------------------------------------------- in a browser
+SWEEP_APP = """
+import panel as pn
+from distviz.data import Dataset
+from distviz.loop import ModelLoop, ResultCache
+from distviz.sweep_view import SweepView
+
+pn.extension()
+dataset = Dataset(source="titanic")
+loop = ModelLoop(dataset=dataset, algorithms=["xgboost", "logistic_regression"], n_jobs=1,
+                 cache=ResultCache())
+SweepView(dataset=dataset, loop=loop, feature="sex", group="female", ratio=1.0, top=1,
+          repeats=2).servable()
+"""
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync",
+                 "--disable-quic"]
+
+# Progress bars and texts of the page's Bokeh models (the widgets live in shadow DOM).
+PAGE_STATE = """() => {
+  const models = [...Bokeh.documents[0].all_models];
+  const progress = models.filter(m => m.type === 'panel.models.widgets.Progress');
+  const texts = models.map(m => m.text).filter(t => typeof t === 'string');
+  const spans = models.filter(m => m.type === 'Span').map(m => m.location);
+  return {progress: progress.map(p => [p.visible, p.value, p.max]), texts, spans};
+}"""
+
+
+@pytest.mark.ui
+@pytest.mark.timeout(180)
+def test_served_sweep_tab_shows_progress_then_curves(tmp_path):
+    import socket
+    import time
+
+    from playwright.sync_api import sync_playwright
+
+    app = tmp_path / "sweep_app.py"
+    app.write_text(SWEEP_APP)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    panel = Path(sys.executable).with_name("panel")
+    server = subprocess.Popen([str(panel), "serve", str(app), "--address", "127.0.0.1",
+                               "--port", str(port), "--allow-websocket-origin",
+                               f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    page.goto(f"http://127.0.0.1:{port}/sweep_app", timeout=10_000)
+                    break
+                except Exception:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.3)
+            page.get_by_role("button", name="Run sweep").click()
+            seen_running, finished = False, None
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                state = page.evaluate(PAGE_STATE)
+                bars = state["progress"]
+                if any(visible and 0 < value < total for visible, value, total in bars):
+                    seen_running = True
+                finished = next((t for t in state["texts"] if "distinct fits" in t), None)
+                if finished and state["spans"]:  # the status, then the curves arrive
+                    break
+                time.sleep(0.05)
+            assert seen_running, "the progress bar never showed a sweep in progress"
+            assert finished and "36 rows" in finished  # 9 ratios x 2 algorithms x 2 repeats
+            assert 1.0 in state["spans"]  # the slider's ratio is marked on the panel
+            assert any(not visible for visible, _, _ in state["progress"])
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -1,0 +1,96 @@
+"""Pure functions: a sweep's summary -> HoloViews elements (no Panel, no state).
+
+The summary is :func:`distviz.sweep.summarize` of a sweep table: one row per (feature, group,
+ratio, algorithm) with the mean metric, its change against the baseline and their intervals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+import holoviews as hv
+import holoviews.plotting.bokeh  # noqa: F401 - options need a loaded plotting backend
+
+from .evaluate import LOWER_IS_BETTER
+
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf")
+
+KINDS = {"value": ("value", "value_low", "value_high"),
+         "delta": ("delta", "ci_low", "ci_high")}
+
+
+def algorithm_colors(algorithms) -> dict[str, str]:
+    """A stable colour per algorithm, in the order given."""
+    return {a: PALETTE[i % len(PALETTE)] for i, a in enumerate(dict.fromkeys(algorithms))}
+
+
+def feature_curves(summary: pd.DataFrame, feature: str, *, kind: str = "value",
+                   ratio: float | None = None, colors: dict[str, str] | None = None,
+                   height: int = 300, width: int = 420) -> hv.Overlay:
+    """Metric (or its change vs baseline) against ratio for every algorithm of one feature, each
+    with its 95 % interval band; a dashed vertical line marks ``ratio``."""
+    column, low, high = KINDS[kind]
+    rows = summary[summary["feature"] == feature]
+    if rows.empty:
+        raise ValueError(f"feature {feature!r} is not in the sweep")
+    metric = rows["metric"].iloc[0]
+    group = rows["group"].iloc[0]
+    colors = colors or algorithm_colors(summary["algorithm"])
+    label = metric.upper() if kind == "value" else f"change in {metric.upper()}"
+    ratio_dim = hv.Dimension("ratio", label="ratio (group rows x (1 + r))")
+    value_dim = hv.Dimension("value", label=label)
+    elements = []
+    if kind == "delta":
+        elements.append(hv.HLine(0).opts(color="#555555", line_width=1))
+    for algorithm, cell in rows.groupby("algorithm", sort=False):
+        cell = cell.sort_values("ratio")
+        color = colors.get(algorithm, "#333333")
+        band = pd.DataFrame({"ratio": cell["ratio"].to_numpy(),
+                             "low": cell[low].fillna(cell[column]).to_numpy(),
+                             "high": cell[high].fillna(cell[column]).to_numpy()})
+        data = pd.DataFrame({"ratio": cell["ratio"].to_numpy(),
+                             "value": cell[column].to_numpy(), "algorithm": algorithm})
+        elements.append(hv.Area(band, ratio_dim, [hv.Dimension("low", label=label), "high"])
+                        .opts(color=color, alpha=0.18, line_alpha=0))
+        elements.append(hv.Curve(data, ratio_dim, [value_dim, "algorithm"], label=algorithm)
+                        .opts(color=color, line_width=2, tools=["hover"]))
+        elements.append(hv.Scatter(data, ratio_dim, [value_dim, "algorithm"])
+                        .opts(color=color, size=5))
+    if ratio is not None:
+        elements.append(hv.VLine(float(ratio)).opts(color="black", line_dash="dashed",
+                                                   line_width=1.5))
+    return hv.Overlay(elements).opts(
+        title=f"{feature} = {group}", height=height, width=width, show_grid=True,
+        legend_position="bottom_left" if kind == "value" else "top_left", toolbar="above")
+
+
+def sweep_curves(summary: pd.DataFrame, *, kind: str = "value", ratio: float | None = None,
+                 cols: int = 3, **opts) -> hv.Layout:
+    """One :func:`feature_curves` panel per feature of the sweep, in sweep order."""
+    colors = algorithm_colors(summary["algorithm"])
+    panels = [feature_curves(summary, f, kind=kind, ratio=ratio, colors=colors, **opts)
+              for f in dict.fromkeys(summary["feature"])]
+    return hv.Layout(panels).cols(cols).opts(shared_axes=False)
+
+
+def winner_table(best: pd.DataFrame) -> pd.DataFrame:
+    """:func:`distviz.sweep.winners` as a grid: one row per ratio, one column per feature
+    (``feature = group``), each cell ``algorithm (value)``."""
+    if best.empty:
+        return pd.DataFrame()
+    cells = best.assign(
+        column=best["feature"] + " = " + best["group"].astype(str),
+        text=[f"{b} ({v:.3f})" if isinstance(b, str) and np.isfinite(v) else "all failed"
+              for b, v in zip(best["best"], best["value"])])
+    grid = cells.pivot(index="ratio", columns="column", values="text")
+    grid = grid[list(dict.fromkeys(cells["column"]))].sort_index()
+    grid.index = [f"{r:+g}" for r in grid.index]
+    grid.index.name = "ratio"
+    grid.columns.name = None
+    return grid.reset_index()
+
+
+def better_direction(metric: str) -> str:
+    return "lower" if metric in LOWER_IS_BETTER else "higher"

@@ -1,0 +1,205 @@
+"""The dashboard's "Sweep" tab: metric vs ratio curves per algorithm, one panel per feature.
+
+A sweep runs in a background thread (the server's event loop never blocks) with a progress bar;
+its fits share the model loop's cache, so states the slider already visited are not recomputed.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pandas as pd
+import panel as pn
+import param
+
+from .data import Dataset
+from .errors import DistvizError
+from .evaluate import metric_names
+from .loop import ModelLoop
+from .sweep import DEFAULT_RATIOS, Sweep, summarize, winners
+from .sweep_plots import sweep_curves, winner_table
+
+KIND_LABELS = {"metric": "value", "change vs baseline": "delta"}
+
+
+class SweepView(pn.viewable.Viewer):
+    """Run a sweep over the top features and show how every algorithm's score moves.
+
+    The dashboard passes its ``dataset``, ``loop`` (algorithms, cache, budgets), the current
+    ``feature`` and ``group`` (swept first) and the slider's ``ratio`` (marked on every panel).
+    """
+
+    dataset = param.ClassSelector(class_=Dataset, default=None, allow_None=True, doc="""
+        The dataset to sweep.""")
+
+    loop = param.ClassSelector(class_=ModelLoop, default=None, allow_None=True, doc="""
+        The dashboard's model loop: its algorithms, cache and budgets are used.""")
+
+    feature = param.String(default=None, allow_None=True, doc="""
+        The feature chosen in the dashboard; it is swept first.""")
+
+    group = param.String(default=None, allow_None=True, doc="""
+        The group of ``feature`` chosen in the dashboard (default: its smallest group).""")
+
+    ratio = param.Number(default=0.0, doc="""
+        The slider's current ratio, marked with a dashed vertical line.""")
+
+    top = param.Integer(default=3, bounds=(1, 10), label="Features", doc="""
+        How many features to sweep (the current one, then the top-ranked others).""")
+
+    repeats = param.Integer(default=3, bounds=(1, 10), label="Repeats", doc="""
+        Seeds per cell; intervals come from the spread over seeds.""")
+
+    upsampler = param.Selector(default="random", objects=["random", "smote"],
+                               label="Up-sampler", doc="How rows are added when r > 0.")
+
+    show = param.Selector(default="metric", objects=list(KIND_LABELS), label="Show", doc="""
+        The metric itself, or its change against the baseline with the interval that decides
+        whether the change is real.""")
+
+    metric = param.Selector(default="f1", objects=["f1"], label="Metric", doc="""
+        The metric plotted.""")
+
+    run_sweep = param.Event(label="Run sweep", doc="Start the sweep in the background.")
+
+    table = param.DataFrame(default=None, allow_None=True, precedence=-1, doc="""
+        The last sweep's tidy table.""")
+
+    running = param.Boolean(default=False, precedence=-1, doc="A sweep is running.")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._thread: threading.Thread | None = None
+        self._sweep: Sweep | None = None
+        self._progress = pn.indicators.Progress(value=0, max=1,
+                                                visible=False, sizing_mode="stretch_width",
+                                                bar_color="primary")
+        self._status = pn.pane.Markdown(self._hint(), sizing_mode="stretch_width")
+        self._plot = pn.pane.HoloViews(None, sizing_mode="stretch_width", linked_axes=False)
+        self._winners = pn.pane.DataFrame(None, index=False, sizing_mode="stretch_width")
+        self._button = pn.widgets.Button.from_param(self.param.run_sweep,
+                                                    color="primary")
+        self._controls = pn.Row(
+            pn.widgets.IntInput.from_param(self.param.top, width=90),
+            pn.widgets.IntInput.from_param(self.param.repeats, width=90),
+            pn.widgets.Select.from_param(self.param.upsampler, width=110),
+            pn.widgets.Select.from_param(self.param.metric, width=150),
+            pn.widgets.RadioButtonGroup.from_param(self.param.show, margin=(25, 10, 10, 10)),
+            pn.Column(pn.Spacer(height=8), self._button), sizing_mode="stretch_width")
+        self._layout = pn.Column(
+            self._controls, self._progress, self._status, self._plot,
+            pn.pane.Markdown("#### Best algorithm at each ratio", margin=(10, 10, 0, 10)),
+            self._winners, sizing_mode="stretch_width")
+        self._update_metrics()
+
+    def __panel__(self):
+        return self._layout
+
+    # ------------------------------------------------------------------ running
+    def make_sweep(self) -> Sweep:
+        """The sweep this view runs: the current feature first, then the top-ranked others."""
+        from .importance import top_features
+        dataset = self.dataset or (self.loop.dataset if self.loop is not None else None)
+        if dataset is None:
+            raise DistvizError("no dataset loaded; choose a dataset first.")
+        features = [self.feature] if self.feature in dataset.features else []
+        for name in top_features(dataset, min(len(dataset.features), self.top + 1)):
+            if len(features) < self.top and name not in features:
+                features.append(name)
+        groups = {self.feature: self.group} if self.feature in features and self.group else {}
+        algorithms = list(self.loop.algorithms) if self.loop is not None else None
+        return Sweep(dataset=dataset, loop=self.loop, features=features, groups=groups,
+                     ratios=list(DEFAULT_RATIOS), algorithms=algorithms, repeats=self.repeats,
+                     upsampler=self.upsampler)
+
+    @param.depends("run_sweep", watch=True)
+    def _handle_run(self):
+        if self.running:
+            return
+        try:
+            sweep = self.make_sweep()
+            sweep.plan()  # a bad grid fails here, in the caller, with its message
+        except DistvizError as exc:
+            self._report_error(exc)
+            return
+        self._sweep = sweep
+        self.running = True
+        self._button.disabled = True
+        self._progress.param.update(value=0, max=1, visible=True)
+        self._status.object = "Starting the sweep..."
+        self._thread = threading.Thread(target=self._work, args=(sweep,), daemon=True,
+                                        name="distviz-sweep")
+        self._thread.start()
+
+    def _work(self, sweep: Sweep) -> None:
+        """Runs in the background thread; Panel schedules the widget updates on the server's
+        event loop."""
+        try:
+            table = sweep.run(progress=self._on_progress)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the server keeps running
+            self._report_error(exc)
+            self._finish()
+            return
+        stats = sweep.stats
+        self._status.object = (
+            f"{len(table)} rows: {stats.fits} distinct fits, {stats.computed} computed, "
+            f"{stats.cached} from cache, {stats.seconds:.1f} s.")
+        self._finish()
+        self.table = table
+
+    def _on_progress(self, done: int, total: int, fit) -> None:
+        self._progress.param.update(max=max(total, 1), value=done)
+        self._status.object = f"Sweep running: {done} of {total} fits"
+
+    def _finish(self) -> None:
+        self._progress.visible = False
+        self._button.disabled = False
+        self.running = False
+
+    def _report_error(self, exc: Exception) -> None:
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        self._status.object = f"**Sweep failed:** {message}"
+        if pn.state.notifications is not None:
+            pn.state.notifications.error(message, duration=8000)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the background sweep finishes (for scripts and tests)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    # ------------------------------------------------------------------ views
+    def _hint(self) -> str:
+        return ("Press **Run sweep** to run every algorithm at ratios "
+                f"{', '.join(f'{r:+g}' for r in DEFAULT_RATIOS)} for the current feature and "
+                "the top-ranked ones.")
+
+    @param.depends("dataset", "loop", watch=True)
+    def _update_metrics(self):
+        dataset = self.dataset or (self.loop.dataset if self.loop is not None else None)
+        if dataset is None:
+            return
+        names = list(metric_names(dataset.task_name))
+        self.param.metric.objects = names
+        if self.metric not in names:
+            self.metric = dataset.headline_metric
+        if self.table is not None and self.table["dataset"].iloc[0] != dataset.name:
+            self.table = None
+
+    def summary(self) -> pd.DataFrame | None:
+        if self.table is None or self.metric not in self.table.columns:
+            return None
+        return summarize(self.table, self.metric)
+
+    @param.depends("table", "metric", "show", "ratio", watch=True)
+    def _update_plot(self):
+        summary = self.summary()
+        if summary is None:
+            self._plot.object = None
+            self._winners.object = None
+            if self.table is None and not self.running:
+                self._status.object = self._hint()
+            return
+        with pn.io.hold():
+            self._plot.object = sweep_curves(summary, kind=KIND_LABELS[self.show],
+                                             ratio=self.ratio)
+            self._winners.object = winner_table(winners(summary))

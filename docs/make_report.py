@@ -1,0 +1,583 @@
+"""Regenerate the technical write-up from real sweeps: ``make report`` / ``python -m docs.make_report``.
+
+1. runs a sweep per dataset (top features by Gini importance, each one's smallest group, the
+   default ratios, the default algorithms, several seeds) and saves the tidy tables to
+   ``docs/results/<dataset>.csv`` with the run's metadata in ``docs/results/meta.json``;
+2. draws the figures in ``docs/figures/`` from those tables;
+3. renders ``docs/writeup.md`` from ``docs/writeup.md.j2``: every number in it is computed here
+   from the saved tables (``tests/test_report.py`` re-renders it and recomputes the tables).
+
+``--render-only`` skips step 1 and rebuilds figures and text from the saved tables.
+Fits are read from and written to the on-disk result cache (``$DISTVIZ_CACHE_DIR`` or
+``~/.cache/distviz``) unless ``--no-cache`` is given, so a second run is quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from distviz.evaluate import LOWER_IS_BETTER, mean_ci
+
+DOCS = Path(__file__).resolve().parent
+RESULTS = DOCS / "results"
+FIGURES = DOCS / "figures"
+IMAGES = DOCS / "images"
+TEMPLATE = "writeup.md.j2"
+WRITEUP = DOCS / "writeup.md"
+
+DATASETS = ("titanic", "breast_cancer", "diabetes")
+TOP = 3
+REPEATS = 3
+METRIC_LABELS = {"f1": "F1", "r2": "R²", "recall": "recall", "specificity": "specificity",
+                 "rmse": "RMSE", "mae": "MAE", "precision": "precision",
+                 "accuracy": "accuracy", "balanced_accuracy": "balanced accuracy",
+                 "roc_auc": "ROC AUC"}
+_FORMULA = re.compile(r"^'(?=[=+\-@\t\r])")
+
+
+# ---------------------------------------------------------------------------- 1. sweeps
+def run_sweeps(names=DATASETS, *, use_cache: bool = True, n_jobs: int = 2) -> dict:
+    """Run every sweep, save its table and return the metadata written to meta.json."""
+    from dataclasses import asdict
+
+    from distviz import models
+    from distviz.data import Dataset
+    from distviz.importance import rank_features
+    from distviz.loop import ModelLoop, ResultCache, default_cache_dir
+    from distviz.safety import neutralise_csv
+    from distviz.sweep import DEFAULT_RATIOS, Sweep, write_table
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    cache = ResultCache(default_cache_dir()) if use_cache else ResultCache()
+    meta = {"datasets": {}}
+    for name in names:
+        dataset = Dataset(source=name)
+        loop = ModelLoop(dataset=dataset, n_jobs=n_jobs, cache=cache)
+        sweep = Sweep(dataset=dataset, loop=loop, top=TOP, method="gini",
+                      ratios=list(DEFAULT_RATIOS), repeats=REPEATS)
+        features = sweep.resolved_features()
+        print(f"{name}: sweeping {', '.join(features)} ...", flush=True)
+        table = sweep.run(progress=_progress(name))
+        write_table(table, RESULTS / f"{name}.csv")
+        ranking = rank_features(dataset, method="gini")
+        neutralise_csv(ranking).to_csv(RESULTS / f"{name}_ranking.csv", index=False)
+        algorithms = sweep.resolved_algorithms()
+        meta["datasets"][name] = {
+            "summary": dataset.summary(),
+            "test_size": dataset.test_size, "n_bins": dataset.n_bins,
+            "split_seed": dataset.random_state,
+            "features": features,
+            "groups": {f: dataset.groups(f).to_dict("records") for f in features},
+            "algorithms": algorithms,
+            "labels": {a: models.get(a, dataset.task_name).label for a in algorithms},
+            "budgets": {a: models.get(a, dataset.task_name).max_train_rows
+                        for a in algorithms},
+            "ratios": sweep.resolved_ratios(), "repeats": REPEATS,
+            "stats": asdict(sweep.stats),
+        }
+        print(f"{name}: {sweep.stats.fits} fits, {sweep.stats.computed} computed, "
+              f"{sweep.stats.seconds:.0f} s", flush=True)
+    meta["environment"] = _environment(n_jobs)
+    (RESULTS / "meta.json").write_text(json.dumps(meta, indent=2, default=_json_default) + "\n")
+    return meta
+
+
+def _progress(name):
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+    bar = tqdm(desc=name, unit="fit", leave=False)
+
+    def update(done, total, _fit):
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+        if done == total:
+            bar.close()
+    return update
+
+
+def _environment(n_jobs: int) -> dict:
+    import importlib
+    modules = {"distviz": "distviz", "scikit-learn": "sklearn", "xgboost": "xgboost",
+               "imbalanced-learn": "imblearn", "pandas": "pandas", "numpy": "numpy"}
+    versions = {name: importlib.import_module(module).__version__
+                for name, module in modules.items()}
+    return {"python": platform.python_version(), "cpus": os.cpu_count(), "n_jobs": n_jobs,
+            "machine": platform.machine(), "packages": versions,
+            "date": time.strftime("%Y-%m-%d", time.gmtime())}
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot store {type(value).__name__} in meta.json")
+
+
+# ---------------------------------------------------------------------------- loading
+def read_table(path: Path) -> pd.DataFrame:
+    """A saved sweep or ranking table, with CSV formula-neutralising undone on text cells."""
+    table = pd.read_csv(path)
+    for column in table.columns:
+        if pd.api.types.is_string_dtype(table[column]) or \
+                pd.api.types.is_object_dtype(table[column]):
+            table[column] = table[column].map(
+                lambda v: _FORMULA.sub("", v) if isinstance(v, str) else v)
+    return table
+
+
+def load_results(directory: Path = RESULTS) -> dict:
+    """meta.json and every dataset's sweep and ranking tables."""
+    meta = json.loads((directory / "meta.json").read_text())
+    tables = {name: read_table(directory / f"{name}.csv") for name in meta["datasets"]}
+    rankings = {name: read_table(directory / f"{name}_ranking.csv")
+                for name in meta["datasets"]}
+    return {"meta": meta, "tables": tables, "rankings": rankings}
+
+
+# ---------------------------------------------------------------------------- numbers
+def fmt(value, digits: int = 3) -> str:
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    return f"{round(float(value), digits) + 0.0:.{digits}f}"  # + 0.0: no "-0.000"
+
+
+def signed(value, digits: int = 3) -> str:
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    return f"{round(float(value), digits) + 0.0:+.{digits}f}"
+
+
+def interval(low, high, digits: int = 3, *, sign: bool = True) -> str:
+    """``[low, high]``; changes carry their sign (``sign=True``), levels do not."""
+    if low is None or not (np.isfinite(low) and np.isfinite(high)):
+        return "n/a"
+    show = signed if sign else fmt
+    return f"[{show(low, digits)}, {show(high, digits)}]"
+
+
+def ratio_text(ratio: float) -> str:
+    return f"{ratio:+g}" if ratio else "0"
+
+
+def verdict(low, high) -> str:
+    """How the write-up names a change: 'up' / 'down' when its interval excludes 0."""
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "no interval"
+    return "up" if low > 0 else "down" if high < 0 else "noise"
+
+
+def md_table(key: str, header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table between markers that tests/test_report.py finds and checks."""
+    lines = [f"<!-- table:{key} -->", "| " + " | ".join(header) + " |",
+             "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    lines.append("<!-- /table -->")
+    return "\n".join(lines)
+
+
+def cell_stats(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Mean over repeats and 95 % interval of ``column`` per (feature, group, ratio,
+    algorithm), in table order."""
+    rows = []
+    keys = ["feature", "group", "ratio", "algorithm"]
+    for key, cell in table.groupby(keys, sort=False):
+        mean, low, high = mean_ci(cell[column].to_numpy(dtype=float))
+        rows.append({**dict(zip(keys, key)), "mean": mean, "low": low, "high": high})
+    return pd.DataFrame(rows)
+
+
+def baseline_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The ratio-0 rows (the same fits under every feature: take the first feature's)."""
+    first = table["feature"].iloc[0]
+    return table[(table["ratio"] == 0) & (table["feature"] == first)]
+
+
+def paired_lead(table, feature, ratio, leader, other, metric):
+    """Mean and interval over seeds of (leader - other) at one cell: is a lead real?"""
+    cell = table[(table["feature"] == feature) & (table["ratio"] == ratio)]
+    a = cell[cell["algorithm"] == leader].set_index("seed")[metric]
+    b = cell[cell["algorithm"] == other].set_index("seed")[metric]
+    diff = (a - b).dropna().to_numpy()
+    if metric in LOWER_IS_BETTER:
+        diff = -diff
+    return mean_ci(diff)
+
+
+def dataset_context(name: str, table: pd.DataFrame, ranking: pd.DataFrame, meta: dict) -> dict:
+    """Every number the write-up says about one dataset, with its tables."""
+    info = meta["datasets"][name]
+    summary = info["summary"]
+    classification = summary["task"] == "classification"
+    metric = "f1" if classification else "r2"
+    sign = -1 if metric in LOWER_IS_BETTER else 1
+    label = METRIC_LABELS[metric]
+    algorithms = list(info["algorithms"])
+    ratios = sorted(table["ratio"].unique())
+    down, up = min(ratios), max(ratios)
+    features = list(dict.fromkeys(table["feature"]))
+    groups = {f: table.loc[table["feature"] == f, "group"].iloc[0] for f in features}
+
+    # Baseline: every algorithm at ratio 0.
+    base = baseline_rows(table)
+    side = ["recall", "specificity"] if classification else ["rmse", "mae"]
+    base_rows, base_values = [], {}
+    for algorithm in algorithms:
+        cell = base[base["algorithm"] == algorithm]
+        mean, low, high = mean_ci(cell[metric].to_numpy(dtype=float))
+        base_values[algorithm] = mean
+        base_rows.append([algorithm, fmt(mean), interval(low, high, sign=False)]
+                         + [fmt(cell[m].mean()) for m in side]
+                         + [fmt(cell["train_rows_used"].mean(), 0), fmt(cell["fit_seconds"].mean(), 2)])
+    best_base = max(algorithms, key=lambda a: sign * base_values[a])
+    runner_up = max((a for a in algorithms if a != best_base), key=lambda a: sign * base_values[a])
+    lead = paired_lead(table, features[0], 0.0, best_base, runner_up, metric)
+    baseline_table = md_table(
+        f"{name}:baseline",
+        ["algorithm", label, "95 % interval", *(METRIC_LABELS[m] for m in side),
+         "training rows used", "fit seconds"], base_rows)
+
+    # The swept features and their groups.
+    gini = ranking.set_index("feature")["gini"]
+    kinds = ranking.set_index("feature")["kind"]
+    feature_rows, feature_info = [], []
+    train_rows = summary["train_rows"]
+    for rank, feature in enumerate(features, start=1):
+        group_table = pd.DataFrame(info["groups"][feature]).set_index("group")
+        n_group = int(group_table.loc[groups[feature], "train_rows"])
+        feature_info.append({"feature": feature, "group": groups[feature], "rows": n_group,
+                             "share": n_group / train_rows, "kind": kinds[feature],
+                             "n_groups": len(group_table), "rank": rank,
+                             "rows_down": int(round(n_group * (1 + down))),
+                             "rows_up": int(round(n_group * (1 + up)))})
+        feature_rows.append([rank, feature, kinds[feature], fmt(gini[feature]),
+                             f"`{groups[feature]}`", len(group_table), n_group,
+                             f"{100 * n_group / train_rows:.1f} %"])
+    features_table = md_table(
+        f"{name}:features",
+        ["rank", "feature", "kind", "Gini importance", "group shifted", "groups",
+         "group training rows", "share of training set"], feature_rows)
+
+    # Who wins at each ratio.
+    means = cell_stats(table, metric)
+    winner_rows, changes = [], []
+    for ratio in ratios:
+        row = [ratio_text(ratio)]
+        for feature in features:
+            cell = means[(means["feature"] == feature) & (means["ratio"] == ratio)]
+            order = np.argsort(-sign * cell["mean"].to_numpy(), kind="stable")
+            best = cell.iloc[order[0]]
+            row.append(f"{best['algorithm']} {fmt(best['mean'])}")
+            if best["algorithm"] != best_base:
+                d, lo, hi = paired_lead(table, feature, ratio, best["algorithm"], best_base,
+                                        metric)
+                changes.append({"feature": feature, "group": groups[feature],
+                                "ratio": ratio_text(ratio), "best": best["algorithm"],
+                                "value": fmt(best["mean"]), "lead": signed(d),
+                                "interval": interval(lo, hi), "verdict": verdict(lo, hi),
+                                "real": bool(np.isfinite(lo) and lo > 0)})
+        winner_rows.append(row)
+    winners_table = md_table(f"{name}:winners",
+                             ["ratio", *(f"`{f} = {groups[f]}`" for f in features)],
+                             winner_rows)
+
+    # Effects: the change against baseline at the extremes, and where it is real.
+    deltas = cell_stats(table, f"delta_{metric}")
+    effect_rows, per_feature = [], []
+    for feature in features:
+        fd = deltas[deltas["feature"] == feature]
+        feature_summary = {"feature": feature, "group": groups[feature], "down": {}, "up": {}}
+        for algorithm in algorithms:
+            ad = fd[fd["algorithm"] == algorithm].set_index("ratio")
+            real = [f"{ratio_text(r)} {verdict(ad.loc[r, 'low'], ad.loc[r, 'high'])}"
+                    for r in ratios if r != 0
+                    and verdict(ad.loc[r, "low"], ad.loc[r, "high"]) in ("up", "down")]
+            effect_rows.append([feature, algorithm,
+                                signed(ad.loc[down, "mean"]),
+                                interval(ad.loc[down, "low"], ad.loc[down, "high"]),
+                                signed(ad.loc[up, "mean"]),
+                                interval(ad.loc[up, "low"], ad.loc[up, "high"]),
+                                ", ".join(real) if real else "none"])
+        for end, ratio in (("down", down), ("up", up)):
+            at = fd[fd["ratio"] == ratio]
+            verdicts = [verdict(lo, hi) for lo, hi in zip(at["low"], at["high"])]
+            feature_summary[end] = {
+                "ratio": ratio_text(ratio), "mean": signed(at["mean"].mean()),
+                "lowest": signed(at["mean"].min()), "highest": signed(at["mean"].max()),
+                "real_up": verdicts.count("up"), "real_down": verdicts.count("down"),
+                "noise": verdicts.count("noise"), "n": len(verdicts),
+                "verdict": _verdict_sentence(verdicts)}
+        per_feature.append(feature_summary)
+    effects_table = md_table(
+        f"{name}:effects",
+        ["feature", "algorithm", f"Δ {label} at r = {ratio_text(down)}", "95 % interval",
+         f"Δ {label} at r = {ratio_text(up)}", "95 % interval", "real changes (ratio, direction)"],
+        effect_rows)
+
+    # Sensitivity vs specificity (classification).
+    sensspec_table, sensspec = None, []
+    if classification:
+        rows = []
+        for feature in features:
+            for ratio in (down, up):
+                entry = [feature, ratio_text(ratio)]
+                summary_entry = {"feature": feature, "ratio": ratio_text(ratio)}
+                for m in ("recall", "specificity"):
+                    st = cell_stats(table[table["feature"] == feature], f"delta_{m}")
+                    st = st[st["ratio"] == ratio]
+                    verdicts = [verdict(lo, hi) for lo, hi in zip(st["low"], st["high"])]
+                    entry += [signed(st["mean"].mean()),
+                              f"{verdicts.count('up')} up, {verdicts.count('down')} down"]
+                    summary_entry[m] = {"mean": signed(st["mean"].mean()),
+                                        "up": verdicts.count("up"),
+                                        "down": verdicts.count("down")}
+                rows.append(entry)
+                sensspec.append(summary_entry)
+        sensspec_table = md_table(
+            f"{name}:sensspec",
+            ["feature", "ratio", "mean Δ recall (sensitivity)", "algorithms with a real change",
+             "mean Δ specificity", "algorithms with a real change"], rows)
+
+    # Noise: how many shifted cells moved beyond their interval.
+    shifted = deltas[deltas["ratio"] != 0]
+    verdicts = [verdict(lo, hi) for lo, hi in zip(shifted["low"], shifted["high"])]
+    real = shifted[[v in ("up", "down") for v in verdicts]]
+    noise = shifted[[v == "noise" for v in verdicts]]
+    biggest_real = real.loc[real["mean"].abs().idxmax()] if len(real) else None
+    biggest_noise = noise.loc[noise["mean"].abs().idxmax()] if len(noise) else None
+    noise_row = [name, label, len(shifted), len(real), verdicts.count("up"),
+                 verdicts.count("down"),
+                 _describe(biggest_real), _describe(biggest_noise)]
+
+    stats = info["stats"]
+    return {
+        "name": name, "summary": summary, "classification": classification,
+        "metric": metric, "label": label, "algorithms": algorithms,
+        "labels": info["labels"], "budgets": info["budgets"],
+        "ratios": [ratio_text(r) for r in ratios], "down": ratio_text(down),
+        "up": ratio_text(up), "down_share": f"{100 * (1 + down):.0f} %",
+        "up_factor": f"{1 + up:g}", "repeats": int(table["repeat"].max()) + 1,
+        "features": feature_info, "best_base": best_base,
+        "best_base_value": fmt(base_values[best_base]), "runner_up": runner_up,
+        "runner_up_value": fmt(base_values[runner_up]), "lead": signed(lead[0]),
+        "lead_interval": interval(lead[1], lead[2]), "lead_verdict": verdict(lead[1], lead[2]),
+        "changes": changes, "real_changes": [c for c in changes if c["real"]],
+        "lead_summary": _lead_summary(changes),
+        "per_feature": per_feature, "sensspec": sensspec,
+        "cells": len(shifted), "real": len(real),
+        "rows": len(table), "fits": stats["fits"], "computed": stats["computed"],
+        "cached": stats["cached"], "seconds": f"{stats['seconds']:.0f}",
+        "tables": {"baseline": baseline_table, "features": features_table,
+                   "winners": winners_table, "effects": effects_table,
+                   "sensspec": sensspec_table},
+        "noise_row": noise_row,
+        "figures": {k: f"figures/{name}_{k}.png" for k in
+                    (["curves", "delta", "sensspec"] if classification else ["curves", "delta"])},
+    }
+
+
+def _lead_summary(changes: list[dict]) -> str:
+    real = sum(c["real"] for c in changes)
+    if real:
+        return (f"another algorithm takes the lead beyond the noise in {real} "
+                f"cell{'s' if real != 1 else ''}")
+    if changes:
+        return (f"the lead changes hands in {len(changes)} cell{'s' if len(changes) != 1 else ''}"
+                ", never by more than the noise")
+    return "no shift takes the lead from it"
+
+
+def _verdict_sentence(verdicts: list[str]) -> str:
+    down, up = verdicts.count("down"), verdicts.count("up")
+    if not down and not up:
+        return f"no algorithm's change is beyond the noise ({len(verdicts)} of {len(verdicts)} within it)"
+    parts = [f"{n} real {word}{'s' if n != 1 else ''}"
+             for n, word in ((down, "decrease"), (up, "increase")) if n]
+    return f"{' and '.join(parts)} of {len(verdicts)} algorithms, the rest within the noise"
+
+
+def _describe(row) -> str:
+    if row is None:
+        return "none"
+    return (f"{row['algorithm']}, `{row['feature']} = {row['group']}`, r = "
+            f"{ratio_text(row['ratio'])}: {signed(row['mean'])} {interval(row['low'], row['high'])}")
+
+
+def build_context(results: dict) -> dict:
+    meta = results["meta"]
+    datasets = [dataset_context(name, results["tables"][name], results["rankings"][name], meta)
+                for name in meta["datasets"]]
+    noise_table = md_table(
+        "noise", ["dataset", "metric", "shifted cells", "real changes", "up", "down",
+                  "largest real change", "largest change within the noise"],
+        [d["noise_row"] for d in datasets])
+    first = datasets[0]
+    steps = sorted(IMAGES.glob("step-*.png"), key=lambda p: _natural(p.name))
+    return {
+        "datasets": datasets, "by_name": {d["name"]: d for d in datasets},
+        "noise_table": noise_table, "environment": meta["environment"],
+        "ratios": first["ratios"], "repeats": first["repeats"], "top": len(first["features"]),
+        "test_share": f"{100 * meta['datasets'][first['name']]['test_size']:.0f} %",
+        "n_bins": meta["datasets"][first["name"]]["n_bins"],
+        "total_cells": sum(d["cells"] for d in datasets),
+        "expected_by_chance": f"{0.05 * sum(d['cells'] for d in datasets):.0f}",
+        "total_real": sum(d["real"] for d in datasets),
+        "total_rows": sum(d["rows"] for d in datasets),
+        "total_fits": sum(d["fits"] for d in datasets),
+        "total_seconds": f"{sum(float(d['seconds']) for d in datasets):.0f}",
+        "numeric_example": next((f"{f['feature']}: {f['group']}" for d in datasets
+                                 for f in d["features"] if f["kind"] == "numeric"), "Q1 [a, b]"),
+        "dashboard_image": (IMAGES / "dashboard.png").exists(),
+        "step_images": [f"images/{p.name}" for p in steps],
+        "distribution_figure": "figures/distribution.png",
+    }
+
+
+def _natural(text: str):
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
+
+
+def render(results: dict) -> str:
+    """The write-up's Markdown, from the saved results only."""
+    import jinja2
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(DOCS), undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+                             autoescape=False)
+    text = env.get_template(TEMPLATE).render(**build_context(results))
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+# ---------------------------------------------------------------------------- 2. figures
+def make_figures(results: dict) -> list[Path]:
+    """Per dataset: the headline metric vs ratio, its change vs baseline, and (classification)
+    the changes in recall and specificity; each with 95 % bands over seeds."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    plt.rcParams.update({"figure.dpi": 110, "font.size": 9, "axes.grid": True,
+                         "grid.alpha": 0.3, "savefig.bbox": "tight"})
+    written = []
+    for name, table in results["tables"].items():
+        metric = "f1" if "f1" in table.columns else "r2"
+        label = METRIC_LABELS[metric]
+        figures = {"curves": ([metric], f"{name}: {label} vs ratio (mean of seeds, 95 % band)"),
+                   "delta": ([f"delta_{metric}"],
+                             f"{name}: change in {label} vs baseline (95 % band over seeds)")}
+        if metric == "f1":
+            figures["sensspec"] = (["delta_recall", "delta_specificity"],
+                                   f"{name}: change in recall (sensitivity) and specificity "
+                                   "vs baseline")
+        for kind, (columns, title) in figures.items():
+            path = FIGURES / f"{name}_{kind}.png"
+            _grid_figure(plt, table, columns, title, path)
+            written.append(path)
+    written.append(_distribution_figure(results, plt))
+    return written
+
+
+def _grid_figure(plt, table, columns, title, path) -> None:
+    """One row per column, one panel per feature, one line + band per algorithm."""
+    from distviz.sweep_plots import algorithm_colors
+
+    algorithms = list(dict.fromkeys(table["algorithm"]))
+    colors = algorithm_colors(algorithms)
+    features = list(dict.fromkeys(table["feature"]))
+    fig, axes = plt.subplots(len(columns), len(features), squeeze=False,
+                             figsize=(4.2 * len(features), 3.0 * len(columns) + 0.4))
+    for row, column in enumerate(columns):
+        for ax, feature in zip(axes[row], features):
+            sub = table[table["feature"] == feature]
+            for algorithm in algorithms:
+                st = cell_stats(sub[sub["algorithm"] == algorithm], column)
+                ax.fill_between(st["ratio"], st["low"].fillna(st["mean"]),
+                                st["high"].fillna(st["mean"]), color=colors[algorithm],
+                                alpha=0.15, linewidth=0)
+                ax.plot(st["ratio"], st["mean"], color=colors[algorithm], marker="o",
+                        markersize=3, label=algorithm)
+            if column.startswith("delta_"):
+                ax.axhline(0, color="#444444", linewidth=0.8)
+            ax.axvline(0, color="#999999", linewidth=0.8, linestyle=":")
+            ax.set_title(f"{feature} = {sub['group'].iloc[0]}", fontsize=9)
+            if row == len(columns) - 1:
+                ax.set_xlabel("ratio r (group rows x (1 + r))")
+        name = column.removeprefix("delta_")
+        axes[row][0].set_ylabel(("change in " if column.startswith("delta_") else "")
+                                + METRIC_LABELS.get(name, name))
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(algorithms), frameon=False,
+               bbox_to_anchor=(0.5, -0.06 / len(columns)))
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _distribution_figure(results, plt) -> Path:
+    """Group sizes of the first dataset's first swept feature at a few ratios (the counts are
+    the sweep's own ``group_rows`` and ``train_rows`` columns)."""
+    name, table = next(iter(results["tables"].items()))
+    meta = results["meta"]["datasets"][name]
+    feature = table["feature"].iloc[0]
+    group = table["group"].iloc[0]
+    groups = pd.DataFrame(meta["groups"][feature])
+    groups = groups[groups["train_rows"] > 0]
+    ratios = sorted(table["ratio"].unique())
+    shown = [r for r in (min(ratios), 0.0, 1.0, max(ratios)) if r in ratios]
+    fig, ax = plt.subplots(figsize=(7, 3))
+    width = 0.8 / len(shown)
+    for k, ratio in enumerate(shown):
+        row = table[(table["feature"] == feature) & (table["ratio"] == ratio)].iloc[0]
+        counts = [row["group_rows"] if g == group else n
+                  for g, n in zip(groups["group"], groups["train_rows"])]
+        total = row["train_rows"]
+        ax.bar(np.arange(len(groups)) + (k - (len(shown) - 1) / 2) * width,
+               np.asarray(counts) / total, width, label=f"r = {ratio_text(ratio)}")
+    ax.set_xticks(np.arange(len(groups)), groups["group"], rotation=0)
+    ax.set_ylabel("share of training rows")
+    ax.set_title(f"{name}: training distribution of {feature} as the {group} group is "
+                 "shifted (the test set is unchanged)", fontsize=9)
+    ax.legend(frameon=False, fontsize=8)
+    path = FIGURES / "distribution.png"
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+# ---------------------------------------------------------------------------- main
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m docs.make_report", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--render-only", action="store_true",
+                        help="rebuild figures and text from docs/results without sweeping")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="fit everything again instead of reading the on-disk cache")
+    parser.add_argument("--datasets", default=",".join(DATASETS),
+                        help="comma-separated bundled datasets (default %(default)s)")
+    parser.add_argument("--n-jobs", type=int, default=2)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    if not args.render_only:
+        run_sweeps([n for n in args.datasets.split(",") if n], use_cache=not args.no_cache,
+                   n_jobs=args.n_jobs)
+    results = load_results()
+    figures = make_figures(results)
+    WRITEUP.write_text(render(results))
+    print(f"wrote {WRITEUP.relative_to(DOCS.parent)} and {len(figures)} figures in "
+          f"{time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
