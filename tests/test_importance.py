@@ -17,7 +17,7 @@ def planted():
     signal = rng.normal(size=n)
     colour = rng.choice(["red", "green", "blue", "grey"], size=n)
     noise = rng.normal(size=(n, 3))
-    logit = 2.5 * signal + np.where(colour == "red", 1.5, 0.0)
+    logit = 2.5 * signal + np.where(colour == "red", 3.0, 0.0)
     target = (logit + rng.logistic(size=n) > 0).astype(int)
     frame = pd.DataFrame({"noise_a": noise[:, 0], "colour": colour, "signal": signal,
                           "noise_b": noise[:, 1], "noise_c": noise[:, 2], "label": target})
