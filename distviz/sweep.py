@@ -200,6 +200,8 @@ class Sweep(param.Parameterized):
             One row per (feature, group, ratio, algorithm, repeat), in that order.
         """
         started = time.perf_counter()
+        if self.scheduler:
+            check_scheduler(self.scheduler)
         plan = self.plan()
         loop = self.make_loop()
         tracker = _Tracker(loop, plan, progress)
@@ -347,9 +349,7 @@ def connect(scheduler: str):
             client.close()
             cluster.close()
         return client, close
-    if "://" not in scheduler and ":" not in scheduler:
-        raise UsageError(f"--scheduler takes 'local' or a dask scheduler address such as "
-                         f"tcp://127.0.0.1:8786, got {scheduler!r}.")
+    check_scheduler(scheduler)
     try:
         _probe(scheduler)
         client = Client(scheduler, timeout="10s")
@@ -357,6 +357,14 @@ def connect(scheduler: str):
         raise UsageError(f"cannot reach the dask scheduler at {scheduler} ({type(exc).__name__});"
                          " start one with 'dask scheduler' or use --scheduler local.") from None
     return client, client.close
+
+
+def check_scheduler(scheduler: str) -> str:
+    """``scheduler`` when it is 'local' or looks like a scheduler address, else a UsageError."""
+    if scheduler != "local" and "://" not in scheduler and ":" not in scheduler:
+        raise UsageError(f"--scheduler takes 'local' or a dask scheduler address such as "
+                         f"tcp://127.0.0.1:8786, got {scheduler!r}.")
+    return scheduler
 
 
 def _probe(address: str) -> None:

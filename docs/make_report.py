@@ -35,9 +35,10 @@ IMAGES = DOCS / "images"
 TEMPLATE = "writeup.md.j2"
 WRITEUP = DOCS / "writeup.md"
 
-DATASETS = ("titanic", "breast_cancer", "diabetes")
+DATASETS = ("titanic", "breast_cancer", "penguins", "diabetes", "superstore")
 TOP = 3
 REPEATS = 3
+TINY_GROUP = 10  # training rows below which the write-up warns that a group is tiny
 METRIC_LABELS = {"f1": "F1", "r2": "R²", "recall": "recall", "specificity": "specificity",
                  "rmse": "RMSE", "mae": "MAE", "precision": "precision",
                  "accuracy": "accuracy", "balanced_accuracy": "balanced accuracy",
@@ -163,7 +164,11 @@ def interval(low, high, digits: int = 3, *, sign: bool = True) -> str:
     if low is None or not (np.isfinite(low) and np.isfinite(high)):
         return "n/a"
     show = signed if sign else fmt
-    return f"[{show(low, digits)}, {show(high, digits)}]"
+
+    def bound(value):  # a bound that is not 0 never prints as 0: it decides the verdict
+        more = value != 0 and round(float(value), digits) == 0
+        return show(value, digits + 2 if more else digits)
+    return f"[{bound(low)}, {bound(high)}]"
 
 
 def ratio_text(ratio: float) -> str:
@@ -290,6 +295,13 @@ def dataset_context(name: str, table: pd.DataFrame, ranking: pd.DataFrame, meta:
     winners_table = md_table(f"{name}:winners",
                              ["ratio", *(f"`{f} = {groups[f]}`" for f in features)],
                              winner_rows)
+    leads_table = md_table(
+        f"{name}:leads",
+        ["feature", "ratio", "best", label, f"lead over {best_base}", "95 % interval",
+         "verdict"],
+        [[c["feature"], c["ratio"], c["best"], c["value"], c["lead"], c["interval"],
+          "real lead" if c["real"] else "within the noise"] for c in changes]) \
+        if changes else None
 
     # Effects: the change against baseline at the extremes, and where it is real.
     deltas = cell_stats(table, f"delta_{metric}")
@@ -355,9 +367,28 @@ def dataset_context(name: str, table: pd.DataFrame, ranking: pd.DataFrame, meta:
     noise = shifted[[v == "noise" for v in verdicts]]
     biggest_real = real.loc[real["mean"].abs().idxmax()] if len(real) else None
     biggest_noise = noise.loc[noise["mean"].abs().idxmax()] if len(noise) else None
+    identical = int(((real["high"] - real["low"]).abs() < 1e-12).sum())
     noise_row = [name, label, len(shifted), len(real), verdicts.count("up"),
-                 verdicts.count("down"),
+                 verdicts.count("down"), identical,
                  _describe(biggest_real), _describe(biggest_noise)]
+    tiny = [f for f in feature_info if f["rows"] < TINY_GROUP]
+
+    algorithm_rows = []
+    for algorithm in algorithms:
+        cells = shifted[shifted["algorithm"] == algorithm]
+        cell_verdicts = [verdict(lo, hi) for lo, hi in zip(cells["low"], cells["high"])]
+        algorithm_rows.append([name, algorithm, len(cells), fmt(cells["mean"].abs().mean()),
+                               fmt(cells["mean"].abs().max()),
+                               fmt((cells["high"] - cells["low"]).median()),
+                               sum(v in ("up", "down") for v in cell_verdicts)])
+
+    sensspec_totals = {}
+    if classification:
+        for m in ("recall", "specificity"):
+            st = cell_stats(table, f"delta_{m}")
+            st = st[st["ratio"] != 0]
+            v = [verdict(lo, hi) for lo, hi in zip(st["low"], st["high"])]
+            sensspec_totals[m] = {"up": v.count("up"), "down": v.count("down"), "n": len(v)}
 
     stats = info["stats"]
     return {
@@ -378,9 +409,11 @@ def dataset_context(name: str, table: pd.DataFrame, ranking: pd.DataFrame, meta:
         "rows": len(table), "fits": stats["fits"], "computed": stats["computed"],
         "cached": stats["cached"], "seconds": f"{stats['seconds']:.0f}",
         "tables": {"baseline": baseline_table, "features": features_table,
-                   "winners": winners_table, "effects": effects_table,
+                   "winners": winners_table, "leads": leads_table, "effects": effects_table,
                    "sensspec": sensspec_table},
-        "noise_row": noise_row,
+        "noise_row": noise_row, "identical": identical, "tiny": tiny,
+        "algorithm_rows": algorithm_rows, "sensspec_totals": sensspec_totals,
+        "multiclass": classification and len(summary.get("classes", [])) > 2,
         "figures": {k: f"figures/{name}_{k}.png" for k in
                     (["curves", "delta", "sensspec"] if classification else ["curves", "delta"])},
     }
@@ -419,13 +452,20 @@ def build_context(results: dict) -> dict:
                 for name in meta["datasets"]]
     noise_table = md_table(
         "noise", ["dataset", "metric", "shifted cells", "real changes", "up", "down",
-                  "largest real change", "largest change within the noise"],
+                  "identical on every seed", "largest real change",
+                  "largest change within the noise"],
         [d["noise_row"] for d in datasets])
+    algorithms_table = md_table(
+        "algorithms", ["dataset", "algorithm", "shifted cells", "mean abs Δ", "largest abs Δ",
+                       "median interval width", "real changes"],
+        [row for d in datasets for row in d["algorithm_rows"]])
     first = datasets[0]
     steps = sorted(IMAGES.glob("step-*.png"), key=lambda p: _natural(p.name))
     return {
         "datasets": datasets, "by_name": {d["name"]: d for d in datasets},
-        "noise_table": noise_table, "environment": meta["environment"],
+        "noise_table": noise_table, "algorithms_table": algorithms_table,
+        "environment": meta["environment"], "tiny_group": TINY_GROUP,
+        "total_identical": sum(d["identical"] for d in datasets),
         "ratios": first["ratios"], "repeats": first["repeats"], "top": len(first["features"]),
         "test_share": f"{100 * meta['datasets'][first['name']]['test_size']:.0f} %",
         "n_bins": meta["datasets"][first["name"]]["n_bins"],

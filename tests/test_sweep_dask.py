@@ -114,10 +114,11 @@ def dask_cluster(tmp_path):
             client.wait_for_workers(2, timeout=60)
         yield address
     finally:
-        for process in reversed(processes):  # only the processes this fixture started
+        # Only the processes this fixture started: workers first, so none of them is left
+        # waiting on a scheduler that is already gone.
+        for process in reversed(processes):
             if process.poll() is None:
                 process.terminate()
-        for process in processes:
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:

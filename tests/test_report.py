@@ -1,0 +1,329 @@
+"""The write-up's numbers are the sweep results it was made from.
+
+Nothing here re-runs a sweep: the saved tables in docs/results are the source of truth.
+1. docs/writeup.md is exactly what docs/make_report.py renders from them (so every number in the
+   text is computed, not typed), and the template itself holds no result;
+2. every marked table of the write-up is recomputed here independently, with pandas and SciPy,
+   straight from the CSV files;
+3. the results cover what the issue asks for, and every figure the text shows exists.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `docs` lives at the repo root
+from docs import make_report as report  # noqa: E402
+
+TOLERANCE = 0.0005 + 1e-9  # numbers are printed with 3 decimals
+
+
+@pytest.fixture(scope="module")
+def results():
+    return report.load_results()
+
+
+@pytest.fixture(scope="module")
+def writeup():
+    return report.WRITEUP.read_text()
+
+
+@pytest.fixture(scope="module")
+def tables(writeup):
+    """Every ``<!-- table:key -->`` Markdown table of the write-up, as text cells."""
+    found = {}
+    for key, body in re.findall(r"<!-- table:(\S+) -->\n(.*?)\n<!-- /table -->", writeup,
+                                re.S):
+        lines = body.splitlines()
+        header = [c.strip() for c in lines[0].strip("|").split("|")]
+        rows = [[c.strip() for c in line.strip("|").split("|")] for line in lines[2:]]
+        found[key] = pd.DataFrame(rows, columns=header)
+    assert found, "the write-up has no marked tables"
+    return found
+
+
+def number(text: str) -> float:
+    return float(text.replace("−", "-"))
+
+
+def pair(text: str) -> tuple[float, float]:
+    low, high = re.fullmatch(r"\[(\S+), (\S+)\]", text).groups()
+    return number(low), number(high)
+
+
+def mean_and_interval(values) -> tuple[float, float, float]:
+    """SciPy's Student-t 95 % interval, computed independently of distviz.evaluate."""
+    values = np.asarray(values, dtype=float)
+    mean = values.mean()
+    if np.ptp(values) == 0:
+        return mean, mean, mean
+    low, high = stats.t.interval(0.95, len(values) - 1, loc=mean, scale=stats.sem(values))
+    return mean, low, high
+
+
+def real(low: float, high: float) -> str | None:
+    return "up" if low > 0 else "down" if high < 0 else None
+
+
+def assert_close(text: str, value: float, tolerance: float = TOLERANCE):
+    assert abs(number(text) - value) <= tolerance, (text, value)
+
+
+def assert_interval(text: str, low: float, high: float):
+    shown = pair(text)
+    assert abs(shown[0] - low) <= TOLERANCE and abs(shown[1] - high) <= TOLERANCE, \
+        (text, low, high)
+
+
+def headline(table: pd.DataFrame) -> str:
+    return "f1" if "f1" in table.columns else "r2"
+
+
+def ratio_label(ratio: float) -> str:
+    return f"{ratio:+g}" if ratio else "0"
+
+
+# ---------------------------------------------------------------------------- 1. rendering
+def _without_screenshots(text: str) -> str:
+    """Screenshots come from the dashboard's own script and may land after the report ran."""
+    kept = [line for line in text.splitlines() if "](images/" not in line]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept))
+
+
+def test_writeup_is_exactly_what_the_results_render_to(results, writeup):
+    assert _without_screenshots(report.render(results)) == _without_screenshots(writeup), \
+        "docs/writeup.md is stale: run `python -m docs.make_report --render-only`"
+
+
+def test_the_template_types_no_result():
+    template = (report.DOCS / report.TEMPLATE).read_text()
+    prose = re.sub(r"\{#.*?#\}|\{\{.*?\}\}|\{%.*?%\}", "", template, flags=re.S)
+    # Not results: headings, section references and the local address of the dashboard.
+    prose = re.sub(r"^#+ .*$|section \d+\.\d+|127\.0\.0\.1", "", prose, flags=re.M)
+    assert re.findall(r"\d+\.\d+", prose) == [], "a decimal number is typed in the template"
+    assert "<!-- table:" not in template  # tables are generated, never written by hand
+
+
+# ---------------------------------------------------------------------------- 2. tables
+def test_results_cover_the_issue(results):
+    meta = results["meta"]["datasets"]
+    assert len(meta) >= 3
+    assert {m["summary"]["task"] for m in meta.values()} == {"classification", "regression"}
+    for name, table in results["tables"].items():
+        info = meta[name]
+        features = list(dict.fromkeys(table["feature"]))
+        ratios = sorted(table["ratio"].unique())
+        assert len(features) == 3 and features == info["features"]
+        assert len(ratios) == 9 and ratios[0] == -0.8 and ratios[-1] == 3.0 and 0.0 in ratios
+        assert table["repeat"].nunique() == 3
+        assert len(table) == 3 * 9 * len(info["algorithms"]) * 3
+        ranking = results["rankings"][name]
+        assert ranking["feature"].head(3).tolist() == features  # top 3 by Gini importance
+        for feature in features:
+            groups = pd.DataFrame(info["groups"][feature])
+            groups = groups[groups["train_rows"] > 0]
+            smallest = groups.sort_values("train_rows", kind="stable")["group"].iloc[0]
+            assert table.loc[table["feature"] == feature, "group"].unique().tolist() == [smallest]
+
+
+def test_baseline_tables(results, tables):
+    for name, table in results["tables"].items():
+        metric = headline(table)
+        shown = tables[f"{name}:baseline"].set_index("algorithm")
+        first = table["feature"].iloc[0]
+        base = table[(table["ratio"] == 0) & (table["feature"] == first)]
+        assert list(shown.index) == list(dict.fromkeys(table["algorithm"]))
+        side = ["recall", "specificity"] if metric == "f1" else ["rmse", "mae"]
+        for algorithm, rows in base.groupby("algorithm"):
+            mean, low, high = mean_and_interval(rows[metric])
+            assert_close(shown.loc[algorithm, report.METRIC_LABELS[metric]], mean)
+            assert_interval(shown.loc[algorithm, "95 % interval"], low, high)
+            for column in side:
+                assert_close(shown.loc[algorithm, report.METRIC_LABELS[column]],
+                             rows[column].mean())
+            assert_close(shown.loc[algorithm, "training rows used"],
+                         rows["train_rows_used"].mean(), 0.5)
+        # Ratio 0 is the same baseline fits whichever feature it is listed under.
+        for feature in table["feature"].unique():
+            other = table[(table["ratio"] == 0) & (table["feature"] == feature)]
+            np.testing.assert_array_equal(other[metric].to_numpy(), base[metric].to_numpy())
+            assert (other[f"delta_{metric}"] == 0).all()
+
+
+def test_feature_tables(results, tables):
+    for name, table in results["tables"].items():
+        shown = tables[f"{name}:features"].set_index("feature")
+        ranking = results["rankings"][name].set_index("feature")
+        train_rows = results["meta"]["datasets"][name]["summary"]["train_rows"]
+        for feature in dict.fromkeys(table["feature"]):
+            rows = table[table["feature"] == feature]
+            group = rows["group"].iloc[0]
+            assert shown.loc[feature, "group shifted"] == f"`{group}`"
+            assert_close(shown.loc[feature, "Gini importance"], ranking.loc[feature, "gini"])
+            # The group's size is read from the sweep table itself (its ratio-0 row).
+            n_group = rows.loc[rows["ratio"] == 0, "group_rows"].iloc[0]
+            assert int(shown.loc[feature, "group training rows"]) == n_group
+            assert_close(shown.loc[feature, "share of training set"].rstrip(" %"),
+                         100 * n_group / train_rows, 0.05 + 1e-9)
+            # and the ratio semantics hold in the saved table: round(n * (1 + r)) rows.
+            for ratio, size in rows.groupby("ratio")["group_rows"].first().items():
+                assert size == round(n_group * (1 + ratio))
+
+
+def test_winner_tables(results, tables):
+    for name, table in results["tables"].items():
+        metric = headline(table)
+        shown = tables[f"{name}:winners"]
+        means = table.groupby(["feature", "ratio", "algorithm"], sort=False)[metric].mean()
+        for feature in dict.fromkeys(table["feature"]):
+            group = table.loc[table["feature"] == feature, "group"].iloc[0]
+            column = shown.set_index("ratio")[f"`{feature} = {group}`"]
+            for ratio in sorted(table["ratio"].unique()):
+                cell = means.loc[(feature, ratio)]
+                best, value = column[ratio_label(ratio)].rsplit(" ", 1)
+                assert best == cell.idxmax()  # F1 and R²: higher is better
+                assert_close(value, cell.max())
+
+
+def test_effect_tables(results, tables):
+    for name, table in results["tables"].items():
+        metric = headline(table)
+        label = report.METRIC_LABELS[metric]
+        shown = tables[f"{name}:effects"]
+        ratios = sorted(table["ratio"].unique())
+        down, up = ratios[0], ratios[-1]
+        headers = list(shown.columns)
+        assert headers[2] == f"Δ {label} at r = {ratio_label(down)}"
+        assert headers[4] == f"Δ {label} at r = {ratio_label(up)}"
+        for row in shown.itertuples(index=False):
+            feature, algorithm = row[0], row[1]
+            cells = table[(table["feature"] == feature) & (table["algorithm"] == algorithm)]
+            for ratio, value_at, interval_at in ((down, 2, 3), (up, 4, 5)):
+                deltas = cells.loc[cells["ratio"] == ratio, f"delta_{metric}"]
+                mean, low, high = mean_and_interval(deltas)
+                assert_close(row[value_at], mean)
+                assert_interval(row[interval_at], low, high)
+            expected = []
+            for ratio in ratios:
+                if ratio == 0:
+                    continue
+                _, low, high = mean_and_interval(cells.loc[cells["ratio"] == ratio,
+                                                           f"delta_{metric}"])
+                if real(low, high):
+                    expected.append(f"{ratio_label(ratio)} {real(low, high)}")
+            assert row[6] == (", ".join(expected) if expected else "none")
+
+
+def test_sensitivity_specificity_tables(results, tables):
+    checked = 0
+    for name, table in results["tables"].items():
+        if headline(table) != "f1":
+            continue
+        shown = tables[f"{name}:sensspec"]
+        for row in shown.itertuples(index=False):
+            feature, ratio = row[0], number(row[1]) if row[1] != "0" else 0.0
+            cells = table[(table["feature"] == feature) & (table["ratio"] == ratio)]
+            for metric, value_at, count_at in (("recall", 2, 3), ("specificity", 4, 5)):
+                per_algorithm = [mean_and_interval(rows[f"delta_{metric}"])
+                                 for _, rows in cells.groupby("algorithm", sort=False)]
+                assert_close(row[value_at], np.mean([m for m, _, _ in per_algorithm]))
+                verdicts = [real(lo, hi) for _, lo, hi in per_algorithm]
+                assert row[count_at] == (f"{verdicts.count('up')} up, "
+                                         f"{verdicts.count('down')} down")
+            checked += 1
+    assert checked >= 2 * 3 * 2  # two classification datasets x 3 features x 2 ratios
+
+
+def shifted_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean and interval of the headline change for every (feature, ratio != 0, algorithm)."""
+    metric = headline(table)
+    rows = []
+    for (feature, ratio, algorithm), cell in table[table["ratio"] != 0].groupby(
+            ["feature", "ratio", "algorithm"]):
+        mean, low, high = mean_and_interval(cell[f"delta_{metric}"])
+        rows.append({"feature": feature, "ratio": ratio, "algorithm": algorithm, "mean": mean,
+                     "low": low, "high": high, "verdict": real(low, high)})
+    return pd.DataFrame(rows)
+
+
+def test_noise_table(results, tables, writeup):
+    shown = tables["noise"].set_index("dataset")
+    total_real = 0
+    for name, table in results["tables"].items():
+        cells = shifted_cells(table)
+        verdicts = cells["verdict"].tolist()
+        found = cells[cells["verdict"].notna()]
+        assert int(shown.loc[name, "shifted cells"]) == len(verdicts)
+        assert int(shown.loc[name, "real changes"]) == len(found)
+        assert int(shown.loc[name, "up"]) == verdicts.count("up")
+        assert int(shown.loc[name, "down"]) == verdicts.count("down")
+        assert int(shown.loc[name, "identical on every seed"]) == \
+            int((found["high"] == found["low"]).sum())
+        if len(found):
+            biggest = found.loc[found["mean"].abs().idxmax()]
+            described = shown.loc[name, "largest real change"]
+            assert described.startswith(f"{biggest['algorithm']}, `{biggest['feature']} = ")
+            assert_close(re.search(r": (\S+) \[", described).group(1), biggest["mean"])
+        total_real += len(found)
+    assert f"{total_real} of" in writeup
+
+
+def test_algorithm_table(results, tables):
+    shown = tables["algorithms"]
+    for name, table in results["tables"].items():
+        cells = shifted_cells(table)
+        rows = shown[shown["dataset"] == name].set_index("algorithm")
+        assert list(rows.index) == list(dict.fromkeys(table["algorithm"]))
+        for algorithm, mine in cells.groupby("algorithm"):
+            assert int(rows.loc[algorithm, "shifted cells"]) == len(mine)
+            assert_close(rows.loc[algorithm, "mean abs Δ"], mine["mean"].abs().mean())
+            assert_close(rows.loc[algorithm, "largest abs Δ"], mine["mean"].abs().max())
+            assert_close(rows.loc[algorithm, "median interval width"],
+                         (mine["high"] - mine["low"]).median())
+            assert int(rows.loc[algorithm, "real changes"]) == int(mine["verdict"].notna().sum())
+
+
+def test_lead_tables(results, tables):
+    for name, table in results["tables"].items():
+        metric = headline(table)
+        means = table.groupby(["feature", "ratio", "algorithm"], sort=False)[metric].mean()
+        first = table["feature"].iloc[0]
+        base_best = means.loc[(first, 0.0)].idxmax()
+        expected = []
+        for feature in dict.fromkeys(table["feature"]):
+            for ratio in sorted(table["ratio"].unique()):
+                best = means.loc[(feature, ratio)].idxmax()
+                if best != base_best:
+                    expected.append((feature, ratio_label(ratio), best))
+        key = f"{name}:leads"
+        if not expected:
+            assert key not in tables
+            continue
+        shown = tables[key]
+        assert sorted(shown[["feature", "ratio", "best"]].itertuples(index=False, name=None)) \
+            == sorted(expected)
+        for row in shown.itertuples(index=False):
+            ratio = number(row[1]) if row[1] != "0" else 0.0
+            cell = table[(table["feature"] == row[0]) & (table["ratio"] == ratio)]
+            leader = cell[cell["algorithm"] == row[2]].set_index("seed")[metric]
+            other = cell[cell["algorithm"] == base_best].set_index("seed")[metric]
+            mean, low, high = mean_and_interval((leader - other).to_numpy())
+            assert_close(row[4], mean)
+            assert_interval(row[5], low, high)
+            assert row[6] == ("real lead" if low > 0 else "within the noise")
+
+
+# ---------------------------------------------------------------------------- 3. figures
+def test_every_figure_in_the_writeup_exists(writeup):
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", writeup)
+    assert any(link.startswith("figures/") for link in links)
+    for link in links:
+        assert (report.DOCS / link).is_file(), link
+    for name in report.load_results()["tables"]:
+        assert (report.FIGURES / f"{name}_curves.png").is_file()
+        assert (report.FIGURES / f"{name}_delta.png").is_file()
