@@ -116,25 +116,18 @@ class SweepView(pn.viewable.Viewer):
     def _handle_run(self):
         if self.running:
             return
-        try:
-            sweep = self.make_sweep()
-            sweep.plan()  # a bad grid fails here, in the caller, with its message
-        except DistvizError as exc:
-            self._report_error(exc)
-            return
-        self._sweep = sweep
         self.running = True
         self._button.disabled = True
         self._progress.param.update(value=0, max=1, visible=True)
-        self._status.object = "Starting the sweep..."
-        self._thread = threading.Thread(target=self._work, args=(sweep,), daemon=True,
-                                        name="distviz-sweep")
+        self._status.object = "Ranking features and planning the sweep..."
+        self._thread = threading.Thread(target=self._work, daemon=True, name="distviz-sweep")
         self._thread.start()
 
-    def _work(self, sweep: Sweep) -> None:
-        """Runs in the background thread; Panel schedules the widget updates on the server's
-        event loop."""
+    def _work(self) -> None:
+        """Runs in the background thread (ranking, planning and fitting never block the server);
+        Panel schedules the widget updates on the server's event loop."""
         try:
+            sweep = self._sweep = self.make_sweep()
             table = sweep.run(progress=self._on_progress)
         except Exception as exc:  # noqa: BLE001 - shown to the user, the server keeps running
             self._report_error(exc)

@@ -364,8 +364,10 @@ def test_sweep_view_reports_a_bad_grid_without_running(titanic):
     loop = ModelLoop(dataset=titanic, algorithms=FAST, n_jobs=1, cache=ResultCache())
     view = SweepView(dataset=titanic, loop=loop, feature="sex", group="robot", top=1)
     view.param.trigger("run_sweep")
-    assert not view.running and view._thread is None
-    assert "unknown group 'robot'" in view._status.object
+    view.wait(timeout=60)
+    assert not view.running and not view._progress.visible and not view._button.disabled
+    assert "unknown group 'robot'" in view._status.object and view.table is None
+    assert len(loop.result_cache) == 0  # nothing was fitted
 
 
 # ---------------------------------------------------------------------------- in a browser
