@@ -466,6 +466,17 @@ def winners(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def paired_lead(table: pd.DataFrame, feature: str, ratio: float, leader: str, other: str,
+                metric: str) -> tuple[float, float, float]:
+    """Mean and 95 % interval over seeds of how far ``leader`` is ahead of ``other`` in one
+    cell (positive = ahead, for lower-is-better metrics too)."""
+    cell = table[(table["feature"] == feature) & (table["ratio"] == ratio)]
+    ahead = (cell[cell["algorithm"] == leader].set_index("seed")[metric]
+             - cell[cell["algorithm"] == other].set_index("seed")[metric]).dropna()
+    sign = -1.0 if metric in evaluate.LOWER_IS_BETTER else 1.0
+    return evaluate.mean_ci(sign * ahead.to_numpy(dtype=float))
+
+
 # ---------------------------------------------------------------------------- output
 def check_output(path: str) -> Path:
     """Fail before the sweep runs when the table could not be written afterwards."""
@@ -530,9 +541,13 @@ def format_summary(table: pd.DataFrame, stats: SweepStats | None = None) -> str:
         lines += ["", f"best at baseline: {base['best'].iloc[0]}"]
     changes = best[best["best"] != (base["best"].iloc[0] if len(base) else None)]
     if len(base) and len(changes):
-        lines.append("best changes to: " + "; ".join(
-            f"{r.best} at {r.feature} = {r.group}, ratio {r.ratio:+g}"
-            for r in changes.itertuples()))
+        counts = changes["best"].value_counts()
+        leader = base["best"].iloc[0]
+        real = sum(paired_lead(table, r.feature, r.ratio, r.best, leader, metric)[1] > 0
+                   for r in changes.itertuples())
+        lines.append(f"another algorithm leads in {len(changes)} of {len(best)} cells ("
+                     + ", ".join(f"{name} {n}" for name, n in counts.items())
+                     + f"); {real} of these leads exceed the noise")
     errors = int(table["error"].notna().sum())
     if errors:
         lines.append(f"{errors} fits failed; see the error column.")

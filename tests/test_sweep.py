@@ -130,7 +130,23 @@ def test_summary_and_winners_match_pandas_and_scipy(table):
         assert row.value == pytest.approx(cell.max())
         assert row.best == cell.idxmax()
     text = format_summary(table)
-    assert "best at baseline: " + best.loc[best["ratio"] == 0, "best"].iloc[0] in text
+    leader = best.loc[best["ratio"] == 0, "best"].iloc[0]
+    assert "best at baseline: " + leader in text
+    changes = best[best["best"] != leader]
+    if len(changes):  # how many leads exceed the noise, recomputed per seed with SciPy
+        real = 0
+        for row in changes.itertuples():
+            cell = table[(table["feature"] == row.feature) & (table["ratio"] == row.ratio)]
+            ahead = (cell[cell["algorithm"] == row.best].set_index("seed")["f1"]
+                     - cell[cell["algorithm"] == leader].set_index("seed")["f1"]).to_numpy()
+            if np.ptp(ahead) > 0:
+                low, _ = stats.t.interval(0.95, len(ahead) - 1, loc=ahead.mean(),
+                                          scale=stats.sem(ahead))
+            else:
+                low = ahead.mean()
+            real += bool(low > 0)
+        assert f"leads in {len(changes)} of {len(best)} cells" in text
+        assert f"{real} of these leads exceed the noise" in text
 
 
 def test_progress_counts_distinct_fits(titanic):
