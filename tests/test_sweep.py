@@ -149,6 +149,22 @@ def test_summary_and_winners_match_pandas_and_scipy(table):
         assert f"{real} of these leads exceed the noise" in text
 
 
+def test_summary_counts_only_leads_beyond_the_noise():
+    """A made-up table: B overtakes A at r = 1 on every seed, and only narrowly at r = 2."""
+    f1 = {("A", 0.0): [0.80, 0.81, 0.79], ("B", 0.0): [0.70, 0.72, 0.71],
+          ("A", 1.0): [0.80, 0.81, 0.79], ("B", 1.0): [0.90, 0.92, 0.91],
+          ("A", 2.0): [0.80, 0.81, 0.79], ("B", 2.0): [0.78, 0.85, 0.80]}
+    rows = [{"dataset": "toy", "feature": "f", "group": "g", "ratio": ratio, "algorithm": name,
+             "repeat": k, "seed": k, "f1": value, "delta_f1": value - f1[(name, 0.0)][k],
+             "error": None}
+            for ratio in (0.0, 1.0, 2.0) for name in "AB"
+            for k, value in enumerate(f1[(name, ratio)])]
+    text = format_summary(pd.DataFrame(rows))
+    assert "best at baseline: A" in text
+    assert "another algorithm leads in 2 of 3 cells (B 2); 1 of these leads exceed the noise" \
+        in text
+
+
 def test_progress_counts_distinct_fits(titanic):
     calls = []
     sweep = small_sweep(titanic, ResultCache(), features=["sex"], ratios=[-0.5, 0, 1],
