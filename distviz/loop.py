@@ -539,7 +539,7 @@ class ModelLoop(param.Parameterized):
         states = [spec] + ([spec.baseline()] if with_baseline and not spec.is_baseline else [])
         fits = self._fit_all(states, algorithms, progress)
         shift = self.shift_result(spec, self.seeds[0])
-        summaries = [self._summarize(a.name, spec, fits) for a in algorithms]
+        summaries = [self.summarize(a.name, spec, fits) for a in algorithms]
         computed = sum(1 for f in fits.values() if not f.from_cache)
         return RunResult(self.dataset, shift, self.dataset.headline_metric, summaries,
                          self.repeats, time.perf_counter() - started, computed,
@@ -627,7 +627,8 @@ class ModelLoop(param.Parameterized):
                                          "transient": True}, rows_used, budget, shift)
         return fits
 
-    def _summarize(self, name: str, spec: ShiftSpec, fits: dict) -> AlgorithmResult:
+    def summarize(self, name: str, spec: ShiftSpec, fits: dict) -> AlgorithmResult:
+        """One algorithm's summary from fits keyed by (training key, algorithm, seed)."""
         base_spec = spec.baseline()
         shifted = [fits[(spec.training_key(), name, s)] for s in self.seeds
                    if (spec.training_key(), name, s) in fits]

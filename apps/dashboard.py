@@ -1,0 +1,8 @@
+"""`panel serve apps/dashboard.py`: the distviz dashboard on the bundled default dataset.
+
+URL arguments (optional): ?data=NAME_OR_PATH&target=COLUMN&algorithms=a,b
+"""
+
+from distviz.dashboard import build_app
+
+build_app().servable(title="distviz")

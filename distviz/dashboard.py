@@ -1,0 +1,582 @@
+"""The dashboard: a Panel Viewer over the engine's Dataset, ModelLoop and shift settings.
+
+Training runs in a background thread (the server's event loop never waits for a fit), fits run
+in the shared process pool, results stream in per algorithm, and the newest request wins.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import holoviews as hv
+import numpy as np
+import pandas as pd
+import panel as pn
+import param
+
+from . import models
+from .data import Dataset
+from .datasets import catalog, read_table
+from .errors import DatasetError, DistvizError
+from .evaluate import metric_names
+from .importance import rank_features
+from .loop import ModelLoop, RunResult
+from .resample import CLASS_BALANCES, UPSAMPLERS, ShiftSpec
+
+hv.extension("bokeh", logo=False)
+
+# Slider positions: six down, the baseline in the centre, six up.
+RATIOS = [-1.0, -0.8, -0.6, -0.5, -0.4, -0.2, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
+UPLOAD_LIMIT_MB = float(os.environ.get("DISTVIZ_MAX_UPLOAD_MB", "50"))
+UPLOADED = "(uploaded file)"
+
+
+def _escape(text) -> str:
+    """User-supplied text shown in Markdown/HTML panes is always escaped."""
+    return html.escape(str(text), quote=True).replace("*", "&#42;").replace("_", "&#95;")
+
+
+class Dashboard(pn.viewable.Viewer):
+    """What if the training data had more or fewer rows of one group?
+
+    Parameters drive everything: set ``feature``, ``group``, ``ratio`` or ``algorithms`` (from a
+    widget or from code) and the model loop re-runs; ``wait()`` blocks until it is done.
+    """
+
+    dataset_name = param.Selector(default="titanic", objects=["titanic"], label="Dataset",
+                                  doc="A bundled dataset, a file in data/, or an upload.")
+    target = param.Selector(default=None, objects=[], label="Target",
+                            doc="The column to predict.")
+    task = param.Selector(default="auto", objects=["auto", "classification", "regression"],
+                          label="Task", doc="Detected from the target unless set here.")
+    method = param.Selector(default="gini", objects=["gini", "permutation", "shap"],
+                            label="Rank features by", doc="Importance used to order features.")
+    feature = param.Selector(default=None, objects=[], label="Feature",
+                             doc="The feature whose group is shifted.")
+    group = param.Selector(default=None, objects=[], label="Group",
+                           doc="The group of the feature to shift in the training set.")
+    ratio = param.Number(default=0.0, bounds=(-1.0, 3.0), label="Shift", doc="""
+        -1 removes the group from training, 0 is the baseline, 1 doubles it, 3 quadruples it.""")
+    upsampler = param.Selector(default="random", objects=list(UPSAMPLERS), label="Up-sampler",
+                               doc="Duplicate rows, or SMOTE within group and class.")
+    class_balance = param.Selector(default="none", objects=list(CLASS_BALANCES),
+                                   label="Class balance", doc="Applied after the shift.")
+    algorithms = param.ListSelector(default=list(models.DEFAULT_ALGORITHMS),
+                                    objects=models.available("classification"),
+                                    label="Algorithms", doc="Algorithms compared.")
+    metric = param.Selector(default="f1", objects=list(metric_names("classification")),
+                            label="Headline metric", doc="Metric of the leaderboard.")
+    repeats = param.Integer(default=1, bounds=(1, 10), label="Repeats (seeds)", doc="""
+        More than one gives every delta a 95 % interval.""")
+    normalise = param.Boolean(default=False, label="Row-normalised confusion matrices")
+    compare = param.Boolean(default=True, label="Colour by change vs baseline")
+
+    result = param.Parameter(default=None, precedence=-1, doc="The latest complete RunResult.")
+    busy = param.Boolean(default=False, precedence=-1)
+    status = param.String(default="", precedence=-1)
+
+    def __init__(self, *, data: str | None = None, data_target: str | None = None,
+                 background: bool = True, n_jobs: int | None = None, **params):
+        self._background = background
+        self._lock = threading.Lock()
+        self._token = 0
+        self._thread: threading.Thread | None = None
+        self._ranking: pd.DataFrame | None = None
+        self._upload_dir = Path(tempfile.mkdtemp(prefix="distviz-upload-"))
+        self._extra_sources: dict[str, tuple[str, str | None]] = {}
+        names = list(catalog())
+        self.param.dataset_name.objects = names
+        super().__init__(**params)
+        self.loop = ModelLoop(**({"n_jobs": n_jobs} if n_jobs else {}))
+        self.dataset: Dataset | None = None
+        self._build_views()
+        if data is not None and data not in names:
+            self._extra_sources[Path(data).name] = (data, data_target)
+            self.param.dataset_name.objects = names + [Path(data).name]
+            data = Path(data).name
+        self._load_dataset(data or self.dataset_name, target=data_target, initial=True)
+        if self._background:
+            threading.Thread(target=self.loop.warm_up, daemon=True).start()
+
+    # ================================================================== widgets & layout
+    def _build_views(self) -> None:
+        self._status = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10))
+        self._notes = pn.pane.Markdown("", sizing_mode="stretch_width", styles={
+            "font-size": "12px", "color": "#555"})
+        self._progress = pn.indicators.Progress(value=0, max=1, visible=False, width=280,
+                                                bar_color="primary")
+        self._best = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self._leaderboard = pn.widgets.Tabulator(
+            pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width",
+            height=210, formatters={"best": {"type": "tickCross"}},
+            text_align={"interval": "center"}, name="leaderboard")
+        self._confusion = pn.pane.HoloViews(None, sizing_mode="stretch_width", linked_axes=False)
+        self._roc = pn.pane.HoloViews(None)
+        self._distribution = pn.pane.HoloViews(None)
+        self._top_distributions = pn.pane.HoloViews(None, linked_axes=False)
+        self._importance = pn.pane.HoloViews(None)
+        self._ranking_table = pn.widgets.Tabulator(pd.DataFrame(), disabled=True,
+                                                   show_index=False, height=260, width=330)
+        self._groups_plot = pn.pane.HoloViews(None, linked_axes=False)
+        self._groups_table = pn.widgets.Tabulator(pd.DataFrame(), disabled=True,
+                                                  show_index=False, sizing_mode="stretch_width")
+        self._slider = pn.widgets.DiscreteSlider(options=RATIOS, value=self.ratio,
+                                                 name="Shift", sizing_mode="stretch_width")
+        # The slider retrains when released (value_throttled); code can set `ratio` directly.
+        self._slider.param.watch(lambda e: setattr(self, "ratio", e.new), "value_throttled")
+        self._upload = pn.widgets.FileInput(accept=".csv,.parquet,.pq,.gz", multiple=False,
+                                            sizing_mode="stretch_width")
+        self._upload.param.watch(self._handle_upload, "value")
+        self._export = pn.widgets.FileDownload(callback=self._export_html, filename="distviz.html",
+                                               label="Export standalone HTML",
+                                               button_type="primary", sizing_mode="stretch_width")
+        widgets = {
+            "dataset_name": pn.widgets.Select, "target": pn.widgets.Select,
+            "task": pn.widgets.RadioButtonGroup, "method": pn.widgets.RadioButtonGroup,
+            "feature": pn.widgets.Select, "group": pn.widgets.Select,
+            "upsampler": pn.widgets.RadioButtonGroup,
+            "class_balance": pn.widgets.Select, "algorithms": pn.widgets.MultiChoice,
+            "metric": pn.widgets.Select,
+        }
+        param_pane = lambda names: pn.Param(  # noqa: E731
+            self, parameters=names, widgets={n: widgets[n] for n in names if n in widgets},
+            show_name=False, sizing_mode="stretch_width")
+        self._controls = pn.Column(
+            pn.pane.Markdown("### Data"), param_pane(["dataset_name"]),
+            pn.pane.Markdown("or upload a CSV / Parquet file:", margin=(0, 10)), self._upload,
+            param_pane(["target", "task"]),
+            pn.pane.Markdown("### What to shift"), param_pane(["method", "feature", "group"]),
+            self._slider, param_pane(["upsampler", "class_balance"]),
+            pn.pane.Markdown("### Models"),
+            param_pane(["algorithms", "metric", "repeats", "normalise", "compare"]),
+            self._export, sizing_mode="stretch_width")
+        how = ("Move the **shift** slider: left down-samples the chosen group in the *training* "
+               "set, right up-samples it. Every model is re-trained and scored on the same "
+               "untouched test set; deltas are against the unshifted baseline. With repeats > 1 a "
+               "change counts as real only when its 95 % interval excludes 0.")
+        overview = pn.Column(
+            pn.pane.Markdown(how, styles={"color": "#444"}, sizing_mode="stretch_width"),
+            pn.Row(self._status, self._progress), self._best, self._leaderboard,
+            pn.Row(self._confusion, sizing_mode="stretch_width"), self._roc,
+            self._notes, name="Models", sizing_mode="stretch_width")
+        tabs = [overview,
+                pn.Column(self._distribution, self._top_distributions, name="Distributions"),
+                pn.Column(self._groups_plot, self._groups_table, name="Per group"),
+                pn.Row(self._importance, self._ranking_table, name="Feature importance")]
+        sweep = self._make_sweep_view()
+        if sweep is not None:
+            tabs.append(pn.Column(sweep, name="Sweep"))
+        self._tabs = pn.Tabs(*tabs, dynamic=False, sizing_mode="stretch_width")
+        self._main = pn.Column(self._tabs, sizing_mode="stretch_width")
+
+    def _make_sweep_view(self):
+        try:
+            from .sweep_view import SweepView
+        except ImportError:  # the sweep tab is optional
+            return None
+        self._sweep_view = SweepView()
+        return self._sweep_view
+
+    def __panel__(self):
+        return pn.Row(pn.Column(self._controls, width=330), self._main,
+                      sizing_mode="stretch_width")
+
+    def template(self) -> pn.template.FastListTemplate:
+        """The served page: the same controls and views in a FastListTemplate."""
+        return pn.template.FastListTemplate(
+            title="distviz", sidebar=[self._controls], main=[self._main], sidebar_width=340,
+            accent="#d6604d", header_background="#2f3e4e")
+
+    # ================================================================== data
+    def _notify(self, message: str, level: str = "error") -> None:
+        message = " ".join(str(message).split())
+        self.status = message
+        self._status.object = f"**{_escape(message)}**"
+        if pn.state.notifications is not None:
+            getattr(pn.state.notifications, level)(message, duration=8000)
+
+    def _source(self, name: str) -> tuple[str, str | None]:
+        return self._extra_sources.get(name, (name, None))
+
+    def _load_dataset(self, name: str, *, target: str | None = None, task: str = "auto",
+                      initial: bool = False) -> bool:
+        """Load ``name``; on failure notify and keep the previous dataset (return False)."""
+        source, default_target = self._source(name)
+        try:
+            dataset = Dataset(source=source, target=target or default_target, task=task)
+        except DistvizError as exc:
+            if initial or self.dataset is None:
+                raise
+            self._notify(str(exc))
+            return False
+        self.dataset = dataset
+        self.loop.param.update(dataset=dataset)
+        self._ranking = None
+        self.result = None
+        columns = list(dataset.frame.columns)
+        algorithms = models.available(dataset.task_name)
+        chosen = [a for a in self.algorithms if a in algorithms] or \
+            models.default_algorithms(dataset.task_name)
+        with param.parameterized.discard_events(self):
+            self.param.target.objects = columns
+            self.param.algorithms.objects = algorithms
+            self.param.metric.objects = list(metric_names(dataset.task_name))
+            self.param.update(dataset_name=name, target=dataset.target_name, algorithms=chosen,
+                              metric=dataset.headline_metric, ratio=0.0)
+            self._slider.value = 0.0
+        self.param.class_balance.precedence = 1 if dataset.is_classification else -1
+        self._set_features(list(dataset.features))
+        notes = "; ".join(dataset.notes)
+        self._notes.object = (f"*{_escape(dataset.name)}: {len(dataset.frame)} rows, "
+                              f"{len(dataset.features)} features, target "
+                              f"{_escape(dataset.target_name)} ({dataset.task_name}), test set "
+                              f"{len(dataset.X_test)} rows (frozen).* "
+                              + (f"Notes: {_escape(notes)}" if notes else ""))
+        if getattr(self, "_sweep_view", None) is not None:
+            self._sweep_view.param.update(dataset=dataset, loop=self.loop)
+        self._submit(rank=True)
+        return True
+
+    def _set_features(self, ordered: list[str]) -> None:
+        feature = self.feature if self.feature in ordered else ordered[0]
+        with param.parameterized.discard_events(self):
+            self.param.feature.objects = ordered
+            self.feature = feature
+        self._set_groups()
+
+    def _set_groups(self) -> None:
+        table = self.dataset.groups(self.feature)
+        groups = table.loc[table["train_rows"] > 0, "group"].tolist()
+        group = self.group if self.group in groups else self.dataset.smallest_group(self.feature)
+        with param.parameterized.discard_events(self):
+            self.param.group.objects = groups
+            self.group = group
+        self._update_slider_label()
+
+    @param.depends("dataset_name", watch=True)
+    def _handle_dataset(self):
+        if self.dataset is not None and self.dataset_name != self.dataset.name:
+            self._load_dataset(self.dataset_name)
+
+    @param.depends("target", "task", watch=True)
+    def _handle_target(self):
+        if self.dataset is None or self.target is None:
+            return
+        if self.target == self.dataset.target_name and self.task == "auto":
+            return
+        self._load_dataset(self.dataset_name, target=self.target, task=self.task)
+
+    def _handle_upload(self, event) -> None:
+        data, filename = event.new, self._upload.filename or "upload.csv"
+        if data is None:
+            return
+        if len(data) > UPLOAD_LIMIT_MB * 2**20:
+            self._notify(f"{filename} is {len(data) / 2**20:.1f} MB, over the upload limit of "
+                         f"{UPLOAD_LIMIT_MB:g} MB; sample the file, or raise "
+                         "DISTVIZ_MAX_UPLOAD_MB where the server runs.")
+            return
+        safe_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in Path(filename).name)
+        path = self._upload_dir / (safe_name or "upload.csv")
+        path.write_bytes(data)
+        try:
+            columns = list(read_table(path)[0].columns)
+        except DatasetError as exc:
+            self._notify(str(exc))
+            return
+        self._extra_sources[path.name] = (str(path), str(columns[-1]))
+        objects = list(self.param.dataset_name.objects)
+        if path.name not in objects:
+            self.param.dataset_name.objects = objects + [path.name]
+        if self._load_dataset(path.name, target=str(columns[-1])):
+            self._notify(f"Loaded {filename}; target is its last column "
+                         f"({columns[-1]}) — change it under Target.", level="info")
+
+    # ================================================================== shift & retrain
+    def spec(self) -> ShiftSpec:
+        return ShiftSpec(self.feature, self.group, float(self.ratio), self.upsampler,
+                         self.class_balance if self.dataset.is_classification else "none")
+
+    @param.depends("feature", watch=True)
+    def _handle_feature(self):
+        if self.dataset is not None:
+            self._set_groups()
+            self._submit()
+
+    @param.depends("group", "upsampler", "class_balance", "algorithms", "repeats", watch=True)
+    def _handle_shift(self):
+        self._update_slider_label()
+        self._submit()
+
+    @param.depends("ratio", watch=True)
+    def _handle_ratio(self):
+        nearest = min(RATIOS, key=lambda r: abs(r - self.ratio))
+        if self._slider.value != nearest:
+            self._slider.value = nearest
+        self._update_slider_label()
+        self._submit()
+
+    @param.depends("method", watch=True)
+    def _handle_method(self):
+        if self._ranking is not None:
+            self._apply_ranking(self._ranking)
+
+    @param.depends("metric", "normalise", "compare", watch=True)
+    def _handle_display(self):
+        if self.result is not None:
+            self._render(self.result, final=True)
+
+    def _update_slider_label(self) -> None:
+        if self.dataset is None or self.group is None:
+            return
+        labels = self.dataset.group_labels(self.feature)
+        n_group, n_train = int((labels == self.group).sum()), len(labels)
+        n_after = int(round(n_group * (1 + float(self.ratio))))
+        share = n_after / max(n_train - n_group + n_after, 1)
+        how = "baseline" if self.ratio == 0 else f"{1 + float(self.ratio):g}x"
+        self._slider.name = (f"Shift {self.feature} = {self.group}: {n_after} rows "
+                             f"({share:.0%} of training), {how}")
+
+    def _submit(self, *, rank: bool = False) -> None:
+        """Start a run for the current settings; a newer request makes older ones stale."""
+        if self.dataset is None or not self.algorithms:
+            return
+        with self._lock:
+            self._token += 1
+            token = self._token
+        spec, algorithms, repeats = self.spec(), list(self.algorithms), self.repeats
+        self.busy = True
+        self._main.loading = self.result is None
+        self._progress.param.update(value=0, max=1, visible=True)
+        self._status.object = "Training..."
+        work = lambda: self._work(token, spec, algorithms, repeats, rank)  # noqa: E731
+        if self._background:
+            self._thread = threading.Thread(target=work, daemon=True, name="distviz-train")
+            self._thread.start()
+        else:
+            work()
+
+    def _current(self, token: int) -> bool:
+        return token == self._token
+
+    def _work(self, token: int, spec: ShiftSpec, algorithms, repeats, rank: bool) -> None:
+        """Background thread: ranking (once per dataset) and the model loop."""
+        dataset = self.dataset
+        loop = ModelLoop(dataset=dataset, algorithms=algorithms, repeats=repeats,
+                         n_jobs=self.loop.n_jobs, cache=self.loop.cache)
+        started = time.perf_counter()
+        fits: dict = {}
+        try:
+            if rank or self._ranking is None:
+                # Gini first (fast) so results show soon; permutation and SHAP follow below.
+                self._status.object = "Ranking features..."
+                self._set_ranking(dataset, rank_features(dataset, method="gini"))
+                top = self._ranking["feature"].iloc[0] if self._ranking is not None else None
+                if rank and top and top != spec.feature and self._current(token):
+                    with param.parameterized.discard_events(self):
+                        self.feature = top
+                    self._set_groups()
+                    spec = self.spec()
+
+            def progress(done, total, fit):
+                fits[(fit.training_key, fit.algorithm, fit.seed)] = fit
+                if self._current(token):
+                    self._progress.param.update(max=total, value=done)
+                    self._status.object = (f"Training: {done} of {total} fits done "
+                                           f"({fit.algorithm}, {fit.fit_seconds:.2f} s"
+                                           f"{', cached' if fit.from_cache else ''})")
+                    self._render_partial(loop, spec, fits)
+
+            run = loop.run(spec, progress=progress)
+        except Exception as exc:  # noqa: BLE001 - shown to the user; the server keeps running
+            if self._current(token):
+                self._notify(str(exc) if isinstance(exc, DistvizError)
+                             else f"{type(exc).__name__}: {exc}")
+                self._finish()
+            return
+        if not self._current(token):
+            return  # a newer request superseded this one; its fits are cached all the same
+        elapsed = time.perf_counter() - started
+        self.status = (f"Ran {len(run.algorithms)} algorithms x {repeats} seed(s) in "
+                       f"{elapsed:.2f} s: {run.computed} fits computed, {run.cached} from cache.")
+        self._render(run, final=True)
+        self._finish()
+        self.result = run
+        if self._ranking is not None and "shap" not in self._ranking.columns:
+            try:
+                self._set_ranking(dataset, rank_features(dataset, method="all"))
+            except Exception as exc:  # noqa: BLE001 - ranking is extra; keep the results
+                self._notify(f"feature ranking failed: {exc}", level="warning")
+
+    def _set_ranking(self, dataset: Dataset, ranking: pd.DataFrame) -> None:
+        if dataset is self.dataset:
+            self._ranking = ranking
+            self._apply_ranking(ranking)
+
+    def _finish(self) -> None:
+        self.busy = False
+        self._main.loading = False
+        self._progress.visible = False
+
+    def wait(self, timeout: float | None = 300) -> "Dashboard":
+        """Block until the latest request is done (scripts, notebooks and tests)."""
+        deadline = time.perf_counter() + (timeout or 1e9)
+        while time.perf_counter() < deadline:
+            thread = self._thread
+            if thread is not None:
+                thread.join(max(0.0, deadline - time.perf_counter()))
+            if not self.busy:
+                return self
+            time.sleep(0.01)
+        raise TimeoutError("the dashboard is still training")
+
+    # ================================================================== rendering
+    def _apply_ranking(self, ranking: pd.DataFrame) -> None:
+        method = self.method if f"rank_{self.method}" in ranking.columns else "gini"
+        ordered = ranking.sort_values(f"rank_{method}")
+        columns = ["feature", "kind"] + [c for m in ("gini", "permutation", "shap")
+                                         for c in (m, f"rank_{m}") if c in ordered.columns]
+        with pn.io.hold():
+            self._ranking_table.value = ordered[columns].round(3)
+            self._importance.object = _plots().importance_bars(ordered)
+            previous = self.feature
+            with param.parameterized.discard_events(self):
+                self.param.feature.objects = ordered["feature"].tolist()
+                self.feature = previous
+        if self.result is not None and self.result.dataset is self.dataset:
+            self._render_distributions(self.result)
+
+    def _render_partial(self, loop, spec, fits) -> None:
+        """Show every algorithm whose fits are all in, as soon as they are."""
+        done = []
+        for name in loop.algorithms:
+            needed = [(key, name, s) for key in {spec.training_key(),
+                                                 spec.baseline().training_key()}
+                      for s in loop.seeds]
+            if all(k in fits for k in needed):
+                done.append(loop.summarize(name, spec, fits))
+        if done:
+            run = RunResult(loop.dataset, loop.shift_result(spec, loop.seeds[0]),
+                            loop.dataset.headline_metric, done, loop.repeats)
+            self._render(run, final=False)
+
+    def _render(self, run: RunResult, *, final: bool) -> None:
+        plots = _plots()
+        ds = run.dataset
+        metric = self.metric if self.metric in metric_names(ds.task_name) else run.metric
+        board = plots.leaderboard(run, metric)
+        best_now, best_base = run.best("shifted"), run.best("baseline")
+        with pn.io.hold():
+            self._leaderboard.value = board.round(4)
+            self._best.object = (
+                f"**Best now: {_escape(best_now)}** (baseline best: {_escape(best_base)}) "
+                f"by {metric.upper()} — {_escape(run.spec.feature)} = "
+                f"{_escape(run.spec.group)}, shift {run.spec.ratio:+g}, training rows "
+                f"{run.shift.train_rows_before} → {run.shift.train_rows_after}")
+            self._confusion.object = self._model_grid(run)
+            self._roc.object = plots.roc_overlay(run) if ds.is_classification else None
+            self._roc.visible = ds.is_classification
+            self._render_groups(run, metric)
+            if final:
+                self._status.object = _escape(self.status)
+                self._render_distributions(run)
+                if getattr(self, "_sweep_view", None) is not None:
+                    self._sweep_view.param.update(feature=run.spec.feature,
+                                                  ratio=run.spec.ratio)
+
+    def _model_grid(self, run: RunResult):
+        plots, ds, panels = _plots(), run.dataset, []
+        for a in run.algorithms:
+            fit = a.first_fit
+            if fit is None:
+                panels.append(hv.Div(f"<b>{html.escape(a.algorithm)}</b><br>"
+                                     f"{html.escape(str(a.error))}").opts(width=260,
+                                                                         height=120))
+                continue
+            value = a.metrics[ds.headline_metric]
+            title = f"{a.algorithm}  {ds.headline_metric.upper()} {value:.3f}"
+            if ds.is_classification:
+                baseline = run.confusion(a.algorithm, baseline=True) if self.compare else None
+                panels.append(plots.confusion_heatmap(
+                    run.confusion(a.algorithm), [str(c) for c in ds.classes], title=title,
+                    normalise=self.normalise, baseline=baseline))
+            else:
+                panels.append(plots.predicted_vs_actual(ds.y_test, fit.y_pred, title=title))
+                panels.append(plots.residuals_histogram(ds.y_test, fit.y_pred,
+                                                        title=f"{a.algorithm} residuals"))
+        columns = 4 if ds.is_classification else 2
+        return hv.Layout(panels).cols(columns).opts(shared_axes=False) if panels else None
+
+    def _render_groups(self, run: RunResult, metric: str) -> None:
+        plots, ds = _plots(), run.dataset
+        best = run.best("shifted")
+        if best is None:
+            return
+        now, base = run.group_metrics(best), run.group_metrics(best, baseline=True)
+        if now is None or base is None:
+            return
+        group_metric = "f1" if ds.is_classification else "r2"
+        self._groups_plot.object = plots.group_effect(
+            now, base, group_metric,
+            title=f"{group_metric.upper()} per group of {run.spec.feature} ({best}), "
+                  "test set")
+        merged = base.merge(now, on=["group", "rows"], suffixes=(" baseline", " now"))
+        self._groups_table.value = merged.round(3)
+
+    def _render_distributions(self, run: RunResult) -> None:
+        plots, ds = _plots(), run.dataset
+        self._distribution.object = plots.distribution(ds, run.shift, run.spec.feature,
+                                                       highlight=run.spec.group)
+        if self._ranking is not None:
+            method = self.method if f"rank_{self.method}" in self._ranking else "gini"
+            top = [f for f in self._ranking.sort_values(f"rank_{method}")["feature"]
+                   if f != run.spec.feature][:3]
+            self._top_distributions.object = hv.Layout(
+                [plots.distribution(ds, run.shift, f, width=380) for f in top]).cols(3)
+
+    # ================================================================== export
+    def _export_html(self):
+        """The export button: a standalone snapshot of the current feature and group."""
+        from .export import snapshot_html
+        from io import StringIO
+        self._status.object = "Exporting a standalone HTML snapshot..."
+        text = snapshot_html(self.dataset, self.feature, self.group,
+                             algorithms=list(self.algorithms), cache=self.loop.cache,
+                             n_jobs=self.loop.n_jobs, upsampler=self.upsampler)
+        self._status.object = f"Exported a {len(text.encode()) / 2**20:.1f} MB HTML snapshot."
+        return StringIO(text)
+
+
+def _plots():
+    from . import plots
+    return plots
+
+
+def build_app(data: str | None = None, target: str | None = None):
+    """The served page (FastListTemplate) or, in a notebook, the plain layout."""
+    args = pn.state.session_args if pn.state.curdoc else {}
+    arg = lambda key: args[key][0].decode() if key in args else None  # noqa: E731
+    data = data or os.environ.get("DISTVIZ_DATA") or arg("data")
+    target = target or os.environ.get("DISTVIZ_TARGET") or arg("target")
+    params = {}
+    algorithms = os.environ.get("DISTVIZ_ALGORITHMS") or arg("algorithms")
+    if algorithms:
+        params["algorithms"] = [a for a in algorithms.split(",") if a]
+    dashboard = Dashboard(data=data, data_target=target, **params)
+    return dashboard.template() if pn.state.served else dashboard
+
+
+def serve_from_cli(args) -> int:
+    """``distviz serve``: the dashboard on ``args.address`` (127.0.0.1 unless told otherwise)."""
+    if args.data:  # fail fast, with one line, on a bad file
+        Dataset(source=args.data, target=args.target, task=args.task)
+    origins = args.allow_websocket_origin or [f"{args.address}:{args.port}",
+                                              f"localhost:{args.port}"]
+    print(f"distviz: serving on http://{args.address}:{args.port}/ (Ctrl+C stops)")
+    pn.serve({"/": lambda: build_app(args.data, args.target).servable()}, port=args.port,
+             address=args.address, websocket_origin=origins, show=args.show, title="distviz")
+    return 0
