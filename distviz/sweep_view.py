@@ -106,7 +106,11 @@ class SweepView(pn.viewable.Viewer):
         for name in top_features(dataset, min(len(dataset.features), self.top + 1)):
             if len(features) < self.top and name not in features:
                 features.append(name)
-        groups = {self.feature: self.group} if self.feature in features and self.group else {}
+        # The dashboard's group, when it belongs to the feature (it may lag behind a feature
+        # change); otherwise the feature's smallest group.
+        groups = {}
+        if self.feature in features and self.group in set(dataset.groups(self.feature)["group"]):
+            groups = {self.feature: self.group}
         algorithms = list(self.loop.algorithms) if self.loop is not None else None
         return Sweep(dataset=dataset, loop=self.loop, features=features, groups=groups,
                      ratios=list(DEFAULT_RATIOS), algorithms=algorithms, repeats=self.repeats,

@@ -391,15 +391,22 @@ def test_sweep_view_runs_in_the_background_and_marks_the_slider(titanic):
     assert "0 computed" in view._status.object
 
 
-def test_sweep_view_reports_a_bad_grid_without_running(titanic):
+def test_sweep_view_uses_the_dashboard_group_only_when_it_belongs_to_the_feature(titanic):
     from distviz.sweep_view import SweepView
     loop = ModelLoop(dataset=titanic, algorithms=FAST, n_jobs=1, cache=ResultCache())
-    view = SweepView(dataset=titanic, loop=loop, feature="sex", group="robot", top=1)
+    view = SweepView(dataset=titanic, loop=loop, feature="sex", group="male", top=2)
+    assert view.make_sweep().plan()[0][:2] == ("sex", "male")
+    view.group = "Q1 [0.17, 21]"  # left over from another feature
+    assert view.make_sweep().plan()[0][:2] == ("sex", titanic.smallest_group("sex"))
+
+
+def test_sweep_view_reports_errors_without_fitting():
+    from distviz.sweep_view import SweepView
+    view = SweepView()  # no dataset yet
     view.param.trigger("run_sweep")
     view.wait(timeout=60)
     assert not view.running and not view._progress.visible and not view._button.disabled
-    assert "unknown group 'robot'" in view._status.object and view.table is None
-    assert len(loop.result_cache) == 0  # nothing was fitted
+    assert "no dataset loaded" in view._status.object and view.table is None
 
 
 # ---------------------------------------------------------------------------- in a browser
