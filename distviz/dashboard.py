@@ -11,6 +11,8 @@ import os
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import holoviews as hv
@@ -83,6 +85,8 @@ class Dashboard(pn.viewable.Viewer):
     def __init__(self, *, data: str | None = None, data_target: str | None = None,
                  background: bool = True, n_jobs: int | None = None, **params):
         self._background = background
+        self._silent = 0
+        self._doc = None  # the Bokeh document when served; UI changes are applied on its loop
         self._lock = threading.Lock()
         self._token = 0
         self._thread: threading.Thread | None = None
@@ -103,6 +107,29 @@ class Dashboard(pn.viewable.Viewer):
         if self._background:
             threading.Thread(target=self.loop.warm_up, daemon=True).start()
 
+    def _ui(self, fn, *args, **kwargs) -> None:
+        """Run a UI change on the document's event loop (Bokeh models are not thread-safe);
+        inline when there is no server document (notebooks, scripts, tests)."""
+        if self._doc is None or threading.current_thread() is threading.main_thread():
+            fn(*args, **kwargs)
+        else:
+            self._doc.add_next_tick_callback(partial(self._in_document, fn, *args, **kwargs))
+
+    def _in_document(self, fn, *args, **kwargs) -> None:
+        # Panel panes render for `pn.state.curdoc`; Bokeh's tick callbacks do not set it.
+        from panel.io.state import set_curdoc
+        with set_curdoc(self._doc):
+            fn(*args, **kwargs)
+
+    @contextmanager
+    def _quiet(self):
+        """Set parameters (and so their widgets) without triggering a reload or a retrain."""
+        self._silent += 1
+        try:
+            yield
+        finally:
+            self._silent -= 1
+
     # ================================================================== widgets & layout
     def _build_views(self) -> None:
         self._status = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10))
@@ -115,11 +142,11 @@ class Dashboard(pn.viewable.Viewer):
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width",
             height=210, formatters={"best": {"type": "tickCross"}},
             text_align={"interval": "center"}, name="leaderboard")
-        self._confusion = pn.pane.HoloViews(None, sizing_mode="stretch_width", linked_axes=False)
-        self._roc = pn.pane.HoloViews(None)
-        self._distribution = pn.pane.HoloViews(None)
+        self._confusion = pn.GridBox(ncols=4)
+        self._roc = pn.pane.HoloViews(None, linked_axes=False)
+        self._distribution = pn.pane.HoloViews(None, linked_axes=False)
         self._top_distributions = pn.pane.HoloViews(None, linked_axes=False)
-        self._importance = pn.pane.HoloViews(None)
+        self._importance = pn.pane.HoloViews(None, linked_axes=False)
         self._ranking_table = pn.widgets.Tabulator(pd.DataFrame(), disabled=True,
                                                    show_index=False, height=260, width=330)
         self._groups_plot = pn.pane.HoloViews(None, linked_axes=False)
@@ -162,7 +189,7 @@ class Dashboard(pn.viewable.Viewer):
         overview = pn.Column(
             pn.pane.Markdown(how, styles={"color": "#444"}, sizing_mode="stretch_width"),
             pn.Row(self._status, self._progress), self._best, self._leaderboard,
-            pn.Row(self._confusion, sizing_mode="stretch_width"), self._roc,
+            self._confusion, self._roc,
             self._notes, name="Models", sizing_mode="stretch_width")
         tabs = [overview,
                 pn.Column(self._distribution, self._top_distributions, name="Distributions"),
@@ -222,10 +249,11 @@ class Dashboard(pn.viewable.Viewer):
         algorithms = models.available(dataset.task_name)
         chosen = [a for a in self.algorithms if a in algorithms] or \
             models.default_algorithms(dataset.task_name)
-        with param.parameterized.discard_events(self):
-            self.param.target.objects = columns
-            self.param.algorithms.objects = algorithms
-            self.param.metric.objects = list(metric_names(dataset.task_name))
+        # Options change visibly; value changes are silent (this method does the reloading).
+        self.param.target.objects = columns
+        self.param.algorithms.objects = algorithms
+        self.param.metric.objects = list(metric_names(dataset.task_name))
+        with self._quiet():
             self.param.update(dataset_name=name, target=dataset.target_name, algorithms=chosen,
                               metric=dataset.headline_metric, ratio=0.0)
             self._slider.value = 0.0
@@ -244,8 +272,8 @@ class Dashboard(pn.viewable.Viewer):
 
     def _set_features(self, ordered: list[str]) -> None:
         feature = self.feature if self.feature in ordered else ordered[0]
-        with param.parameterized.discard_events(self):
-            self.param.feature.objects = ordered
+        self.param.feature.objects = ordered
+        with self._quiet():
             self.feature = feature
         self._set_groups()
 
@@ -253,19 +281,21 @@ class Dashboard(pn.viewable.Viewer):
         table = self.dataset.groups(self.feature)
         groups = table.loc[table["train_rows"] > 0, "group"].tolist()
         group = self.group if self.group in groups else self.dataset.smallest_group(self.feature)
-        with param.parameterized.discard_events(self):
-            self.param.group.objects = groups
+        self.param.group.objects = groups
+        with self._quiet():
             self.group = group
         self._update_slider_label()
 
     @param.depends("dataset_name", watch=True)
     def _handle_dataset(self):
+        if self._silent:
+            return
         if self.dataset is not None and self.dataset_name != self.dataset.name:
             self._load_dataset(self.dataset_name)
 
     @param.depends("target", "task", watch=True)
     def _handle_target(self):
-        if self.dataset is None or self.target is None:
+        if self._silent or self.dataset is None or self.target is None:
             return
         if self.target == self.dataset.target_name and self.task == "auto":
             return
@@ -303,17 +333,21 @@ class Dashboard(pn.viewable.Viewer):
 
     @param.depends("feature", watch=True)
     def _handle_feature(self):
-        if self.dataset is not None:
+        if self.dataset is not None and not self._silent:
             self._set_groups()
             self._submit()
 
     @param.depends("group", "upsampler", "class_balance", "algorithms", "repeats", watch=True)
     def _handle_shift(self):
+        if self._silent:
+            return
         self._update_slider_label()
         self._submit()
 
     @param.depends("ratio", watch=True)
     def _handle_ratio(self):
+        if self._silent:
+            return
         nearest = min(RATIOS, key=lambda r: abs(r - self.ratio))
         if self._slider.value != nearest:
             self._slider.value = nearest
@@ -349,8 +383,10 @@ class Dashboard(pn.viewable.Viewer):
             self._token += 1
             token = self._token
         spec, algorithms, repeats = self.spec(), list(self.algorithms), self.repeats
+        if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+            self._doc = pn.state.curdoc
         self.busy = True
-        self._main.loading = self.result is None
+        self._leaderboard.loading = True
         self._progress.param.update(value=0, max=1, visible=True)
         self._status.object = "Training..."
         work = lambda: self._work(token, spec, algorithms, repeats, rank)  # noqa: E731
@@ -373,53 +409,67 @@ class Dashboard(pn.viewable.Viewer):
         try:
             if rank or self._ranking is None:
                 # Gini first (fast) so results show soon; permutation and SHAP follow below.
-                self._status.object = "Ranking features..."
-                self._set_ranking(dataset, rank_features(dataset, method="gini"))
-                top = self._ranking["feature"].iloc[0] if self._ranking is not None else None
-                if rank and top and top != spec.feature and self._current(token):
-                    with param.parameterized.discard_events(self):
-                        self.feature = top
-                    self._set_groups()
-                    spec = self.spec()
+                ranking = rank_features(dataset, method="gini")
+                top = ranking["feature"].iloc[0]
+                if rank and top != spec.feature and self._current(token):
+                    # The top-ranked feature and its smallest group, as the CLI defaults to.
+                    spec = ShiftSpec(top, dataset.smallest_group(top), spec.ratio,
+                                     spec.upsampler, spec.class_balance)
+                self._ui(self._set_ranking, dataset, ranking, spec)
 
             def progress(done, total, fit):
                 fits[(fit.training_key, fit.algorithm, fit.seed)] = fit
                 if self._current(token):
-                    self._progress.param.update(max=total, value=done)
-                    self._status.object = (f"Training: {done} of {total} fits done "
-                                           f"({fit.algorithm}, {fit.fit_seconds:.2f} s"
-                                           f"{', cached' if fit.from_cache else ''})")
-                    self._render_partial(loop, spec, fits)
+                    partial_run = self._partial_run(loop, spec, fits)
+                    self._ui(self._show_progress, done, total, fit, partial_run)
 
             run = loop.run(spec, progress=progress)
         except Exception as exc:  # noqa: BLE001 - shown to the user; the server keeps running
             if self._current(token):
-                self._notify(str(exc) if isinstance(exc, DistvizError)
-                             else f"{type(exc).__name__}: {exc}")
-                self._finish()
+                self._ui(self._notify, str(exc) if isinstance(exc, DistvizError)
+                         else f"{type(exc).__name__}: {exc}")
+                self._ui(self._finish)
             return
         if not self._current(token):
             return  # a newer request superseded this one; its fits are cached all the same
         elapsed = time.perf_counter() - started
         self.status = (f"Ran {len(run.algorithms)} algorithms x {repeats} seed(s) in "
                        f"{elapsed:.2f} s: {run.computed} fits computed, {run.cached} from cache.")
+        self._ui(self._complete, token, run)
+        if rank:
+            try:
+                self._ui(self._set_ranking, dataset, rank_features(dataset, method="all"))
+            except Exception as exc:  # noqa: BLE001 - ranking is extra; keep the results
+                self._ui(self._notify, f"feature ranking failed: {exc}", "warning")
+
+    def _complete(self, token: int, run: RunResult) -> None:
+        if not self._current(token):
+            return
         self._render(run, final=True)
         self._finish()
         self.result = run
-        if self._ranking is not None and "shap" not in self._ranking.columns:
-            try:
-                self._set_ranking(dataset, rank_features(dataset, method="all"))
-            except Exception as exc:  # noqa: BLE001 - ranking is extra; keep the results
-                self._notify(f"feature ranking failed: {exc}", level="warning")
 
-    def _set_ranking(self, dataset: Dataset, ranking: pd.DataFrame) -> None:
-        if dataset is self.dataset:
-            self._ranking = ranking
-            self._apply_ranking(ranking)
+    def _show_progress(self, done, total, fit, partial_run) -> None:
+        self._progress.param.update(max=total, value=done)
+        self._status.object = (f"Training: {done} of {total} fits done ({fit.algorithm}, "
+                               f"{fit.fit_seconds:.2f} s{', cached' if fit.from_cache else ''})")
+        if partial_run is not None:
+            self._render(partial_run, final=False)
+
+    def _set_ranking(self, dataset: Dataset, ranking: pd.DataFrame,
+                     spec: ShiftSpec | None = None) -> None:
+        if dataset is not self.dataset:
+            return
+        self._ranking = ranking
+        if spec is not None and spec.feature != self.feature:
+            with self._quiet():
+                self.feature = spec.feature
+            self._set_groups()
+        self._apply_ranking(ranking)
 
     def _finish(self) -> None:
         self.busy = False
-        self._main.loading = False
+        self._leaderboard.loading = False
         self._progress.visible = False
 
     def wait(self, timeout: float | None = 300) -> "Dashboard":
@@ -443,15 +493,11 @@ class Dashboard(pn.viewable.Viewer):
         with pn.io.hold():
             self._ranking_table.value = ordered[columns].round(3)
             self._importance.object = _plots().importance_bars(ordered)
-            previous = self.feature
-            with param.parameterized.discard_events(self):
-                self.param.feature.objects = ordered["feature"].tolist()
-                self.feature = previous
         if self.result is not None and self.result.dataset is self.dataset:
             self._render_distributions(self.result)
 
-    def _render_partial(self, loop, spec, fits) -> None:
-        """Show every algorithm whose fits are all in, as soon as they are."""
+    def _partial_run(self, loop, spec, fits) -> RunResult | None:
+        """Every algorithm whose fits are all in, as soon as they are."""
         done = []
         for name in loop.algorithms:
             needed = [(key, name, s) for key in {spec.training_key(),
@@ -459,10 +505,10 @@ class Dashboard(pn.viewable.Viewer):
                       for s in loop.seeds]
             if all(k in fits for k in needed):
                 done.append(loop.summarize(name, spec, fits))
-        if done:
-            run = RunResult(loop.dataset, loop.shift_result(spec, loop.seeds[0]),
-                            loop.dataset.headline_metric, done, loop.repeats)
-            self._render(run, final=False)
+        if not done:
+            return None
+        return RunResult(loop.dataset, loop.shift_result(spec, loop.seeds[0]),
+                         loop.dataset.headline_metric, done, loop.repeats)
 
     def _render(self, run: RunResult, *, final: bool) -> None:
         plots = _plots()
@@ -470,14 +516,14 @@ class Dashboard(pn.viewable.Viewer):
         metric = self.metric if self.metric in metric_names(ds.task_name) else run.metric
         board = plots.leaderboard(run, metric)
         best_now, best_base = run.best("shifted"), run.best("baseline")
-        with pn.io.hold():
+        if True:  # one next-tick callback already applies these together
             self._leaderboard.value = board.round(4)
             self._best.object = (
                 f"**Best now: {_escape(best_now)}** (baseline best: {_escape(best_base)}) "
                 f"by {metric.upper()} — {_escape(run.spec.feature)} = "
                 f"{_escape(run.spec.group)}, shift {run.spec.ratio:+g}, training rows "
                 f"{run.shift.train_rows_before} → {run.shift.train_rows_after}")
-            self._confusion.object = self._model_grid(run)
+            self._update_model_panes(run)
             self._roc.object = plots.roc_overlay(run) if ds.is_classification else None
             self._roc.visible = ds.is_classification
             self._render_groups(run, metric)
@@ -488,28 +534,35 @@ class Dashboard(pn.viewable.Viewer):
                     self._sweep_view.param.update(feature=run.spec.feature,
                                                   ratio=run.spec.ratio)
 
-    def _model_grid(self, run: RunResult):
-        plots, ds, panels = _plots(), run.dataset, []
-        for a in run.algorithms:
-            fit = a.first_fit
-            if fit is None:
-                panels.append(hv.Div(f"<b>{html.escape(a.algorithm)}</b><br>"
-                                     f"{html.escape(str(a.error))}").opts(width=260,
-                                                                         height=120))
-                continue
-            value = a.metrics[ds.headline_metric]
-            title = f"{a.algorithm}  {ds.headline_metric.upper()} {value:.3f}"
-            if ds.is_classification:
-                baseline = run.confusion(a.algorithm, baseline=True) if self.compare else None
-                panels.append(plots.confusion_heatmap(
-                    run.confusion(a.algorithm), [str(c) for c in ds.classes], title=title,
-                    normalise=self.normalise, baseline=baseline))
-            else:
-                panels.append(plots.predicted_vs_actual(ds.y_test, fit.y_pred, title=title))
-                panels.append(plots.residuals_histogram(ds.y_test, fit.y_pred,
-                                                        title=f"{a.algorithm} residuals"))
-        columns = 4 if ds.is_classification else 2
-        return hv.Layout(panels).cols(columns).opts(shared_axes=False) if panels else None
+    def _update_model_panes(self, run: RunResult) -> None:
+        """One pane per algorithm, created once and updated in place."""
+        names = {a.algorithm: a for a in run.algorithms}
+        views = []
+        for name in self.algorithms:
+            # A fresh pane per state: in-place diffs of categorical heatmaps render badly.
+            view = (self._model_view(run, names[name]) if name in names else
+                    hv.Div(f"<b>{html.escape(name)}</b>: training...").opts(width=260,
+                                                                            height=60))
+            views.append(pn.pane.HoloViews(view, linked_axes=False, margin=4))
+        self._confusion.objects = views
+
+    def _model_view(self, run: RunResult, a):
+        plots, ds = _plots(), run.dataset
+        fit = a.first_fit
+        if fit is None:
+            return hv.Div(f"<b>{html.escape(a.algorithm)}</b><br>"
+                          f"{html.escape(str(a.error))}").opts(width=260, height=120)
+        value = a.metrics[ds.headline_metric]
+        title = f"{a.algorithm}  {ds.headline_metric.upper()} {value:.3f}"
+        if ds.is_classification:
+            baseline = run.confusion(a.algorithm, baseline=True) if self.compare else None
+            return plots.confusion_heatmap(run.confusion(a.algorithm),
+                                           [str(c) for c in ds.classes], title=title,
+                                           normalise=self.normalise, baseline=baseline)
+        return (plots.predicted_vs_actual(ds.y_test, fit.y_pred, title=title)
+                + plots.residuals_histogram(ds.y_test, fit.y_pred,
+                                            title=f"{a.algorithm} residuals")
+                ).opts(shared_axes=False)
 
     def _render_groups(self, run: RunResult, metric: str) -> None:
         plots, ds = _plots(), run.dataset
@@ -556,8 +609,11 @@ def _plots():
     return plots
 
 
-def build_app(data: str | None = None, target: str | None = None):
-    """The served page (FastListTemplate) or, in a notebook, the plain layout."""
+def build_app(data: str | None = None, target: str | None = None, *, served: bool = False):
+    """The served page (FastListTemplate) when ``served``, else the plain layout (notebooks).
+
+    ``pn.state.served`` looks at its caller's module, so the app script passes it in.
+    """
     args = pn.state.session_args if pn.state.curdoc else {}
     arg = lambda key: args[key][0].decode() if key in args else None  # noqa: E731
     data = data or os.environ.get("DISTVIZ_DATA") or arg("data")
@@ -567,7 +623,7 @@ def build_app(data: str | None = None, target: str | None = None):
     if algorithms:
         params["algorithms"] = [a for a in algorithms.split(",") if a]
     dashboard = Dashboard(data=data, data_target=target, **params)
-    return dashboard.template() if pn.state.served else dashboard
+    return dashboard.template() if served else dashboard
 
 
 def serve_from_cli(args) -> int:
@@ -577,6 +633,6 @@ def serve_from_cli(args) -> int:
     origins = args.allow_websocket_origin or [f"{args.address}:{args.port}",
                                               f"localhost:{args.port}"]
     print(f"distviz: serving on http://{args.address}:{args.port}/ (Ctrl+C stops)")
-    pn.serve({"/": lambda: build_app(args.data, args.target).servable()}, port=args.port,
+    pn.serve({"/": lambda: build_app(args.data, args.target, served=True)}, port=args.port,
              address=args.address, websocket_origin=origins, show=args.show, title="distviz")
     return 0

@@ -80,12 +80,18 @@ def confusion_heatmap(counts: np.ndarray, labels: list[str], *, title: str,
                 text += f"\n({change:+.2f})" if normalise else f"\n({int(change):+d})"
             records.append((f"pred {pred}", f"true {true}", shown[i, j], change, text))
     frame = pd.DataFrame(records, columns=["predicted", "actual", "value", "change", "text"])
+    # HoloViews aggregates with numpy reshapes that pandas' Arrow strings do not support.
+    frame = frame.astype({"predicted": object, "actual": object, "text": object})
     colour = "change" if baseline is not None else "value"
+    # At the baseline every change is 0: a degenerate (0, 0) colour range breaks the plot.
+    extent = float(frame[colour].abs().max()) or 1.0
+    clim = (-extent, extent) if baseline is not None else (0, extent)
     heatmap = hv.HeatMap(frame, ["predicted", "actual"], [colour, "value", "text"]).opts(
         cmap="RdBu_r" if baseline is not None else "Blues", colorbar=False, title=title,
         width=size, height=size, toolbar=None, invert_yaxis=True, xlabel="", ylabel="",
-        symmetric=baseline is not None, tools=["hover"], fontsize={"title": 10})
-    text = hv.Labels(frame, ["predicted", "actual"], "text").opts(text_font_size="9pt")
+        clim=clim, tools=["hover"], fontsize={"title": 10}, alpha=0.75)
+    text = hv.Labels(frame, ["predicted", "actual"], "text").opts(text_font_size="9pt",
+                                                                  text_color="#111111")
     return heatmap * text
 
 
