@@ -69,7 +69,9 @@ class Dashboard(pn.viewable.Viewer):
     class_balance = param.Selector(default="none", objects=list(CLASS_BALANCES),
                                    label="Class balance", doc="Applied after the shift.")
     algorithms = param.ListSelector(default=list(models.DEFAULT_ALGORITHMS),
-                                    objects=models.available("classification"),
+                                    objects=list(dict.fromkeys(
+                                        models.available("classification")
+                                        + models.available("regression"))),
                                     label="Algorithms", doc="Algorithms compared.")
     metric = param.Selector(default="f1", objects=list(metric_names("classification")),
                             label="Headline metric", doc="Metric of the leaderboard.")
@@ -141,7 +143,7 @@ class Dashboard(pn.viewable.Viewer):
         self._leaderboard = pn.widgets.Tabulator(
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width",
             height=210, formatters={"best": {"type": "tickCross"}},
-            text_align={"interval": "center"}, name="leaderboard")
+            text_align={"interval": "center"})
         self._confusion = pn.GridBox(ncols=4)
         self._roc = pn.pane.HoloViews(None, linked_axes=False)
         self._distribution = pn.pane.HoloViews(None, linked_axes=False)
@@ -153,7 +155,7 @@ class Dashboard(pn.viewable.Viewer):
         self._groups_table = pn.widgets.Tabulator(pd.DataFrame(), disabled=True,
                                                   show_index=False, sizing_mode="stretch_width")
         self._slider = pn.widgets.DiscreteSlider(options=RATIOS, value=self.ratio,
-                                                 name="Shift", sizing_mode="stretch_width")
+                                                 label="Shift", sizing_mode="stretch_width")
         # The slider retrains when released (value_throttled); code can set `ratio` directly.
         self._slider.param.watch(lambda e: setattr(self, "ratio", e.new), "value_throttled")
         self._upload = pn.widgets.FileInput(accept=".csv,.parquet,.pq,.gz", multiple=False,
@@ -161,7 +163,7 @@ class Dashboard(pn.viewable.Viewer):
         self._upload.param.watch(self._handle_upload, "value")
         self._export = pn.widgets.FileDownload(callback=self._export_html, filename="distviz.html",
                                                label="Export standalone HTML",
-                                               button_type="primary", sizing_mode="stretch_width")
+                                               color="primary", sizing_mode="stretch_width")
         widgets = {
             "dataset_name": pn.widgets.Select, "target": pn.widgets.Select,
             "task": pn.widgets.RadioButtonGroup, "method": pn.widgets.RadioButtonGroup,
@@ -372,7 +374,7 @@ class Dashboard(pn.viewable.Viewer):
         n_after = int(round(n_group * (1 + float(self.ratio))))
         share = n_after / max(n_train - n_group + n_after, 1)
         how = "baseline" if self.ratio == 0 else f"{1 + float(self.ratio):g}x"
-        self._slider.name = (f"Shift {self.feature} = {self.group}: {n_after} rows "
+        self._slider.label = (f"Shift {self.feature} = {self.group}: {n_after} rows "
                              f"({share:.0%} of training), {how}")
 
     def _submit(self, *, rank: bool = False) -> None:

@@ -1,0 +1,61 @@
+"""Shared helpers for tests that serve the dashboard or run the CLI."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync",
+                 "--disable-quic"]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cli_json(*args) -> dict:
+    out = subprocess.run([sys.executable, "-m", "distviz.cli", *args, "--json"],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+@contextmanager
+def served(app: str = "apps/dashboard.py", env: dict | None = None, timeout: float = 60):
+    """`panel serve APP` on a free port of 127.0.0.1; yields the base URL; stops it after."""
+    port = free_port()
+    log = open(ARTIFACTS.joinpath(f"serve-{port}.log"), "w") if ARTIFACTS.mkdir(
+        parents=True, exist_ok=True) is None else None
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "panel"), "serve", str(ROOT / app), "--address",
+         "127.0.0.1", "--port", str(port), "--allow-websocket-origin", f"127.0.0.1:{port}"],
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}/{Path(app).stem}"
+    try:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/liveness", timeout=2)
+                break
+            except OSError:
+                if process.poll() is not None:
+                    raise RuntimeError(f"panel serve exited with {process.returncode}")
+                time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()

@@ -1,0 +1,103 @@
+"""The Dashboard object without a browser: settings drive the same numbers as the CLI."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from distviz.dashboard import Dashboard
+from helpers import cli_json
+
+FAST = ["xgboost", "logistic_regression"]
+
+
+@pytest.fixture(scope="module")
+def dashboard():
+    return Dashboard(background=False, algorithms=FAST)
+
+
+def _shown(dashboard):
+    board = dashboard._leaderboard.value.set_index("algorithm")
+    return board
+
+
+def _assert_matches_cli(dashboard, feature, group, ratio):
+    report = cli_json("run", "--data", "titanic", "--feature", feature, "--group", group,
+                      "--ratio", str(ratio), "--algorithms", ",".join(dashboard.algorithms),
+                      "--n-jobs", "1")
+    board = _shown(dashboard)
+    assert list(board.index) == [r["algorithm"] for r in report["results"]]
+    for entry in report["results"]:
+        name = entry["algorithm"]
+        assert board.loc[name, "now"] == pytest.approx(entry["metrics"]["f1"], abs=5e-5)
+        assert board.loc[name, "baseline"] == pytest.approx(entry["baseline"]["f1"], abs=5e-5)
+        counts = dashboard.result.confusion(name)
+        assert counts.tolist() == entry["confusion_matrix"]["counts"]
+
+
+def test_defaults_are_the_top_feature_and_its_smallest_group(dashboard):
+    assert dashboard.feature == "sex" and dashboard.group == "female"
+    assert dashboard.result is not None and dashboard.result.spec.group == "female"
+    assert "Shift sex = female" in dashboard._slider.label
+
+
+@pytest.mark.parametrize("ratio", [-0.5, 1.0])
+def test_ratio_changes_leaderboard_to_cli_values(dashboard, ratio):
+    dashboard.param.update(feature="sex", group="female")
+    before = _shown(dashboard)["now"].copy()
+    dashboard.ratio = ratio
+    dashboard.wait()
+    assert not np.allclose(before.values, _shown(dashboard)["now"].values)
+    _assert_matches_cli(dashboard, "sex", "female", ratio)
+    n = int((dashboard.dataset.group_labels("sex") == "female").sum())
+    assert f"{round(n * (1 + ratio))} rows" in dashboard._slider.label
+
+
+def test_feature_change_moves_groups_and_results(dashboard):
+    dashboard.feature = "class"
+    dashboard.wait()
+    assert dashboard.group in dashboard.param.group.objects
+    dashboard.param.update(group="2nd", ratio=2.0)
+    dashboard.wait()
+    _assert_matches_cli(dashboard, "class", "2nd", 2.0)
+
+
+def test_algorithms_change_the_leaderboard(dashboard):
+    dashboard.algorithms = ["decision_tree", "naive_bayes", "xgboost"]
+    dashboard.wait()
+    assert list(_shown(dashboard).index) == ["decision_tree", "naive_bayes", "xgboost"]
+    assert len(dashboard._confusion.objects) == 3
+    dashboard.algorithms = FAST
+    dashboard.wait()
+
+
+def test_regression_dataset_switches_metrics_and_views():
+    dashboard = Dashboard(background=False, algorithms=["ridge", "xgboost"], data="diabetes")
+    assert dashboard.metric == "r2" and dashboard.dataset.task_name == "regression"
+    assert "r2" in dashboard.param.metric.objects
+    board = _shown(dashboard)
+    assert board["now"].between(-1, 1).all()
+
+
+def test_bad_data_keeps_the_previous_dataset(tmp_path, dashboard):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n")
+    dashboard._extra_sources["bad.csv"] = (str(bad), "b")
+    dashboard.param.dataset_name.objects = list(dashboard.param.dataset_name.objects) + [
+        "bad.csv"]
+    dashboard.dataset_name = "bad.csv"
+    assert dashboard.dataset.name == "titanic"
+    assert "bad.csv" in dashboard.status and "\n" not in dashboard.status
+
+
+def test_hostile_names_are_escaped(tmp_path):
+    evil = "<img src=x onerror=alert(1)>"
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({evil: rng.choice([evil, "b", "c"], 200), "x": rng.normal(size=200),
+                          "y": rng.choice(["p", "q"], 200)})
+    path = tmp_path / "evil.csv"
+    frame.to_csv(path, index=False)
+    dashboard = Dashboard(background=False, algorithms=["logistic_regression"],
+                          data=str(path), data_target="y")
+    for pane in (dashboard._notes, dashboard._best, dashboard._status):
+        assert "<img" not in pane.object
+    assert evil in dashboard.param.feature.objects
