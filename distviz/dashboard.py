@@ -423,14 +423,13 @@ class Dashboard(pn.viewable.Viewer):
                 fits[(fit.training_key, fit.algorithm, fit.seed)] = fit
                 if self._current(token):
                     partial_run = self._partial_run(loop, spec, fits)
-                    self._ui(self._show_progress, done, total, fit, partial_run)
+                    self._ui(self._show_progress, token, done, total, fit, partial_run)
 
             run = loop.run(spec, progress=progress)
         except Exception as exc:  # noqa: BLE001 - shown to the user; the server keeps running
             if self._current(token):
-                self._ui(self._notify, str(exc) if isinstance(exc, DistvizError)
+                self._ui(self._fail, token, str(exc) if isinstance(exc, DistvizError)
                          else f"{type(exc).__name__}: {exc}")
-                self._ui(self._finish)
             return
         if not self._current(token):
             return  # a newer request superseded this one; its fits are cached all the same
@@ -444,6 +443,11 @@ class Dashboard(pn.viewable.Viewer):
             except Exception as exc:  # noqa: BLE001 - ranking is extra; keep the results
                 self._ui(self._notify, f"feature ranking failed: {exc}", "warning")
 
+    def _fail(self, token: int, message: str) -> None:
+        if self._current(token):
+            self._notify(message)
+            self._finish()
+
     def _complete(self, token: int, run: RunResult) -> None:
         if not self._current(token):
             return
@@ -451,7 +455,9 @@ class Dashboard(pn.viewable.Viewer):
         self._finish()
         self.result = run
 
-    def _show_progress(self, done, total, fit, partial_run) -> None:
+    def _show_progress(self, token, done, total, fit, partial_run) -> None:
+        if not self._current(token):  # scheduled before a newer request arrived
+            return
         self._progress.param.update(max=total, value=done)
         self._status.object = (f"Training: {done} of {total} fits done ({fit.algorithm}, "
                                f"{fit.fit_seconds:.2f} s{', cached' if fit.from_cache else ''})")

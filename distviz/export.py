@@ -1,0 +1,151 @@
+"""A standalone HTML snapshot whose slider still works offline.
+
+Every state (feature x ratio) is computed through the cached ModelLoop first, then rendered as
+frames of a HoloMap; Panel embeds every frame, and every script and stylesheet is inlined so the
+file opens from ``file://`` with no network at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import holoviews as hv
+import panel as pn
+import param
+from bokeh.resources import INLINE
+
+from . import plots
+from .data import Dataset
+from .errors import UsageError
+from .loop import ModelLoop, ResultCache
+from .resample import ShiftSpec
+
+hv.extension("bokeh", logo=False)
+
+DEFAULT_RATIOS = (-0.8, -0.6, -0.4, -0.2, 0.0, 0.5, 1.0, 2.0, 3.0)
+_CDN_ASSET = re.compile(r"https?://[^\"'\s)]+?/dist/([^\"'\s)?#]+\.(css|png|ico|svg))")
+_MIME = {"css": "text/css", "png": "image/png", "ico": "image/x-icon", "svg": "image/svg+xml"}
+
+
+def _frame(run, metric: str) -> hv.Layout:
+    """One state: a metrics table and a confusion matrix (or predicted vs actual) per model."""
+    ds = run.dataset
+    board = plots.leaderboard(run, metric)
+    table = hv.Table(board[["algorithm", "baseline", "now", "delta"]].round(4).astype(
+        {"algorithm": object}), kdims=["algorithm"], vdims=["baseline", "now", "delta"]).opts(
+        title=f"{metric.upper()} — {run.spec.feature} = {run.spec.group}, shift "
+              f"{run.spec.ratio:+g} ({run.shift.train_rows_after} training rows)",
+        width=520, height=40 + 28 * len(board))
+    views = [table]
+    for a in run.algorithms:
+        fit = a.first_fit
+        if fit is None:
+            continue
+        title = f"{a.algorithm} {metric.upper()} {a.metrics[metric]:.3f}"
+        if ds.is_classification:
+            views.append(plots.confusion_heatmap(
+                run.confusion(a.algorithm), [str(c) for c in ds.classes], title=title,
+                baseline=run.confusion(a.algorithm, baseline=True), size=230))
+        else:
+            views.append(plots.predicted_vs_actual(ds.y_test, fit.y_pred, title=title, size=230))
+    return hv.Layout(views).cols(3).opts(shared_axes=False)
+
+
+def inline_cdn_stylesheets(text: str) -> str:
+    """Replace the stylesheets (and icons) Panel would fetch from its CDN at run time with
+    ``data:`` URLs read from the installed panel package."""
+    dist = Path(pn.__file__).parent / "dist"
+
+    def replace(match: re.Match) -> str:
+        local = dist / match.group(1)
+        if not local.exists():
+            return match.group(0)
+        encoded = base64.b64encode(local.read_bytes()).decode()
+        return f"data:{_MIME[match.group(2)]};base64,{encoded}"
+    return _CDN_ASSET.sub(replace, text)
+
+
+def snapshot_html(dataset: Dataset, features: str | list[str], groups=None, *,
+                  ratios=DEFAULT_RATIOS, algorithms=None, cache: ResultCache | None = None,
+                  n_jobs: int | None = None, upsampler: str = "random",
+                  progress=None) -> str:
+    """The standalone HTML text of a snapshot.
+
+    Parameters
+    ----------
+    features : str or list of str
+        Feature(s) offered in the snapshot.
+    groups : str, dict or None
+        The group shifted per feature (default: each feature's smallest group).
+    ratios : sequence of float
+        The slider positions (all precomputed and embedded).
+    """
+    features = [features] if isinstance(features, str) else list(features)
+    if isinstance(groups, str):
+        groups = {features[0]: groups}
+    groups = groups or {}
+    ratios = sorted(set(float(r) for r in ratios) | {0.0})
+    loop = ModelLoop(dataset=dataset, cache=cache, **({"n_jobs": n_jobs} if n_jobs else {}),
+                     **({"algorithms": list(algorithms)} if algorithms else {}))
+    metric = dataset.headline_metric
+    frames = {}
+    for feature in features:
+        group = groups.get(feature) or dataset.smallest_group(feature)
+        for ratio in ratios:
+            run = loop.run(ShiftSpec(feature, group, ratio, upsampler))
+            frames[(feature, ratio)] = _frame(run, metric)
+            if progress:
+                progress(len(frames), len(features) * len(ratios))
+    with param.logging_level("ERROR"):  # a Layout per frame is what the snapshot needs
+        holomap = hv.HoloMap(frames, kdims=["feature", "ratio"])
+    header = pn.pane.Markdown(
+        f"## distviz snapshot: {dataset.name}\n"
+        f"Target **{dataset.target_name}** ({dataset.task_name}); {len(dataset.X_test)} frozen "
+        "test rows. Move the slider: negative ratios down-sample the group in the training "
+        "set, positive ones up-sample it; 0 is the baseline. Cells show counts and, in "
+        "brackets, the change against the baseline.", sizing_mode="stretch_width",
+        disable_math=True)
+    layout = pn.Column(header, pn.panel(holomap, widget_location="top", center=False))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "snapshot.html"
+        layout.save(path, embed=True, resources=INLINE, max_opts=len(ratios) + 5,
+                    max_states=len(frames) + 5, title=f"distviz: {dataset.name}")
+        text = path.read_text(encoding="utf-8")
+    return inline_cdn_stylesheets(text)
+
+
+def export_html(path: str | Path, dataset: Dataset, features, **kwargs) -> Path:
+    """Write a snapshot to ``path``; returns the path."""
+    path = Path(path)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"{path.name}: the snapshot is HTML; give a file name ending in .html.")
+    if not path.parent.exists():
+        raise UsageError(f"folder {path.parent} does not exist; create it or choose another "
+                         "--out.")
+    path.write_text(snapshot_html(dataset, features, **kwargs), encoding="utf-8")
+    return path
+
+
+def run_from_cli(args) -> int:
+    """``distviz export``: a standalone HTML file of the chosen features x ratios."""
+    from .cli import load_dataset, make_loop, parse_floats, parse_names
+    from .importance import top_features
+
+    dataset = load_dataset(args)
+    loop = make_loop(args, dataset)
+    features = parse_names(args.features) if args.features else top_features(dataset, 1)
+    for feature in features:
+        dataset.check_feature(feature)
+    ratios = parse_floats(args.ratios, "--ratios") if args.ratios else DEFAULT_RATIOS
+    started = time.perf_counter()
+    path = export_html(args.out, dataset, features, ratios=ratios,
+                       algorithms=loop.algorithms, cache=loop.cache, n_jobs=loop.n_jobs)
+    size = path.stat().st_size / 2**20
+    print(f"wrote {path} ({size:.1f} MB, {len(features)} feature(s) x "
+          f"{len(set(ratios) | {0.0})} ratios, {time.perf_counter() - started:.1f} s); "
+          "it opens offline in any browser")
+    return 0
