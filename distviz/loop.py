@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import os
+import signal
 import threading
 import time
 import warnings
@@ -84,11 +85,21 @@ def _class_scores(estimator, X, n_classes: int) -> np.ndarray:
 
 def fit_and_score(algorithm: models.Algorithm, seed: int, X_train: np.ndarray,
                   y_train: np.ndarray, X_test: np.ndarray, y_test: np.ndarray, *,
-                  task: str, n_classes: int = 0, positive: int | None = None) -> dict:
-    """Fit one estimator and score it. Runs in a worker process; never raises."""
+                  task: str, n_classes: int = 0, positive: int | None = None,
+                  time_limit: float | None = None) -> dict:
+    """Fit one estimator and score it. Runs in a worker process; never raises.
+
+    ``time_limit`` seconds (POSIX, main thread: a worker) interrupts the fit with a transient
+    TimeoutError, so a stuck fit frees its worker for the fits queued behind it.
+    """
     from threadpoolctl import threadpool_limits
 
     start = time.perf_counter()
+    alarm = (time_limit and hasattr(signal, "setitimer")
+             and threading.current_thread() is threading.main_thread())
+    if alarm:
+        previous = signal.signal(signal.SIGALRM, _raise_fit_timeout)
+        signal.setitimer(signal.ITIMER_REAL, time_limit)
     try:
         with threadpool_limits(1), warnings.catch_warnings():
             # Convergence chatter from a short MLP budget is expected, not news.
@@ -107,12 +118,28 @@ def fit_and_score(algorithm: models.Algorithm, seed: int, X_train: np.ndarray,
                 if not np.isfinite(y_pred).all():
                     raise ValueError("the model predicted non-finite values")
                 metrics = evaluate.score_regression(y_test, y_pred)
+    except _FitTimeout:
+        return {"error": f"TimeoutError: exceeded the time budget of {time_limit:g} s; raise "
+                         "time_budget or use fewer rows",
+                "fit_seconds": time.perf_counter() - start, "transient": True}
     except Exception as exc:  # one algorithm failing must not stop the others
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         return {"error": f"{type(exc).__name__}: {message}"[:300],
                 "fit_seconds": time.perf_counter() - start}
+    finally:
+        if alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
     return {"metrics": metrics, "y_pred": y_pred, "scores": scores, "error": None,
             "fit_seconds": time.perf_counter() - start}
+
+
+class _FitTimeout(BaseException):
+    """Raised by SIGALRM inside a fit (a BaseException so estimators cannot swallow it)."""
+
+
+def _raise_fit_timeout(signum, frame):
+    raise _FitTimeout()
 
 
 def _warm_worker() -> int:
@@ -600,6 +627,8 @@ class ModelLoop(param.Parameterized):
             X_train, X_test = self.matrices(state, seed)
             args, kwargs, rows_used, budget = self._payload(algorithm, seed, shift, X_train,
                                                             X_test)
+            if self.time_budget:
+                kwargs["time_limit"] = self.time_budget
             pending[executor.submit(fit_and_score, *args, **kwargs)] = (job, rows_used, budget,
                                                                         shift)
         started_at: dict[Future, float] = {}
@@ -618,7 +647,10 @@ class ModelLoop(param.Parameterized):
                 for future in list(pending):
                     if future.running():
                         started_at.setdefault(future, now)
-                        if now - started_at[future] > self.time_budget:
+                        # Backstop for fits the worker's alarm cannot interrupt (one long C
+                        # call). loky marks a call "running" once it is queued for a worker,
+                        # possibly behind another fit, hence the slack.
+                        if now - started_at[future] > 2 * self.time_budget + 2:
                             job, rows_used, budget, shift = pending.pop(future)
                             finish(job, {"error": f"TimeoutError: exceeded the time budget of "
                                                   f"{self.time_budget:g} s; raise "
