@@ -147,7 +147,7 @@ class Dashboard(pn.viewable.Viewer):
         self._confusion = pn.GridBox(ncols=4)
         self._roc = pn.pane.HoloViews(None, linked_axes=False)
         self._distribution = pn.pane.HoloViews(None, linked_axes=False)
-        self._top_distributions = pn.pane.HoloViews(None, linked_axes=False)
+        self._top_distributions = pn.GridBox(ncols=3)
         self._importance = pn.pane.HoloViews(None, linked_axes=False)
         self._ranking_table = pn.widgets.Tabulator(pd.DataFrame(), disabled=True,
                                                    show_index=False, height=260, width=330)
@@ -596,8 +596,9 @@ class Dashboard(pn.viewable.Viewer):
             method = self.method if f"rank_{self.method}" in self._ranking else "gini"
             top = [f for f in self._ranking.sort_values(f"rank_{method}")["feature"]
                    if f != run.spec.feature][:3]
-            self._top_distributions.object = hv.Layout(
-                [plots.distribution(ds, run.shift, f, width=380) for f in top]).cols(3)
+            self._top_distributions.objects = [
+                pn.pane.HoloViews(plots.distribution(ds, run.shift, f, width=380),
+                                  linked_axes=False) for f in top]
 
     # ================================================================== export
     def _export_html(self):

@@ -155,7 +155,8 @@ def distribution(dataset, shift, feature: str, *, highlight: str | None = None,
     title = f"Training rows of {feature}, before and after the shift"
     if highlight:
         title += f" (shifted: {highlight})"
-    return hv.Bars(frame, ["group", "stage"], "rows").opts(
+    stage = hv.Dimension("stage", values=["before", "after"])
+    return hv.Bars(frame, ["group", stage], "rows").opts(
         title=title, width=width, height=300, color="stage",
         cmap={"before": BEFORE, "after": AFTER}, xrotation=30, tools=["hover"], toolbar=None,
         legend_position="top_right", fontsize={"title": 10}, show_legend=True, multi_level=True)
@@ -176,7 +177,8 @@ def group_effect(now: pd.DataFrame, baseline: pd.DataFrame, metric: str, *,
                  title: str, width: int = 440) -> hv.Bars:
     """A per-group metric of the chosen feature on the test set, baseline vs now."""
     frame = pd.concat([baseline.assign(stage="baseline"), now.assign(stage="now")])
-    return hv.Bars(frame, ["group", "stage"], metric).opts(
+    stage = hv.Dimension("stage", values=["baseline", "now"])
+    return hv.Bars(frame, ["group", stage], metric).opts(
         title=title, width=width, height=280, color="stage",
         cmap={"baseline": BEFORE, "now": AFTER}, xrotation=30, tools=["hover"], toolbar=None,
         multi_level=True, fontsize={"title": 10})

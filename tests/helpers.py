@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,6 +48,8 @@ def served(app: str = "apps/dashboard.py", env: dict | None = None, timeout: flo
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/liveness", timeout=2)
                 break
+            except urllib.error.HTTPError:
+                break  # any HTTP answer (a 404 without --liveness) means it is listening
             except OSError:
                 if process.poll() is not None:
                     raise RuntimeError(f"panel serve exited with {process.returncode}")
@@ -59,3 +62,17 @@ def served(app: str = "apps/dashboard.py", env: dict | None = None, timeout: flo
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def move_slider(handle, index: int, attempts: int = 40) -> None:
+    """Move a DiscreteSlider's handle to position ``index`` with the keyboard, pressing again
+    when a key press was swallowed while the page was busy."""
+    for _ in range(attempts):
+        current = int(float(handle.get_attribute("aria-valuenow")))
+        if current == index:
+            return
+        handle.focus()
+        handle.press("ArrowRight" if index > current else "ArrowLeft")
+        time.sleep(0.25)
+    raise AssertionError(f"slider stuck at {handle.get_attribute('aria-valuenow')}, "
+                         f"wanted {index}")

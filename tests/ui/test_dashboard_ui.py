@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, cli_json, served
+from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, cli_json, move_slider, served
 
 pytestmark = pytest.mark.ui
 ALGORITHMS = "xgboost,logistic_regression"
@@ -68,12 +68,7 @@ def test_slider_moves_show_the_cli_numbers():
         handle = page.locator(".noUi-handle").first
         handle.focus()
         for ratio in (-0.5, 1.0):
-            steps = RATIOS.index(ratio) - RATIOS.index(
-_current(handle))
-            key = "ArrowRight" if steps > 0 else "ArrowLeft"
-            for _ in range(abs(steps)):
-                handle.press(key)
-                time.sleep(0.1)
+            move_slider(handle, RATIOS.index(ratio))
             _wait_for(page, _expected(ratio))
             n_after = round(353 * (1 + ratio))
             page.get_by_text(f"Shift sex = female: {n_after} rows").first.wait_for(
@@ -81,7 +76,3 @@ _current(handle))
             page.screenshot(path=str(ARTIFACTS / f"ui-ratio-{ratio:+g}.png"), full_page=True)
         browser.close()
 
-
-def _current(handle) -> float:
-    # The DiscreteSlider's handle reports the index of the current position.
-    return RATIOS[int(float(handle.get_attribute("aria-valuenow")))]
