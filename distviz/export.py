@@ -20,7 +20,6 @@ from bokeh.resources import INLINE
 
 from . import plots
 from .data import Dataset
-from .errors import UsageError
 from .loop import ModelLoop, ResultCache
 from .resample import ShiftSpec
 
@@ -120,12 +119,8 @@ def snapshot_html(dataset: Dataset, features: str | list[str], groups=None, *,
 
 def export_html(path: str | Path, dataset: Dataset, features, **kwargs) -> Path:
     """Write a snapshot to ``path``; returns the path."""
-    path = Path(path)
-    if path.suffix.lower() not in (".html", ".htm"):
-        raise UsageError(f"{path.name}: the snapshot is HTML; give a file name ending in .html.")
-    if not path.parent.exists():
-        raise UsageError(f"folder {path.parent} does not exist; create it or choose another "
-                         "--out.")
+    from .sweep import check_output
+    path = check_output(str(path), (".html", ".htm"))
     path.write_text(snapshot_html(dataset, features, **kwargs), encoding="utf-8")
     return path
 
@@ -135,6 +130,8 @@ def run_from_cli(args) -> int:
     from .cli import load_dataset, make_loop, parse_floats, parse_names
     from .importance import top_features
 
+    from .sweep import check_output
+    check_output(args.out, (".html", ".htm"))  # fail before any fitting
     dataset = load_dataset(args)
     loop = make_loop(args, dataset)
     features = parse_names(args.features) if args.features else top_features(dataset, 1)

@@ -478,11 +478,11 @@ def paired_lead(table: pd.DataFrame, feature: str, ratio: float, leader: str, ot
 
 
 # ---------------------------------------------------------------------------- output
-def check_output(path: str) -> Path:
-    """Fail before the sweep runs when the table could not be written afterwards."""
+def check_output(path: str, suffixes: tuple[str, ...] = (".csv", ".parquet")) -> Path:
+    """Fail before any work runs when the output could not be written afterwards."""
     out = Path(path)
-    if out.suffix.lower() not in (".csv", ".parquet"):
-        raise UsageError(f"--out must end in .csv or .parquet, got {path!r}.")
+    if out.suffix.lower() not in suffixes:
+        raise UsageError(f"--out must end in {' or '.join(suffixes)}, got {path!r}.")
     if not out.parent.exists():
         raise UsageError(f"the folder of --out does not exist: {str(out.parent)!r}; "
                          "create it first.")
