@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import panel as pn
 import param
+from panel.io.notifications import NotificationArea
 
 from . import models
 from .data import Dataset
@@ -160,7 +161,8 @@ class Dashboard(pn.viewable.Viewer):
         self._slider.param.watch(lambda e: setattr(self, "ratio", e.new), "value_throttled")
         self._upload = pn.widgets.FileInput(accept=".csv,.parquet,.pq,.gz", multiple=False,
                                             sizing_mode="stretch_width")
-        self._upload.param.watch(self._handle_upload, "value")
+        # Also on filename: an empty file leaves `value` None, so only its name changes.
+        self._upload.param.watch(self._handle_upload, ["value", "filename"])
         self._export = pn.widgets.FileDownload(callback=self._export_html, filename="distviz.html",
                                                label="Export standalone HTML",
                                                color="primary", sizing_mode="stretch_width")
@@ -219,7 +221,9 @@ class Dashboard(pn.viewable.Viewer):
         """The served page: the same controls and views in a FastListTemplate."""
         return pn.template.FastListTemplate(
             title="distviz", sidebar=[self._controls], main=[self._main], sidebar_width=340,
-            accent="#d6604d", header_background="#2f3e4e")
+            accent="#d6604d", header_background="#2f3e4e",
+            # Given per page: pn.config.notifications set once reaches only the first session.
+            notifications=NotificationArea())
 
     # ================================================================== data
     def _notify(self, message: str, level: str = "error") -> None:
@@ -303,10 +307,11 @@ class Dashboard(pn.viewable.Viewer):
             return
         self._load_dataset(self.dataset_name, target=self.target, task=self.task)
 
-    def _handle_upload(self, event) -> None:
-        data, filename = event.new, self._upload.filename or "upload.csv"
-        if data is None:
+    def _handle_upload(self, *events) -> None:
+        filename = self._upload.filename
+        if filename is None:
             return
+        data = self._upload.value or b""  # None after a file picked: it was empty
         if len(data) > UPLOAD_LIMIT_MB * 2**20:
             self._notify(f"{filename} is {len(data) / 2**20:.1f} MB, over the upload limit of "
                          f"{UPLOAD_LIMIT_MB:g} MB; sample the file, or raise "

@@ -1,0 +1,169 @@
+"""Bad files uploaded through the served dashboard's file input, in headless Chromium.
+
+Each bad upload must show a notification saying what is wrong, keep the previous dataset
+loaded and shown, and leave the server serving other sessions (issue 6).
+"""
+
+import os
+import time
+import urllib.parse
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, served
+
+pytestmark = pytest.mark.ui
+LIMIT_MB = 0.05  # the server's upload limit in this test: 52 kB
+QUERY = urllib.parse.urlencode({"algorithms": "logistic_regression"})
+
+# Text of the page, shadow roots included (inner_text of Bokeh panes comes back empty).
+ALL_TEXT = """() => {
+  const parts = [];
+  const walk = root => {
+    for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
+    parts.push(root.textContent || '');
+  };
+  walk(document);
+  return parts.join('\\n');
+}"""
+
+# The value shown by the dataset Select (the first Select whose options include titanic).
+DATASET_SELECT = """() => {
+  const models = [...Bokeh.documents[0].all_models];
+  const select = models.find(m => /Select$/.test(m.type) && m.options &&
+      m.options.some(o => (Array.isArray(o) ? o[0] : o) === 'titanic'));
+  return select ? select.value : null;
+}"""
+
+
+def _good_frame(n=200, seed=1):
+    rng = np.random.default_rng(seed)
+    shade = rng.choice(["light", "dark", "mid"], size=n)
+    x = rng.normal(size=n)
+    y = np.where(x + (shade == "dark") + rng.normal(scale=0.5, size=n) > 0.6, "yes", "no")
+    return pd.DataFrame({"shade": shade, "x": x, "outcome": y})
+
+
+def _bad_files(tmp_path):
+    """(file, words the notification must contain)."""
+    header_only = tmp_path / "header_only.csv"
+    header_only.write_text("a,b,label\n")
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_bytes(np.random.default_rng(0).integers(0, 256, 3000, dtype=np.uint8)
+                        .tobytes())
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    big = tmp_path / "big.csv"
+    frame = _good_frame(n=4000)
+    frame.to_csv(big, index=False)
+    assert big.stat().st_size > LIMIT_MB * 2**20
+    return [(header_only, ["header_only.csv", "no data rows"]),
+            (garbage, ["garbage.csv", "binary"]),
+            (empty, ["empty.csv", "empty"]),
+            (big, ["big.csv", "upload limit"])]
+
+
+def _wait_text(page, words, timeout=60):
+    deadline = time.time() + timeout
+    text = ""
+    while time.time() < deadline:
+        text = page.evaluate(ALL_TEXT)
+        if all(w in text for w in words):
+            return text
+        time.sleep(0.3)
+    raise AssertionError(f"page never showed {words}; it shows: {text[-1500:]}")
+
+
+# Panel's notifications are notyf toasts inside shadow roots.
+TOASTS = """() => {
+  const found = [];
+  const walk = root => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.classList && el.classList.contains('notyf__toast')) found.push(el.textContent);
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  return found;
+}"""
+
+
+def _notification_texts(page) -> list[str]:
+    return page.evaluate(TOASTS)
+
+
+def _wait_notification(page, words, timeout=30):
+    deadline = time.time() + timeout
+    shown = []
+    while time.time() < deadline:
+        shown = _notification_texts(page)
+        if any(all(w.lower() in s.lower() for w in words) for s in shown):
+            return shown
+        time.sleep(0.2)
+    raise AssertionError(f"no notification with {words}; notifications: {shown}")
+
+
+def _dismiss_notifications(page):
+    page.evaluate("""() => { const walk = r => { for (const el of r.querySelectorAll('*')) {
+        if (el.classList && el.classList.contains('notyf__toast')) el.remove();
+        if (el.shadowRoot) walk(el.shadowRoot); } }; walk(document); }""")
+
+
+@pytest.mark.timeout(300)
+def test_bad_uploads_notify_and_keep_the_previous_dataset(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    bad_files = _bad_files(tmp_path)
+    good = tmp_path / "shades.csv"
+    _good_frame().to_csv(good, index=False)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    env = {"DISTVIZ_MAX_UPLOAD_MB": str(LIMIT_MB)}
+    with served(env=env) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        page.set_default_timeout(120_000)  # other test processes may share the 2 cores
+        page.goto(f"{url}?{QUERY}")
+        # The titanic baseline is loaded and trained.
+        _wait_text(page, ["titanic: 1313 rows", "Best now: logistic_regression"], timeout=120)
+        upload = page.locator("input[type=file]")
+        assert upload.count() == 1
+
+        for path, words in bad_files:
+            upload.set_input_files(str(path))
+            shown = _wait_notification(page, words)
+            # One clear message, no traceback.
+            assert not any("Traceback" in s for s in shown)
+            # The previous dataset is still loaded and still shown.
+            assert page.evaluate(DATASET_SELECT) == "titanic"
+            text = page.evaluate(ALL_TEXT)
+            assert "titanic: 1313 rows" in text
+            assert "Best now: logistic_regression" in text
+            _dismiss_notifications(page)
+        page.screenshot(path=str(ARTIFACTS / "ui-bad-upload.png"), full_page=True)
+
+        # The same input accepts a good file (so the bad ones were refused, not ignored).
+        upload.set_input_files(str(good))
+        _wait_notification(page, ["Loaded shades.csv", "outcome"])
+        _wait_text(page, ["shades: 200 rows", "target outcome"], timeout=120)
+        assert page.evaluate(DATASET_SELECT) == "shades.csv"
+
+        # The server still serves: a second session starts on the default dataset, trains,
+        # and knows nothing of the first session's upload.
+        second = browser.new_page(viewport={"width": 1500, "height": 1000})
+        second.set_default_timeout(120_000)
+        second.goto(f"{url}?{QUERY}")
+        text = _wait_text(second, ["titanic: 1313 rows", "Best now: logistic_regression"],
+                          timeout=120)
+        assert "shades" not in text
+        assert second.evaluate(DATASET_SELECT) == "titanic"
+        assert page.evaluate(DATASET_SELECT) == "shades.csv"
+        # Notifications reach every session, not only the first one the server made.
+        path, words = bad_files[0]
+        second.locator("input[type=file]").set_input_files(str(path))
+        _wait_notification(second, words)
+        assert second.evaluate(DATASET_SELECT) == "titanic"
+        assert _notification_texts(page) == [] or not any(
+            path.name in s for s in _notification_texts(page)), "a toast leaked across sessions"
+        browser.close()
