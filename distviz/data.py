@@ -64,6 +64,11 @@ class Dataset(param.Parameterized):
         The class whose F1, recall and ROC curve are reported (binary: default the second class,
         e.g. "1" or "True", else the minority class; multi-class: the minority class).""")
 
+    max_rows = param.Integer(default=None, allow_None=True, bounds=(100, None), doc="""
+        Use a seeded sample of at most this many rows (stratified by the target for
+        classification), taken before the split, so a very large file stays interactive. The
+        notes say when it applies; None uses every row.""")
+
     data_dir = param.Parameter(default=None, precedence=-1, doc="""
         Folder of user datasets listed beside the bundled ones (default: the repo's data/).""")
 
@@ -74,7 +79,7 @@ class Dataset(param.Parameterized):
         self._load()
 
     @param.depends("source", "target", "task", "test_size", "random_state", "n_bins",
-                   "positive_class", watch=True)
+                   "positive_class", "max_rows", watch=True)
     def _reload(self):
         self._load()
 
@@ -83,6 +88,15 @@ class Dataset(param.Parameterized):
         prepared = datasets.load(self.source, target=self.target, task=self.task,
                                  data_dir=self.data_dir)
         frame = prepared.frame
+        notes = list(prepared.notes)
+        self.sampled_from = None
+        if self.max_rows is not None and len(frame) > self.max_rows:
+            frame = self._sample(frame, prepared)
+            self.sampled_from = len(prepared.frame)
+            notes.append(f"Using a sample of {len(frame):,} of {len(prepared.frame):,} rows "
+                         f"({'stratified by the target, ' if prepared.task == 'classification' else ''}"
+                         f"seed {self.random_state}) to stay interactive; set max_rows=None "
+                         "to use every row.")
         target = frame[prepared.target]
         features = list(prepared.features)
         X = frame[features].copy()
@@ -117,7 +131,7 @@ class Dataset(param.Parameterized):
         self.task_name = prepared.task
         self.features = features
         self.kinds = dict(prepared.kinds)
-        self.notes = list(prepared.notes)
+        self.notes = notes
         self.classes = classes
         self.positive = positive
         self.X_train = X.iloc[train_idx].reset_index(drop=True)
@@ -125,7 +139,28 @@ class Dataset(param.Parameterized):
         self.y_train = codes[train_idx]
         self.y_test = codes[test_idx]
         self._group_specs: dict[str, tuple] = {}
+        self._group_cache: dict[tuple, object] = {}  # labels and tables: the split is frozen
         self.fingerprint = self._fingerprint(X, codes)
+
+    def _sample(self, frame: pd.DataFrame, prepared) -> pd.DataFrame:
+        """``max_rows`` rows of ``frame`` (original order), every class keeping >= 2 rows."""
+        rows = np.arange(len(frame))
+        labels = (frame[prepared.target].astype(str).to_numpy()
+                  if prepared.task == "classification" else None)
+        try:
+            keep, _ = train_test_split(rows, train_size=self.max_rows,
+                                       random_state=self.random_state, stratify=labels)
+        except ValueError:  # a class too rare to stratify
+            keep, _ = train_test_split(rows, train_size=self.max_rows,
+                                       random_state=self.random_state)
+        if labels is not None:  # a rare class must still split into train and test
+            kept = pd.Series(labels[keep]).value_counts()
+            for label in pd.unique(labels):
+                short = 2 - int(kept.get(label, 0))
+                if short > 0:
+                    extra = np.setdiff1d(np.flatnonzero(labels == label), keep)[:short]
+                    keep = np.concatenate([keep, extra])
+        return frame.iloc[np.sort(keep)].reset_index(drop=True)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -171,6 +206,8 @@ class Dataset(param.Parameterized):
             out.update(classes=list(self.classes), positive_class=self.positive)
         out.update(train_rows=len(self.X_train), test_rows=len(self.X_test),
                    features=list(self.features), notes=list(self.notes))
+        if self.sampled_from is not None:
+            out["sampled_from_rows"] = self.sampled_from
         return out
 
     # ------------------------------------------------------------------ groups
@@ -209,7 +246,15 @@ class Dataset(param.Parameterized):
 
     def group_labels(self, feature: str, X: pd.DataFrame | None = None) -> pd.Series:
         """The group label of every row of ``X`` (default: the training set) for ``feature``."""
-        X = self.X_train if X is None else X
+        for name, frozen in (("train", self.X_train), ("test", self.X_test)):
+            if X is None and name == "train" or X is frozen:
+                key = ("labels", name, feature)
+                if key not in self._group_cache:
+                    self._group_cache[key] = self._labels(feature, frozen)
+                return self._group_cache[key].copy(deep=False)
+        return self._labels(feature, X)
+
+    def _labels(self, feature: str, X: pd.DataFrame) -> pd.Series:
         values = X[feature]
         spec = self._group_spec(feature)
         if spec[0] == "bins":
@@ -217,11 +262,14 @@ class Dataset(param.Parameterized):
             inner = np.concatenate([[-np.inf], edges[1:-1], [np.inf]])
             binned = pd.cut(values, bins=inner, labels=labels, right=True, include_lowest=True)
             out = binned.astype(object)
-        elif spec[0] == "values":
-            out = values.map(lambda v: format_edge(v) if pd.notna(v) else np.nan).astype(object)
+        elif spec[0] == "values":  # one call per distinct value, not per row
+            names = {v: format_edge(v) for v in pd.unique(values.dropna())}
+            out = values.map(names).astype(object)
         else:
             rare, other = spec[1], spec[2]
-            out = values.map(lambda v: other if v in rare else v).astype(object)
+            out = values.astype(object)
+            if rare:
+                out = out.where(~values.isin(list(rare)), other)
         return out.where(values.notna(), MISSING).astype(str)
 
     def groups(self, feature: str) -> pd.DataFrame:
@@ -230,6 +278,12 @@ class Dataset(param.Parameterized):
         Bins and numeric values come in ascending order, categories by training count
         (largest first); the pooled ``other`` and ``missing`` groups come last.
         """
+        key = ("groups", feature)
+        if key not in self._group_cache:
+            self._group_cache[key] = self._groups(feature)
+        return self._group_cache[key].copy(deep=False)
+
+    def _groups(self, feature: str) -> pd.DataFrame:
         train_counts = self.group_labels(feature).value_counts()
         test_counts = self.group_labels(feature, self.X_test).value_counts()
         spec = self._group_spec(feature)

@@ -482,8 +482,11 @@ def _check_task(task: str | None) -> None:
 
 def _per_distinct(values: pd.Series, convert, fill) -> pd.Series | None:
     """``convert`` applied once per distinct value of a text or categorical column (same result
-    as on every row, much faster for many rows); None for other columns."""
-    if not isinstance(values.dtype, (pd.StringDtype, pd.CategoricalDtype)):
+    as on every row, much faster for many rows); None for other columns. Numbers and booleans
+    qualify too: in a typed column equal values are the same value (unlike 1, 1.0 and True
+    mixed in an object column)."""
+    if not (isinstance(values.dtype, (pd.StringDtype, pd.CategoricalDtype))
+            or pd.api.types.is_numeric_dtype(values) and values.dtype != object):
         return None
     codes, uniques = pd.factorize(values)  # missing -> -1, which picks ``fill`` below
     converted = convert(pd.Series(np.asarray(uniques, dtype=object), dtype=object)).to_numpy()
@@ -622,8 +625,8 @@ def _clean_feature(values: pd.Series, n_rows: int) -> tuple[str | None, pd.Serie
         return None, cleaned, f"Left out {name}: it has the same value in every row."
     if kind == "categorical":
         unique_share = distinct / len(present)
-        long_text = (present.str.len().mean() > _FREE_TEXT_MEAN_LENGTH
-                     and distinct > min(50, len(present) / 2))
+        long_text = (distinct > min(50, len(present) / 2)  # cheap test first: many rows
+                     and present.str.len().mean() > _FREE_TEXT_MEAN_LENGTH)
         if distinct == len(present) or long_text or (
                 n_rows >= _ID_MIN_ROWS and unique_share >= _ID_UNIQUE_SHARE):
             return None, cleaned, (f"Left out {name}: it looks like an identifier or free text "

@@ -67,20 +67,56 @@ class FitResult:
 
 def _class_scores(estimator, X, n_classes: int) -> np.ndarray:
     """Per-class scores in the dataset's class order, for every class even if unseen in training."""
-    present = np.asarray(getattr(estimator, "classes_", np.arange(n_classes))).astype(int)
     if hasattr(estimator, "predict_proba"):
-        raw = estimator.predict_proba(X)
-    else:  # e.g. SVC without Platt scaling: squash the decision function into [0, 1]
-        decision = estimator.decision_function(X)
-        if decision.ndim == 1:
-            positive = 1.0 / (1.0 + np.exp(-decision))
-            raw = np.column_stack([1 - positive, positive])
-        else:
-            shifted = np.exp(decision - decision.max(axis=1, keepdims=True))
-            raw = shifted / shifted.sum(axis=1, keepdims=True)
-    scores = np.zeros((len(X), n_classes))
+        return _in_class_order(estimator, estimator.predict_proba(X), n_classes)
+    return _in_class_order(estimator, _squash(estimator.decision_function(X)), n_classes)
+
+
+def _squash(decision: np.ndarray) -> np.ndarray:
+    """An SVC without Platt scaling: its decision function squashed into [0, 1] per class."""
+    if decision.ndim == 1:
+        positive = 1.0 / (1.0 + np.exp(-decision))
+        return np.column_stack([1 - positive, positive])
+    shifted = np.exp(decision - decision.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def _in_class_order(estimator, raw: np.ndarray, n_classes: int) -> np.ndarray:
+    present = np.asarray(getattr(estimator, "classes_", np.arange(n_classes))).astype(int)
+    scores = np.zeros((len(raw), n_classes))
     scores[:, present] = raw
     return scores
+
+
+# Estimators whose own ``predict`` is the argmax of their ``predict_proba`` (scikit-learn's
+# forests and MLP, XGBoost), so one pass over the test set gives both.
+_ARGMAX_OF_PROBA = {"RandomForestClassifier", "ExtraTreesClassifier", "MLPClassifier",
+                    "XGBClassifier"}
+
+
+def _predict_classes(estimator, X, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Predicted class codes and per-class scores, with one pass over ``X`` when ``predict`` is a
+    function of the scores (the labels are exactly ``estimator.predict(X)``; a test checks it).
+
+    Predicting twice is what made a 5,000-row SVM cost 85 s on 250,000 test rows."""
+    name = type(estimator).__name__
+    classes = np.asarray(getattr(estimator, "classes_", []))
+    if name in _ARGMAX_OF_PROBA and classes.ndim == 1 and len(classes) > 1:
+        raw = estimator.predict_proba(X)
+        y_pred = classes.take(np.argmax(raw, axis=1))
+    elif name == "SVC" and len(classes) == 2 and not estimator.probability:
+        decision = estimator.decision_function(X)
+        # scikit-learn: a binary SVC predicts classes_[1] where decision > 0 (libsvm computes
+        # both from the same values); an exact 0 is left to predict itself.
+        y_pred = classes.take((decision > 0).astype(np.intp))
+        ties = decision == 0
+        if ties.any():
+            y_pred[ties] = estimator.predict(X[ties])
+        raw = _squash(decision)
+    else:
+        return (np.asarray(estimator.predict(X)).astype(np.int64),
+                _class_scores(estimator, X, n_classes))
+    return np.asarray(y_pred).astype(np.int64), _in_class_order(estimator, raw, n_classes)
 
 
 def fit_and_score(algorithm: models.Algorithm, seed: int, X_train: np.ndarray,
@@ -106,14 +142,12 @@ def fit_and_score(algorithm: models.Algorithm, seed: int, X_train: np.ndarray,
             warnings.simplefilter("ignore")
             estimator = algorithm.make(seed)
             estimator.fit(X_train, y_train)
-            y_pred = estimator.predict(X_test)
             if task == "classification":
-                y_pred = np.asarray(y_pred).astype(np.int64)
-                scores = _class_scores(estimator, X_test, n_classes)
+                y_pred, scores = _predict_classes(estimator, X_test, n_classes)
                 metrics = evaluate.score_classification(y_test, y_pred, scores,
                                                         n_classes=n_classes, positive=positive)
             else:
-                y_pred = np.asarray(y_pred, dtype=float).ravel()
+                y_pred = np.asarray(estimator.predict(X_test), dtype=float).ravel()
                 scores = None
                 if not np.isfinite(y_pred).all():
                     raise ValueError("the model predicted non-finite values")
@@ -424,6 +458,92 @@ def _mean_metrics(fits: list[FitResult]) -> dict[str, float] | None:
     return {k: float(np.mean([m[k] for m in good])) for k in good[0]}
 
 
+# ---------------------------------------------------------------------------- scheduling
+_IN_FLIGHT: dict[str, Future] = {}  # cache key -> its fit running in the pool (any loop)
+_IN_FLIGHT_LOCK = threading.Lock()
+_FIT_COSTS: dict[tuple[str, str], float] = {}  # (dataset fingerprint, algorithm) -> seconds
+_ACTIVITY = threading.Condition()
+_FOREGROUND_RUNS = 0  # runs of this process computing fits right now
+
+
+def _forget_in_flight(key: str, future: Future) -> None:
+    with _IN_FLIGHT_LOCK:
+        if _IN_FLIGHT.get(key) is future:
+            del _IN_FLIGHT[key]
+
+
+def _remember_cost(fingerprint: str, fit: FitResult) -> None:
+    """The latest measured fit seconds per dataset and algorithm (to schedule long fits first)."""
+    if not fit.from_cache and fit.error is None:
+        _FIT_COSTS[(fingerprint, fit.algorithm)] = fit.fit_seconds
+
+
+class _foreground:
+    """Counts the runs computing fits; background prefetches submit only when there are none."""
+
+    def __init__(self, active: bool):
+        self.active = active
+
+    def __enter__(self):
+        global _FOREGROUND_RUNS
+        if self.active:
+            with _ACTIVITY:
+                _FOREGROUND_RUNS += 1
+
+    def __exit__(self, *exc):
+        global _FOREGROUND_RUNS
+        if self.active:
+            with _ACTIVITY:
+                _FOREGROUND_RUNS -= 1
+                _ACTIVITY.notify_all()
+
+
+class Prefetch:
+    """A background prefetch started by :meth:`ModelLoop.prefetch` (``background=True``)."""
+
+    def __init__(self, loop: "ModelLoop", states, algorithms, progress=None):
+        self.loop, self.states, self.algorithms = loop, states, algorithms
+        self._cancelled = threading.Event()
+        self.error: str | None = None
+        self._thread = threading.Thread(target=self._work, args=(progress,), daemon=True,
+                                        name="distviz-prefetch")
+        self._thread.start()
+
+    def _work(self, progress) -> None:
+        try:
+            self.loop._fit_all(self.states, self.algorithms, progress, background=self)
+        except Exception as exc:  # noqa: BLE001 - a prefetch is only ever a head start
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def may_submit(self) -> bool:
+        """True when no foreground run is computing and the prefetch is not cancelled."""
+        return not self.cancelled and not _FOREGROUND_RUNS
+
+    def wait_turn(self) -> bool:
+        """Block while a foreground run computes; False once cancelled."""
+        with _ACTIVITY:
+            while _FOREGROUND_RUNS and not self.cancelled:
+                _ACTIVITY.wait(0.1)
+        return not self.cancelled
+
+    def cancel(self) -> None:
+        """Submit nothing more (fits already in a worker finish and are cached)."""
+        self._cancelled.set()
+        with _ACTIVITY:
+            _ACTIVITY.notify_all()
+
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self._thread.join(timeout)
+        return self.done()
+
+
 # ---------------------------------------------------------------------------- the loop
 class ModelLoop(param.Parameterized):
     """Fit and score the chosen algorithms on a shifted training set and on the baseline.
@@ -572,7 +692,43 @@ class ModelLoop(param.Parameterized):
                          self.repeats, time.perf_counter() - started, computed,
                          len(fits) - computed)
 
-    def _fit_all(self, states, algorithms, progress) -> dict[tuple, FitResult]:
+    def prefetch(self, specs, *, progress: ProgressCallback | None = None,
+                 background: bool = False) -> "Prefetch | None":
+        """Fill the cache for several specs (and their baselines) in one go.
+
+        Every uncached fit of every spec is scheduled at once, so the workers never idle between
+        specs (a sweep calls this before reading its grid back with :meth:`run`).
+
+        Parameters
+        ----------
+        specs : iterable of ShiftSpec
+        progress : callable, optional
+            As in :meth:`run`, over the distinct fits of all specs.
+        background : bool
+            Return at once and fit at low priority in a background thread: at most ``n_jobs``
+            fits in flight, none submitted while a :meth:`run` of this process is computing
+            (so a user's request never queues behind prefetched fits), and a fit a ``run`` needs
+            while it is in flight is shared, not repeated. E.g. the slider positions next to
+            the current one, once the user stops.
+
+        Returns
+        -------
+        Prefetch or None
+            With ``background=True``, a handle with ``cancel()``, ``wait()`` and ``done()``.
+        """
+        states = OrderedDict()
+        for spec in specs:
+            validate_spec(self.dataset, spec, max_ratio=self.max_ratio)
+            for state in (spec, spec.baseline()):
+                states.setdefault(state.training_key(), state)
+        algorithms = self.resolved_algorithms()
+        if not background:
+            self._fit_all(list(states.values()), algorithms, progress)
+            return None
+        return Prefetch(self, list(states.values()), algorithms, progress)
+
+    def _fit_all(self, states, algorithms, progress, *,
+                 background: "Prefetch | None" = None) -> dict[tuple, FitResult]:
         cache = self.result_cache
         jobs, fits = [], {}
         for state in states:
@@ -590,10 +746,7 @@ class ModelLoop(param.Parameterized):
             done += 1
             if progress:
                 progress(done, total, fit)
-        # Cheapest first so the first result shows at once, then the longest (shortest makespan).
-        jobs.sort(key=lambda j: -j[2].cost)
-        if len(jobs) > 1:
-            jobs.insert(0, jobs.pop())
+        jobs = self._schedule(jobs)
 
         def finish(job, outcome, rows_used, budget, shift):
             nonlocal done
@@ -604,44 +757,79 @@ class ModelLoop(param.Parameterized):
                             budget, outcome.get("error"))
             if fit.error is None or not outcome.get("transient"):
                 cache.put(key, fit)
+                _remember_cost(self.dataset.fingerprint, fit)
             fits[(state.training_key(), algorithm.name, seed)] = fit
             done += 1
             if progress:
                 progress(done, total, fit)
 
-        if self.n_jobs == 1 or len(jobs) <= 1:
-            for job in jobs:
-                state, seed, algorithm, _ = job
-                shift = self.shift_result(state, seed)
-                X_train, X_test = self.matrices(state, seed)
-                args, kwargs, rows_used, budget = self._payload(algorithm, seed, shift,
-                                                                X_train, X_test)
-                finish(job, fit_and_score(*args, **kwargs), rows_used, budget, shift)
+        if not jobs:
             return fits
+        with _foreground(background is None):
+            if self.n_jobs == 1 or len(jobs) <= 1:
+                for job in jobs:
+                    if background is not None and not background.wait_turn():
+                        break
+                    state, seed, algorithm, _ = job
+                    shift = self.shift_result(state, seed)
+                    X_train, X_test = self.matrices(state, seed)
+                    args, kwargs, rows_used, budget = self._payload(algorithm, seed, shift,
+                                                                    X_train, X_test)
+                    finish(job, fit_and_score(*args, **kwargs), rows_used, budget, shift)
+                return fits
+            self._fit_parallel(jobs, finish, background)
+        return fits
 
+    def _schedule(self, jobs: list) -> list:
+        """Longest fits first (shortest makespan), except the cheapest, which goes first so that
+        a first result shows at once; grouped by training set, so each one is shifted and
+        preprocessed once. Costs are the fit seconds measured on this dataset once known,
+        else the registry's rough ``cost``."""
+        if len(jobs) <= 1:
+            return jobs
+        fingerprint = self.dataset.fingerprint
+        measured = {a.name: _FIT_COSTS.get((fingerprint, a.name)) for _, _, a, _ in jobs}
+        known = all(v is not None for v in measured.values())
+
+        def cost(job):
+            return measured[job[2].name] if known else job[2].cost
+        order = {}
+        for state, seed, _, _ in jobs:
+            order.setdefault((state.training_key(), seed), len(order))
+        jobs = sorted(jobs, key=lambda j: (order[(j[0].training_key(), j[1])], -cost(j)))
+        cheapest = min(range(len(jobs)), key=lambda i: (cost(jobs[i]), i))
+        return [jobs[cheapest]] + jobs[:cheapest] + jobs[cheapest + 1:]
+
+    def _fit_parallel(self, jobs, finish, background) -> None:
+        """Submit fits to the shared pool as workers free up (a few queued ahead), share fits
+        already in flight for the same cache key, collect results as they come."""
         executor = get_executor(self.n_jobs)
+        ahead = self.n_jobs if background is not None else 2 * self.n_jobs
+        queue = list(jobs)
         pending: dict[Future, tuple] = {}
-        for job in jobs:
-            state, seed, algorithm, _ = job
-            shift = self.shift_result(state, seed)
-            X_train, X_test = self.matrices(state, seed)
-            args, kwargs, rows_used, budget = self._payload(algorithm, seed, shift, X_train,
-                                                            X_test)
-            if self.time_budget:
-                kwargs["time_limit"] = self.time_budget
-            pending[executor.submit(fit_and_score, *args, **kwargs)] = (job, rows_used, budget,
-                                                                        shift)
         started_at: dict[Future, float] = {}
-        while pending:
+        while queue or pending:
+            while queue and len(pending) < ahead and (
+                    background is None or background.may_submit()):
+                job = queue.pop(0)
+                future, extra = self._submit(executor, job)
+                pending[future] = (job,) + extra
+            if background is not None and background.cancelled and not pending:
+                return
+            if not pending:
+                time.sleep(0.05)  # a background prefetch waiting for the foreground to finish
+                continue
             finished, _ = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
             for future in finished:
-                job, rows_used, budget, shift = pending.pop(future)
+                job, rows_used, budget, shift, owned = pending.pop(future)
                 try:
                     outcome = future.result()
                 except Exception as exc:  # a worker died (e.g. out of memory)
                     outcome = {"error": f"{type(exc).__name__}: {exc}"[:300],
                                "fit_seconds": 0.0, "transient": True}
                 finish(job, outcome, rows_used, budget, shift)
+                if owned:  # only now: the result is cached, so no run misses it in between
+                    _forget_in_flight(job[3], future)
             if self.time_budget:
                 now = time.perf_counter()
                 for future in list(pending):
@@ -651,13 +839,33 @@ class ModelLoop(param.Parameterized):
                         # call). loky marks a call "running" once it is queued for a worker,
                         # possibly behind another fit, hence the slack.
                         if now - started_at[future] > 2 * self.time_budget + 2:
-                            job, rows_used, budget, shift = pending.pop(future)
+                            job, rows_used, budget, shift, owned = pending.pop(future)
+                            if owned:
+                                _forget_in_flight(job[3], future)
                             finish(job, {"error": f"TimeoutError: exceeded the time budget of "
                                                   f"{self.time_budget:g} s; raise "
                                                   "time_budget or use fewer rows",
                                          "fit_seconds": now - started_at[future],
                                          "transient": True}, rows_used, budget, shift)
-        return fits
+
+    def _submit(self, executor, job) -> tuple[Future, tuple]:
+        """One fit to the pool, or the same fit another run already has in flight."""
+        state, seed, algorithm, key = job
+        shift = self.shift_result(state, seed)
+        budget = self.budget_for(algorithm)
+        with _IN_FLIGHT_LOCK:
+            shared = _IN_FLIGHT.get(key)
+        if shared is not None:
+            rows = len(shift.y)
+            return shared, ((min(rows, budget) if budget else rows), budget, shift, False)
+        X_train, X_test = self.matrices(state, seed)
+        args, kwargs, rows_used, budget = self._payload(algorithm, seed, shift, X_train, X_test)
+        if self.time_budget:
+            kwargs["time_limit"] = self.time_budget
+        future = executor.submit(fit_and_score, *args, **kwargs)
+        with _IN_FLIGHT_LOCK:
+            _IN_FLIGHT[key] = future
+        return future, (rows_used, budget, shift, True)
 
     def summarize(self, name: str, spec: ShiftSpec, fits: dict) -> AlgorithmResult:
         """One algorithm's summary from fits keyed by (training key, algorithm, seed)."""

@@ -208,6 +208,8 @@ class Sweep(param.Parameterized):
         backend = "local"
         if self.scheduler:
             backend = self._run_on_dask(loop, tracker)
+        else:  # the whole grid at once: no worker idles between ratios
+            loop.prefetch([spec for _, _, specs in plan for spec in specs], progress=tracker)
         tables = []
         for feature, group, specs in plan:
             for spec in specs:

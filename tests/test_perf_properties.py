@@ -3,6 +3,7 @@
 import time
 
 import numpy as np
+import pandas as pd
 from distviz import synth
 from distviz.data import Dataset
 from distviz.loop import ModelLoop, ResultCache
@@ -65,3 +66,105 @@ def test_one_or_two_jobs_give_identical_results():
                       cache=ResultCache(), n_jobs=2).run(spec)
     assert not np.array_equal(other.result("xgboost").first_fit.scores,
                               serial.result("xgboost").first_fit.scores)
+
+
+def test_one_pass_predictions_equal_predict_and_scores():
+    """The loop takes labels and scores from one pass over the test set where ``predict`` is
+    a function of the scores: they must be exactly what ``predict`` and the scores give."""
+    from distviz import models
+    from distviz.loop import _class_scores, _predict_classes
+
+    for source, names in (("titanic", models.DEFAULT_ALGORITHMS),
+                          ("penguins", models.DEFAULT_ALGORITHMS)):
+        ds = Dataset(source=source)
+        prep = models.make_preprocessor(ds.kinds)
+        X_train, X_test = prep.fit_transform(ds.X_train), prep.transform(ds.X_test)
+        for name in names:
+            estimator = models.get(name, ds.task_name).make(3).fit(X_train, ds.y_train)
+            y_pred, scores = _predict_classes(estimator, X_test, len(ds.classes))
+            np.testing.assert_array_equal(y_pred, estimator.predict(X_test).astype(np.int64))
+            np.testing.assert_array_equal(scores, _class_scores(estimator, X_test,
+                                                                len(ds.classes)))
+            assert y_pred.dtype == np.int64 and scores.shape == (len(X_test), len(ds.classes))
+
+
+def _numbers(result):
+    return [(a.algorithm, a.metrics, a.baseline, a.error) for a in result.algorithms]
+
+
+def test_prefetch_fills_the_cache_with_the_numbers_run_computes(titanic):
+    """A prefetch of several specs schedules their fits together; afterwards every run is
+    served from the cache and equals what a plain one-process loop computes."""
+    specs = [ShiftSpec("sex", "female", r) for r in (-0.5, 0.5)] + \
+        [ShiftSpec("class", titanic.smallest_group("class"), -0.8)]
+    names = ["xgboost", "logistic_regression"]
+    loop = ModelLoop(dataset=titanic, algorithms=names, repeats=2, cache=ResultCache(),
+                     n_jobs=2)
+    seen = []
+    assert loop.prefetch(specs, progress=lambda d, t, f: seen.append((d, t))) is None
+    distinct = (len(specs) + 1) * 2 * len(names)  # one shared baseline
+    assert [d for d, _ in seen] == list(range(1, distinct + 1))
+    assert {t for _, t in seen} == {distinct}
+    reference = ModelLoop(dataset=titanic, algorithms=names, repeats=2, cache=ResultCache(),
+                          n_jobs=1)
+    for spec in specs:
+        cached = loop.run(spec)
+        assert (cached.computed, cached.cached) == (0, 2 * 2 * len(names))
+        assert _numbers(cached) == _numbers(reference.run(spec))
+
+
+def test_background_prefetch_yields_to_a_run_and_computes_the_same_numbers(titanic):
+    names = ["xgboost", "logistic_regression"]
+    loop = ModelLoop(dataset=titanic, algorithms=names, cache=ResultCache(), n_jobs=2)
+    neighbours = [ShiftSpec("sex", "female", r) for r in (-0.6, -0.4, 0.25, 1.0)]
+    handle = loop.prefetch(neighbours, background=True)
+    wanted = ShiftSpec("sex", "female", -0.4)
+    now = loop.run(wanted)  # the user's request while the prefetch is running
+    assert handle.wait(120) and handle.error is None
+    assert all(loop.run(s).computed == 0 for s in neighbours)
+    reference = ModelLoop(dataset=titanic, algorithms=names, cache=ResultCache(), n_jobs=1)
+    assert _numbers(now) == _numbers(reference.run(wanted))
+    assert _numbers(loop.run(neighbours[-1])) == _numbers(reference.run(neighbours[-1]))
+    # a cancelled prefetch submits nothing more
+    stopped = loop.prefetch([ShiftSpec("sex", "female", 3.0)], background=True)
+    stopped.cancel()
+    assert stopped.wait(60)
+
+
+def test_max_rows_takes_a_stratified_seeded_sample_before_the_split():
+    table = synth.make_table(6_000, imbalance=0.1, random_state=4)
+    full = Dataset(source=table, target=synth.TARGET)
+    assert full.sampled_from is None and "sampled_from_rows" not in full.summary()
+    sampled = Dataset(source=table, target=synth.TARGET, max_rows=1_000)
+    again = Dataset(source=table, target=synth.TARGET, max_rows=1_000)
+    assert len(sampled.X_train) + len(sampled.X_test) == 1_000
+    assert sampled.summary()["sampled_from_rows"] == 6_000 and sampled.summary()["rows"] == 1_000
+    assert any("sample of 1,000 of 6,000 rows" in n for n in sampled.notes)
+    positives = np.concatenate([sampled.y_train, sampled.y_test]).mean()
+    assert positives == table[synth.TARGET].mean()  # stratified: the class share is kept
+    assert sampled.fingerprint == again.fingerprint != full.fingerprint
+    # every sampled row is a row of the table, unchanged
+    rows = pd.concat([sampled.X_train, sampled.X_test])
+    merged = rows.merge(full.frame[full.features], how="left", indicator=True)
+    assert (merged["_merge"] == "both").all()
+
+
+def test_max_rows_keeps_two_rows_of_a_rare_class():
+    table = synth.make_table(3_000, random_state=2)
+    table[synth.TARGET] = table[synth.TARGET].astype(str)
+    table.loc[:2, synth.TARGET] = "rare"  # 3 of 3,000 rows
+    ds = Dataset(source=table, target=synth.TARGET, max_rows=300)
+    codes = np.concatenate([ds.y_train, ds.y_test])
+    assert (codes == ds.classes.index("rare")).sum() >= 2
+
+
+def test_cached_group_labels_are_equal_and_safe_to_modify(titanic):
+    first = titanic.group_labels("age")
+    first.iloc[0] = "changed"
+    again = titanic.group_labels("age")
+    assert again.iloc[0] != "changed"
+    table = titanic.groups("age")
+    table.loc[0, "train_rows"] = -1
+    assert (titanic.groups("age")["train_rows"] > 0).all()
+    assert titanic.group_labels("age", titanic.X_test).equals(
+        titanic.group_labels("age", titanic.X_test.copy()))
