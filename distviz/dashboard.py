@@ -7,11 +7,13 @@ in the shared process pool, results stream in per algorithm, and the newest requ
 from __future__ import annotations
 
 import html
+import logging
 import os
 import tempfile
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -26,17 +28,23 @@ from . import models
 from .data import Dataset
 from .datasets import catalog, read_table
 from .errors import DatasetError, DistvizError
-from .evaluate import metric_names
+from .evaluate import LOWER_IS_BETTER, metric_names
 from .importance import rank_features
 from .loop import ModelLoop, RunResult
 from .resample import CLASS_BALANCES, UPSAMPLERS, ShiftSpec
 
 hv.extension("bokeh", logo=False)
+_log = logging.getLogger("distviz.dashboard")
 
 # Slider positions: six down, the baseline in the centre, six up.
 RATIOS = [-1.0, -0.8, -0.6, -0.5, -0.4, -0.2, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
 UPLOAD_LIMIT_MB = float(os.environ.get("DISTVIZ_MAX_UPLOAD_MB", "50"))
 UPLOADED = "(uploaded file)"
+# Interactive budgets (benchmarks/RESULTS.md): a larger table is explored on a stratified sample
+# of this many rows, and every fit uses at most this many training rows; the notes and the
+# leaderboard say when either applies.
+INTERACTIVE_ROWS = 50_000
+INTERACTIVE_TRAIN_ROWS = 10_000
 
 
 def _escape(text) -> str:
@@ -90,6 +98,9 @@ class Dashboard(pn.viewable.Viewer):
         self._background = background
         self._silent = 0
         self._doc = None  # the Bokeh document when served; UI changes are applied on its loop
+        self._closed = False  # set when that session is destroyed
+        self._prefetch = None  # background fits of the neighbouring slider positions
+        self._prefetch_timer: threading.Timer | None = None
         self._lock = threading.Lock()
         self._token = 0
         self._thread: threading.Thread | None = None
@@ -99,14 +110,16 @@ class Dashboard(pn.viewable.Viewer):
         names = list(catalog())
         self.param.dataset_name.objects = names
         super().__init__(**params)
-        self.loop = ModelLoop(**({"n_jobs": n_jobs} if n_jobs else {}))
+        self.loop = ModelLoop(max_train_rows=INTERACTIVE_TRAIN_ROWS,
+                              **({"n_jobs": n_jobs} if n_jobs else {}))
         self.dataset: Dataset | None = None
         self._build_views()
         if data is not None and data not in names:
             self._extra_sources[Path(data).name] = (data, data_target)
             self.param.dataset_name.objects = names + [Path(data).name]
             data = Path(data).name
-        self._load_dataset(data or self.dataset_name, target=data_target, initial=True)
+        self._load_dataset(data or self.dataset_name, target=data_target, task=self.task,
+                           initial=True)
         if self._background:
             threading.Thread(target=self.loop.warm_up, daemon=True).start()
 
@@ -115,14 +128,24 @@ class Dashboard(pn.viewable.Viewer):
         inline when there is no server document (notebooks, scripts, tests)."""
         if self._doc is None or threading.current_thread() is threading.main_thread():
             fn(*args, **kwargs)
-        else:
+            return
+        if self._closed:
+            return  # the browser tab is gone; nothing left to update
+        try:
             self._doc.add_next_tick_callback(partial(self._in_document, fn, *args, **kwargs))
+        except (AttributeError, RuntimeError, KeyError):
+            self._closed = True  # the session was destroyed between the check and the call
 
     def _in_document(self, fn, *args, **kwargs) -> None:
         # Panel panes render for `pn.state.curdoc`; Bokeh's tick callbacks do not set it.
         from panel.io.state import set_curdoc
         with set_curdoc(self._doc):
-            fn(*args, **kwargs)
+            try:
+                fn(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - Bokeh would drop it silently
+                _log.exception("dashboard update %s failed", getattr(fn, "__name__", fn))
+                self._notify(f"display update failed: {type(exc).__name__}: {exc}")
+                self._finish()
 
     @contextmanager
     def _quiet(self):
@@ -145,13 +168,16 @@ class Dashboard(pn.viewable.Viewer):
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width",
             height=210, formatters={"best": {"type": "tickCross"}},
             text_align={"interval": "center"})
+        # Kept across value changes: green for better than baseline, red for worse.
+        self._leaderboard.style.map(self._delta_css, subset=["delta"]).map(
+            self._rank_css, subset=["rank_change"]).apply(self._best_row_css, axis=1)
         self._confusion = pn.GridBox(ncols=4)
         self._roc = pn.pane.HoloViews(None, linked_axes=False)
         self._distribution = pn.pane.HoloViews(None, linked_axes=False)
         self._top_distributions = pn.GridBox(ncols=3)
         self._importance = pn.pane.HoloViews(None, linked_axes=False)
         self._ranking_table = pn.widgets.Tabulator(pd.DataFrame(), disabled=True,
-                                                   show_index=False, height=260, width=330)
+                                                   show_index=False, height=260, width=640)
         self._groups_plot = pn.pane.HoloViews(None, linked_axes=False)
         self._groups_table = pn.widgets.Tabulator(pd.DataFrame(), disabled=True,
                                                   show_index=False, sizing_mode="stretch_width")
@@ -195,10 +221,21 @@ class Dashboard(pn.viewable.Viewer):
             pn.Row(self._status, self._progress), self._best, self._leaderboard,
             self._confusion, self._roc,
             self._notes, name="Models", sizing_mode="stretch_width")
+        def note(text):
+            return pn.pane.Markdown(text, styles={"color": "#444"}, sizing_mode="stretch_width")
         tabs = [overview,
-                pn.Column(self._distribution, self._top_distributions, name="Distributions"),
-                pn.Column(self._groups_plot, self._groups_table, name="Per group"),
-                pn.Row(self._importance, self._ranking_table, name="Feature importance")]
+                pn.Column(note("The shifted feature's training rows per group, before (grey) "
+                               "and after (red) the shift; below, the next most important "
+                               "features, whose distributions move along with it."),
+                          self._distribution, self._top_distributions, name="Distributions"),
+                pn.Column(note("How the best model scores on each group of the shifted "
+                               "feature in the untouched test set: baseline (grey) vs now "
+                               "(red)."), self._groups_plot, self._groups_table,
+                          name="Per group"),
+                pn.Column(note("Importance on the baseline training set; the sidebar's "
+                               "ranking method orders the feature list."),
+                          pn.Row(self._importance, self._ranking_table),
+                          name="Feature importance")]
         sweep = self._make_sweep_view()
         if sweep is not None:
             tabs.append(pn.Column(sweep, name="Sweep"))
@@ -241,7 +278,8 @@ class Dashboard(pn.viewable.Viewer):
         """Load ``name``; on failure notify and keep the previous dataset (return False)."""
         source, default_target = self._source(name)
         try:
-            dataset = Dataset(source=source, target=target or default_target, task=task)
+            dataset = Dataset(source=source, target=target or default_target, task=task,
+                              max_rows=INTERACTIVE_ROWS)
         except DistvizError as exc:
             if initial or self.dataset is None:
                 raise
@@ -255,11 +293,12 @@ class Dashboard(pn.viewable.Viewer):
         algorithms = models.available(dataset.task_name)
         chosen = [a for a in self.algorithms if a in algorithms] or \
             models.default_algorithms(dataset.task_name)
-        # Options change visibly; value changes are silent (this method does the reloading).
-        self.param.target.objects = columns
-        self.param.algorithms.objects = algorithms
-        self.param.metric.objects = list(metric_names(dataset.task_name))
+        # Silent: a widget whose options change may push a value of its own back (this method
+        # does the reloading, once).
         with self._quiet():
+            self.param.target.objects = columns
+            self.param.algorithms.objects = algorithms
+            self.param.metric.objects = list(metric_names(dataset.task_name))
             self.param.update(dataset_name=name, target=dataset.target_name, algorithms=chosen,
                               metric=dataset.headline_metric, ratio=0.0)
             self._slider.value = 0.0
@@ -278,8 +317,8 @@ class Dashboard(pn.viewable.Viewer):
 
     def _set_features(self, ordered: list[str]) -> None:
         feature = self.feature if self.feature in ordered else ordered[0]
-        self.param.feature.objects = ordered
-        with self._quiet():
+        with self._quiet():  # a Select given new options pushes its first one back
+            self.param.feature.objects = ordered
             self.feature = feature
         self._set_groups()
 
@@ -287,8 +326,8 @@ class Dashboard(pn.viewable.Viewer):
         table = self.dataset.groups(self.feature)
         groups = table.loc[table["train_rows"] > 0, "group"].tolist()
         group = self.group if self.group in groups else self.dataset.smallest_group(self.feature)
-        self.param.group.objects = groups
-        with self._quiet():
+        with self._quiet():  # a Select given new options pushes its first one back
+            self.param.group.objects = groups
             self.group = group
         self._update_slider_label()
 
@@ -389,9 +428,12 @@ class Dashboard(pn.viewable.Viewer):
         with self._lock:
             self._token += 1
             token = self._token
+        self._cancel_prefetch()
         spec, algorithms, repeats = self.spec(), list(self.algorithms), self.repeats
-        if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
-            self._doc = pn.state.curdoc
+        doc = pn.state.curdoc
+        if self._doc is None and doc is not None and doc.session_context is not None:
+            self._doc = doc
+            doc.on_session_destroyed(self._handle_session_destroyed)
         self.busy = True
         self._leaderboard.loading = True
         self._progress.param.update(value=0, max=1, visible=True)
@@ -403,6 +445,29 @@ class Dashboard(pn.viewable.Viewer):
         else:
             work()
 
+    # Leaderboard cell styles (pandas Styler functions, re-applied on every new value).
+    def _delta_css(self, value) -> str:
+        if not isinstance(value, (int, float)) or not np.isfinite(value) or value == 0:
+            return ""
+        better = value < 0 if self.metric in LOWER_IS_BETTER else value > 0
+        return f"color: {'#1a7f37' if better else '#c62828'}; font-weight: bold"
+
+    @staticmethod
+    def _rank_css(value) -> str:
+        if not isinstance(value, (int, float)) or value == 0:
+            return ""
+        return f"color: {'#1a7f37' if value > 0 else '#c62828'}"
+
+    @staticmethod
+    def _best_row_css(row) -> list[str]:
+        return ["background-color: #fbe9e4" if row.get("best") else "" for _ in row]
+
+    def _handle_session_destroyed(self, session_context) -> None:
+        self._closed = True
+        with self._lock:
+            self._token += 1  # whatever is running now is stale
+        self._cancel_prefetch()
+
     def _current(self, token: int) -> bool:
         return token == self._token
 
@@ -410,7 +475,9 @@ class Dashboard(pn.viewable.Viewer):
         """Background thread: ranking (once per dataset) and the model loop."""
         dataset = self.dataset
         loop = ModelLoop(dataset=dataset, algorithms=algorithms, repeats=repeats,
-                         n_jobs=self.loop.n_jobs, cache=self.loop.cache)
+                         n_jobs=self.loop.n_jobs, cache=self.loop.cache,
+                         max_train_rows=self.loop.max_train_rows,
+                         lift_budgets=self.loop.lift_budgets)
         started = time.perf_counter()
         fits: dict = {}
         try:
@@ -427,7 +494,10 @@ class Dashboard(pn.viewable.Viewer):
             def progress(done, total, fit):
                 fits[(fit.training_key, fit.algorithm, fit.seed)] = fit
                 if self._current(token):
-                    partial_run = self._partial_run(loop, spec, fits)
+                    # A full render costs ~2 s: none for cached fits (they all arrive at once)
+                    # or for the last fit (the final render follows at once).
+                    partial_run = (None if fit.from_cache or done == total
+                                   else self._partial_run(loop, spec, fits))
                     self._ui(self._show_progress, token, done, total, fit, partial_run)
 
             run = loop.run(spec, progress=progress)
@@ -435,18 +505,57 @@ class Dashboard(pn.viewable.Viewer):
             if self._current(token):
                 self._ui(self._fail, token, str(exc) if isinstance(exc, DistvizError)
                          else f"{type(exc).__name__}: {exc}")
-            return
-        if not self._current(token):
-            return  # a newer request superseded this one; its fits are cached all the same
-        elapsed = time.perf_counter() - started
-        self.status = (f"Ran {len(run.algorithms)} algorithms x {repeats} seed(s) in "
-                       f"{elapsed:.2f} s: {run.computed} fits computed, {run.cached} from cache.")
-        self._ui(self._complete, token, run)
-        if rank:
+        else:
+            # A superseded run shows nothing; its fits are cached all the same.
+            if self._current(token):
+                elapsed = time.perf_counter() - started
+                self.status = (f"Ran {len(run.algorithms)} algorithms x {repeats} seed(s) in "
+                               f"{elapsed:.2f} s: {run.computed} fits computed, "
+                               f"{run.cached} from cache.")
+                self._ui(self._complete, token, run)
+                self._schedule_prefetch(token, loop, run.spec)
+        if rank and dataset is self.dataset:
+            # Permutation and SHAP after the first results, whether or not they were superseded.
             try:
                 self._ui(self._set_ranking, dataset, rank_features(dataset, method="all"))
             except Exception as exc:  # noqa: BLE001 - ranking is extra; keep the results
                 self._ui(self._notify, f"feature ranking failed: {exc}", "warning")
+
+    # Once the user has stopped for PREFETCH_DELAY seconds, the slider positions either side of
+    # the current one are fitted in the background at low priority (never while a run of this
+    # process computes), so the next move is often answered from the cache.
+    PREFETCH_DELAY: float | None = 1.0
+
+    def _schedule_prefetch(self, token: int, loop: ModelLoop, spec: ShiftSpec) -> None:
+        if not self._background or self.PREFETCH_DELAY is None or self._closed:
+            return
+        timer = threading.Timer(self.PREFETCH_DELAY, self._start_prefetch, (token, loop, spec))
+        timer.daemon = True
+        with self._lock:
+            if not self._current(token):
+                return
+            self._prefetch_timer = timer
+        timer.start()
+
+    def _start_prefetch(self, token: int, loop: ModelLoop, spec: ShiftSpec) -> None:
+        nearest = min(range(len(RATIOS)), key=lambda i: abs(RATIOS[i] - spec.ratio))
+        neighbours = [replace(spec, ratio=RATIOS[i]) for i in (nearest - 1, nearest + 1)
+                      if 0 <= i < len(RATIOS) and RATIOS[i] <= loop.max_ratio]
+        with self._lock:
+            if not self._current(token) or self._closed or not neighbours:
+                return
+            try:
+                self._prefetch = loop.prefetch(neighbours, background=True)
+            except DistvizError:
+                self._prefetch = None  # e.g. a position this group cannot take; only a head start
+
+    def _cancel_prefetch(self) -> None:
+        timer, prefetch = self._prefetch_timer, self._prefetch
+        self._prefetch_timer = self._prefetch = None
+        if timer is not None:
+            timer.cancel()
+        if prefetch is not None:
+            prefetch.cancel()
 
     def _fail(self, token: int, message: str) -> None:
         if self._current(token):
@@ -484,6 +593,10 @@ class Dashboard(pn.viewable.Viewer):
         self.busy = False
         self._leaderboard.loading = False
         self._progress.visible = False
+
+    def leaderboard(self) -> pd.DataFrame:
+        """The leaderboard as shown: one row per algorithm (baseline, now, delta, ...)."""
+        return self._leaderboard.value.copy()
 
     def wait(self, timeout: float | None = 300) -> "Dashboard":
         """Block until the latest request is done (scripts, notebooks and tests)."""
@@ -568,7 +681,10 @@ class Dashboard(pn.viewable.Viewer):
         value = a.metrics[ds.headline_metric]
         title = f"{a.algorithm}  {ds.headline_metric.upper()} {value:.3f}"
         if ds.is_classification:
-            baseline = run.confusion(a.algorithm, baseline=True) if self.compare else None
+            # At the baseline every change is 0: shade by value instead.
+            at_baseline = run.spec.training_key() == run.spec.baseline().training_key()
+            baseline = (run.confusion(a.algorithm, baseline=True)
+                        if self.compare and not at_baseline else None)
             return plots.confusion_heatmap(run.confusion(a.algorithm),
                                            [str(c) for c in ds.classes], title=title,
                                            normalise=self.normalise, baseline=baseline)
@@ -585,11 +701,9 @@ class Dashboard(pn.viewable.Viewer):
         now, base = run.group_metrics(best), run.group_metrics(best, baseline=True)
         if now is None or base is None:
             return
-        group_metric = "f1" if ds.is_classification else "r2"
         self._groups_plot.object = plots.group_effect(
-            now, base, group_metric,
-            title=f"{group_metric.upper()} per group of {run.spec.feature} ({best}), "
-                  "test set")
+            now, base, plots.GROUP_METRICS[ds.task_name],
+            title=f"{run.spec.feature}, {best}")
         merged = base.merge(now, on=["group", "rows"], suffixes=(" baseline", " now"))
         self._groups_table.value = merged.round(3)
 
@@ -602,7 +716,7 @@ class Dashboard(pn.viewable.Viewer):
             top = [f for f in self._ranking.sort_values(f"rank_{method}")["feature"]
                    if f != run.spec.feature][:3]
             self._top_distributions.objects = [
-                pn.pane.HoloViews(plots.distribution(ds, run.shift, f, width=380),
+                pn.pane.HoloViews(plots.distribution(ds, run.shift, f, width=400),
                                   linked_axes=False) for f in top]
 
     # ================================================================== export
@@ -623,20 +737,62 @@ def _plots():
     return plots
 
 
-def build_app(data: str | None = None, target: str | None = None, *, served: bool = False):
+def url_settings(args: dict) -> tuple[dict, list[str]]:
+    """Settings a web visitor may pass in the URL (``?data=NAME&target=COL&algorithms=a,b``),
+    checked: ``data`` must be a listed dataset (never a path on the server) and unknown
+    algorithms are dropped. Returns (settings, problems to show)."""
+    def arg(key):
+        value = args.get(key)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        return value.decode(errors="replace") if isinstance(value, bytes) else value
+    settings, problems = {}, []
+    data = arg("data")
+    if data is not None and data not in catalog():
+        problems.append(f"?data={data} is not a listed dataset; showing the default. Put the "
+                        "file in data/ or pass it to distviz serve --data.")
+    elif data is not None:
+        settings["data"] = data
+        if arg("target"):
+            settings["data_target"] = arg("target")
+    if arg("algorithms"):
+        names = [a for a in arg("algorithms").split(",") if a]
+        known = set(Dashboard.param.algorithms.objects)
+        settings["algorithms"] = [a for a in names if a in known] or list(
+            models.DEFAULT_ALGORITHMS)
+        if set(names) - known:
+            problems.append(f"unknown algorithm(s) {', '.join(sorted(set(names) - known))}; "
+                            f"choose from {', '.join(sorted(known))}.")
+    return settings, problems
+
+
+def build_app(data: str | None = None, target: str | None = None, *, task: str | None = None,
+              served: bool = False):
     """The served page (FastListTemplate) when ``served``, else the plain layout (notebooks).
 
+    The server's own settings (arguments, then DISTVIZ_DATA / DISTVIZ_TARGET /
+    DISTVIZ_ALGORITHMS) come first; URL arguments are checked by :func:`url_settings`.
     ``pn.state.served`` looks at its caller's module, so the app script passes it in.
     """
-    args = pn.state.session_args if pn.state.curdoc else {}
-    arg = lambda key: args[key][0].decode() if key in args else None  # noqa: E731
-    data = data or os.environ.get("DISTVIZ_DATA") or arg("data")
-    target = target or os.environ.get("DISTVIZ_TARGET") or arg("target")
-    params = {}
-    algorithms = os.environ.get("DISTVIZ_ALGORITHMS") or arg("algorithms")
-    if algorithms:
-        params["algorithms"] = [a for a in algorithms.split(",") if a]
-    dashboard = Dashboard(data=data, data_target=target, **params)
+    from_url, problems = url_settings(pn.state.session_args if pn.state.curdoc else {})
+    settings = dict(from_url)
+    if data or os.environ.get("DISTVIZ_DATA"):
+        settings["data"] = data or os.environ["DISTVIZ_DATA"]
+        settings["data_target"] = target or os.environ.get("DISTVIZ_TARGET")
+    if os.environ.get("DISTVIZ_ALGORITHMS"):
+        settings["algorithms"] = os.environ["DISTVIZ_ALGORITHMS"].split(",")
+    if task is not None:
+        settings["task"] = task
+    try:
+        dashboard = Dashboard(**settings)
+    except DistvizError as exc:
+        if "data" not in from_url or settings.get("data") != from_url["data"]:
+            raise  # the server's own --data/--target: serve_from_cli checked them already
+        problems.append(f"{exc} Showing the default dataset.")
+        dashboard = Dashboard(**{k: v for k, v in settings.items()
+                                 if k not in ("data", "data_target")})
+    for problem in problems:
+        dashboard._notify(problem, "warning")
     return dashboard.template() if served else dashboard
 
 
@@ -647,6 +803,7 @@ def serve_from_cli(args) -> int:
     origins = args.allow_websocket_origin or [f"{args.address}:{args.port}",
                                               f"localhost:{args.port}"]
     print(f"distviz: serving on http://{args.address}:{args.port}/ (Ctrl+C stops)")
-    pn.serve({"/": lambda: build_app(args.data, args.target, served=True)}, port=args.port,
+    app = partial(build_app, args.data, args.target, task=args.task, served=True)
+    pn.serve({"/": app}, port=args.port,
              address=args.address, websocket_origin=origins, show=args.show, title="distviz")
     return 0

@@ -63,34 +63,49 @@ def confusion_heatmap(counts: np.ndarray, labels: list[str], *, title: str,
                       normalise: bool = False, baseline: np.ndarray | None = None,
                       size: int = 260) -> hv.Overlay:
     """A confusion matrix: rows are true classes, columns predictions; each cell labelled
-    with its count (or row share), and, given a baseline, coloured by the change against it."""
+    with its count (or row share).
+
+    Given a baseline, each cell also shows its change and is coloured by whether the change
+    is for the better (green: more correct predictions on the diagonal, fewer errors off it)
+    or the worse (red); otherwise cells are shaded by their value.
+    """
     counts = np.asarray(counts, dtype=float)
-    shown = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1) if normalise else counts
+
+    def rows_normalised(matrix):
+        return matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    shown = rows_normalised(counts) if normalise else counts
+    if baseline is not None:
+        base = np.asarray(baseline, dtype=float)
+        change = shown - (rows_normalised(base) if normalise else base)
+    else:
+        change = np.zeros_like(shown)
     records = []
     for i, true in enumerate(labels):
         for j, pred in enumerate(labels):
-            change = 0.0
-            if baseline is not None:
-                base = np.asarray(baseline, dtype=float)
-                base_shown = (base / np.maximum(base.sum(axis=1, keepdims=True), 1)
-                              if normalise else base)
-                change = shown[i, j] - base_shown[i, j]
             text = f"{shown[i, j]:.2f}" if normalise else f"{int(counts[i, j])}"
-            if baseline is not None and change:
-                text += f"\n({change:+.2f})" if normalise else f"\n({int(change):+d})"
-            records.append((f"pred {pred}", f"true {true}", shown[i, j], change, text))
-    frame = pd.DataFrame(records, columns=["predicted", "actual", "value", "change", "text"])
+            if baseline is not None and change[i, j]:
+                text += f"\n({change[i, j]:+.2f})" if normalise else f"\n({int(change[i, j]):+d})"
+            better = change[i, j] if i == j else -change[i, j]
+            records.append((f"pred {pred}", f"true {true}", shown[i, j], change[i, j], better,
+                            text))
+    frame = pd.DataFrame(records, columns=["predicted", "actual", "value", "change", "better",
+                                           "text"])
     # HoloViews aggregates with numpy reshapes that pandas' Arrow strings do not support.
     frame = frame.astype({"predicted": object, "actual": object, "text": object})
-    colour = "change" if baseline is not None else "value"
-    # At the baseline every change is 0: a degenerate (0, 0) colour range breaks the plot.
-    extent = float(frame[colour].abs().max()) or 1.0
-    clim = (-extent, extent) if baseline is not None else (0, extent)
-    heatmap = hv.HeatMap(frame, ["predicted", "actual"], [colour, "value", "text"]).opts(
-        cmap="RdBu_r" if baseline is not None else "Blues", colorbar=False, title=title,
-        width=size, height=size, toolbar=None, invert_yaxis=True, xlabel="", ylabel="",
-        clim=clim, tools=["hover"], fontsize={"title": 10}, alpha=0.75)
-    text = hv.Labels(frame, ["predicted", "actual"], "text").opts(text_font_size="9pt",
+    if baseline is not None:
+        # Small changes stay pale: the colour range is at least 5 % of a row (or 0.05).
+        floor = 0.05 if normalise else max(1.0, 0.05 * counts.sum() / max(len(labels), 1))
+        extent = max(float(frame["better"].abs().max()), floor)
+        colour, cmap, clim = "better", ["#e7877f", "#ffffff", "#7cc68a"], (-extent, extent)
+    else:
+        # At a degenerate (0, 0) colour range the plot breaks; 1 keeps an empty matrix white.
+        colour, cmap, clim = "value", ["#ffffff", "#8fbde0"], (0, float(shown.max()) or 1.0)
+    heatmap = hv.HeatMap(frame, ["predicted", "actual"], [colour, "value", "change", "text"]
+                         ).opts(cmap=cmap, colorbar=False, title=title, width=size,
+                                height=size, toolbar=None, invert_yaxis=True, xlabel="",
+                                ylabel="", clim=clim, tools=["hover"], fontsize={"title": 10},
+                                line_color="white", line_width=2)
+    text = hv.Labels(frame, ["predicted", "actual"], "text").opts(text_font_size="10pt",
                                                                   text_color="#111111")
     return heatmap * text
 
@@ -118,9 +133,9 @@ def roc_overlay(run, *, colors: dict[str, str] | None = None) -> hv.Overlay:
                                  "fpr", ["tpr", "algorithm"], label="operating point").opts(
             color="black", size=8, marker="circle", tools=["hover"]))
     return hv.Overlay(layers).opts(
-        title="Sensitivity vs specificity (positive class)", width=460, height=380,
-        legend_position="bottom_right", xlim=(0, 1), ylim=(0, 1.02), toolbar="above",
-        fontsize={"legend": 8})
+        title="Sensitivity vs specificity (positive class): solid now, dashed baseline",
+        width=720, height=400, legend_position="right", xlim=(0, 1), ylim=(0, 1.02),
+        toolbar="above", fontsize={"legend": 8, "title": 10})
 
 
 # ------------------------------------------------------------------------------ regression
@@ -151,34 +166,55 @@ def distribution(dataset, shift, feature: str, *, highlight: str | None = None,
     order = [g for g in dataset.groups(feature)["group"] if g in before.index or g in after.index]
     frame = pd.DataFrame([(g, stage, int(counts.get(g, 0))) for g in order
                           for stage, counts in (("before", before), ("after", after))],
-                         columns=["group", "stage", "rows"])
-    title = f"Training rows of {feature}, before and after the shift"
+                         columns=["group", "stage", "rows"]).astype({"group": object})
+    title = f"{feature}: training rows per group"
     if highlight:
         title += f" (shifted: {highlight})"
-    stage = hv.Dimension("stage", values=["before", "after"])
-    return hv.Bars(frame, ["group", stage], "rows").opts(
-        title=title, width=width, height=300, color="stage",
-        cmap={"before": BEFORE, "after": AFTER}, xrotation=30, tools=["hover"], toolbar=None,
-        legend_position="top_right", fontsize={"title": 10}, show_legend=True, multi_level=True)
+    return _paired_bars(frame, "rows", ("before", "after"), title=title, width=width,
+                        height=300)
 
 
-def importance_bars(table: pd.DataFrame, *, width: int = 440) -> hv.Bars:
+def importance_bars(table: pd.DataFrame, *, width: int = 520) -> hv.Bars:
     """Normalised importance per method, side by side, features in ranking order."""
     methods = [m for m in ("gini", "permutation", "shap") if m in table.columns]
     long = table.melt(id_vars=["feature"], value_vars=methods, var_name="method",
-                      value_name="importance")
-    return hv.Bars(long, ["feature", "method"], "importance").opts(
-        title="Feature importance (each method sums to 1)", width=width, height=320,
+                      value_name="importance").astype({"feature": object})
+    method = hv.Dimension("method", values=methods)
+    return hv.Bars(long, ["feature", method], "importance").opts(
+        title="Feature importance (each method sums to 1)", width=width, height=340,
         color="method", cmap=dict(zip(("gini", "permutation", "shap"), PALETTE[:3])),
-        xrotation=40, tools=["hover"], toolbar=None, multi_level=True, fontsize={"title": 10})
+        xrotation=30, tools=["hover"], toolbar=None, multi_level=False, show_legend=True,
+        legend_position="right", fontsize={"title": 10}, xlabel="")
 
 
-def group_effect(now: pd.DataFrame, baseline: pd.DataFrame, metric: str, *,
-                 title: str, width: int = 440) -> hv.Bars:
-    """A per-group metric of the chosen feature on the test set, baseline vs now."""
-    frame = pd.concat([baseline.assign(stage="baseline"), now.assign(stage="now")])
-    stage = hv.Dimension("stage", values=["baseline", "now"])
-    return hv.Bars(frame, ["group", stage], metric).opts(
-        title=title, width=width, height=280, color="stage",
-        cmap={"baseline": BEFORE, "now": AFTER}, xrotation=30, tools=["hover"], toolbar=None,
-        multi_level=True, fontsize={"title": 10})
+GROUP_METRICS = {"classification": ("f1", "tpr", "fpr", "selection_rate"),
+                 "regression": ("r2", "mae")}
+
+
+def group_effect(now: pd.DataFrame, baseline: pd.DataFrame, metrics=("f1",), *,
+                 title: str, width: int = 330) -> hv.Layout:
+    """Per-group metrics of the chosen feature on the test set, baseline vs now: one small
+    bar chart per metric."""
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    frame = pd.concat([baseline.assign(stage="baseline"), now.assign(stage="now")]).astype(
+        {"group": object})
+    charts = [_paired_bars(frame, metric, ("baseline", "now"),
+                           title=f"{metric.upper().replace('_', ' ')}: {title}", width=width,
+                           height=260) for metric in metrics]
+    return hv.Layout(charts).cols(2).opts(shared_axes=False, toolbar=None)
+
+
+def _paired_bars(frame: pd.DataFrame, value: str, stages: tuple[str, str], *, title: str,
+                 width: int, height: int) -> hv.Bars:
+    """Bars per group, two stages side by side (grey: first, red: second), legend outside."""
+    stage = hv.Dimension("stage", values=list(stages))
+    # Colours follow row order: keep every first-stage row before the second-stage rows.
+    frame = frame.sort_values("stage", key=lambda s: s.map({stages[0]: 0, stages[1]: 1}),
+                              kind="stable")
+    labels = [str(g) for g in pd.unique(frame["group"])]
+    crowded = sum(len(label) for label in labels) * 7 > width * 0.6
+    return hv.Bars(frame, ["group", stage], value).opts(
+        title=title, width=width, height=height, color="stage",
+        cmap={stages[0]: BEFORE, stages[1]: AFTER}, xrotation=30 if crowded else 0,
+        tools=["hover"], toolbar=None, multi_level=False, show_legend=True,
+        legend_position="right", fontsize={"title": 10}, xlabel="")

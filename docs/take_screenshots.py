@@ -26,7 +26,7 @@ def main() -> None:
         page.screenshot(path=str(IMAGES / "step-1-baseline.png"))
         handle = page.locator(".noUi-handle").first
         move_slider(handle, 3)  # 0 -> -0.5: half the group's training rows
-        page.get_by_text("Shift sex = female: 176 rows").first.wait_for(timeout=30_000)
+        page.get_by_text("Shift sex = female: 176 rows").first.wait_for(timeout=180_000)
         time.sleep(1)
         page.get_by_text("Ran 4 algorithms").first.wait_for(timeout=180_000)
         time.sleep(3)

@@ -1,5 +1,7 @@
 """The Dashboard object without a browser: settings drive the same numbers as the CLI."""
 
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -101,3 +103,66 @@ def test_hostile_names_are_escaped(tmp_path):
     for pane in (dashboard._notes, dashboard._best, dashboard._status):
         assert "<img" not in pane.object
     assert evil in dashboard.param.feature.objects
+
+
+def test_rendered_widgets_keep_the_shown_group_and_the_run_in_step():
+    # Served, the widgets exist before the background ranking picks the feature; a Select
+    # given new options pushes its first option back, which once retrained the wrong group.
+    dashboard = Dashboard(algorithms=["logistic_regression"])
+    dashboard.__panel__().get_root()
+    dashboard.wait()
+    assert (dashboard.feature, dashboard.group) == ("sex", "female")
+    assert (dashboard.result.spec.feature, dashboard.result.spec.group) == ("sex", "female")
+    # The full ranking (permutation, SHAP) arrives after the first results.
+    assert {"rank_permutation", "rank_shap"} <= set(dashboard._ranking.columns)
+
+
+@pytest.mark.parametrize("args, settings, problem", [
+    ({"data": [b"/etc/passwd"]}, {}, "not a listed dataset"),
+    ({"data": [b"../README.md"], "target": [b"x"]}, {}, "not a listed dataset"),
+    ({"data": [b"penguins"], "target": [b"species"]},
+     {"data": "penguins", "data_target": "species"}, None),
+    ({"algorithms": [b"xgboost,nope"]}, {"algorithms": ["xgboost"]}, "nope"),
+    ({"algorithms": [b"nope"]}, {"algorithms": ["xgboost", "mlp", "random_forest", "svm"]},
+     "nope"),
+])
+def test_url_arguments_pick_listed_datasets_never_server_paths(args, settings, problem):
+    from distviz.dashboard import url_settings
+    got, problems = url_settings(args)
+    assert got == settings
+    assert (problem is None and problems == []) or (problem and problem in problems[0])
+
+
+def test_leaderboard_colours_follow_the_metrics_direction(dashboard):
+    dashboard.metric = "f1"
+    assert "#1a7f37" in dashboard._delta_css(0.02) and "#c62828" in dashboard._delta_css(-0.02)
+    assert dashboard._delta_css(0.0) == "" and dashboard._delta_css(float("nan")) == ""
+    styled = dashboard._leaderboard._get_style_data()["data"]
+    assert styled, "the shown leaderboard carries cell styles"
+
+
+def test_neighbouring_slider_positions_are_prefetched_once_the_user_stops(monkeypatch):
+    from distviz.loop import ModelLoop, ResultCache
+    from distviz.resample import ShiftSpec
+    monkeypatch.setattr(Dashboard, "PREFETCH_DELAY", 0.05)
+    dashboard = Dashboard(algorithms=["logistic_regression"], n_jobs=1)
+    dashboard.loop.cache = ResultCache()  # nothing from other tests
+    dashboard.wait()
+    dashboard.param.update(feature="class", group="2nd")
+    dashboard.wait()
+    dashboard.ratio = 1.0
+    dashboard.wait()
+    deadline = time.perf_counter() + 60
+    while dashboard._prefetch is None and time.perf_counter() < deadline:
+        time.sleep(0.05)
+    assert dashboard._prefetch is not None and dashboard._prefetch.wait(60)
+    # The positions either side of 1.0 (0.5 and 1.5) are now cached; 3.0 is not.
+    loop = ModelLoop(dataset=dashboard.dataset, algorithms=["logistic_regression"], n_jobs=1,
+                     cache=dashboard.loop.cache, max_train_rows=dashboard.loop.max_train_rows)
+    for ratio, cached in ((0.5, True), (1.5, True), (3.0, False)):
+        run = loop.run(ShiftSpec("class", "2nd", ratio))
+        assert (run.computed == 0) is cached, (ratio, run.computed)
+    # A new request cancels a pending prefetch.
+    dashboard.ratio = -0.5
+    assert dashboard._prefetch is None
+    dashboard.wait()

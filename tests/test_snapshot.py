@@ -1,0 +1,69 @@
+"""The standalone snapshot without a browser: every state embedded, numbers from the loop,
+assets inline, clear errors. (tests/ui/test_export.py opens it offline in Chromium.)"""
+
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score
+
+from distviz.errors import UsageError
+from distviz.export import DEFAULT_RATIOS, export_html, inline_cdn_stylesheets, snapshot_html
+from distviz.loop import ModelLoop
+from distviz.resample import ShiftSpec
+
+ALGORITHM = "logistic_regression"
+RESOURCE_URL = re.compile(r"<(script|link|img)\b[^>]*\b(src|href)\s*=\s*[\"']https?://", re.I)
+
+
+@pytest.fixture(scope="module")
+def snapshot(titanic):
+    return snapshot_html(titanic, "sex", "female", algorithms=[ALGORITHM], n_jobs=1)
+
+
+def test_every_ratio_state_is_embedded_with_the_loops_f1(titanic, snapshot):
+    loop = ModelLoop(dataset=titanic, algorithms=[ALGORITHM], n_jobs=1)
+    assert len(set(DEFAULT_RATIOS) | {0.0}) >= 9
+    shown = set()
+    for ratio in sorted(set(DEFAULT_RATIOS) | {0.0}):
+        run = loop.run(ShiftSpec("sex", "female", ratio))  # from the cache the export filled
+        fit = run.algorithms[0].first_fit
+        # Independent check of the number the frame shows.
+        f1 = f1_score(titanic.y_test, fit.y_pred, pos_label=titanic.positive_index)
+        assert run.algorithms[0].metrics["f1"] == pytest.approx(f1)
+        assert f"{ALGORITHM} F1 {f1:.3f}" in snapshot
+        assert f"shift {ratio:+g} ({run.shift.train_rows_after} training rows)" in snapshot
+        shown.add(round(f1, 3))
+    assert len(shown) > 1  # the states differ
+
+
+def test_snapshot_is_self_contained(snapshot):
+    assert not RESOURCE_URL.search(snapshot)
+    assert "cdn.holoviz.org" not in snapshot and "cdn.bokeh.org" not in snapshot
+    size_mb = len(snapshot.encode()) / 2**20
+    assert 1 < size_mb < 20, size_mb
+
+
+def test_cdn_stylesheets_become_data_urls():
+    text = ('<link href="https://cdn.holoviz.org/panel/1.9.4/dist/css/loading.css">'
+            '<link href="https://cdn.holoviz.org/panel/1.9.4/dist/css/no-such-file.css">')
+    out = inline_cdn_stylesheets(text)
+    assert 'href="data:text/css;base64,' in out
+    assert "no-such-file.css" in out  # unknown files are left alone, never invented
+
+
+@pytest.mark.parametrize("name, message", [("snap.png", "must end in .html"),
+                                           ("missing/snap.html", "does not exist")])
+def test_bad_output_paths_are_usage_errors(tmp_path, titanic, name, message):
+    with pytest.raises(UsageError, match=message):
+        export_html(tmp_path / name, titanic, "sex")
+
+
+def test_cli_export_bad_path_prints_one_error_line(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "distviz.cli", "export", "--data", "titanic",
+                          "--out", str(tmp_path / "snap.txt")], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert out.stderr.startswith("error:") and len(out.stderr.strip().splitlines()) == 1
+    assert not np.any([p.suffix == ".txt" for p in tmp_path.iterdir()])
