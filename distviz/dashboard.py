@@ -572,7 +572,9 @@ class Dashboard(pn.viewable.Viewer):
     def _show_progress(self, token, done, total, fit, partial_run) -> None:
         if not self._current(token):  # scheduled before a newer request arrived
             return
-        self._progress.param.update(max=total, value=done)
+        # One at a time: Progress checks value against the max it had before this call.
+        self._progress.max = max(total, 1)
+        self._progress.value = min(done, self._progress.max)
         self._status.object = (f"Training: {done} of {total} fits done ({fit.algorithm}, "
                                f"{fit.fit_seconds:.2f} s{', cached' if fit.from_cache else ''})")
         if partial_run is not None:

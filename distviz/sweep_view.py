@@ -145,7 +145,9 @@ class SweepView(pn.viewable.Viewer):
         self.table = table
 
     def _on_progress(self, done: int, total: int, fit) -> None:
-        self._progress.param.update(max=max(total, 1), value=done)
+        # One at a time: Progress checks value against the max it had before this call.
+        self._progress.max = max(total, 1)
+        self._progress.value = min(done, self._progress.max)
         self._status.object = f"Sweep running: {done} of {total} fits"
 
     def _finish(self) -> None:

@@ -166,3 +166,12 @@ def test_neighbouring_slider_positions_are_prefetched_once_the_user_stops(monkey
     dashboard.ratio = -0.5
     assert dashboard._prefetch is None
     dashboard.wait()
+
+
+def test_progress_bar_takes_any_count(dashboard):
+    # Progress validates value against its previous max: 3 of 4 after 0 of 1 once failed.
+    fit = dashboard.result.algorithms[0].first_fit
+    dashboard._progress.param.update(value=0, max=1)
+    dashboard._show_progress(dashboard._token, 3, 4, fit, None)
+    assert (dashboard._progress.value, dashboard._progress.max) == (3, 4)
+    assert "3 of 4 fits done" in dashboard._status.object
