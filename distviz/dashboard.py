@@ -12,6 +12,7 @@ import os
 import tempfile
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
@@ -50,6 +51,86 @@ INTERACTIVE_TRAIN_ROWS = 10_000
 def _escape(text) -> str:
     """User-supplied text shown in Markdown/HTML panes is always escaped."""
     return html.escape(str(text), quote=True).replace("*", "&#42;").replace("_", "&#95;")
+
+
+class _DeltaCss:
+    """Leaderboard delta cells: green when better than the baseline, red when worse."""
+
+    def __init__(self, dashboard):
+        self._dashboard = weakref.ref(dashboard)
+
+    def __call__(self, value) -> str:
+        dashboard = self._dashboard()
+        if (dashboard is None or not isinstance(value, (int, float)) or not np.isfinite(value)
+                or value == 0):
+            return ""
+        better = value < 0 if dashboard.metric in LOWER_IS_BETTER else value > 0
+        return f"color: {'#1a7f37' if better else '#c62828'}; font-weight: bold"
+
+    def __repr__(self) -> str:
+        return "_DeltaCss()"
+
+
+def _rank_css(value) -> str:
+    if not isinstance(value, (int, float)) or value == 0:
+        return ""
+    return f"color: {'#1a7f37' if value > 0 else '#c62828'}"
+
+
+def _best_row_css(row) -> list[str]:
+    return ["background-color: #fbe9e4" if row.get("best") else "" for _ in row]
+
+
+class _PartialRenders:
+    """While a run trains, its finished algorithms are shown before the others are done.
+
+    A render costs up to a second of the server's loop, so it is deferred: the first comes
+    ``Dashboard.PARTIAL_RENDER_EVERY`` seconds after the run started (a faster run shows only
+    its final result), later ones at most that often, each with every fit in by then. Once
+    the run is over (``close``), nothing partial is queued any more, so a partial result
+    never lands after the final one.
+    """
+
+    def __init__(self, dashboard, token, loop, spec, started):
+        self.dashboard, self.token, self.loop, self.spec = dashboard, token, loop, spec
+        self.fits: dict = {}
+        self.last = started
+        self.timer: threading.Timer | None = None
+        self.closed = False
+        self.lock = threading.Lock()
+
+    def add(self, fit) -> None:
+        with self.lock:
+            self.fits[(fit.training_key, fit.algorithm, fit.seed)] = fit
+
+    def schedule(self) -> None:
+        with self.lock:
+            if self.timer is not None or self.closed:
+                return
+            delay = max(0.0, self.last + self.dashboard.PARTIAL_RENDER_EVERY
+                        - time.perf_counter())
+            self.timer = threading.Timer(delay, self._render)
+            self.timer.daemon = True
+            self.timer.start()
+
+    def _render(self) -> None:
+        dashboard = self.dashboard
+        with self.lock:
+            self.timer = None
+            if self.closed or not dashboard._current(self.token):
+                return
+            self.last = time.perf_counter()
+            partial_run = dashboard._partial_run(self.loop, self.spec, dict(self.fits))
+            if partial_run is not None:
+                # Queued under the lock: `close` (before the final result is queued) waits.
+                dashboard._ui(dashboard._show_partial, self.token, partial_run)
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
 
 
 class Dashboard(pn.viewable.Viewer):
@@ -98,6 +179,9 @@ class Dashboard(pn.viewable.Viewer):
         self._background = background
         self._silent = 0
         self._doc = None  # the Bokeh document when served; UI changes are applied on its loop
+        # UI changes made from worker threads before the browser has connected wait here:
+        # Panel defers such changes itself and can lose a layout's new children doing so.
+        self._pending: list | None = None
         self._closed = False  # set when that session is destroyed
         self._prefetch = None  # background fits of the neighbouring slider positions
         self._prefetch_timer: threading.Timer | None = None
@@ -118,6 +202,10 @@ class Dashboard(pn.viewable.Viewer):
             self._extra_sources[Path(data).name] = (data, data_target)
             self.param.dataset_name.objects = names + [Path(data).name]
             data = Path(data).name
+        doc = pn.state.curdoc
+        if background and doc is not None and doc.session_context is not None:
+            self._pending = []
+            pn.state.onload(self._flush_pending)
         self._load_dataset(data or self.dataset_name, target=data_target, task=self.task,
                            initial=True)
         if self._background:
@@ -131,10 +219,21 @@ class Dashboard(pn.viewable.Viewer):
             return
         if self._closed:
             return  # the browser tab is gone; nothing left to update
+        with self._lock:
+            if self._pending is not None:
+                self._pending.append(partial(fn, *args, **kwargs))
+                return
         try:
             self._doc.add_next_tick_callback(partial(self._in_document, fn, *args, **kwargs))
         except (AttributeError, RuntimeError, KeyError):
             self._closed = True  # the session was destroyed between the check and the call
+
+    def _flush_pending(self) -> None:
+        """The browser has connected: apply the UI changes that waited for it, in order."""
+        with self._lock:
+            pending, self._pending = self._pending or [], None
+        for change in pending:
+            self._in_document(change)
 
     def _in_document(self, fn, *args, **kwargs) -> None:
         # Panel panes render for `pn.state.curdoc`; Bokeh's tick callbacks do not set it.
@@ -169,8 +268,9 @@ class Dashboard(pn.viewable.Viewer):
             height=210, formatters={"best": {"type": "tickCross"}},
             text_align={"interval": "center"})
         # Kept across value changes: green for better than baseline, red for worse.
-        self._leaderboard.style.map(self._delta_css, subset=["delta"]).map(
-            self._rank_css, subset=["rank_change"]).apply(self._best_row_css, axis=1)
+        # (Callables with a short repr: Panel compares styles by repr on every update.)
+        self._leaderboard.style.map(_DeltaCss(self), subset=["delta"]).map(
+            _rank_css, subset=["rank_change"]).apply(_best_row_css, axis=1)
         self._confusion = pn.GridBox(ncols=4)
         self._roc = pn.pane.HoloViews(None, linked_axes=False)
         self._distribution = pn.pane.HoloViews(None, linked_axes=False)
@@ -183,6 +283,9 @@ class Dashboard(pn.viewable.Viewer):
                                                   show_index=False, sizing_mode="stretch_width")
         self._slider = pn.widgets.DiscreteSlider(options=RATIOS, value=self.ratio,
                                                  label="Shift", sizing_mode="stretch_width")
+        # What the current position means. Not the slider's own label: a DiscreteSlider
+        # rebuilds its inner slider whenever its label changes, which drops keyboard focus.
+        self._shift_info = pn.pane.HTML("", margin=(5, 10, 0, 10), sizing_mode="stretch_width")
         # The slider retrains when released (value_throttled); code can set `ratio` directly.
         self._slider.param.watch(lambda e: setattr(self, "ratio", e.new), "value_throttled")
         self._upload = pn.widgets.FileInput(accept=".csv,.parquet,.pq,.gz", multiple=False,
@@ -208,7 +311,7 @@ class Dashboard(pn.viewable.Viewer):
             pn.pane.Markdown("or upload a CSV / Parquet file:", margin=(0, 10)), self._upload,
             param_pane(["target", "task"]),
             pn.pane.Markdown("### What to shift"), param_pane(["method", "feature", "group"]),
-            self._slider, param_pane(["upsampler", "class_balance"]),
+            self._shift_info, self._slider, param_pane(["upsampler", "class_balance"]),
             pn.pane.Markdown("### Models"),
             param_pane(["algorithms", "metric", "repeats", "normalise", "compare"]),
             self._export, sizing_mode="stretch_width")
@@ -239,7 +342,9 @@ class Dashboard(pn.viewable.Viewer):
         sweep = self._make_sweep_view()
         if sweep is not None:
             tabs.append(pn.Column(sweep, name="Sweep"))
-        self._tabs = pn.Tabs(*tabs, dynamic=False, sizing_mode="stretch_width")
+        # Dynamic: only the visible tab is rendered, so a slider move re-renders only what
+        # the user is looking at (a hidden tab renders its current state when opened).
+        self._tabs = pn.Tabs(*tabs, dynamic=True, sizing_mode="stretch_width")
         self._main = pn.Column(self._tabs, sizing_mode="stretch_width")
 
     def _make_sweep_view(self):
@@ -418,8 +523,14 @@ class Dashboard(pn.viewable.Viewer):
         n_after = int(round(n_group * (1 + float(self.ratio))))
         share = n_after / max(n_train - n_group + n_after, 1)
         how = "baseline" if self.ratio == 0 else f"{1 + float(self.ratio):g}x"
-        self._slider.label = (f"Shift {self.feature} = {self.group}: {n_after} rows "
-                             f"({share:.0%} of training), {how}")
+        self._shift_info.object = html.escape(
+            f"Shift {self.feature} = {self.group}: {n_after} rows "
+            f"({share:.0%} of training), {how}")
+
+    @property
+    def shift_label(self) -> str:
+        """What the slider's position means, as shown above it (plain text)."""
+        return html.unescape(self._shift_info.object or "")
 
     def _submit(self, *, rank: bool = False) -> None:
         """Start a run for the current settings; a newer request makes older ones stale."""
@@ -445,23 +556,6 @@ class Dashboard(pn.viewable.Viewer):
         else:
             work()
 
-    # Leaderboard cell styles (pandas Styler functions, re-applied on every new value).
-    def _delta_css(self, value) -> str:
-        if not isinstance(value, (int, float)) or not np.isfinite(value) or value == 0:
-            return ""
-        better = value < 0 if self.metric in LOWER_IS_BETTER else value > 0
-        return f"color: {'#1a7f37' if better else '#c62828'}; font-weight: bold"
-
-    @staticmethod
-    def _rank_css(value) -> str:
-        if not isinstance(value, (int, float)) or value == 0:
-            return ""
-        return f"color: {'#1a7f37' if value > 0 else '#c62828'}"
-
-    @staticmethod
-    def _best_row_css(row) -> list[str]:
-        return ["background-color: #fbe9e4" if row.get("best") else "" for _ in row]
-
     def _handle_session_destroyed(self, session_context) -> None:
         self._closed = True
         with self._lock:
@@ -479,7 +573,6 @@ class Dashboard(pn.viewable.Viewer):
                          max_train_rows=self.loop.max_train_rows,
                          lift_budgets=self.loop.lift_budgets)
         started = time.perf_counter()
-        fits: dict = {}
         try:
             if rank or self._ranking is None:
                 # Gini first (fast) so results show soon; permutation and SHAP follow below.
@@ -491,23 +584,28 @@ class Dashboard(pn.viewable.Viewer):
                                      spec.upsampler, spec.class_balance)
                 self._ui(self._set_ranking, dataset, ranking, spec)
 
-            def progress(done, total, fit):
-                fits[(fit.training_key, fit.algorithm, fit.seed)] = fit
-                if self._current(token):
-                    # A full render costs ~2 s: none for cached fits (they all arrive at once)
-                    # or for the last fit (the final render follows at once).
-                    partial_run = (None if fit.from_cache or done == total
-                                   else self._partial_run(loop, spec, fits))
-                    self._ui(self._show_progress, token, done, total, fit, partial_run)
+            partials = _PartialRenders(self, token, loop, spec, started)
 
-            run = loop.run(spec, progress=progress)
+            def progress(done, total, fit):
+                partials.add(fit)
+                if self._current(token):
+                    self._ui(self._show_progress, token, done, total, fit)
+                    if not fit.from_cache and done < total:
+                        partials.schedule()
+
+            run = None  # superseded before it began (e.g. two settings changed at once)
+            if self._current(token):
+                try:
+                    run = loop.run(spec, progress=progress)
+                finally:
+                    partials.close()  # nothing partial is shown after this point
         except Exception as exc:  # noqa: BLE001 - shown to the user; the server keeps running
             if self._current(token):
                 self._ui(self._fail, token, str(exc) if isinstance(exc, DistvizError)
                          else f"{type(exc).__name__}: {exc}")
         else:
             # A superseded run shows nothing; its fits are cached all the same.
-            if self._current(token):
+            if run is not None and self._current(token):
                 elapsed = time.perf_counter() - started
                 self.status = (f"Ran {len(run.algorithms)} algorithms x {repeats} seed(s) in "
                                f"{elapsed:.2f} s: {run.computed} fits computed, "
@@ -520,6 +618,9 @@ class Dashboard(pn.viewable.Viewer):
                 self._ui(self._set_ranking, dataset, rank_features(dataset, method="all"))
             except Exception as exc:  # noqa: BLE001 - ranking is extra; keep the results
                 self._ui(self._notify, f"feature ranking failed: {exc}", "warning")
+
+    # Seconds between two renders of partial results while a run is training.
+    PARTIAL_RENDER_EVERY: float = 1.0
 
     # Once the user has stopped for PREFETCH_DELAY seconds, the slider positions either side of
     # the current one are fitted in the background at low priority (never while a run of this
@@ -569,7 +670,11 @@ class Dashboard(pn.viewable.Viewer):
         self._finish()
         self.result = run
 
-    def _show_progress(self, token, done, total, fit, partial_run) -> None:
+    def _show_partial(self, token: int, partial_run: RunResult) -> None:
+        if self._current(token) and self.busy:
+            self._render(partial_run, final=False)
+
+    def _show_progress(self, token, done, total, fit, partial_run=None) -> None:
         if not self._current(token):  # scheduled before a newer request arrived
             return
         # One at a time: Progress checks value against the max it had before this call.
@@ -644,30 +749,32 @@ class Dashboard(pn.viewable.Viewer):
         metric = self.metric if self.metric in metric_names(ds.task_name) else run.metric
         board = plots.leaderboard(run, metric)
         best_now, best_base = run.best("shifted"), run.best("baseline")
-        if True:  # one next-tick callback already applies these together
-            self._leaderboard.value = board.round(4)
-            self._best.object = (
-                f"**Best now: {_escape(best_now)}** (baseline best: {_escape(best_base)}) "
-                f"by {metric.upper()} — {_escape(run.spec.feature)} = "
-                f"{_escape(run.spec.group)}, shift {run.spec.ratio:+g}, training rows "
-                f"{run.shift.train_rows_before} → {run.shift.train_rows_after}")
-            self._update_model_panes(run)
-            self._roc.object = plots.roc_overlay(run) if ds.is_classification else None
-            self._roc.visible = ds.is_classification
-            self._render_groups(run, metric)
-            if final:
-                self._status.object = _escape(self.status)
-                self._render_distributions(run)
-                if getattr(self, "_sweep_view", None) is not None:
-                    self._sweep_view.param.update(feature=run.spec.feature,
-                                                  ratio=run.spec.ratio)
+        # Called in one next-tick callback, so these changes reach the browser together.
+        self._leaderboard.value = board.round(4)
+        self._best.object = (
+            f"**Best now: {_escape(best_now)}** (baseline best: {_escape(best_base)}) "
+            f"by {metric.upper()} — {_escape(run.spec.feature)} = "
+            f"{_escape(run.spec.group)}, shift {run.spec.ratio:+g}, training rows "
+            f"{run.shift.train_rows_before} → {run.shift.train_rows_after}")
+        self._update_model_panes(run)
+        self._roc.object = plots.roc_overlay(run) if ds.is_classification else None
+        self._roc.visible = ds.is_classification
+        self._render_groups(run, metric)
+        if final:
+            self._status.object = _escape(self.status)
+            self._render_distributions(run)
+            if getattr(self, "_sweep_view", None) is not None:
+                self._sweep_view.param.update(feature=run.spec.feature,
+                                              ratio=run.spec.ratio)
 
     def _update_model_panes(self, run: RunResult) -> None:
         """One pane per algorithm, created once and updated in place."""
         names = {a.algorithm: a for a in run.algorithms}
         views = []
         for name in self.algorithms:
-            # A fresh pane per state: in-place diffs of categorical heatmaps render badly.
+            # A fresh pane per state: Panel's HoloViews pane builds a new Bokeh plot for a new
+            # element anyway (~0.25 s each), and in-place diffs of categorical heatmaps
+            # rendered badly.
             view = (self._model_view(run, names[name]) if name in names else
                     hv.Div(f"<b>{html.escape(name)}</b>: training...").opts(width=260,
                                                                             height=60))

@@ -781,8 +781,9 @@ class ModelLoop(param.Parameterized):
         return fits
 
     def _schedule(self, jobs: list) -> list:
-        """Longest fits first (shortest makespan), except the cheapest, which goes first so that
-        a first result shows at once; grouped by training set, so each one is shifted and
+        """Longest fits first (shortest makespan), except the cheapest algorithm's fits (its
+        baseline and shifted fits, every seed), which go first so that a first complete
+        result shows at once; grouped by training set, so each one is shifted and
         preprocessed once. Costs are the fit seconds measured on this dataset once known,
         else the registry's rough ``cost``."""
         if len(jobs) <= 1:
@@ -797,8 +798,9 @@ class ModelLoop(param.Parameterized):
         for state, seed, _, _ in jobs:
             order.setdefault((state.training_key(), seed), len(order))
         jobs = sorted(jobs, key=lambda j: (order[(j[0].training_key(), j[1])], -cost(j)))
-        cheapest = min(range(len(jobs)), key=lambda i: (cost(jobs[i]), i))
-        return [jobs[cheapest]] + jobs[:cheapest] + jobs[cheapest + 1:]
+        cheapest = jobs[min(range(len(jobs)), key=lambda i: (cost(jobs[i]), i))][2].name
+        return ([j for j in jobs if j[2].name == cheapest]
+                + [j for j in jobs if j[2].name != cheapest])
 
     def _fit_parallel(self, jobs, finish, background) -> None:
         """Submit fits to the shared pool as workers free up (a few queued ahead), share fits

@@ -48,3 +48,7 @@ def make_raising(seed):
 
 def make_sleepy(seed):
     return SleepyClassifier(seconds=10.0, random_state=seed)
+
+
+def make_sleepy_short(seed):
+    return SleepyClassifier(seconds=3.0, random_state=seed)

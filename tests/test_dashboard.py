@@ -39,7 +39,7 @@ def _assert_matches_cli(dashboard, feature, group, ratio):
 def test_defaults_are_the_top_feature_and_its_smallest_group(dashboard):
     assert dashboard.feature == "sex" and dashboard.group == "female"
     assert dashboard.result is not None and dashboard.result.spec.group == "female"
-    assert "Shift sex = female" in dashboard._slider.label
+    assert "Shift sex = female" in dashboard.shift_label
 
 
 @pytest.mark.parametrize("ratio", [-0.5, 1.0])
@@ -51,7 +51,7 @@ def test_ratio_changes_leaderboard_to_cli_values(dashboard, ratio):
     assert not np.allclose(before.values, _shown(dashboard)["now"].values)
     _assert_matches_cli(dashboard, "sex", "female", ratio)
     n = int((dashboard.dataset.group_labels("sex") == "female").sum())
-    assert f"{round(n * (1 + ratio))} rows" in dashboard._slider.label
+    assert f"{round(n * (1 + ratio))} rows" in dashboard.shift_label
 
 
 def test_feature_change_moves_groups_and_results(dashboard):
@@ -134,9 +134,13 @@ def test_url_arguments_pick_listed_datasets_never_server_paths(args, settings, p
 
 
 def test_leaderboard_colours_follow_the_metrics_direction(dashboard):
+    from distviz.dashboard import _DeltaCss
+    delta_css = _DeltaCss(dashboard)
     dashboard.metric = "f1"
-    assert "#1a7f37" in dashboard._delta_css(0.02) and "#c62828" in dashboard._delta_css(-0.02)
-    assert dashboard._delta_css(0.0) == "" and dashboard._delta_css(float("nan")) == ""
+    assert "#1a7f37" in delta_css(0.02) and "#c62828" in delta_css(-0.02)
+    assert delta_css(0.0) == "" and delta_css(float("nan")) == ""
+    # Its repr is short: Panel compares styles by repr on every leaderboard update.
+    assert len(repr(delta_css)) < 40
     styled = dashboard._leaderboard._get_style_data()["data"]
     assert styled, "the shown leaderboard carries cell styles"
 
@@ -175,3 +179,39 @@ def test_progress_bar_takes_any_count(dashboard):
     dashboard._show_progress(dashboard._token, 3, 4, fit, None)
     assert (dashboard._progress.value, dashboard._progress.max) == (3, 4)
     assert "3 of 4 fits done" in dashboard._status.object
+
+
+def test_finished_algorithms_show_while_slower_ones_train(monkeypatch):
+    import helpers_estimators
+    from distviz import models
+    from distviz.loop import ResultCache
+    monkeypatch.setattr(Dashboard, "PARTIAL_RENDER_EVERY", 0.5)
+    models.register("test_sleepy_3s", helpers_estimators.make_sleepy_short,
+                    task="classification", replace=True)
+    try:
+        dashboard = Dashboard(algorithms=["logistic_regression"], n_jobs=2)
+        dashboard.wait()
+        dashboard.algorithms = ["logistic_regression", "test_sleepy_3s"]
+        dashboard.wait()
+        dashboard.loop.cache = ResultCache()  # every fit of the next run is computed
+        dashboard.ratio = 0.5
+        seen_partial = None
+        deadline = time.perf_counter() + 120
+        while dashboard.busy and time.perf_counter() < deadline:
+            board = dashboard._leaderboard.value
+            if ("shift +0.5" in dashboard._best.object
+                    and list(board["algorithm"]) == ["logistic_regression"]):
+                seen_partial = board.copy()
+                break
+            time.sleep(0.05)
+        # Seen while busy: the sleepy algorithm (2 fits x 3 s) was still training.
+        assert seen_partial is not None, (
+            f"logistic regression's result never showed alone: {dashboard.status}")
+        dashboard.wait()
+        board = dashboard._leaderboard.value.set_index("algorithm")
+        assert sorted(board.index) == ["logistic_regression", "test_sleepy_3s"]
+        # What showed early is what the finished run shows for that algorithm.
+        assert seen_partial.set_index("algorithm").loc["logistic_regression", "now"] == \
+            board.loc["logistic_regression", "now"]
+    finally:
+        models._REGISTRY.pop(("classification", "test_sleepy_3s"), None)

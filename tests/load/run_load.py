@@ -1,21 +1,22 @@
 """Load test of the served dashboard (issue 6.3): N concurrent sessions move the shift slider.
 
-Each session is a real Bokeh session of a real ``panel serve apps/dashboard.py`` on 127.0.0.1,
-driven over the Bokeh websocket protocol (``bokeh.client.pull_session``) the way a browser
-drives it: it sets the Feature and Group selects to a (feature, group) pair no other session
-uses, then moves the shift slider (``value`` and ``value_throttled``, as a released handle
-does) to random positions, each time waiting until the page shows the finished result.
+Each session is a real page of a real ``panel serve apps/dashboard.py`` on 127.0.0.1, opened in
+headless Debian Chromium (one browser, one isolated context per session, driven with
+Playwright's async API). A session sets the Feature and Group selects to a (feature, group)
+pair no other session uses, then moves the shift slider (its BokehJS model's ``value`` and
+``value_throttled``, as a released handle does) to random positions, each time waiting until the
+page shows the finished result.
 
-Checked on every look at a session's page:
+Checked on every look at a session's page (read from the page's own BokehJS document):
   * it shows only its own settings: the feature and group selects, and the feature, group and
     shift named above the leaderboard, are the ones this session chose (a leak otherwise);
   * after the run, every leaderboard number a session saw equals an independent ModelLoop
     computation in this process for that session's (feature, group, ratio);
-  * no error notification, no "error" note, no lost session.
+  * no error notification on the page, no "error" note in the leaderboard, no error or
+    traceback in the server's log, no lost session.
 
 Recorded: per-move update latency (slider released -> finished result on the page), p50/p95,
-the server's resident memory (with its worker processes) before, during and after, and how
-many moves were answered from the cache.
+the server's resident memory (with its worker processes) before, during and after.
 
     .venv/bin/python tests/load/run_load.py                  # 10 sessions x 60 s -> RESULTS.md
     .venv/bin/python tests/load/run_load.py --sessions 3 --seconds 15 --no-write
@@ -24,16 +25,14 @@ many moves were answered from the cache.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import html
-import importlib
 import json
 import os
-import pkgutil
 import platform
 import random
 import re
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,9 +43,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from helpers import served  # noqa: E402
+from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, served  # noqa: E402
 
 ALGORITHMS = ["logistic_regression", "decision_tree"]
+# The dashboard's slider positions (distviz.dashboard.RATIOS); the centre is the baseline.
+RATIOS = [-1.0, -0.8, -0.6, -0.5, -0.4, -0.2, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
 # Ten (feature, group) pairs of titanic, one per session; no two sessions share one.
 SETTINGS = [("sex", "female"), ("sex", "male"), ("class", "1st"), ("class", "2nd"),
             ("class", "3rd"), ("age", "Q1 [0.17, 21]"), ("age", "Q2 [21, 28]"),
@@ -54,16 +55,39 @@ SETTINGS = [("sex", "female"), ("sex", "male"), ("class", "1st"), ("class", "2nd
 SHOWN = re.compile(r"— (?P<feature>\S+) = (?P<group>.+?), shift (?P<ratio>[+-][0-9.]+)")
 TAG = re.compile(r"<[^>]+>")
 
-
-def register_client_models() -> list[float]:
-    """Import every Bokeh model class the served page uses, so the client can decode it."""
-    import panel  # noqa: F401
-    import panel.models
-    for module in pkgutil.iter_modules(panel.models.__path__):
-        importlib.import_module(f"panel.models.{module.name}")
-    # The app's template and notification area define ReactiveHTML models at import.
-    from distviz import dashboard
-    return list(dashboard.RATIOS)
+# What the page shows, read from its BokehJS document.
+READ = """() => {
+  if (!window.Bokeh || !Bokeh.documents.length) return null;
+  const models = [...Bokeh.documents[0].all_models];
+  const col = (data, key) => data.get ? (data.has(key) ? Array.from(data.get(key)) : null)
+                                      : (key in data ? Array.from(data[key]) : null);
+  const texts = models.filter(m => typeof m.text === 'string').map(m => m.text);
+  const selects = {};
+  for (const m of models) {
+    if (typeof m.title === 'string' && Array.isArray(m.options) && typeof m.value === 'string')
+      selects[m.title] = {value: m.value,
+                          options: m.options.map(o => Array.isArray(o) ? o[0] : o)};
+  }
+  let board = null, notes = [];
+  for (const m of models) {
+    if (!m.source || !m.source.data) continue;
+    const d = m.source.data;
+    const a = col(d, 'algorithm'), n = col(d, 'now'), nt = col(d, 'note');
+    if (a && n && nt) { board = {}; a.forEach((x, i) => board[x] = n[i]); notes = nt.map(String); }
+  }
+  return {texts, selects, board, notes};
+}"""
+SET_SELECT = """([title, value]) => {
+  const m = [...Bokeh.documents[0].all_models].find(
+      m => m.title === title && Array.isArray(m.options) && typeof m.value === 'string');
+  m.value = value;
+}"""
+MOVE_SLIDER = """([index, end]) => {
+  const m = [...Bokeh.documents[0].all_models].find(
+      m => m.type === 'Slider' && m.start === 0 && m.end === end && !m.title);
+  m.value = index;
+  m.value_throttled = index;  // what a released handle sends
+}"""
 
 
 def plain(text: str) -> str:
@@ -114,72 +138,45 @@ class SessionLog:
 
 
 class DashboardSession:
-    """One user's page, over the Bokeh protocol."""
+    """One user's page in headless Chromium."""
 
-    def __init__(self, url: str, log: SessionLog, ratios: list[float], *, timeout: float):
-        self.url, self.log, self.ratios, self.timeout = url, log, ratios, timeout
-        self.session = None
+    def __init__(self, page, url: str, log: SessionLog, *, timeout: float):
+        self.page, self.url, self.log, self.timeout = page, url, log, timeout
         self.own = False  # True once this session has chosen its own feature and group
 
-    # ------------------------------------------------------------------ protocol
-    def connect(self) -> None:
-        from bokeh.client import pull_session
+    async def connect(self) -> None:
         started = time.perf_counter()
-        self.session = pull_session(url=self.url,
-                                    arguments={"algorithms": ",".join(ALGORITHMS)})
+        await self.page.goto(f"{self.url}?algorithms={','.join(ALGORITHMS)}",
+                             timeout=self.timeout * 1000)
         self.log.connect_seconds = time.perf_counter() - started
 
-    def close(self) -> None:
-        if self.session is not None:
-            self.session.close()
-
-    def _models(self, type_name: str):
-        """Models by class name, or by qualified name for the ambiguous ones (HTML)."""
-        return [m for m in list(self.session.document.models)
-                if type_name in (type(m).__name__, type(m).__qualified_model__)]
-
-    def _select(self, title: str):
-        found = [m for m in self._models("CustomSelect") if m.title == title]
-        if len(found) != 1:
-            raise AssertionError(f"expected one {title!r} select, found {len(found)}")
-        return found[0]
-
-    def _slider(self):
-        # The shift slider is the DiscreteSlider's inner Slider over the RATIOS positions.
-        found = [m for m in self._models("Slider") if m.end == len(self.ratios) - 1
-                 and m.start == 0 and m.title == ""]
-        if len(found) != 1:
-            raise AssertionError(f"expected one shift slider, found {len(found)}")
-        return found[0]
-
-    def look(self) -> dict:
-        """Process what the server sent, then read what the page shows."""
-        self.session.force_roundtrip()
-        texts = [plain(m.text) for m in self._models("panel.models.markup.HTML")]
+    async def look(self) -> dict:
+        raw = await self.page.evaluate(READ)
+        if raw is None:
+            return {"feature": None, "group": None, "groups": [], "best": "", "status": "",
+                    "board": {}, "shown": None}
+        texts = [plain(t) for t in raw["texts"]]
         best = next((t for t in texts if "Best now" in t), "")
         status = next((t for t in texts if t.startswith(("Ran ", "Training"))), "")
         match = SHOWN.search(best)
-        board = {}
-        for table in self._models("DataTabulator"):
-            data = table.source.data
-            if "algorithm" in data and "now" in data and "note" in data:
-                board = {a: float(v) for a, v in zip(data["algorithm"], data["now"])}
-                notes = [str(n) for n in data["note"]]
-                if any("error" in n for n in notes):
-                    self.log.errors.append(f"leaderboard note: {notes}")
-        toasts = [n.message for a in self._models("NotificationArea1")
-                  for n in getattr(a, "notifications", [])]
-        state = {"feature": self._select("Feature").value, "group": self._select("Group").value,
-                 "best": best, "status": status, "board": board, "toasts": toasts,
+        if any("error" in n.lower() for n in raw["notes"]):
+            self.log.errors.append(f"leaderboard note: {raw['notes']}")
+        selects = raw["selects"]
+        state = {"feature": selects.get("Feature", {}).get("value"),
+                 "group": selects.get("Group", {}).get("value"),
+                 "groups": selects.get("Group", {}).get("options", []),
+                 "best": best, "status": status, "board": raw["board"] or {},
                  "shown": match.groupdict() if match else None}
         self.log.looks += 1
-        self._check(state)
+        await self._check(state)
         return state
 
-    def _check(self, state: dict) -> None:
-        """A session must never show anything but its own settings."""
-        if state["toasts"]:
-            self.log.errors.append(f"notification: {state['toasts']}")
+    async def _check(self, state: dict) -> None:
+        """A session must never show anything but its own settings, nor an error."""
+        toasts = await self.page.locator(".notyf__toast--error, .notyf__toast--warning"
+                                         ).all_inner_texts()
+        if toasts:
+            self.log.errors.append(f"notification: {toasts}")
         if not self.own:
             return
         own = (self.log.feature, self.log.group)
@@ -187,16 +184,17 @@ class DashboardSession:
             self.log.leaks.append(f"selects show {state['feature']} = {state['group']}")
         shown = state["shown"]
         if shown and (shown["feature"], shown["group"]) != own:
-            self.log.leaks.append(f"results for {shown['feature']} = {shown['group']}")
+            self.log.leaks.append(f"results for {shown['feature']} = {shown['group']}: "
+                                 f"{state['best']!r}")
 
-    def wait_for(self, predicate, what: str) -> dict:
+    async def wait_for(self, predicate, what: str) -> dict:
         deadline = time.perf_counter() + self.timeout
         state = None
         while time.perf_counter() < deadline:
-            state = self.look()
+            state = await self.look()
             if predicate(state):
                 return state
-            time.sleep(0.05)
+            await asyncio.sleep(0.1)
         raise TimeoutError(f"session {self.log.index}: no {what} within {self.timeout:.0f} s; "
                            f"page shows {state and state['best']!r} / {state and state['status']!r}")
 
@@ -210,60 +208,85 @@ class DashboardSession:
                          == (self.log.feature, self.log.group)))
         return done
 
-    def choose_own_settings(self) -> None:
-        self.wait_for(self.finished(0.0, own=False), "first result")
+    async def choose_own_settings(self) -> None:
+        state = await self.wait_for(self.finished(0.0, own=False), "first result")
         feature, group = self.log.feature, self.log.group
-        select = self._select("Feature")
-        if select.value != feature:
-            select.value = feature
-            self.wait_for(lambda s: s["feature"] == feature
-                          and group in self._select("Group").options, "group list")
-        select = self._select("Group")
-        if select.value != group:
-            select.value = group
-        self.wait_for(lambda s: s["feature"] == feature and s["group"] == group,
-                      "own group selected")
+        if state["feature"] != feature:
+            await self.page.evaluate(SET_SELECT, ["Feature", feature])
+            await self.wait_for(lambda s: s["feature"] == feature and group in s["groups"],
+                                "group list")
+        state = await self.look()
+        if state["group"] != group:
+            await self.page.evaluate(SET_SELECT, ["Group", group])
+        await self.wait_for(lambda s: s["feature"] == feature and s["group"] == group,
+                            "own group selected")
+        await self.wait_for(self.finished(0.0), "own baseline")
+        # From here on the page must show nothing but this session's settings and results
+        # (until now it could still show the result for the default group it started from).
         self.own = True
-        self.wait_for(self.finished(0.0), "own baseline")
 
-    def move_to(self, index: int) -> Move:
-        """Drag-and-release of the slider handle: value, then value_throttled."""
-        slider, ratio = self._slider(), self.ratios[index]
+    async def move_to(self, index: int) -> Move:
+        ratio = RATIOS[index]
         started = time.perf_counter()
-        slider.value = index
-        slider.set_from_json("value_throttled", index)  # read-only in Python; a browser sets it
-        state = self.wait_for(self.finished(ratio), f"result for shift {ratio:+g}")
+        await self.page.evaluate(MOVE_SLIDER, [index, len(RATIOS) - 1])
+        state = await self.wait_for(self.finished(ratio), f"result for shift {ratio:+g}")
         move = Move(ratio, time.perf_counter() - started, state["board"])
         self.log.moves.append(move)
         return move
 
 
-def drive(url: str, log: SessionLog, ratios: list[float], stop_at: list[float], seed: int,
-          start_barrier: threading.Barrier, timeout: float) -> None:
-    """One user: connect, choose own settings, wait for everyone, move until stop_at[0]."""
+async def drive(browser, url: str, log: SessionLog, stop_at: list[float], seed: int,
+                ready: asyncio.Event, set_up: list, timeout: float) -> None:
+    """One user: open the page, choose own settings, wait for everyone, move until stop_at."""
     rng = random.Random(seed)
-    session = DashboardSession(url, log, ratios, timeout=timeout)
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    session = DashboardSession(await context.new_page(), url, log, timeout=timeout)
     try:
-        session.connect()
-        session.choose_own_settings()
+        await session.connect()
+        await session.choose_own_settings()
     except Exception as exc:  # noqa: BLE001 - recorded and reported
         log.errors.append(f"setup: {type(exc).__name__}: {exc}")
-    try:
-        start_barrier.wait(timeout=timeout * 2)
-    except threading.BrokenBarrierError:
-        pass
+    set_up.append(log.index)
+    await ready.wait()
     try:
         if not log.errors:
-            index = ratios.index(0.0)
+            index = RATIOS.index(0.0)
             while time.monotonic() < stop_at[0]:
-                index = rng.choice([i for i in range(len(ratios)) if i != index])
-                session.move_to(index)
-                time.sleep(rng.uniform(0.0, 0.4))  # a user looks at the result
-            session.look()  # a last look for leaks
+                index = rng.choice([i for i in range(len(RATIOS)) if i != index])
+                await session.move_to(index)
+                await asyncio.sleep(rng.uniform(0.0, 0.4))  # a user looks at the result
+            await session.look()  # a last look for leaks
     except Exception as exc:  # noqa: BLE001 - recorded and reported
         log.errors.append(f"{type(exc).__name__}: {exc}")
     finally:
-        session.close()
+        await context.close()
+
+
+async def _drive_all(url: str, logs: list[SessionLog], seconds: float, seed: int,
+                     timeout: float, server_pid: int, samples: list) -> tuple[float, float]:
+    from playwright.async_api import async_playwright
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        ready, set_up = asyncio.Event(), []
+        stop_at = [time.monotonic() + 10**9]  # set once every session is set up
+        tasks = [asyncio.create_task(drive(browser, url, log, stop_at, seed + log.index, ready,
+                                           set_up, timeout)) for log in logs]
+        deadline = time.monotonic() + timeout * 3
+        while len(set_up) < len(logs) and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+        rss_ready = rss_mb(server_pid)
+        started = time.monotonic()
+        stop_at[0] = started + seconds
+        ready.set()
+        while not all(t.done() for t in tasks) and time.monotonic() < started + seconds:
+            samples.append((round(time.monotonic() - started, 1), round(rss_mb(server_pid))))
+            await asyncio.sleep(2)
+        done, pending = await asyncio.wait(tasks, timeout=timeout + 30)
+        for task in pending:
+            task.cancel()
+        elapsed = time.monotonic() - started
+        await browser.close()
+    return rss_ready, elapsed, len(pending)
 
 
 def expected_boards(logs: list[SessionLog]) -> dict:
@@ -283,40 +306,22 @@ def expected_boards(logs: list[SessionLog]) -> dict:
 
 
 def run(sessions: int = 10, seconds: float = 60, *, seed: int = 0,
-        timeout: float = 120) -> dict:
+        timeout: float = 180) -> dict:
     if sessions > len(SETTINGS):
         raise SystemExit(f"at most {len(SETTINGS)} sessions (one per distinct feature/group)")
-    ratios = register_client_models()
     logs = [SessionLog(i, *SETTINGS[i]) for i in range(sessions)]
-    samples = []
+    samples: list = []
     with served(timeout=120) as url:
         port = int(url.split(":")[2].split("/")[0])
         server_pid = _listening_pid(port)
         rss_start = rss_mb(server_pid)
-        barrier = threading.Barrier(sessions + 1)
-        stop_at = [time.monotonic() + 10**9]  # set once every session is set up
-        threads = [threading.Thread(target=drive, args=(url, log, ratios, stop_at,
-                                                        seed + log.index, barrier, timeout),
-                                    daemon=True) for log in logs]
-        for thread in threads:
-            thread.start()
-        try:
-            barrier.wait(timeout=timeout * 3)
-        except threading.BrokenBarrierError:
-            pass
-        started = time.monotonic()
-        stop_at[0] = started + seconds
-        rss_ready = rss_mb(server_pid)
-        while any(t.is_alive() for t in threads) and time.monotonic() < started + seconds:
-            samples.append((round(time.monotonic() - started, 1), round(rss_mb(server_pid))))
-            time.sleep(2)
-        for thread in threads:
-            thread.join(timeout + 30)
-        hung = sum(t.is_alive() for t in threads)
-        elapsed = time.monotonic() - started
+        rss_ready, elapsed, hung = asyncio.run(
+            _drive_all(url, logs, seconds, seed, timeout, server_pid, samples))
         rss_end = rss_mb(server_pid)
-        # Closed sessions are freed: Bokeh destroys them after they have been unused a while.
         still_serving = _page_answers(url)
+    server_log = (ARTIFACTS / f"serve-{port}.log").read_text(errors="replace")
+    server_errors = [line for line in server_log.splitlines()
+                     if re.search(r"Traceback|ERROR|Exception", line)]
 
     expected = expected_boards(logs)
     wrong = []
@@ -337,7 +342,8 @@ def run(sessions: int = 10, seconds: float = 60, *, seed: int = 0,
         "max": float(latencies.max()) if latencies.size else float("nan"),
         "connect_p50": float(np.median([log.connect_seconds for log in logs])),
         "looks": sum(log.looks for log in logs),
-        "errors": [f"session {log.index}: {e}" for log in logs for e in log.errors],
+        "errors": [f"session {log.index}: {e}" for log in logs for e in log.errors]
+        + [f"server log: {line}" for line in server_errors[:20]],
         "leaks": [f"session {log.index}: {e}" for log in logs for e in log.leaks],
         "wrong_numbers": wrong, "hung_sessions": hung, "still_serving": still_serving,
         "rss_start_mb": round(rss_start), "rss_ready_mb": round(rss_ready),
@@ -386,10 +392,10 @@ Generated by `.venv/bin/python tests/load/run_load.py` on {time.strftime('%Y-%m-
 version (`tests/load/test_load.py`: 3 sessions x 15 s) with the same checks.
 
 **Setup.** One `panel serve apps/dashboard.py` on 127.0.0.1 (titanic, algorithms
-{', '.join(result['algorithms'])}). Each session is a real Bokeh session over the websocket
-(`bokeh.client.pull_session`), driven as a browser would: it picks its own feature and group
-in the selects (no two sessions share one), then moves the shift slider to random positions,
-waiting each time for the finished result (status "Ran ...", leaderboard and the
+{', '.join(result['algorithms'])}). Each session is a real page in headless Debian Chromium (one
+browser, one isolated context per session, Playwright's async API): it picks its own feature
+and group in the selects (no two sessions share one), then moves the shift slider to random
+positions, waiting each time for the finished result (status "Ran ...", leaderboard and the
 "feature = group, shift r" line for that position), pausing 0-0.4 s, and moving again.
 Latency = slider released -> finished result visible in that session.
 

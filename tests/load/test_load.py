@@ -3,6 +3,7 @@
 are in ``tests/load/RESULTS.md``."""
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ HERE = Path(__file__).resolve().parent
 def _run_load():
     spec = importlib.util.spec_from_file_location("run_load", HERE / "run_load.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up in sys.modules
     spec.loader.exec_module(module)
     return module
 

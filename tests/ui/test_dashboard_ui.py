@@ -13,6 +13,7 @@ ALGORITHMS = "xgboost,logistic_regression"
 RATIOS = [-1.0, -0.8, -0.6, -0.5, -0.4, -0.2, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
 
 SHOWN = """() => {
+  if (!window.Bokeh || !Bokeh.documents.length) return {figures: {}, label: '', slider: []};
   const models = [...Bokeh.documents[0].all_models];
   const get = (data, key) => Array.from(data.get ? data.get(key) : data[key]);
   const figures = models.filter(m => m.type === 'Figure' && m.title && /F1 /.test(m.title.text));
@@ -25,7 +26,11 @@ SHOWN = """() => {
     out[name] = {title: f.title.text, text: get(text[0].data_source.data, 'text')};
   }
   const slider = models.filter(m => m.type === 'Slider' || m.type === 'DiscreteSlider');
-  return {figures: out, label: slider.map(s => s.title).join('|')};
+  const debug = models.filter(m => m.type === 'Figure' && m.title).map(f => [f.title.text,
+      f.renderers.map(r => r.data_source ? [...(r.data_source.data.keys ?
+          r.data_source.data.keys() : Object.keys(r.data_source.data))].join(',') : '')]);
+  return {figures: out, label: slider.map(s => s.title).join('|'),
+          slider: slider.map(s => s.value), debug};
 }"""
 
 
@@ -52,6 +57,7 @@ def _wait_for(page, expected, timeout=120):
                for name, entry in expected.items()):
             return shown
         time.sleep(0.5)
+    page.screenshot(path=str(ARTIFACTS / "ui-failed.png"), full_page=True)
     raise AssertionError(f"page never showed the CLI's numbers: {json.dumps(shown)[:2000]}")
 
 
