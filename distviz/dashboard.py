@@ -85,8 +85,9 @@ class _PartialRenders:
     """While a run trains, its finished algorithms are shown before the others are done.
 
     A render costs up to a second of the server's loop, so it is deferred: the first comes
-    ``Dashboard.PARTIAL_RENDER_EVERY`` seconds after the run started (a faster run shows only
-    its final result), later ones at most that often, each with every fit in by then. Once
+    ``Dashboard.PARTIAL_RENDER_FIRST`` seconds after the run started (a faster run shows only
+    its final result), later ones at most every ``PARTIAL_RENDER_EVERY`` seconds, each with
+    every fit in by then. Once
     the run is over (``close``), nothing partial is queued any more, so a partial result
     never lands after the final one.
     """
@@ -94,7 +95,8 @@ class _PartialRenders:
     def __init__(self, dashboard, token, loop, spec, started):
         self.dashboard, self.token, self.loop, self.spec = dashboard, token, loop, spec
         self.fits: dict = {}
-        self.last = started
+        # As if the last render were this long before the start: the first is due at FIRST.
+        self.last = started - (dashboard.PARTIAL_RENDER_EVERY - dashboard.PARTIAL_RENDER_FIRST)
         self.timer: threading.Timer | None = None
         self.closed = False
         self.lock = threading.Lock()
@@ -123,7 +125,7 @@ class _PartialRenders:
             partial_run = dashboard._partial_run(self.loop, self.spec, dict(self.fits))
             if partial_run is not None:
                 # Queued under the lock: `close` (before the final result is queued) waits.
-                dashboard._ui(dashboard._show_partial, self.token, partial_run)
+                dashboard._ui(dashboard._show_partial, self.token, partial_run, self)
 
     def close(self) -> None:
         with self.lock:
@@ -619,7 +621,9 @@ class Dashboard(pn.viewable.Viewer):
             except Exception as exc:  # noqa: BLE001 - ranking is extra; keep the results
                 self._ui(self._notify, f"feature ranking failed: {exc}", "warning")
 
-    # Seconds between two renders of partial results while a run is training.
+    # While a run trains: seconds before the first render of partial results (a run done
+    # sooner shows only its final result), and at least this long between two such renders.
+    PARTIAL_RENDER_FIRST: float = 0.4
     PARTIAL_RENDER_EVERY: float = 1.0
 
     # Once the user has stopped for PREFETCH_DELAY seconds, the slider positions either side of
@@ -670,8 +674,10 @@ class Dashboard(pn.viewable.Viewer):
         self._finish()
         self.result = run
 
-    def _show_partial(self, token: int, partial_run: RunResult) -> None:
-        if self._current(token) and self.busy:
+    def _show_partial(self, token: int, partial_run: RunResult, partials=None) -> None:
+        # Skipped when the run has ended meanwhile: its final render is queued right behind
+        # (on a busy server a partial render would only delay it).
+        if self._current(token) and self.busy and not (partials and partials.closed):
             self._render(partial_run, final=False)
 
     def _show_progress(self, token, done, total, fit, partial_run=None) -> None:

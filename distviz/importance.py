@@ -19,6 +19,7 @@ from .models import make_preprocessor
 METHODS = ("gini", "permutation", "shap")
 _CACHE: dict[tuple, pd.DataFrame] = {}
 _LOCK = threading.Lock()
+_KEY_LOCKS: dict[tuple, threading.Lock] = {}
 
 
 def _sample(dataset: Dataset, n_rows: int, random_state: int):
@@ -82,9 +83,21 @@ def rank_features(dataset: Dataset, *, method: str | list[str] = "all",
                          f"{', '.join(METHODS)} or all.")
     key = (dataset.fingerprint, tuple(methods), n_estimators, max_rows, permutation_rows,
            n_repeats, shap_rows, random_state)
+    # One computation per key: sessions opening the same dataset at once wait for the first.
     with _LOCK:
         if key in _CACHE:
             return _CACHE[key].copy()
+        key_lock = _KEY_LOCKS.setdefault(key, threading.Lock())
+    with key_lock:
+        with _LOCK:
+            if key in _CACHE:
+                return _CACHE[key].copy()
+        return _rank(dataset, methods, key, n_estimators, max_rows, permutation_rows,
+                     n_repeats, shap_rows, random_state)
+
+
+def _rank(dataset, methods, key, n_estimators, max_rows, permutation_rows, n_repeats,
+          shap_rows, random_state) -> pd.DataFrame:
 
     features = dataset.features
     X, y = _sample(dataset, max_rows, random_state)

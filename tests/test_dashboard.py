@@ -185,7 +185,7 @@ def test_finished_algorithms_show_while_slower_ones_train(monkeypatch):
     import helpers_estimators
     from distviz import models
     from distviz.loop import ResultCache
-    monkeypatch.setattr(Dashboard, "PARTIAL_RENDER_EVERY", 0.5)
+    monkeypatch.setattr(Dashboard, "PARTIAL_RENDER_FIRST", 0.3)
     models.register("test_sleepy_3s", helpers_estimators.make_sleepy_short,
                     task="classification", replace=True)
     try:
