@@ -347,6 +347,10 @@ class Dashboard(pn.viewable.Viewer):
         # Dynamic: only the visible tab is rendered, so a slider move re-renders only what
         # the user is looking at (a hidden tab renders its current state when opened).
         self._tabs = pn.Tabs(*tabs, dynamic=True, sizing_mode="stretch_width")
+        # Hidden tabs' views are not even computed until opened: a slider move pays only for
+        # what the user is looking at.
+        self._stale_tabs: set[str] = set()
+        self._tabs.param.watch(self._handle_tab, "active")
         self._main = pn.Column(self._tabs, sizing_mode="stretch_width")
 
     def _make_sweep_view(self):
@@ -733,7 +737,10 @@ class Dashboard(pn.viewable.Viewer):
             self._ranking_table.value = ordered[columns].round(3)
             self._importance.object = _plots().importance_bars(ordered)
         if self.result is not None and self.result.dataset is self.dataset:
-            self._render_distributions(self.result)
+            if self._tab_visible("Distributions"):
+                self._render_distributions(self.result)
+            else:
+                self._stale_tabs.add("Distributions")  # its top features follow the ranking
 
     def _partial_run(self, loop, spec, fits) -> RunResult | None:
         """Every algorithm whose fits are all in, as soon as they are."""
@@ -765,10 +772,13 @@ class Dashboard(pn.viewable.Viewer):
         self._update_model_panes(run)
         self._roc.object = plots.roc_overlay(run) if ds.is_classification else None
         self._roc.visible = ds.is_classification
-        self._render_groups(run, metric)
+        self._stale_tabs = {"Distributions", "Per group"}  # until rendered for this run
+        if self._tab_visible("Per group"):
+            self._render_groups(run, metric)
         if final:
             self._status.object = _escape(self.status)
-            self._render_distributions(run)
+            if self._tab_visible("Distributions"):
+                self._render_distributions(run)
             if getattr(self, "_sweep_view", None) is not None:
                 self._sweep_view.param.update(feature=run.spec.feature,
                                               ratio=run.spec.ratio)
@@ -808,7 +818,25 @@ class Dashboard(pn.viewable.Viewer):
                                             title=f"{a.algorithm} residuals")
                 ).opts(shared_axes=False)
 
+    def _tab_visible(self, name: str) -> bool:
+        """Whether a tab of the main area is showing (hidden tabs render when opened)."""
+        tabs = getattr(self, "_tabs", None)
+        return tabs is None or tabs[tabs.active].name == name
+
+    def _handle_tab(self, event) -> None:
+        """A tab was opened: bring it up to date with the current result."""
+        run, name = self.result, self._tabs[event.new].name
+        if run is None or name not in self._stale_tabs:
+            return
+        metric = self.metric if self.metric in metric_names(run.dataset.task_name) \
+            else run.metric
+        if name == "Per group":
+            self._render_groups(run, metric)
+        elif name == "Distributions":
+            self._render_distributions(run)
+
     def _render_groups(self, run: RunResult, metric: str) -> None:
+        self._stale_tabs.discard("Per group")
         plots, ds = _plots(), run.dataset
         best = run.best("shifted")
         if best is None:
@@ -823,6 +851,7 @@ class Dashboard(pn.viewable.Viewer):
         self._groups_table.value = merged.round(3)
 
     def _render_distributions(self, run: RunResult) -> None:
+        self._stale_tabs.discard("Distributions")
         plots, ds = _plots(), run.dataset
         self._distribution.object = plots.distribution(ds, run.shift, run.spec.feature,
                                                        highlight=run.spec.group)

@@ -215,3 +215,25 @@ def test_finished_algorithms_show_while_slower_ones_train(monkeypatch):
             board.loc["logistic_regression", "now"]
     finally:
         models._REGISTRY.pop(("classification", "test_sleepy_3s"), None)
+
+
+def test_hidden_tabs_render_when_opened(dashboard):
+    """A slider move renders only the visible tab; opening another shows the current run."""
+    tabs = dashboard._tabs
+    names = [t.name for t in tabs]
+    tabs.active = names.index("Models")
+    dashboard.param.update(feature="sex", group="female")
+    dashboard.ratio = 1.0
+    assert dashboard._stale_tabs == {"Distributions", "Per group"}
+    tabs.active = names.index("Per group")
+    table = dashboard._groups_table.value
+    best = dashboard.result.best("shifted")
+    now = dashboard.result.group_metrics(best)
+    assert sorted(table["group"]) == sorted(now["group"]) == ["female", "male"]
+    tabs.active = names.index("Distributions")
+    assert dashboard._stale_tabs == set()
+    frame = dashboard._distribution.object.dframe()
+    after = frame[frame["stage"] == "after"].set_index("group")["rows"]
+    n_female = int((dashboard.dataset.group_labels("sex") == "female").sum())
+    assert after["female"] == round(2 * n_female)  # ratio +1 doubles the group
+    tabs.active = names.index("Models")
