@@ -274,7 +274,9 @@ class Dashboard(pn.viewable.Viewer):
         self._leaderboard.style.map(_DeltaCss(self), subset=["delta"]).map(
             _rank_css, subset=["rank_change"]).apply(_best_row_css, axis=1)
         self._confusion = pn.GridBox(ncols=4)
+        self._model_panes: dict = {}  # algorithm -> (pane, its Pipe, what it was built for)
         self._roc = pn.pane.HoloViews(None, linked_axes=False)
+        self._roc_live = None  # (its Pipe, the curves it shows) while updated in place
         self._distribution = pn.pane.HoloViews(None, linked_axes=False)
         self._top_distributions = pn.GridBox(ncols=3)
         self._importance = pn.pane.HoloViews(None, linked_axes=False)
@@ -770,8 +772,7 @@ class Dashboard(pn.viewable.Viewer):
             f"{_escape(run.spec.group)}, shift {run.spec.ratio:+g}, training rows "
             f"{run.shift.train_rows_before} → {run.shift.train_rows_after}")
         self._update_model_panes(run)
-        self._roc.object = plots.roc_overlay(run) if ds.is_classification else None
-        self._roc.visible = ds.is_classification
+        self._show_roc(run)
         self._stale_tabs = {"Distributions", "Per group"}  # until rendered for this run
         if self._tab_visible("Per group"):
             self._render_groups(run, metric)
@@ -784,18 +785,65 @@ class Dashboard(pn.viewable.Viewer):
                                               ratio=run.spec.ratio)
 
     def _update_model_panes(self, run: RunResult) -> None:
-        """One pane per algorithm, created once and updated in place."""
+        """One pane per algorithm. A confusion matrix is updated in place: its pane shows a
+        ``DynamicMap`` fed by a ``Pipe``, so a move sends new numbers to the same Bokeh plot
+        (building a new plot per matrix per move cost ~0.25 s each). Other views (training,
+        an error, regression plots) get a fresh pane."""
         names = {a.algorithm: a for a in run.algorithms}
-        views = []
+        panes = []
         for name in self.algorithms:
-            # A fresh pane per state: Panel's HoloViews pane builds a new Bokeh plot for a new
-            # element anyway (~0.25 s each), and in-place diffs of categorical heatmaps
-            # rendered badly.
-            view = (self._model_view(run, names[name]) if name in names else
+            a = names.get(name)
+            matrix = self._matrix_args(run, a) if a is not None else None
+            entry = self._model_panes.get(name)
+            if matrix is not None:
+                kind = (tuple(matrix["labels"]), matrix["normalise"])
+                if entry is not None and entry[2] == kind:
+                    entry[1].send(matrix)
+                else:
+                    pipe = hv.streams.Pipe(data=matrix)
+                    entry = (pn.pane.HoloViews(hv.DynamicMap(_matrix_view, streams=[pipe]),
+                                               linked_axes=False, margin=4), pipe, kind)
+                    self._model_panes[name] = entry
+                panes.append(entry[0])
+                continue
+            self._model_panes.pop(name, None)
+            view = (self._model_view(run, a) if a is not None else
                     hv.Div(f"<b>{html.escape(name)}</b>: training...").opts(width=260,
                                                                             height=60))
-            views.append(pn.pane.HoloViews(view, linked_axes=False, margin=4))
-        self._confusion.objects = views
+            panes.append(pn.pane.HoloViews(view, linked_axes=False, margin=4))
+        if [id(p) for p in self._confusion.objects] != [id(p) for p in panes]:
+            self._confusion.objects = panes
+
+    def _show_roc(self, run: RunResult) -> None:
+        """The ROC overlay, updated in place while it has the same curves (same algorithms):
+        a DynamicMap fed by a Pipe sends new data to the same Bokeh plot."""
+        self._roc.visible = run.dataset.is_classification
+        if not run.dataset.is_classification:
+            self._roc.object, self._roc_live = None, None
+            return
+        overlay = _plots().roc_overlay(run)
+        key = tuple((type(layer).__name__, layer.label) for layer in overlay)
+        if self._roc_live is not None and self._roc_live[1] == key:
+            self._roc_live[0].send(overlay)
+        else:
+            pipe = hv.streams.Pipe(data=overlay)
+            self._roc.object = hv.DynamicMap(_as_is, streams=[pipe])
+            self._roc_live = (pipe, key)
+
+    def _matrix_args(self, run: RunResult, a) -> dict | None:
+        """What an algorithm's confusion matrix shows, or None if it shows no matrix."""
+        ds = run.dataset
+        if not ds.is_classification or a.first_fit is None:
+            return None
+        value = a.metrics[ds.headline_metric]
+        # At the baseline every change is 0: shade by value instead.
+        at_baseline = run.spec.training_key() == run.spec.baseline().training_key()
+        return {"counts": run.confusion(a.algorithm),
+                "labels": [str(c) for c in ds.classes],
+                "title": f"{a.algorithm}  {ds.headline_metric.upper()} {value:.3f}",
+                "normalise": bool(self.normalise),
+                "baseline": (run.confusion(a.algorithm, baseline=True)
+                             if self.compare and not at_baseline else None)}
 
     def _model_view(self, run: RunResult, a):
         plots, ds = _plots(), run.dataset
@@ -803,16 +851,11 @@ class Dashboard(pn.viewable.Viewer):
         if fit is None:
             return hv.Div(f"<b>{html.escape(a.algorithm)}</b><br>"
                           f"{html.escape(str(a.error))}").opts(width=260, height=120)
+        matrix = self._matrix_args(run, a)
+        if matrix is not None:
+            return _matrix_view(matrix)
         value = a.metrics[ds.headline_metric]
         title = f"{a.algorithm}  {ds.headline_metric.upper()} {value:.3f}"
-        if ds.is_classification:
-            # At the baseline every change is 0: shade by value instead.
-            at_baseline = run.spec.training_key() == run.spec.baseline().training_key()
-            baseline = (run.confusion(a.algorithm, baseline=True)
-                        if self.compare and not at_baseline else None)
-            return plots.confusion_heatmap(run.confusion(a.algorithm),
-                                           [str(c) for c in ds.classes], title=title,
-                                           normalise=self.normalise, baseline=baseline)
         return (plots.predicted_vs_actual(ds.y_test, fit.y_pred, title=title)
                 + plots.residuals_histogram(ds.y_test, fit.y_pred,
                                             title=f"{a.algorithm} residuals")
@@ -879,6 +922,18 @@ class Dashboard(pn.viewable.Viewer):
 def _plots():
     from . import plots
     return plots
+
+
+def _as_is(data):
+    """A DynamicMap callback showing what its Pipe was sent."""
+    return data
+
+
+def _matrix_view(data: dict):
+    """A confusion matrix from the dict ``Dashboard._matrix_args`` makes (a DynamicMap
+    callback: the dashboard sends new dicts through a Pipe)."""
+    return _plots().confusion_heatmap(data["counts"], data["labels"], title=data["title"],
+                                      normalise=data["normalise"], baseline=data["baseline"])
 
 
 def url_settings(args: dict) -> tuple[dict, list[str]]:

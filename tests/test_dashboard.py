@@ -237,3 +237,21 @@ def test_hidden_tabs_render_when_opened(dashboard):
     n_female = int((dashboard.dataset.group_labels("sex") == "female").sum())
     assert after["female"] == round(2 * n_female)  # ratio +1 doubles the group
     tabs.active = names.index("Models")
+
+
+def test_confusion_matrices_and_roc_update_in_place(dashboard):
+    """A move sends new numbers to the same plots (no new Bokeh plot per move)."""
+    import holoviews as hv
+    dashboard.param.update(feature="sex", group="female")
+    dashboard.ratio = -0.5
+    panes = list(dashboard._confusion.objects)
+    roc = dashboard._roc.object
+    dashboard.ratio = 1.0
+    assert list(dashboard._confusion.objects) == panes and dashboard._roc.object is roc
+    for name, pane in zip(dashboard.algorithms, panes):
+        frame = pane.object[()]  # the DynamicMap's current frame: heatmap * labels
+        shown = frame.get(1).dframe()["text"].map(lambda t: int(t.split("\n")[0]))
+        assert sorted(shown) == sorted(dashboard.result.confusion(name).ravel().tolist())
+        f1 = {a.algorithm: a for a in dashboard.result.algorithms}[name].metrics["f1"]
+        title = hv.Store.lookup_options("bokeh", frame.get(0), "plot").kwargs["title"]
+        assert f"F1 {f1:.3f}" in title
