@@ -51,7 +51,13 @@ def _frame(run, metric: str) -> hv.Layout:
                 baseline=run.confusion(a.algorithm, baseline=True), size=230))
         else:
             views.append(plots.predicted_vs_actual(ds.y_test, fit.y_pred, title=title, size=230))
-    return hv.Layout(views).cols(3).opts(shared_axes=False)
+    # Framewise: each state's ranges come from that state alone. Otherwise HoloViews computes
+    # every plot's ranges over all the HoloMap's frames, at creation and again for each
+    # embedded state, which was most of the export's time (cProfile: 105 of 126 s).
+    return hv.Layout(views).cols(3).opts(
+        hv.opts.Overlay(framewise=True), hv.opts.HeatMap(framewise=True),
+        hv.opts.Labels(framewise=True), hv.opts.Scatter(framewise=True),
+        hv.opts.Curve(framewise=True), hv.opts.Layout(shared_axes=False))
 
 
 def inline_cdn_stylesheets(text: str) -> str:
