@@ -153,8 +153,8 @@ def residuals_histogram(y_true, y_pred, *, title: str, size: int = 260) -> hv.Hi
     residuals = np.asarray(y_pred) - np.asarray(y_true)
     edges = np.histogram_bin_edges(residuals, bins=30)
     return hv.Histogram(np.histogram(residuals, bins=edges),
-                        kdims=["residual (predicted - actual)"], vdims=["rows"]).opts(title=title, width=size, height=size // 1.3,
-                                     color="#d6604d", toolbar=None)
+                        kdims=["residual (predicted - actual)"], vdims=["rows"]).opts(
+        title=title, width=size, height=int(size / 1.3), color="#d6604d", toolbar=None)
 
 
 # ------------------------------------------------------------------------------ data

@@ -78,6 +78,16 @@ def test_regression_dataset_switches_metrics_and_views():
     assert "r2" in dashboard.param.metric.objects
     board = _shown(dashboard)
     assert board["now"].between(-1, 1).all()
+    # Every view builds its Bokeh models, as in a served page (a float height once broke the
+    # residuals histogram), and a move updates them.
+    from bokeh.document import Document
+    doc = Document()
+    doc.add_root(dashboard.__panel__().get_root(doc))
+    dashboard.ratio = 1.0
+    names = [t.name for t in dashboard._tabs]
+    for tab in ("Distributions", "Per group", "Models"):
+        dashboard._tabs.active = names.index(tab)
+    assert len(dashboard._confusion.objects) == 2 and not dashboard._roc.visible
 
 
 def test_bad_data_keeps_the_previous_dataset(tmp_path, dashboard):
@@ -176,7 +186,7 @@ def test_progress_bar_takes_any_count(dashboard):
     # Progress validates value against its previous max: 3 of 4 after 0 of 1 once failed.
     fit = dashboard.result.algorithms[0].first_fit
     dashboard._progress.param.update(value=0, max=1)
-    dashboard._show_progress(dashboard._token, 3, 4, fit, None)
+    dashboard._show_progress(dashboard._token, 3, 4, fit)
     assert (dashboard._progress.value, dashboard._progress.max) == (3, 4)
     assert "3 of 4 fits done" in dashboard._status.object
 
