@@ -81,6 +81,33 @@ def _best_row_css(row) -> list[str]:
     return ["background-color: #fbe9e4" if row.get("best") else "" for _ in row]
 
 
+class _LivePane:
+    """A HoloViews pane whose plot is updated in place while what it shows keeps its shape.
+
+    Panel builds a new Bokeh plot whenever a pane gets a new element (~0.25 s for a confusion
+    matrix). Shown through a ``DynamicMap`` fed by a ``Pipe``, a new element of the same shape
+    (same ``key``) only sends new data to the existing plot; another key, or ``key=None``,
+    builds a new plot.
+    """
+
+    def __init__(self, **params):
+        self.pane = pn.pane.HoloViews(None, **params)
+        self._pipe: hv.streams.Pipe | None = None
+        self._key = None
+
+    def show(self, element, key=None) -> None:
+        if key is not None and key == self._key:
+            self._pipe.send(element)
+            return
+        self._key = key
+        if key is None:
+            self._pipe = None
+            self.pane.object = element
+        else:
+            self._pipe = hv.streams.Pipe(data=element)
+            self.pane.object = hv.DynamicMap(_as_is, streams=[self._pipe])
+
+
 class _PartialRenders:
     """While a run trains, its finished algorithms are shown before the others are done.
 
@@ -274,9 +301,9 @@ class Dashboard(pn.viewable.Viewer):
         self._leaderboard.style.map(_DeltaCss(self), subset=["delta"]).map(
             _rank_css, subset=["rank_change"]).apply(_best_row_css, axis=1)
         self._confusion = pn.GridBox(ncols=4)
-        self._model_panes: dict = {}  # algorithm -> (pane, its Pipe, what it was built for)
-        self._roc = pn.pane.HoloViews(None, linked_axes=False)
-        self._roc_live = None  # (its Pipe, the curves it shows) while updated in place
+        self._model_panes: dict[str, _LivePane] = {}  # one per algorithm shown
+        self._roc_live = _LivePane(linked_axes=False)
+        self._roc = self._roc_live.pane
         self._distribution = pn.pane.HoloViews(None, linked_axes=False)
         self._top_distributions = pn.GridBox(ncols=3)
         self._importance = pn.pane.HoloViews(None, linked_axes=False)
@@ -346,11 +373,9 @@ class Dashboard(pn.viewable.Viewer):
         sweep = self._make_sweep_view()
         if sweep is not None:
             tabs.append(pn.Column(sweep, name="Sweep"))
-        # Dynamic: only the visible tab is rendered, so a slider move re-renders only what
-        # the user is looking at (a hidden tab renders its current state when opened).
+        # A slider move pays only for the tab the user is looking at: hidden tabs are neither
+        # rendered (dynamic) nor computed (stale until opened, see `_handle_tab`).
         self._tabs = pn.Tabs(*tabs, dynamic=True, sizing_mode="stretch_width")
-        # Hidden tabs' views are not even computed until opened: a slider move pays only for
-        # what the user is looking at.
         self._stale_tabs: set[str] = set()
         self._tabs.param.watch(self._handle_tab, "active")
         self._main = pn.Column(self._tabs, sizing_mode="stretch_width")
@@ -680,13 +705,14 @@ class Dashboard(pn.viewable.Viewer):
         self._finish()
         self.result = run
 
-    def _show_partial(self, token: int, partial_run: RunResult, partials=None) -> None:
+    def _show_partial(self, token: int, partial_run: RunResult,
+                      partials: _PartialRenders) -> None:
         # Skipped when the run has ended meanwhile: its final render is queued right behind
         # (on a busy server a partial render would only delay it).
-        if self._current(token) and self.busy and not (partials and partials.closed):
+        if self._current(token) and not partials.closed:
             self._render(partial_run, final=False)
 
-    def _show_progress(self, token, done, total, fit, partial_run=None) -> None:
+    def _show_progress(self, token, done, total, fit) -> None:
         if not self._current(token):  # scheduled before a newer request arrived
             return
         # One at a time: Progress checks value against the max it had before this call.
@@ -694,8 +720,6 @@ class Dashboard(pn.viewable.Viewer):
         self._progress.value = min(done, self._progress.max)
         self._status.object = (f"Training: {done} of {total} fits done ({fit.algorithm}, "
                                f"{fit.fit_seconds:.2f} s{', cached' if fit.from_cache else ''})")
-        if partial_run is not None:
-            self._render(partial_run, final=False)
 
     def _set_ranking(self, dataset: Dataset, ranking: pd.DataFrame,
                      spec: ShiftSpec | None = None) -> None:
@@ -760,8 +784,7 @@ class Dashboard(pn.viewable.Viewer):
 
     def _render(self, run: RunResult, *, final: bool) -> None:
         plots = _plots()
-        ds = run.dataset
-        metric = self.metric if self.metric in metric_names(ds.task_name) else run.metric
+        metric = self._metric_for(run)
         board = plots.leaderboard(run, metric)
         best_now, best_base = run.best("shifted"), run.best("baseline")
         # Called in one next-tick callback, so these changes reach the browser together.
@@ -785,65 +808,36 @@ class Dashboard(pn.viewable.Viewer):
                                               ratio=run.spec.ratio)
 
     def _update_model_panes(self, run: RunResult) -> None:
-        """One pane per algorithm. A confusion matrix is updated in place: its pane shows a
-        ``DynamicMap`` fed by a ``Pipe``, so a move sends new numbers to the same Bokeh plot
-        (building a new plot per matrix per move cost ~0.25 s each). Other views (training,
-        an error, regression plots) get a fresh pane."""
+        """One pane per algorithm; a confusion matrix is updated in place (``_LivePane``)."""
         names = {a.algorithm: a for a in run.algorithms}
-        panes = []
+        labels = tuple(str(c) for c in run.dataset.classes) \
+            if run.dataset.is_classification else None
+        for name in list(self._model_panes):
+            if name not in self.algorithms:
+                del self._model_panes[name]
         for name in self.algorithms:
+            live = self._model_panes.setdefault(name, _LivePane(linked_axes=False, margin=4))
             a = names.get(name)
-            matrix = self._matrix_args(run, a) if a is not None else None
-            entry = self._model_panes.get(name)
-            if matrix is not None:
-                kind = (tuple(matrix["labels"]), matrix["normalise"])
-                if entry is not None and entry[2] == kind:
-                    entry[1].send(matrix)
-                else:
-                    pipe = hv.streams.Pipe(data=matrix)
-                    entry = (pn.pane.HoloViews(hv.DynamicMap(_matrix_view, streams=[pipe]),
-                                               linked_axes=False, margin=4), pipe, kind)
-                    self._model_panes[name] = entry
-                panes.append(entry[0])
-                continue
-            self._model_panes.pop(name, None)
-            view = (self._model_view(run, a) if a is not None else
-                    hv.Div(f"<b>{html.escape(name)}</b>: training...").opts(width=260,
-                                                                            height=60))
-            panes.append(pn.pane.HoloViews(view, linked_axes=False, margin=4))
+            if a is None:
+                live.show(hv.Div(f"<b>{html.escape(name)}</b>: training...").opts(
+                    width=260, height=60))
+            else:
+                is_matrix = labels is not None and a.first_fit is not None
+                live.show(self._model_view(run, a),
+                          key=(labels, self.normalise) if is_matrix else None)
+        panes = [self._model_panes[name].pane for name in self.algorithms]
         if [id(p) for p in self._confusion.objects] != [id(p) for p in panes]:
             self._confusion.objects = panes
 
     def _show_roc(self, run: RunResult) -> None:
-        """The ROC overlay, updated in place while it has the same curves (same algorithms):
-        a DynamicMap fed by a Pipe sends new data to the same Bokeh plot."""
+        """The ROC overlay, updated in place while it has the same curves."""
         self._roc.visible = run.dataset.is_classification
         if not run.dataset.is_classification:
-            self._roc.object, self._roc_live = None, None
+            self._roc_live.show(None)
             return
         overlay = _plots().roc_overlay(run)
-        key = tuple((type(layer).__name__, layer.label) for layer in overlay)
-        if self._roc_live is not None and self._roc_live[1] == key:
-            self._roc_live[0].send(overlay)
-        else:
-            pipe = hv.streams.Pipe(data=overlay)
-            self._roc.object = hv.DynamicMap(_as_is, streams=[pipe])
-            self._roc_live = (pipe, key)
-
-    def _matrix_args(self, run: RunResult, a) -> dict | None:
-        """What an algorithm's confusion matrix shows, or None if it shows no matrix."""
-        ds = run.dataset
-        if not ds.is_classification or a.first_fit is None:
-            return None
-        value = a.metrics[ds.headline_metric]
-        # At the baseline every change is 0: shade by value instead.
-        at_baseline = run.spec.training_key() == run.spec.baseline().training_key()
-        return {"counts": run.confusion(a.algorithm),
-                "labels": [str(c) for c in ds.classes],
-                "title": f"{a.algorithm}  {ds.headline_metric.upper()} {value:.3f}",
-                "normalise": bool(self.normalise),
-                "baseline": (run.confusion(a.algorithm, baseline=True)
-                             if self.compare and not at_baseline else None)}
+        self._roc_live.show(overlay, key=tuple((type(layer).__name__, layer.label)
+                                              for layer in overlay))
 
     def _model_view(self, run: RunResult, a):
         plots, ds = _plots(), run.dataset
@@ -851,15 +845,24 @@ class Dashboard(pn.viewable.Viewer):
         if fit is None:
             return hv.Div(f"<b>{html.escape(a.algorithm)}</b><br>"
                           f"{html.escape(str(a.error))}").opts(width=260, height=120)
-        matrix = self._matrix_args(run, a)
-        if matrix is not None:
-            return _matrix_view(matrix)
         value = a.metrics[ds.headline_metric]
         title = f"{a.algorithm}  {ds.headline_metric.upper()} {value:.3f}"
+        if ds.is_classification:
+            # At the baseline every change is 0: shade by value instead.
+            at_baseline = run.spec.training_key() == run.spec.baseline().training_key()
+            baseline = (run.confusion(a.algorithm, baseline=True)
+                        if self.compare and not at_baseline else None)
+            return plots.confusion_heatmap(run.confusion(a.algorithm),
+                                           [str(c) for c in ds.classes], title=title,
+                                           normalise=self.normalise, baseline=baseline)
         return (plots.predicted_vs_actual(ds.y_test, fit.y_pred, title=title)
                 + plots.residuals_histogram(ds.y_test, fit.y_pred,
                                             title=f"{a.algorithm} residuals")
                 ).opts(shared_axes=False)
+
+    def _metric_for(self, run: RunResult) -> str:
+        """The chosen headline metric, or the run's own if it does not apply to its task."""
+        return self.metric if self.metric in metric_names(run.dataset.task_name) else run.metric
 
     def _tab_visible(self, name: str) -> bool:
         """Whether a tab of the main area is showing (hidden tabs render when opened)."""
@@ -871,10 +874,8 @@ class Dashboard(pn.viewable.Viewer):
         run, name = self.result, self._tabs[event.new].name
         if run is None or name not in self._stale_tabs:
             return
-        metric = self.metric if self.metric in metric_names(run.dataset.task_name) \
-            else run.metric
         if name == "Per group":
-            self._render_groups(run, metric)
+            self._render_groups(run, self._metric_for(run))
         elif name == "Distributions":
             self._render_distributions(run)
 
@@ -927,13 +928,6 @@ def _plots():
 def _as_is(data):
     """A DynamicMap callback showing what its Pipe was sent."""
     return data
-
-
-def _matrix_view(data: dict):
-    """A confusion matrix from the dict ``Dashboard._matrix_args`` makes (a DynamicMap
-    callback: the dashboard sends new dicts through a Pipe)."""
-    return _plots().confusion_heatmap(data["counts"], data["labels"], title=data["title"],
-                                      normalise=data["normalise"], baseline=data["baseline"])
 
 
 def url_settings(args: dict) -> tuple[dict, list[str]]:
