@@ -240,6 +240,9 @@ def test_hidden_tabs_render_when_opened(dashboard):
     best = dashboard.result.best("shifted")
     now = dashboard.result.group_metrics(best)
     assert sorted(table["group"]) == sorted(now["group"]) == ["female", "male"]
+    # The numbers are this run's (not left over from an earlier render).
+    shown = table.set_index("group")["f1 now"]
+    assert all(shown[g] == pytest.approx(v, abs=5e-4) for g, v in zip(now["group"], now["f1"]))
     tabs.active = names.index("Distributions")
     assert dashboard._stale_tabs == set()
     frame = dashboard._distribution.object.dframe()
