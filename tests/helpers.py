@@ -9,6 +9,7 @@ import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,12 +32,27 @@ def cli_json(*args) -> dict:
     return json.loads(out.stdout)
 
 
+@dataclass
+class Server:
+    url: str  # the app's URL
+    pid: int  # the `panel serve` process (its workers are its children)
+    log: Path  # its stdout and stderr
+
+
 @contextmanager
 def served(app: str = "apps/dashboard.py", env: dict | None = None, timeout: float = 60):
     """`panel serve APP` on a free port of 127.0.0.1; yields the base URL; stops it after."""
+    with serving(app, env, timeout) as server:
+        yield server.url
+
+
+@contextmanager
+def serving(app: str = "apps/dashboard.py", env: dict | None = None, timeout: float = 60):
+    """Like ``served``, yielding a ``Server`` (URL, process id, log file)."""
     port = free_port()
-    log = open(ARTIFACTS.joinpath(f"serve-{port}.log"), "w") if ARTIFACTS.mkdir(
-        parents=True, exist_ok=True) is None else None
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log_path = ARTIFACTS / f"serve-{port}.log"
+    log = open(log_path, "w")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "panel"), "serve", str(ROOT / app), "--address",
          "127.0.0.1", "--port", str(port), "--allow-websocket-origin", f"127.0.0.1:{port}"],
@@ -54,7 +70,7 @@ def served(app: str = "apps/dashboard.py", env: dict | None = None, timeout: flo
                 if process.poll() is not None:
                     raise RuntimeError(f"panel serve exited with {process.returncode}")
                 time.sleep(0.3)
-        yield url
+        yield Server(url, process.pid, log_path)
     finally:
         process.terminate()
         try:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import html
 import json
 import os
@@ -38,12 +39,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import psutil
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, served  # noqa: E402
+from helpers import CHROMIUM, CHROMIUM_ARGS, serving  # noqa: E402
 
 ALGORITHMS = ["logistic_regression", "decision_tree"]
 # The dashboard's slider positions (distviz.dashboard.RATIOS); the centre is the baseline.
@@ -132,52 +134,34 @@ def server_problems(log: str, closing_at: float | None = None) -> tuple[list[str
     return problems, at_close
 
 
+def process_tree(pid: int) -> list:
+    """A process and all its descendants (the server and its worker processes)."""
+    root = psutil.Process(pid)
+    return [root] + root.children(recursive=True)
+
+
 def rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants (the server and its workers)."""
+    """Resident memory of a process and all its descendants."""
     total = 0
-    for p in [pid] + _descendants(pid):
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
+    for p in process_tree(pid):
+        with contextlib.suppress(psutil.Error):
+            total += p.memory_info().rss
+    return total / 2**20
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time used so far by these processes (from /proc/PID/stat)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for p in pids:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        except (OSError, IndexError, ValueError):
-            pass
-    return total / ticks
+def cpu_seconds(processes) -> float:
+    """User + system CPU time used so far by these processes."""
+    total = 0.0
+    for p in processes:
+        with contextlib.suppress(psutil.Error):
+            times = p.cpu_times()
+            total += times.user + times.system
+    return total
 
 
-def browser_pids() -> list[int]:
-    """The Chromium processes this driver started (descendants of this process)."""
-    pids = []
-    for p in _descendants(os.getpid()):
-        try:
-            if "chromium" in Path(f"/proc/{p}/comm").read_text(errors="replace").lower():
-                pids.append(p)
-        except OSError:
-            pass  # exited meanwhile
-    return pids
-
-
-def _descendants(pid: int) -> list[int]:
-    children = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            children += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return children + [d for c in children for d in _descendants(c)]
+def browser_processes() -> list:
+    """The Chromium processes this driver started."""
+    return [p for p in process_tree(os.getpid())[1:] if "chromium" in p.name().lower()]
 
 
 @dataclass
@@ -339,8 +323,8 @@ async def _drive_all(url: str, logs: list[SessionLog], seconds: float, seed: int
         while len(set_up) < len(logs) and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
         rss_ready = rss_mb(server_pid)
-        server = [server_pid] + _descendants(server_pid)
-        cpu_before = (cpu_seconds(server), cpu_seconds(browser_pids()))
+        server, browsers = process_tree(server_pid), browser_processes()
+        cpu_before = (cpu_seconds(server), cpu_seconds(browsers))
         started = time.monotonic()
         stop_at[0] = started + seconds
         ready.set()
@@ -351,9 +335,10 @@ async def _drive_all(url: str, logs: list[SessionLog], seconds: float, seed: int
         for task in pending:
             task.cancel()
         elapsed = time.monotonic() - started
-        server = set(server) | {server_pid, *_descendants(server_pid)}
-        cpu.update(server=cpu_seconds(list(server)) - cpu_before[0],
-                   browsers=cpu_seconds(browser_pids()) - cpu_before[1])
+        # The same processes as before (pages stay open until now), plus any new worker.
+        server += [p for p in process_tree(server_pid) if p not in server]
+        cpu.update(server=cpu_seconds(server) - cpu_before[0],
+                   browsers=cpu_seconds(browsers) - cpu_before[1])
         cpu["closing_at"] = time.time()  # server log lines after this are the pages closing
         await browser.close()
     return rss_ready, elapsed, len(pending)
@@ -382,15 +367,13 @@ def run(sessions: int = 10, seconds: float = 60, *, seed: int = 0,
     logs = [SessionLog(i, *SETTINGS[i]) for i in range(sessions)]
     samples: list = []
     cpu: dict = {}
-    with served(timeout=120) as url:
-        port = int(url.split(":")[2].split("/")[0])
-        server_pid = _listening_pid(port)
-        rss_start = rss_mb(server_pid)
+    with serving(timeout=120) as server:
+        rss_start = rss_mb(server.pid)
         rss_ready, elapsed, hung = asyncio.run(
-            _drive_all(url, logs, seconds, seed, timeout, server_pid, samples, cpu))
-        rss_end = rss_mb(server_pid)
-        still_serving = _page_answers(url)
-    server_log = (ARTIFACTS / f"serve-{port}.log").read_text(errors="replace")
+            _drive_all(server.url, logs, seconds, seed, timeout, server.pid, samples, cpu))
+        rss_end = rss_mb(server.pid)
+        still_serving = _page_answers(server.url)
+    server_log = server.log.read_text(errors="replace")
     server_errors, at_close = server_problems(server_log, closing_at=cpu.get("closing_at"))
 
     expected = expected_boards(logs)
@@ -426,23 +409,6 @@ def run(sessions: int = 10, seconds: float = 60, *, seed: int = 0,
                          "p50": float(np.median([m.seconds for m in log.moves]))
                          if log.moves else None} for log in logs],
     }
-
-
-def _listening_pid(port: int) -> int:
-    """The PID of the process listening on 127.0.0.1:port (our panel serve)."""
-    inode = None
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        parts = line.split()
-        if parts[3] == "0A" and int(parts[1].split(":")[1], 16) == port:
-            inode = parts[9]
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            for fd in (proc / "fd").iterdir():
-                if os.readlink(fd) == f"socket:[{inode}]":
-                    return int(proc.name)
-        except OSError:
-            continue
-    raise RuntimeError(f"no process listens on port {port}")
 
 
 def _page_answers(url: str) -> bool:
@@ -500,9 +466,9 @@ evicts least-recently-used entries (`tests/test_edge_cases.py` checks the evicti
 
 **Reading the latency.** The ten browsers run on the same two cores as the server: the CPU
 rows above say who used them while the sliders moved. Latency here is mostly a queue for
-those two cores, and a session waits for the other nine. A single session on this machine
-answers a move (titanic, these two algorithms) in about 1.1-1.9 s from release to the
-finished page (`benchmarks/RESULTS.md`, changes section).
+those two cores, and a session waits for the other nine. The same driver measures a single
+session's latency: `.venv/bin/python tests/load/run_load.py --sessions 1 --seconds 30
+--no-write`.
 
 ## Per session
 
