@@ -131,3 +131,12 @@ def write_results(sections: dict[str, str], *, replace_all: bool = False) -> Pat
         parts += [_marker(name), merged[name].strip(), _marker(name, end=True), ""]
     RESULTS.write_text("\n".join(parts))
     return RESULTS
+
+
+def report(name: str, text: str, no_write: bool) -> int:
+    """A benchmark's ``main`` ends here: print its section and (unless ``no_write``) put it in
+    RESULTS.md."""
+    print(text)
+    if not no_write:
+        print(f"wrote {write_results({name: text})}")
+    return 0

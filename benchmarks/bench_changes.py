@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from benchmarks._common import Timer, load_average, median, table, write_results
+from benchmarks._common import Timer, load_average, median, report, table
 from distviz import datasets, models, synth
 from distviz.data import Dataset
 from distviz.loop import (_FIT_COSTS, ModelLoop, ResultCache, _class_scores,
@@ -189,14 +189,16 @@ converted per distinct value (`distviz/datasets.py`): `Dataset(source=<100,000-r
 3.19 s -> 0.70 s, measured once with cProfile before/after. The interactive sample
 (`Dataset(max_rows=...)`) and training budget are measured in the 1,000,000-row section.
 
-Measured once in headless Chromium against `panel serve` (titanic, logistic regression and
-decision tree, 8 slider moves, released handle -> finished result on the page), with py-spy
-on the server: **3.2-6.0 s per move -> 1.1-1.9 s**. Of the server's loop time per move,
-~0.6 s went to partial renders of runs that finished in 0.2 s, ~1.5 s to hidden tabs
-(distributions, per-group plots) and 0.25 s to a repr of the whole Dashboard that Panel
-takes of each leaderboard style function. Now partial results are rendered at most once a
-second and only for runs still training after a second, `pn.Tabs(dynamic=True)` renders only
-the visible tab, and the style functions have a short repr (`distviz/dashboard.py`).
+Dashboard rendering (`distviz/dashboard.py`), found by profiling the served app with py-spy
+while headless Chromium moved the slider: partial results of runs that finish quickly were
+rendered and immediately replaced, hidden tabs (distributions, per-group plots) were rebuilt
+on every move, Panel took a repr of the whole Dashboard for each leaderboard style function,
+and every move built new Bokeh plots for the confusion matrices and ROC curves. Now partial
+results render at most once a second and only for runs still training after
+`Dashboard.PARTIAL_RENDER_FIRST`, only the visible tab is rendered and computed, the style
+functions have a short repr, and the plots are updated in place. The slider section measures
+the result server-side; `tests/load/run_load.py --sessions 1 --seconds 30 --no-write`
+measures it in the browser (released handle -> finished result on the page).
 
 {table(rows, ["change", "where", "measured", "same results"])}
 """
@@ -206,11 +208,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
-    text = section(run())
-    print(text)
-    if not args.no_write:
-        print(f"wrote {write_results({'changes': text})}")
-    return 0
+    return report("changes", section(run()), args.no_write)
 
 
 if __name__ == "__main__":

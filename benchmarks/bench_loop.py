@@ -21,7 +21,7 @@ from sklearn.metrics import f1_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
-from benchmarks._common import Timer, load_average, median, table, verdict, write_results
+from benchmarks._common import Timer, load_average, median, report, table, verdict
 from distviz import models, synth
 from distviz.data import Dataset
 from distviz.loop import ModelLoop, ResultCache, _class_scores, get_executor
@@ -188,11 +188,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
     summary = run(args.rows, args.runs, args.n_jobs)
-    text = section(summary)
-    print(text)
-    if not args.no_write:
-        print(f"wrote {write_results({'loop': text})}")
-    return 0
+    return report("loop", section(summary), args.no_write)
 
 
 if __name__ == "__main__":

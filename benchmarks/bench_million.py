@@ -16,7 +16,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from benchmarks._common import Timer, load_average, median, table, verdict, write_results
+from benchmarks._common import Timer, load_average, median, report, table, verdict
 
 TARGET_FIRST, TARGET_MEMORY_GIB, TARGET_SLIDER = 60.0, 6.0, 5.0
 INTERACTIVE_ROWS = 50_000  # Dataset(max_rows=...): the sample a dashboard works on
@@ -220,11 +220,7 @@ def main(argv=None) -> int:
         print(json.dumps(child(args.child, args.budget or None, args.max_rows or None,
                                args.moves)))
         return 0
-    text = section(run(args.rows, args.moves, full=not args.no_full))
-    print(text)
-    if not args.no_write:
-        print(f"wrote {write_results({'million': text})}")
-    return 0
+    return report("million", section(run(args.rows, args.moves, full=not args.no_full)), args.no_write)
 
 
 if __name__ == "__main__":

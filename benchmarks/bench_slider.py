@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks._common import Timer, load_average, median, table, verdict, write_results
+from benchmarks._common import Timer, load_average, median, report, table, verdict
 
 TARGETS = {  # dataset -> (cold, first result, cached) in seconds; None: no target
     "titanic": (1.0, None, 0.1),
@@ -37,10 +36,11 @@ INTERACTIVE_BUDGET = 10_000  # training rows per fit, for the engine-only compar
 WHY = """*Why.* The engine answers a cached move in milliseconds (the engine's share, last
 table): the rest of a dashboard move is updating views. The confusion matrices and the ROC
 overlay are updated in place (a `DynamicMap` fed by a `Pipe` per plot, instead of a new Bokeh
-plot per move), which took a titanic cached move from 0.75 s to about 0.45 s, and hidden tabs
-(distributions, per group) are computed only when opened. Profiled (cProfile, titanic, four
-cached moves): HoloViews' per-frame work for the four matrices (range computation, glyph
-updates) is still ~70 % of a move, the ROC overlay ~25 %. What would meet the targets: write
+plot per move; at commit 439f7c5, before that, `python -m benchmarks --only slider` measured
+a titanic cached move at 0.75 s), and hidden tabs (distributions, per group) are computed only
+when opened. Profiled with cProfile (`Dashboard(background=False)`, cached moves), most of
+what is left is HoloViews' per-frame work for those plots (range computation, glyph
+updates), the four matrices more than the ROC overlay. What would meet the targets: write
 the new numbers straight into the plots' Bokeh data sources (one figure for all the
 algorithms' matrices), skipping HoloViews' per-frame work; not done yet. The first algorithm
 on 40,000 rows shows with the first partial render, which waits at least
@@ -223,11 +223,7 @@ def main(argv=None) -> int:
     if args.child:
         print(json.dumps(child(args.child, args.target, args.moves)))
         return 0
-    text = section(run(args.rows, args.moves))
-    print(text)
-    if not args.no_write:
-        print(f"wrote {write_results({'slider': text})}")
-    return 0
+    return report("slider", section(run(args.rows, args.moves)), args.no_write)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks._common import Timer, load_average, median, table, verdict, write_results
+from benchmarks._common import Timer, load_average, median, report, table, verdict
 from distviz.data import Dataset
 from distviz.loop import ModelLoop, ResultCache
 from distviz.sweep import DEFAULT_RATIOS, Sweep
@@ -71,8 +71,9 @@ script and stylesheet inline. 1-minute load average before/after each run:
 
 Each embedded state's plots compute their ranges from that state alone (`framewise=True` in
 `distviz/export.py`). Before, HoloViews computed every plot's ranges over all 27 frames, at
-creation and again per embedded state: the same snapshot took 61.9 s (median of 2; cProfile:
-105 of 126 profiled seconds in `compute_ranges`).
+creation and again per embedded state, and a cProfile of `snapshot_html` spent most of its
+time in `compute_ranges`; at commit 439f7c5 `python -m benchmarks --only snapshot` measured
+61.9 s.
 {MISSED if s['median'] > TARGET else ''}"""
 
 
@@ -91,11 +92,7 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
-    text = section(run(args.runs))
-    print(text)
-    if not args.no_write:
-        print(f"wrote {write_results({'snapshot': text})}")
-    return 0
+    return report("snapshot", section(run(args.runs)), args.no_write)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.metrics import f1_score
 from threadpoolctl import threadpool_limits
 
-from benchmarks._common import Timer, load_average, median, table, verdict, write_results
+from benchmarks._common import Timer, load_average, median, report, table, verdict
 from distviz import models
 from distviz.data import Dataset
 from distviz.loop import ModelLoop, ResultCache, _class_scores
@@ -168,11 +168,7 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
-    text = section(run(args.runs))
-    print(text)
-    if not args.no_write:
-        print(f"wrote {write_results({'sweep': text})}")
-    return 0
+    return report("sweep", section(run(args.runs)), args.no_write)
 
 
 if __name__ == "__main__":
