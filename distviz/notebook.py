@@ -1,0 +1,76 @@
+"""Panel and HoloViews in Jupyter with every asset taken from the installed packages.
+
+``pn.extension(inline=True)`` alone still has the browser ask cdn.bokeh.org and cdn.holoviz.org:
+
+- ``hv.extension`` (run by anything that imports the dashboard) loads BokehJS, Panel and Tabulator
+  from the CDN unless told otherwise, and once HoloViews has loaded, ``pn.extension`` sends only a
+  reload script that carries no libraries;
+- Panel inlines its own style sheets (loading spinner, theme, markdown, list panel) only when a
+  Panel object is first displayed. A HoloViews object shown by its display hook, a pane whose text
+  changes and a component whose ``loading`` is switched on still link them from the CDN.
+
+:func:`extension` fixes both, so a notebook renders offline.
+"""
+
+from __future__ import annotations
+
+import functools
+import weakref
+
+import holoviews as hv
+import panel as pn
+from bokeh.models import ImportedStyleSheet
+from panel.io.notebook import replace_inline_css
+from panel.reactive import Reactive, Syncable
+
+# One inlined copy of each style sheet per document, so an update re-sends a reference, not the CSS.
+_inlined: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def extension(*extensions: str, **params) -> None:
+    """``pn.extension(*extensions, **params)`` with BokehJS, Panel's JS and CSS and the named
+    extensions' assets (e.g. ``"tabulator"``) inlined in the notebook, never fetched from a CDN.
+
+    Call it before importing the dashboard, in the same cell: a later ``hv.extension`` call in
+    that cell then only reloads, instead of sending the libraries a second time.
+    """
+    hv.extension.inline = True  # the default for every later hv.extension call, too
+    hv.extension("bokeh", logo=False)
+    pn.extension(*extensions, inline=True, **params)
+    if not getattr(Reactive._get_properties, "_inlines", False):
+        Reactive._get_properties = _inlining_properties(Reactive._get_properties)
+        Syncable._update_model = _inlining_updates(Syncable._update_model)
+
+
+def _inline(stylesheets: list, doc) -> list:
+    copies = _inlined.setdefault(doc, {}) if doc is not None else {}
+    inlined = []
+    for sheet in stylesheets:
+        if isinstance(sheet, ImportedStyleSheet):
+            if sheet.url not in copies:
+                copies[sheet.url] = replace_inline_css(sheet)  # unchanged unless Panel's own CDN
+            sheet = copies[sheet.url]
+        inlined.append(sheet)
+    return inlined
+
+
+def _inlining_properties(get_properties):
+    """Models as they are built or re-read (a pane's ``_update``) get inline style sheets."""
+    @functools.wraps(get_properties)
+    def wrapper(self, doc, *args, **kwargs):
+        properties = get_properties(self, doc, *args, **kwargs)
+        if "stylesheets" in properties and (doc is None or doc.session_context is None):
+            properties["stylesheets"] = _inline(properties["stylesheets"], doc)
+        return properties
+    wrapper._inlines = True
+    return wrapper
+
+
+def _inlining_updates(update_model):
+    """Parameter changes sent to a notebook view (``comm`` set) get inline style sheets."""
+    @functools.wraps(update_model)
+    def wrapper(self, events, msg, root, model, doc, comm):
+        if comm is not None and "stylesheets" in msg:
+            msg["stylesheets"] = _inline(msg["stylesheets"], doc)
+        return update_model(self, events, msg, root, model, doc, comm)
+    return wrapper
