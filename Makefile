@@ -38,8 +38,15 @@ bench: $(VENV)/.installed-test
 report: $(VENV)/.installed-test
 	$(PY) -m docs.make_report
 
-notebook: $(VENV)/.installed-test
-	$(VENV)/bin/jupyter lab examples/dashboard.ipynb
+# JupyterLab and what Panel needs to render in it (the `notebook` extra), opened on the example.
+NOTEBOOK_ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+
+$(VENV)/.installed-notebook: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install -q -e ".[notebook]"
+	touch $@
+
+notebook: $(VENV)/.installed-notebook
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 $(NOTEBOOK_ALLOW_ROOT) examples/dashboard.ipynb
 
 clean:
 	rm -rf $(VENV) .pytest_cache
