@@ -122,16 +122,19 @@ def test_notebook_runs_offline_in_jupyterlab(tmp_path):
         context = browser.new_context(viewport={"width": 1500, "height": 1100})
         outside = []
 
+        local = (url + "/", url.replace("http", "ws", 1) + "/", "data:", "blob:")
+
         def local_only(route):
-            request_url = route.request.url
-            if request_url.startswith((url + "/", "ws://127.0.0.1:", "data:", "blob:")):
+            if route.request.url.startswith(local):
                 route.continue_()
             else:
-                outside.append(request_url)
+                outside.append(route.request.url)
                 route.abort()
 
         context.route("**/*", local_only)
         page = context.new_page()
+        # context.route does not see WebSockets: the kernel's and Panel's must be local too.
+        page.on("websocket", lambda ws: ws.url.startswith(local) or outside.append(ws.url))
         page.goto(f"{url}/lab/tree/{NOTEBOOK.name}")
         page.wait_for_function(KERNEL_READY, timeout=90_000, polling=500)
         page.evaluate("window.jupyterapp.commands.execute('application:toggle-left-area')")
