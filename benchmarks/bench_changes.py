@@ -16,11 +16,12 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from benchmarks._common import Timer, load_average, median, report, table
-from distviz import datasets, models, synth
+from distviz import models, synth
+from distviz.data import cleaning
 from distviz.data import Dataset
-from distviz.loop import (_FIT_COSTS, ModelLoop, ResultCache, _class_scores,
-                          _predict_classes)
-from distviz.resample import ShiftSpec, shift_training_set
+from distviz.loop import ModelLoop, ResultCache, default_scheduler
+from distviz.loop.fit import _class_scores, _predict_classes
+from distviz.shift import ShiftSpec, shift_training_set
 from distviz.sweep import DEFAULT_RATIOS, Sweep
 
 
@@ -56,7 +57,7 @@ def one_pass_predictions(table_) -> dict:
 def group_label_cache(table_) -> dict:
     """A slider move's shift with the dataset's group labels and tables cached vs recomputed."""
     ds = Dataset(source=table_, target=synth.TARGET)
-    spec = ShiftSpec("cat_1", ds.smallest_group("cat_1"), -0.5)
+    spec = ShiftSpec("cat_1", ds.default_group("cat_1"), -0.5)
 
     def cold():
         ds._group_cache.clear()
@@ -69,9 +70,9 @@ def group_label_cache(table_) -> dict:
 def typed_columns(n_rows: int) -> dict:
     """A 0/1 target read as int64, converted to class labels per row vs per distinct value."""
     values = synth.make_table(n_rows)[synth.TARGET]
-    before = timed(lambda: datasets._as_text(values.astype(object)))  # the per-row path
-    after = timed(lambda: datasets._as_text(values))
-    same = datasets._as_text(values).equals(datasets._as_text(values.astype(object)))
+    before = timed(lambda: cleaning._as_text(values.astype(object)))  # the per-row path
+    after = timed(lambda: cleaning._as_text(values))
+    same = cleaning._as_text(values).equals(cleaning._as_text(values.astype(object)))
     return {"before": before, "after": after, "same": same, "rows": n_rows}
 
 
@@ -112,8 +113,7 @@ def measured_order(table_) -> dict:
     for _ in range(2):
         for order in ("static", "measured"):
             if order == "static":
-                for key in [k for k in _FIT_COSTS if k[0] == ds.fingerprint]:
-                    del _FIT_COSTS[key]
+                default_scheduler().forget_costs(ds.fingerprint)
             with Timer() as t:
                 ModelLoop(dataset=ds, cache=ResultCache()).run()
             seconds[order].append(t.seconds)
@@ -148,7 +148,7 @@ def section(s: dict) -> str:
         {"change": "labels and scores from one pass over the test set where `predict` is a "
                    "function of the scores (forests, MLP, XGBoost: argmax of the "
                    "probabilities; binary SVC: sign of the decision function)",
-         "where": "`distviz/loop.py` `_predict_classes`",
+         "where": "`distviz/loop/fit.py` `_predict_classes`",
          "measured": f"SVM ({p['svm']['train_rows']:,} training rows) scoring "
                      f"{p['svm']['test_rows']:,} rows: {change(p['svm']['before'], p['svm']['after'])}"
                      f"; random forest ({p['random_forest']['train_rows']:,} rows): "
@@ -164,7 +164,7 @@ def section(s: dict) -> str:
                          "old code on all bundled datasets)"},
         {"change": "typed (numeric, boolean) columns converted to labels once per distinct "
                    "value instead of once per row",
-         "where": "`distviz/datasets.py` `_per_distinct`",
+         "where": "`distviz/data/cleaning.py` `_per_distinct`",
          "measured": f"a {ty['rows']:,}-row 0/1 target: {change(ty['before'], ty['after'])}",
          "same results": "identical" if ty["same"] else "**differ**"},
         {"change": "the sweep submits its whole grid at once (`ModelLoop.prefetch`) instead "
@@ -185,7 +185,7 @@ def section(s: dict) -> str:
 
 Each change measured with and without it in the same run (medians; 1-minute load average
 before/after: {' -> '.join(s['loads'])}). Earlier changes: text and categorical columns
-converted per distinct value (`distviz/datasets.py`): `Dataset(source=<100,000-row CSV>)`
+converted per distinct value (`distviz/data/cleaning.py`): `Dataset(source=<100,000-row CSV>)`
 3.19 s -> 0.70 s, measured once with cProfile before/after. The interactive sample
 (`Dataset(max_rows=...)`) and training budget are measured in the 1,000,000-row section.
 

@@ -62,7 +62,7 @@ def child(path: str, budget: int | None, max_rows: int | None, moves: int) -> di
     from distviz.data import Dataset
     from distviz.importance import rank_features
     from distviz.loop import ModelLoop, ResultCache
-    from distviz.resample import ShiftSpec
+    from distviz.shift import ShiftSpec
 
     out = {}
     with PeakMemory() as memory:
@@ -85,7 +85,7 @@ def child(path: str, budget: int | None, max_rows: int | None, moves: int) -> di
         out["errors"] = {a.algorithm: a.error for a in run.algorithms if a.error}
         out["rows_used"] = {a.algorithm: a.train_rows_used for a in run.algorithms}
         feature = str(ranking["feature"].iloc[0])
-        group = ds.smallest_group(feature)
+        group = ds.default_group(feature)
         out["slider"], out["slider_computed"] = [], []
         for ratio in SLIDER_POSITIONS[:moves]:
             with Timer() as t:

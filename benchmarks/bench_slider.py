@@ -54,7 +54,7 @@ def child(source: str, target: str | None, moves: int) -> dict:
     with Timer() as t:
         from bokeh.document import Document
 
-        from distviz.dashboard import Dashboard
+        from distviz.views.app import Dashboard
     out = {"import": t.seconds}
     with Timer() as t:
         dash = Dashboard(data=source, data_target=target)
@@ -101,7 +101,7 @@ def engine_only(dash, positions) -> dict:
     """The same moves through a bare ModelLoop (fresh cache, warm pool, baseline cached): the
     engine's share of a move; with a 10,000-row training budget too when it would bind."""
     from distviz.loop import ModelLoop, ResultCache
-    from distviz.resample import ShiftSpec
+    from distviz.shift import ShiftSpec
 
     out = {}
     budgets = [None] + ([INTERACTIVE_BUDGET] if len(dash.dataset.X_train) > INTERACTIVE_BUDGET

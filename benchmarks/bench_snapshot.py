@@ -23,7 +23,7 @@ FEATURES = ["sex", "class", "age"]
 
 
 def run(runs: int = 2, log=print) -> dict:
-    from distviz.export import snapshot_html
+    from distviz.views.export import snapshot_html
 
     ds = Dataset(source="titanic")
     cache = ResultCache()
@@ -36,13 +36,13 @@ def run(runs: int = 2, log=print) -> dict:
     loads, seconds, sizes = [load_average()], [], []
     for _ in range(runs):
         with Timer() as t:
-            text = snapshot_html(ds, FEATURES, ratios=DEFAULT_RATIOS, cache=cache, n_jobs=2)
+            text = snapshot_html(loop, FEATURES, ratios=DEFAULT_RATIOS)
         seconds.append(t.seconds)
         sizes.append(len(text.encode()) / 2**20)
         loads.append(load_average())
         log(f"  snapshot (cached) {t.seconds:.1f} s, {sizes[-1]:.1f} MB")
     with Timer() as cold_t:
-        snapshot_html(ds, FEATURES, ratios=DEFAULT_RATIOS, cache=ResultCache(), n_jobs=2)
+        snapshot_html(loop.clone(cache=ResultCache()), FEATURES, ratios=DEFAULT_RATIOS)
     log(f"  snapshot (empty cache) {cold_t.seconds:.1f} s")
     states = len(FEATURES) * len(set(DEFAULT_RATIOS) | {0.0})
     return {"seconds": seconds, "median": median(seconds), "size": median(sizes),
@@ -62,7 +62,7 @@ def section(s: dict) -> str:
 
 titanic, features {', '.join(FEATURES)}, ratios {', '.join(f'{r:g}' for r in DEFAULT_RATIOS)}
 ({s['states']} embedded states, the 4 default algorithms) through
-`distviz.export.snapshot_html(..., cache=<the cache the sweep filled>)`; the sweep itself
+`distviz.views.export.snapshot_html(<the loop whose cache the sweep filled>, ...)`; the sweep itself
 ({s['sweep']:.1f} s, 3 repeats) is not counted. The file is {s['size']:.1f} MB with every
 script and stylesheet inline. 1-minute load average before/after each run:
 {' -> '.join(s['loads'])}.

@@ -22,8 +22,9 @@ from threadpoolctl import threadpool_limits
 from benchmarks._common import Timer, load_average, median, report, table, verdict
 from distviz import models
 from distviz.data import Dataset
-from distviz.loop import ModelLoop, ResultCache, _class_scores
-from distviz.resample import shift_training_set
+from distviz.loop import ModelLoop, ResultCache
+from distviz.loop.fit import _class_scores
+from distviz.shift import shift_training_set
 from distviz.sweep import DEFAULT_RATIOS, Sweep
 
 TARGET = 0.55

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.inspection import permutation_importance
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
 from .data import Dataset
+from .data.sampling import sample_rows
 from .errors import UsageError
 from .models import make_preprocessor
 
@@ -24,16 +24,9 @@ _KEY_LOCKS: dict[tuple, threading.Lock] = {}
 
 def _sample(dataset: Dataset, n_rows: int, random_state: int):
     """A seeded (stratified) sample of the training set, at most ``n_rows``."""
-    X, y = dataset.X_train, dataset.y_train
-    if len(X) <= n_rows:
-        return X, y
-    stratify = y if dataset.is_classification else None
-    try:
-        X_s, _, y_s, _ = train_test_split(X, y, train_size=n_rows, random_state=random_state,
-                                          stratify=stratify)
-    except ValueError:
-        X_s, _, y_s, _ = train_test_split(X, y, train_size=n_rows, random_state=random_state)
-    return X_s, y_s
+    labels = dataset.y_train if dataset.is_classification else None
+    keep = sample_rows(len(dataset.X_train), n_rows, labels=labels, random_state=random_state)
+    return dataset.X_train.iloc[keep], dataset.y_train[keep]
 
 
 def _original_columns(prep, features: list[str]) -> np.ndarray:

@@ -20,8 +20,8 @@ from sklearn.svm import SVC, SVR
 from sklearn.tree import DecisionTreeClassifier
 
 from .errors import UsageError
+from .tasks import TASKS
 
-TASKS = ("classification", "regression")
 DEFAULT_ALGORITHMS = ("xgboost", "mlp", "random_forest", "svm")
 
 
@@ -82,6 +82,11 @@ def register(name: str, factory: Callable[[int], BaseEstimator], *, task: str,
     algorithm = Algorithm(name, task, factory, max_train_rows, cost, label or name)
     _REGISTRY[(task, name)] = algorithm
     return algorithm
+
+
+def unregister(name: str, *, task: str) -> None:
+    """Remove a registered algorithm (a no-op when it is not registered)."""
+    _REGISTRY.pop((task, name), None)
 
 
 def available(task: str) -> list[str]:

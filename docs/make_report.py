@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from distviz.evaluate import LOWER_IS_BETTER, mean_ci
+from distviz.metrics import LOWER_IS_BETTER, mean_ci
 
 DOCS = Path(__file__).resolve().parent
 RESULTS = DOCS / "results"
@@ -55,7 +55,7 @@ def run_sweeps(names=DATASETS, *, use_cache: bool = True, n_jobs: int = 2) -> di
     from distviz.data import Dataset
     from distviz.importance import rank_features
     from distviz.loop import ModelLoop, ResultCache, default_cache_dir
-    from distviz.safety import neutralise_csv
+    from distviz.output import neutralise_csv
     from distviz.sweep import DEFAULT_RATIOS, Sweep, write_table
 
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -529,7 +529,7 @@ def make_figures(results: dict) -> list[Path]:
 
 def _grid_figure(plt, table, columns, title, path) -> None:
     """One row per column, one panel per feature, one line + band per algorithm."""
-    from distviz.sweep_plots import algorithm_colors
+    from distviz.views.sweep_plots import algorithm_colors
 
     algorithms = list(dict.fromkeys(table["algorithm"]))
     colors = algorithm_colors(algorithms)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from distviz.dashboard import Dashboard
+from distviz.views.app import Dashboard
 from helpers import cli_json
 
 FAST = ["xgboost", "logistic_regression"]
@@ -137,14 +137,14 @@ def test_rendered_widgets_keep_the_shown_group_and_the_run_in_step():
      "nope"),
 ])
 def test_url_arguments_pick_listed_datasets_never_server_paths(args, settings, problem):
-    from distviz.dashboard import url_settings
+    from distviz.views.app import url_settings
     got, problems = url_settings(args)
     assert got == settings
     assert (problem is None and problems == []) or (problem and problem in problems[0])
 
 
 def test_leaderboard_colours_follow_the_metrics_direction(dashboard):
-    from distviz.dashboard import _DeltaCss
+    from distviz.views.app import _DeltaCss
     delta_css = _DeltaCss(dashboard)
     dashboard.metric = "f1"
     assert "#1a7f37" in delta_css(0.02) and "#c62828" in delta_css(-0.02)
@@ -157,7 +157,7 @@ def test_leaderboard_colours_follow_the_metrics_direction(dashboard):
 
 def test_neighbouring_slider_positions_are_prefetched_once_the_user_stops(monkeypatch):
     from distviz.loop import ModelLoop, ResultCache
-    from distviz.resample import ShiftSpec
+    from distviz.shift import ShiftSpec
     monkeypatch.setattr(Dashboard, "PREFETCH_DELAY", 0.05)
     dashboard = Dashboard(algorithms=["logistic_regression"], n_jobs=1)
     dashboard.loop.cache = ResultCache()  # nothing from other tests
@@ -224,7 +224,7 @@ def test_finished_algorithms_show_while_slower_ones_train(monkeypatch):
         assert seen_partial.set_index("algorithm").loc["logistic_regression", "now"] == \
             board.loc["logistic_regression", "now"]
     finally:
-        models._REGISTRY.pop(("classification", "test_sleepy_3s"), None)
+        models.unregister("test_sleepy_3s", task="classification")
 
 
 def test_hidden_tabs_render_when_opened(dashboard):
@@ -268,3 +268,25 @@ def test_confusion_matrices_and_roc_update_in_place(dashboard):
         f1 = {a.algorithm: a for a in dashboard.result.algorithms}[name].metrics["f1"]
         title = hv.Store.lookup_options("bokeh", frame.get(0), "plot").kwargs["title"]
         assert f"F1 {f1:.3f}" in title
+
+
+def test_export_fits_nothing_already_shown_and_shows_the_same_numbers(dashboard):
+    """The snapshot is built with the dashboard's own settings (budgets, repeats, algorithms):
+    every state the user already saw comes from the cache, and its numbers are the shown ones."""
+    from distviz.shift import DEFAULT_RATIOS
+    dashboard.param.update(feature="sex", group="female")
+    for ratio in sorted(set(DEFAULT_RATIOS) | {-0.5}):
+        dashboard.ratio = ratio
+        dashboard.wait()
+    shown = _shown(dashboard)["now"]  # the last position, +3
+    cache = dashboard.loop.result_cache
+    misses = cache.misses
+    text = dashboard.snapshot()
+    assert cache.misses == misses, "the export fitted states the dashboard had shown"
+    assert "distviz snapshot: titanic" in text
+    # Served from the same fits, the snapshot's state at +3 has the leaderboard's numbers.
+    from distviz.shift import ShiftSpec
+    loop = dashboard.loop.clone(algorithms=list(dashboard.algorithms))
+    run = loop.run(ShiftSpec("sex", "female", 3.0))
+    assert cache.misses == misses
+    assert [a.metrics["f1"] for a in run.algorithms] == pytest.approx(list(shown), abs=5e-5)

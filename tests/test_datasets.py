@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from distviz.datasets import (BUNDLED, MIN_ROWS, catalog, list_datasets, load, prepare,
+from distviz.data import (BUNDLED, MIN_ROWS, catalog, list_datasets, load, prepare,
                               read_table)
 from distviz.errors import DatasetError
 

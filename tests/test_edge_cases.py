@@ -20,8 +20,9 @@ from sklearn import metrics as skm
 
 from distviz import models
 from distviz.data import Dataset
-from distviz.loop import FitResult, ModelLoop, ResultCache
-from distviz.resample import ShiftSpec, shift_training_set
+from distviz.loop import ModelLoop, ResultCache
+from distviz.results import FitResult
+from distviz.shift import ShiftSpec, shift_training_set
 
 import helpers_estimators
 
@@ -122,7 +123,7 @@ def misbehaving():
                     replace=True)
     yield
     for name in ("test_raising", "test_sleepy"):
-        models._REGISTRY.pop(("classification", name), None)
+        models.unregister(name, task="classification")
 
 
 @pytest.mark.parametrize("n_jobs", [1, 2])

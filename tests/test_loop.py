@@ -10,10 +10,10 @@ from sklearn import metrics as skm
 
 from distviz import models
 from distviz.data import Dataset
-from distviz.datasets import catalog
+from distviz.data import catalog
 from distviz.errors import UsageError
 from distviz.loop import ModelLoop, ResultCache
-from distviz.resample import ShiftSpec
+from distviz.shift import ShiftSpec
 
 FAST = ["xgboost", "logistic_regression", "decision_tree"]
 
@@ -60,7 +60,7 @@ def test_regression_metrics_equal_scikit_learn():
     diabetes = Dataset(source="diabetes")
     loop = ModelLoop(dataset=diabetes, algorithms=["ridge", "xgboost"], n_jobs=1,
                      cache=ResultCache())
-    run = loop.run(ShiftSpec("age", diabetes.smallest_group("age"), 1.0, "smote"))
+    run = loop.run(ShiftSpec("age", diabetes.default_group("age"), 1.0, "smote"))
     for entry in run.algorithms:
         pred, y = entry.first_fit.y_pred, diabetes.y_test
         assert entry.metrics == pytest.approx({

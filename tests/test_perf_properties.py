@@ -8,7 +8,7 @@ from distviz import synth
 from distviz.data import Dataset
 from distviz.loop import ModelLoop, ResultCache
 from distviz.models import default_algorithms
-from distviz.resample import ShiftSpec
+from distviz.shift import ShiftSpec
 
 
 def test_cached_rerun_is_at_least_20x_faster_than_cold(titanic, fresh_cache):
@@ -43,7 +43,7 @@ def test_one_or_two_jobs_give_identical_results():
     a training-row budget sample and a SMOTE-up-sampled group; tests/test_loop.py checks the
     JSON of a random up-sampling on titanic the same way)."""
     ds = Dataset(source=synth.make_table(2_500, random_state=11), target=synth.TARGET)
-    spec = ShiftSpec("cat_1", ds.smallest_group("cat_1"), 1.0, upsampler="smote")
+    spec = ShiftSpec("cat_1", ds.default_group("cat_1"), 1.0, upsampler="smote")
     runs = {}
     for n_jobs in (1, 2):
         loop = ModelLoop(dataset=ds, algorithms=["xgboost", "mlp", "svm"], repeats=2,
@@ -72,7 +72,7 @@ def test_one_pass_predictions_equal_predict_and_scores():
     """The loop takes labels and scores from one pass over the test set where ``predict`` is
     a function of the scores: they must be exactly what ``predict`` and the scores give."""
     from distviz import models
-    from distviz.loop import _class_scores, _predict_classes
+    from distviz.loop.fit import _class_scores, _predict_classes
 
     for source, names in (("titanic", models.DEFAULT_ALGORITHMS),
                           ("penguins", models.DEFAULT_ALGORITHMS)):
@@ -96,7 +96,7 @@ def test_prefetch_fills_the_cache_with_the_numbers_run_computes(titanic):
     """A prefetch of several specs schedules their fits together; afterwards every run is
     served from the cache and equals what a plain one-process loop computes."""
     specs = [ShiftSpec("sex", "female", r) for r in (-0.5, 0.5)] + \
-        [ShiftSpec("class", titanic.smallest_group("class"), -0.8)]
+        [ShiftSpec("class", titanic.default_group("class"), -0.8)]
     names = ["xgboost", "logistic_regression"]
     loop = ModelLoop(dataset=titanic, algorithms=names, repeats=2, cache=ResultCache(),
                      n_jobs=2)

@@ -57,7 +57,7 @@ def pair(text: str) -> tuple[float, float]:
 
 
 def mean_and_interval(values) -> tuple[float, float, float]:
-    """SciPy's Student-t 95 % interval, computed independently of distviz.evaluate."""
+    """SciPy's Student-t 95 % interval, computed independently of distviz.metrics."""
     values = np.asarray(values, dtype=float)
     mean = values.mean()
     if np.ptp(values) == 0:

@@ -10,7 +10,7 @@ import pytest
 
 from distviz.data import Dataset
 from distviz.errors import ShiftError
-from distviz.resample import ShiftSpec, shift_training_set
+from distviz.shift import ShiftSpec, shift_training_set
 
 
 def _cli_json(*args):

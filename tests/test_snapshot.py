@@ -10,9 +10,9 @@ import pytest
 from sklearn.metrics import f1_score
 
 from distviz.errors import UsageError
-from distviz.export import DEFAULT_RATIOS, export_html, inline_cdn_stylesheets, snapshot_html
+from distviz.views.export import DEFAULT_RATIOS, export_html, inline_cdn_stylesheets, snapshot_html
 from distviz.loop import ModelLoop
-from distviz.resample import ShiftSpec
+from distviz.shift import ShiftSpec
 
 ALGORITHM = "logistic_regression"
 RESOURCE_URL = re.compile(r"<(script|link|img)\b[^>]*\b(src|href)\s*=\s*[\"']https?://", re.I)
@@ -20,7 +20,8 @@ RESOURCE_URL = re.compile(r"<(script|link|img)\b[^>]*\b(src|href)\s*=\s*[\"']htt
 
 @pytest.fixture(scope="module")
 def snapshot(titanic):
-    return snapshot_html(titanic, "sex", "female", algorithms=[ALGORITHM], n_jobs=1)
+    return snapshot_html(ModelLoop(dataset=titanic, algorithms=[ALGORITHM], n_jobs=1), "sex",
+                         "female")
 
 
 def test_every_ratio_state_is_embedded_with_the_loops_f1(titanic, snapshot):
@@ -58,7 +59,7 @@ def test_cdn_stylesheets_become_data_urls():
                                            ("missing/snap.html", "does not exist")])
 def test_bad_output_paths_are_usage_errors(tmp_path, titanic, name, message):
     with pytest.raises(UsageError, match=message):
-        export_html(tmp_path / name, titanic, "sex")
+        export_html(tmp_path / name, ModelLoop(dataset=titanic), "sex")
 
 
 def test_cli_export_bad_path_prints_one_error_line(tmp_path):

@@ -17,11 +17,11 @@ from distviz import models
 from distviz.cli import main
 from distviz.data import Dataset
 from distviz.errors import UsageError
-from distviz.evaluate import CLASSIFICATION_METRICS
+from distviz.metrics import CLASSIFICATION_METRICS
 from distviz.importance import top_features
 from distviz.loop import ModelLoop, ResultCache
-from distviz.resample import ShiftSpec, shift_training_set
-from distviz.safety import neutralise_csv
+from distviz.shift import ShiftSpec, shift_training_set
+from distviz.output import neutralise_csv
 from distviz.sweep import (DEFAULT_RATIOS, Sweep, format_summary, summarize, winners,
                            write_table)
 
@@ -57,14 +57,14 @@ def test_defaults_follow_the_issue(titanic):
     assert sweep.resolved_algorithms() == ["xgboost", "mlp", "random_forest", "svm"]
     assert sweep.resolved_features() == top_features(titanic, 3)
     plan = sweep.plan()
-    assert [(f, g) for f, g, _ in plan] == [(f, titanic.smallest_group(f))
+    assert [(f, g) for f, g, _ in plan] == [(f, titanic.default_group(f))
                                            for f in top_features(titanic, 3)]
 
 
 def test_one_row_per_cell_in_a_deterministic_order(table, titanic):
     assert len(table) == 2 * 3 * 2 * 2
     assert set(CONTRACT_COLUMNS) <= set(table.columns)
-    expected = [(f, titanic.smallest_group(f), r, a, k) for f in two_features(titanic)
+    expected = [(f, titanic.default_group(f), r, a, k) for f in two_features(titanic)
                 for r in [-0.5, 0.0, 1.0] for a in FAST for k in range(2)]
     assert list(table[["feature", "group", "ratio", "algorithm", "repeat"]]
                 .itertuples(index=False, name=None)) == expected
@@ -76,7 +76,7 @@ def test_one_row_per_cell_in_a_deterministic_order(table, titanic):
 def test_rows_equal_an_independent_fit(table, titanic):
     """A row's numbers are what scikit-learn gives for that shifted training set and seed."""
     feature = two_features(titanic)[1]
-    group = titanic.smallest_group(feature)
+    group = titanic.default_group(feature)
     row = table[(table["feature"] == feature) & (table["ratio"] == -0.5)
                 & (table["algorithm"] == "logistic_regression") & (table["repeat"] == 1)].iloc[0]
     shift = shift_training_set(titanic, ShiftSpec(feature, group, -0.5), random_state=1)
@@ -334,7 +334,7 @@ def test_unreachable_scheduler_is_a_clear_error(capsys):
 def test_sweep_curves_are_the_summary(table):
     import holoviews as hv
 
-    from distviz.sweep_plots import sweep_curves, winner_table
+    from distviz.views.sweep_plots import sweep_curves, winner_table
     summary = summarize(table)
     layout = sweep_curves(summary, ratio=1.0)
     features = list(dict.fromkeys(table["feature"]))
@@ -364,7 +364,7 @@ def test_sweep_view_runs_in_the_background_and_marks_the_slider(titanic):
 
     import holoviews as hv
 
-    from distviz.sweep_view import SweepView
+    from distviz.views.sweep_view import SweepView
     loop = ModelLoop(dataset=titanic, algorithms=FAST, n_jobs=1, cache=ResultCache())
     view = SweepView(dataset=titanic, loop=loop, feature="sex", group="female", ratio=1.0,
                      top=2, repeats=1)
@@ -392,16 +392,16 @@ def test_sweep_view_runs_in_the_background_and_marks_the_slider(titanic):
 
 
 def test_sweep_view_uses_the_dashboard_group_only_when_it_belongs_to_the_feature(titanic):
-    from distviz.sweep_view import SweepView
+    from distviz.views.sweep_view import SweepView
     loop = ModelLoop(dataset=titanic, algorithms=FAST, n_jobs=1, cache=ResultCache())
     view = SweepView(dataset=titanic, loop=loop, feature="sex", group="male", top=2)
     assert view.make_sweep().plan()[0][:2] == ("sex", "male")
     view.group = "Q1 [0.17, 21]"  # left over from another feature
-    assert view.make_sweep().plan()[0][:2] == ("sex", titanic.smallest_group("sex"))
+    assert view.make_sweep().plan()[0][:2] == ("sex", titanic.default_group("sex"))
 
 
 def test_sweep_view_reports_errors_without_fitting():
-    from distviz.sweep_view import SweepView
+    from distviz.views.sweep_view import SweepView
     view = SweepView()  # no dataset yet
     view.param.trigger("run_sweep")
     view.wait(timeout=60)
@@ -414,7 +414,7 @@ SWEEP_APP = """
 import panel as pn
 from distviz.data import Dataset
 from distviz.loop import ModelLoop, ResultCache
-from distviz.sweep_view import SweepView
+from distviz.views.sweep_view import SweepView
 
 pn.extension()
 dataset = Dataset(source="titanic")

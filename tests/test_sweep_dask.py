@@ -139,5 +139,5 @@ def test_existing_scheduler_and_workers_give_the_local_table(titanic, local_tabl
     from distributed import Client
     with Client(dask_cluster, timeout="10s") as client:
         # Both workers did some of the fits (the work really was distributed).
-        ran = client.run(lambda: len(__import__("distviz.sweep").sweep._WORKER_LOOPS))
+        ran = client.run(lambda: len(__import__("distviz.sweep.dask").sweep.dask._WORKER_LOOPS))
     assert len(ran) == 2 and all(count > 0 for count in ran.values())

@@ -348,7 +348,7 @@ def expected_boards(logs: list[SessionLog]) -> dict:
     """Leaderboard 'now' values computed in this process, independently of the server."""
     from distviz.data import Dataset
     from distviz.loop import ModelLoop, ResultCache
-    from distviz.resample import ShiftSpec
+    from distviz.shift import ShiftSpec
     dataset = Dataset(source="titanic")
     loop = ModelLoop(dataset=dataset, algorithms=ALGORITHMS, cache=ResultCache(), n_jobs=1)
     expected = {}

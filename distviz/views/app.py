@@ -25,14 +25,18 @@ import panel as pn
 import param
 from panel.io.notifications import NotificationArea
 
-from . import models
-from .data import Dataset
-from .datasets import catalog, read_table
-from .errors import DatasetError, DistvizError
-from .evaluate import LOWER_IS_BETTER, metric_names
-from .importance import rank_features
-from .loop import ModelLoop, RunResult
-from .resample import CLASS_BALANCES, UPSAMPLERS, ShiftSpec
+from .. import models
+from ..data import Dataset, catalog, read_table
+from ..errors import DatasetError, DistvizError
+from ..importance import rank_features
+from ..loop import ModelLoop
+from ..results import RunResult
+from ..shift import CLASS_BALANCES, DEFAULT_RATIOS, UPSAMPLERS, ShiftSpec, rows_after
+from ..tasks import LOWER_IS_BETTER, metric_names
+from . import plots
+from .export import snapshot_html
+from .style import BETTER, WORSE, escape as _escape
+from .sweep_view import SweepView
 
 hv.extension("bokeh", logo=False)
 _log = logging.getLogger("distviz.dashboard")
@@ -40,17 +44,11 @@ _log = logging.getLogger("distviz.dashboard")
 # Slider positions: six down, the baseline in the centre, six up.
 RATIOS = [-1.0, -0.8, -0.6, -0.5, -0.4, -0.2, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
 UPLOAD_LIMIT_MB = float(os.environ.get("DISTVIZ_MAX_UPLOAD_MB", "50"))
-UPLOADED = "(uploaded file)"
 # Interactive budgets (benchmarks/RESULTS.md): a larger table is explored on a stratified sample
 # of this many rows, and every fit uses at most this many training rows; the notes and the
 # leaderboard say when either applies.
 INTERACTIVE_ROWS = 50_000
 INTERACTIVE_TRAIN_ROWS = 10_000
-
-
-def _escape(text) -> str:
-    """User-supplied text shown in Markdown/HTML panes is always escaped."""
-    return html.escape(str(text), quote=True).replace("*", "&#42;").replace("_", "&#95;")
 
 
 class _DeltaCss:
@@ -65,7 +63,7 @@ class _DeltaCss:
                 or value == 0):
             return ""
         better = value < 0 if dashboard.metric in LOWER_IS_BETTER else value > 0
-        return f"color: {'#1a7f37' if better else '#c62828'}; font-weight: bold"
+        return f"color: {BETTER if better else WORSE}; font-weight: bold"
 
     def __repr__(self) -> str:
         return "_DeltaCss()"
@@ -74,7 +72,7 @@ class _DeltaCss:
 def _rank_css(value) -> str:
     if not isinstance(value, (int, float)) or value == 0:
         return ""
-    return f"color: {'#1a7f37' if value > 0 else '#c62828'}"
+    return f"color: {BETTER if value > 0 else WORSE}"
 
 
 def _best_row_css(row) -> list[str]:
@@ -370,23 +368,14 @@ class Dashboard(pn.viewable.Viewer):
                                "ranking method orders the feature list."),
                           pn.Row(self._importance, self._ranking_table),
                           name="Feature importance")]
-        sweep = self._make_sweep_view()
-        if sweep is not None:
-            tabs.append(pn.Column(sweep, name="Sweep"))
+        self._sweep_view = SweepView()
+        tabs.append(pn.Column(self._sweep_view, name="Sweep"))
         # A slider move pays only for the tab the user is looking at: hidden tabs are neither
         # rendered (dynamic) nor computed (stale until opened, see `_handle_tab`).
         self._tabs = pn.Tabs(*tabs, dynamic=True, sizing_mode="stretch_width")
         self._stale_tabs: set[str] = set()
         self._tabs.param.watch(self._handle_tab, "active")
         self._main = pn.Column(self._tabs, sizing_mode="stretch_width")
-
-    def _make_sweep_view(self):
-        try:
-            from .sweep_view import SweepView
-        except ImportError:  # the sweep tab is optional
-            return None
-        self._sweep_view = SweepView()
-        return self._sweep_view
 
     def __panel__(self):
         return pn.Row(pn.Column(self._controls, width=330), self._main,
@@ -448,8 +437,7 @@ class Dashboard(pn.viewable.Viewer):
                               f"{_escape(dataset.target_name)} ({dataset.task_name}), test set "
                               f"{len(dataset.X_test)} rows (frozen).* "
                               + (f"Notes: {_escape(notes)}" if notes else ""))
-        if getattr(self, "_sweep_view", None) is not None:
-            self._sweep_view.param.update(dataset=dataset, loop=self.loop)
+        self._sweep_view.param.update(dataset=dataset, loop=self.loop)
         self._submit(rank=True)
         return True
 
@@ -463,7 +451,7 @@ class Dashboard(pn.viewable.Viewer):
     def _set_groups(self) -> None:
         table = self.dataset.groups(self.feature)
         groups = table.loc[table["train_rows"] > 0, "group"].tolist()
-        group = self.group if self.group in groups else self.dataset.smallest_group(self.feature)
+        group = self.group if self.group in groups else self.dataset.default_group(self.feature)
         with self._quiet():  # a Select given new options pushes its first one back
             self.param.group.objects = groups
             self.group = group
@@ -553,7 +541,7 @@ class Dashboard(pn.viewable.Viewer):
             return
         labels = self.dataset.group_labels(self.feature)
         n_group, n_train = int((labels == self.group).sum()), len(labels)
-        n_after = int(round(n_group * (1 + float(self.ratio))))
+        n_after = rows_after(n_group, float(self.ratio))
         share = n_after / max(n_train - n_group + n_after, 1)
         how = "baseline" if self.ratio == 0 else f"{1 + float(self.ratio):g}x"
         self._shift_info.object = html.escape(
@@ -601,10 +589,7 @@ class Dashboard(pn.viewable.Viewer):
     def _work(self, token: int, spec: ShiftSpec, algorithms, repeats, rank: bool) -> None:
         """Background thread: ranking (once per dataset) and the model loop."""
         dataset = self.dataset
-        loop = ModelLoop(dataset=dataset, algorithms=algorithms, repeats=repeats,
-                         n_jobs=self.loop.n_jobs, cache=self.loop.cache,
-                         max_train_rows=self.loop.max_train_rows,
-                         lift_budgets=self.loop.lift_budgets)
+        loop = self.loop.clone(dataset=dataset, algorithms=algorithms, repeats=repeats)
         started = time.perf_counter()
         try:
             if rank or self._ranking is None:
@@ -612,8 +597,8 @@ class Dashboard(pn.viewable.Viewer):
                 ranking = rank_features(dataset, method="gini")
                 top = ranking["feature"].iloc[0]
                 if rank and top != spec.feature and self._current(token):
-                    # The top-ranked feature and its smallest group, as the CLI defaults to.
-                    spec = ShiftSpec(top, dataset.smallest_group(top), spec.ratio,
+                    # The top-ranked feature and its default group, as the CLI defaults to.
+                    spec = ShiftSpec(top, dataset.default_group(top), spec.ratio,
                                      spec.upsampler, spec.class_balance)
                 self._ui(self._set_ranking, dataset, ranking, spec)
 
@@ -803,9 +788,7 @@ class Dashboard(pn.viewable.Viewer):
             self._status.object = _escape(self.status)
             if self._tab_visible("Distributions"):
                 self._render_distributions(run)
-            if getattr(self, "_sweep_view", None) is not None:
-                self._sweep_view.param.update(feature=run.spec.feature,
-                                              ratio=run.spec.ratio)
+            self._sweep_view.param.update(feature=run.spec.feature, ratio=run.spec.ratio)
 
     def _update_model_panes(self, run: RunResult) -> None:
         """One pane per algorithm; a confusion matrix is updated in place (``_LivePane``)."""
@@ -910,18 +893,27 @@ class Dashboard(pn.viewable.Viewer):
     # ================================================================== export
     def _export_html(self):
         """The export button: a standalone snapshot of the current feature and group."""
-        from .export import snapshot_html
         from io import StringIO
         self._status.object = "Exporting a standalone HTML snapshot..."
-        text = snapshot_html(self.dataset, self.feature, self.group,
-                             algorithms=list(self.algorithms), cache=self.loop.cache,
-                             n_jobs=self.loop.n_jobs, upsampler=self.upsampler)
+        text = self.snapshot()
         self._status.object = f"Exported a {len(text.encode()) / 2**20:.1f} MB HTML snapshot."
         return StringIO(text)
 
+    def snapshot(self) -> str:
+        """The standalone HTML of what is shown: the current feature and group at the default
+        ratios and the current one, with the loop's settings."""
+        # The loop of what is shown (same settings, so same cache keys): no state already
+        # shown is fitted again, and the position the user is looking at is among the frames.
+        loop = self.loop.clone(dataset=self.dataset, algorithms=list(self.algorithms),
+                               repeats=self.repeats)
+        spec = self.spec()
+        text = snapshot_html(loop, self.feature, self.group,
+                             ratios=sorted(set(DEFAULT_RATIOS) | {spec.ratio}),
+                             upsampler=spec.upsampler, class_balance=spec.class_balance)
+        return text
+
 
 def _plots():
-    from . import plots
     return plots
 
 
@@ -989,14 +981,9 @@ def build_app(data: str | None = None, target: str | None = None, *, task: str |
     return dashboard.template() if served else dashboard
 
 
-def serve_from_cli(args) -> int:
-    """``distviz serve``: the dashboard on ``args.address`` (127.0.0.1 unless told otherwise)."""
-    if args.data:  # fail fast, with one line, on a bad file
-        Dataset(source=args.data, target=args.target, task=args.task)
-    origins = args.allow_websocket_origin or [f"{args.address}:{args.port}",
-                                              f"localhost:{args.port}"]
-    print(f"distviz: serving on http://{args.address}:{args.port}/ (Ctrl+C stops)")
-    app = partial(build_app, args.data, args.target, task=args.task, served=True)
-    pn.serve({"/": app}, port=args.port,
-             address=args.address, websocket_origin=origins, show=args.show, title="distviz")
-    return 0
+def serve(*, data=None, target=None, task=None, port=5006, address="127.0.0.1",
+          websocket_origin=None, show=False) -> None:
+    """``distviz serve``: the dashboard on ``address`` (127.0.0.1 unless told otherwise)."""
+    app = partial(build_app, data, target, task=task, served=True)
+    pn.serve({"/": app}, port=port, address=address, websocket_origin=websocket_origin,
+             show=show, title="distviz")

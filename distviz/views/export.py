@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import re
 import tempfile
-import time
 from pathlib import Path
 
 import holoviews as hv
@@ -18,14 +17,14 @@ import panel as pn
 import param
 from bokeh.resources import INLINE
 
+from ..loop import ModelLoop
+from ..output import check_output
+from ..shift import ShiftSpec
+from ..shift.spec import DEFAULT_RATIOS
 from . import plots
-from .data import Dataset
-from .loop import ModelLoop, ResultCache
-from .resample import ShiftSpec
 
 hv.extension("bokeh", logo=False)
 
-DEFAULT_RATIOS = (-0.8, -0.6, -0.4, -0.2, 0.0, 0.5, 1.0, 2.0, 3.0)
 _CDN_ASSET = re.compile(r"https?://[^\"'\s)]+?/dist/([^\"'\s)?#]+\.(css|png|ico|svg))")
 _MIME = {"css": "text/css", "png": "image/png", "ico": "image/x-icon", "svg": "image/svg+xml"}
 
@@ -74,34 +73,35 @@ def inline_cdn_stylesheets(text: str) -> str:
     return _CDN_ASSET.sub(replace, text)
 
 
-def snapshot_html(dataset: Dataset, features: str | list[str], groups=None, *,
-                  ratios=DEFAULT_RATIOS, algorithms=None, cache: ResultCache | None = None,
-                  n_jobs: int | None = None, upsampler: str = "random",
+def snapshot_html(loop: ModelLoop, features: str | list[str], groups=None, *,
+                  ratios=DEFAULT_RATIOS, upsampler: str = "random", class_balance: str = "none",
                   progress=None) -> str:
     """The standalone HTML text of a snapshot.
 
     Parameters
     ----------
+    loop : ModelLoop
+        Its dataset and every setting (algorithms, repeats, budgets, cache) are used as they
+        are, so a state the loop already computed is not fitted again.
     features : str or list of str
         Feature(s) offered in the snapshot.
     groups : str, dict or None
-        The group shifted per feature (default: each feature's smallest group).
+        The group shifted per feature (default: each feature's default group).
     ratios : sequence of float
-        The slider positions (all precomputed and embedded).
+        The slider positions (all precomputed and embedded); 0 is always among them.
     """
+    dataset = loop.dataset
     features = [features] if isinstance(features, str) else list(features)
     if isinstance(groups, str):
         groups = {features[0]: groups}
     groups = groups or {}
     ratios = sorted(set(float(r) for r in ratios) | {0.0})
-    loop = ModelLoop(dataset=dataset, cache=cache, **({"n_jobs": n_jobs} if n_jobs else {}),
-                     **({"algorithms": list(algorithms)} if algorithms else {}))
     metric = dataset.headline_metric
     frames = {}
     for feature in features:
-        group = groups.get(feature) or dataset.smallest_group(feature)
+        group = groups.get(feature) or dataset.default_group(feature)
         for ratio in ratios:
-            run = loop.run(ShiftSpec(feature, group, ratio, upsampler))
+            run = loop.run(ShiftSpec(feature, group, ratio, upsampler, class_balance))
             frames[(feature, ratio)] = _frame(run, metric)
             if progress:
                 progress(len(frames), len(features) * len(ratios))
@@ -123,32 +123,8 @@ def snapshot_html(dataset: Dataset, features: str | list[str], groups=None, *,
     return inline_cdn_stylesheets(text)
 
 
-def export_html(path: str | Path, dataset: Dataset, features, **kwargs) -> Path:
+def export_html(path: str | Path, loop: ModelLoop, features, **kwargs) -> Path:
     """Write a snapshot to ``path``; returns the path."""
-    from .sweep import check_output
     path = check_output(str(path), (".html", ".htm"))
-    path.write_text(snapshot_html(dataset, features, **kwargs), encoding="utf-8")
+    path.write_text(snapshot_html(loop, features, **kwargs), encoding="utf-8")
     return path
-
-
-def run_from_cli(args) -> int:
-    """``distviz export``: a standalone HTML file of the chosen features x ratios."""
-    from .cli import load_dataset, make_loop, parse_floats, parse_names
-    from .importance import top_features
-
-    from .sweep import check_output
-    check_output(args.out, (".html", ".htm"))  # fail before any fitting
-    dataset = load_dataset(args)
-    loop = make_loop(args, dataset)
-    features = parse_names(args.features) if args.features else top_features(dataset, 1)
-    for feature in features:
-        dataset.check_feature(feature)
-    ratios = parse_floats(args.ratios, "--ratios") if args.ratios else DEFAULT_RATIOS
-    started = time.perf_counter()
-    path = export_html(args.out, dataset, features, ratios=ratios,
-                       algorithms=loop.algorithms, cache=loop.cache, n_jobs=loop.n_jobs)
-    size = path.stat().st_size / 2**20
-    print(f"wrote {path} ({size:.1f} MB, {len(features)} feature(s) x "
-          f"{len(set(ratios) | {0.0})} ratios, {time.perf_counter() - started:.1f} s); "
-          "it opens offline in any browser")
-    return 0

@@ -12,11 +12,11 @@ import pandas as pd
 import panel as pn
 import param
 
-from .data import Dataset
-from .errors import DistvizError
-from .evaluate import metric_names
-from .loop import ModelLoop
-from .sweep import DEFAULT_RATIOS, Sweep, summarize, winners
+from ..data import Dataset
+from ..errors import DistvizError
+from ..loop import ModelLoop
+from ..sweep import DEFAULT_RATIOS, Sweep, summarize, winners
+from ..tasks import metric_names
 from .sweep_plots import sweep_curves, winner_table
 
 KIND_LABELS = {"metric": "value", "change vs baseline": "delta"}
@@ -98,7 +98,7 @@ class SweepView(pn.viewable.Viewer):
     # ------------------------------------------------------------------ running
     def make_sweep(self) -> Sweep:
         """The sweep this view runs: the current feature first, then the top-ranked others."""
-        from .importance import top_features
+        from ..importance import top_features
         dataset = self.dataset or (self.loop.dataset if self.loop is not None else None)
         if dataset is None:
             raise DistvizError("no dataset loaded; choose a dataset first.")
@@ -107,7 +107,7 @@ class SweepView(pn.viewable.Viewer):
             if len(features) < self.top and name not in features:
                 features.append(name)
         # The dashboard's group, when it belongs to the feature (it may lag behind a feature
-        # change); otherwise the feature's smallest group.
+        # change); otherwise the feature's default group.
         groups = {}
         if self.feature in features and self.group in set(dataset.groups(self.feature)["group"]):
             groups = {self.feature: self.group}

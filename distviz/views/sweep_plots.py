@@ -12,19 +12,10 @@ import pandas as pd
 import holoviews as hv
 import holoviews.plotting.bokeh  # noqa: F401 - options need a loaded plotting backend
 
-from .evaluate import LOWER_IS_BETTER
-
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-           "#7f7f7f", "#bcbd22", "#17becf")
+from .style import algorithm_colors
 
 KINDS = {"value": ("value", "value_low", "value_high"),
          "delta": ("delta", "ci_low", "ci_high")}
-
-
-def algorithm_colors(algorithms) -> dict[str, str]:
-    """A stable colour per algorithm, in the order given."""
-    return {a: PALETTE[i % len(PALETTE)] for i, a in enumerate(dict.fromkeys(algorithms))}
-
 
 def feature_curves(summary: pd.DataFrame, feature: str, *, kind: str = "value",
                    ratio: float | None = None, colors: dict[str, str] | None = None,
@@ -90,7 +81,3 @@ def winner_table(best: pd.DataFrame) -> pd.DataFrame:
     grid.index.name = "ratio"
     grid.columns.name = None
     return grid.reset_index()
-
-
-def better_direction(metric: str) -> str:
-    return "lower" if metric in LOWER_IS_BETTER else "higher"

@@ -10,15 +10,9 @@ import holoviews as hv
 import numpy as np
 import pandas as pd
 
-from .evaluate import LOWER_IS_BETTER
+from ..tasks import LOWER_IS_BETTER
+from .style import AFTER, BEFORE, PALETTE, algorithm_colors
 
-PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-           "#7f7f7f", "#bcbd22", "#17becf"]
-BEFORE, AFTER = "#9aa5b1", "#d6604d"
-
-
-def algorithm_colors(algorithms) -> dict[str, str]:
-    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(algorithms)}
 
 
 # ------------------------------------------------------------------------------ tables

@@ -10,10 +10,14 @@ import pandas as pd
 import param
 from sklearn.model_selection import train_test_split
 
-from . import datasets
-from .errors import DatasetError, ShiftError
+from ..errors import DatasetError, ShiftError
+from ..tasks import headline_metric
+from .catalog import load as load_source
+from .sampling import sample_rows
 
 MISSING = "missing"
+#: A default group has at least this many training rows when the feature has such a group.
+MIN_GROUP_ROWS = 30
 OTHER = "other"
 
 
@@ -33,7 +37,7 @@ class Dataset(param.Parameterized):
 
     Loads a source (a bundled dataset's name, a CSV/Parquet path or a DataFrame), validates it,
     detects the task and feature kinds, defines the groups of each feature and takes a stratified
-    hold-out test set *before anything else* (semantics 1). The test set never changes afterwards.
+    hold-out test set *before anything else* (docs/semantics.md, 1). The test set never changes afterwards.
 
     Examples
     --------
@@ -74,6 +78,9 @@ class Dataset(param.Parameterized):
 
     name = param.String(default="", constant=True, precedence=-1, doc="Name shown to the user.")
 
+    version = param.Integer(default=0, precedence=-1, doc="""
+        Incremented each time the dataset (re)loads, so that what depends on it can follow.""")
+
     def __init__(self, **params):
         super().__init__(**params)
         self._load()
@@ -85,7 +92,7 @@ class Dataset(param.Parameterized):
 
     def _load(self) -> None:
         """Load, validate and split; on failure raise DatasetError and keep the previous state."""
-        prepared = datasets.load(self.source, target=self.target, task=self.task,
+        prepared = load_source(self.source, target=self.target, task=self.task,
                                  data_dir=self.data_dir)
         frame = prepared.frame
         notes = list(prepared.notes)
@@ -141,18 +148,14 @@ class Dataset(param.Parameterized):
         self._group_specs: dict[str, tuple] = {}
         self._group_cache: dict[tuple, object] = {}  # labels and tables: the split is frozen
         self.fingerprint = self._fingerprint(X, codes)
+        self.version += 1
 
     def _sample(self, frame: pd.DataFrame, prepared) -> pd.DataFrame:
         """``max_rows`` rows of ``frame`` (original order), every class keeping >= 2 rows."""
-        rows = np.arange(len(frame))
         labels = (frame[prepared.target].astype(str).to_numpy()
                   if prepared.task == "classification" else None)
-        try:
-            keep, _ = train_test_split(rows, train_size=self.max_rows,
-                                       random_state=self.random_state, stratify=labels)
-        except ValueError:  # a class too rare to stratify
-            keep, _ = train_test_split(rows, train_size=self.max_rows,
-                                       random_state=self.random_state)
+        keep = sample_rows(len(frame), self.max_rows, labels=labels,
+                           random_state=self.random_state)
         if labels is not None:  # a rare class must still split into train and test
             kept = pd.Series(labels[keep]).value_counts()
             for label in pd.unique(labels):
@@ -174,7 +177,7 @@ class Dataset(param.Parameterized):
 
     @property
     def headline_metric(self) -> str:
-        return "f1" if self.is_classification else "r2"
+        return headline_metric(self.task_name)
 
     def _choose_positive(self, classes: list[str], codes: np.ndarray) -> str:
         if self.positive_class is not None:
@@ -310,11 +313,13 @@ class Dataset(param.Parameterized):
                              f"{', '.join(known)}.")
         return group
 
-    def smallest_group(self, feature: str) -> str:
-        """The group with the fewest training rows (the default group to shift)."""
+    def default_group(self, feature: str, *, min_rows: int = MIN_GROUP_ROWS) -> str:
+        """The group shifted when none is named: the smallest with at least ``min_rows``
+        training rows (a 1-row group makes a flat, meaningless curve), else the largest."""
         table = self.groups(feature)
-        table = table[table["train_rows"] > 0]
-        return str(table.sort_values("train_rows", kind="stable").iloc[0]["group"])
+        table = table[table["train_rows"] > 0].sort_values("train_rows", kind="stable")
+        large = table[table["train_rows"] >= min_rows]
+        return str(large.iloc[0]["group"] if len(large) else table.iloc[-1]["group"])
 
 
 def _class_sort_key(label: str):

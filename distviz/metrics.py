@@ -10,14 +10,9 @@ import pandas as pd
 from scipy import stats
 from sklearn import metrics as skm
 
-CLASSIFICATION_METRICS = ("f1", "precision", "recall", "specificity", "accuracy",
-                          "balanced_accuracy", "roc_auc")
-REGRESSION_METRICS = ("r2", "rmse", "mae")
-LOWER_IS_BETTER = frozenset({"rmse", "mae"})
+from .tasks import CLASSIFICATION_METRICS, LOWER_IS_BETTER, REGRESSION_METRICS, metric_names
 
-
-def metric_names(task: str) -> tuple[str, ...]:
-    return CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS
+__all__ = ["CLASSIFICATION_METRICS", "LOWER_IS_BETTER", "REGRESSION_METRICS", "metric_names"]
 
 
 def specificity(y_true, y_pred, *, n_classes: int, positive: int, sample_weight=None) -> float:

@@ -1,0 +1,134 @@
+"""What every subcommand shares: the parser, the common options, and building the chain
+(Dataset -> Resampler -> ModelLoop) from them."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import sys
+
+from ..errors import UsageError
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one ``error:`` line, exit 2."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Python < 3.13 reads "--ratios -0.5,0,1" as an unknown option; 3.13's rule fixes it.
+        self._negative_number_matcher = re.compile(r"-\.?\d")
+
+    def error(self, message):
+        raise UsageError(f"{message}; run '{self.prog} --help' for usage.")
+
+
+def add_data(parser, required=True):
+    parser.add_argument("--data", required=required, metavar="SRC",
+                        help="a bundled dataset's name or a path to a CSV or Parquet file")
+    parser.add_argument("--target", help="the column to predict (required for a file)")
+    parser.add_argument("--task", choices=["auto", "classification", "regression"],
+                        default="auto", help="override the detected task")
+
+
+def add_cache(parser):
+    parser.add_argument("--cache-dir", help="where results persist (default $DISTVIZ_CACHE_DIR "
+                                            "or ~/.cache/distviz)")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write the "
+                                                                "on-disk cache")
+
+
+def add_loop(parser, *, repeats: int | None = 1):
+    parser.add_argument("--algorithms", help="comma-separated registry names "
+                                             "(default xgboost,mlp,random_forest,svm)")
+    parser.add_argument("--repeats", type=int, default=repeats,
+                        help=f"seeds per state (default {repeats})")
+    parser.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    parser.add_argument("--n-jobs", type=int, default=None, help="parallel fits (default 2)")
+    parser.add_argument("--lift-budgets", action="store_true",
+                        help="fit every algorithm on all training rows")
+    add_cache(parser)
+
+
+def add_shift(parser):
+    parser.add_argument("--upsampler", choices=["random", "smote"], default="random")
+    parser.add_argument("--class-balance", choices=["none", "under", "over", "smote"],
+                        default="none")
+
+
+def load_dataset(args):
+    from ..data import Dataset
+    return Dataset(source=args.data, target=args.target, task=args.task)
+
+
+def make_cache(args):
+    """The on-disk cache, so that re-running a command is served from it (memory only with
+    --no-cache)."""
+    from ..loop import ResultCache, default_cache_dir
+    if getattr(args, "no_cache", False):
+        return ResultCache()
+    return ResultCache(args.cache_dir or default_cache_dir())
+
+
+def make_loop(args, dataset, **params):
+    """The ModelLoop the options describe (``params``: e.g. a resampler to follow)."""
+    from .. import models
+    from ..loop import ModelLoop
+    names = args.algorithms or ",".join(models.default_algorithms(dataset.task_name))
+    algorithms = [a.name for a in models.resolve(names, dataset.task_name)]
+    if args.repeats is not None and args.repeats < 1:
+        raise UsageError(f"--repeats must be at least 1, got {args.repeats}.")
+    if args.n_jobs is not None and args.n_jobs < 1:
+        raise UsageError(f"--n-jobs must be at least 1, got {args.n_jobs}.")
+    settings = dict(dataset=dataset, algorithms=algorithms, repeats=args.repeats or 1,
+                    random_state=args.seed, lift_budgets=args.lift_budgets,
+                    cache=make_cache(args))
+    if args.n_jobs:
+        settings["n_jobs"] = args.n_jobs
+    return ModelLoop(**settings, **params)
+
+
+def parse_floats(text: str, option: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise UsageError(f"{option} takes comma-separated numbers, got {text!r}.") from None
+    if not values or any(math.isnan(v) for v in values):
+        raise UsageError(f"{option} takes comma-separated numbers, got {text!r}.")
+    return values
+
+
+def parse_names(text: str) -> list[str]:
+    return [v.strip() for v in text.split(",") if v.strip()]
+
+
+def print_json(obj) -> None:
+    from ..output import to_json
+    print(to_json(obj))
+
+
+class Progress:
+    """A progress bar on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self, description: str):
+        self.bar = None
+        self.description = description
+
+    def __call__(self, done, total, *_):
+        if not sys.stderr.isatty():
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+            self.bar = tqdm(total=total, desc=self.description, unit="fit", leave=False)
+        self.bar.n = done
+        self.bar.refresh()
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,69 @@
+"""``distviz run``: shift one group's training rows and run the model loop once."""
+
+from __future__ import annotations
+
+from .common import Progress, add_data, add_loop, add_shift, load_dataset, make_loop, print_json
+
+
+def add_parser(sub):
+    p = sub.add_parser("run", help="shift one group's training rows and run the model loop")
+    add_data(p)
+    p.add_argument("--feature", help="feature to shift (default: the top-ranked one)")
+    p.add_argument("--group", help="group of the feature (default: its smallest group with at "
+                                   "least 30 training rows)")
+    p.add_argument("--ratio", type=float, default=0.0,
+                   help="-1 removes the group, 0 is the baseline, 1 doubles it (max 3)")
+    add_shift(p)
+    p.add_argument("--shifted-test", action="store_true",
+                   help="also score on a test set shifted the same way")
+    add_loop(p)
+    p.add_argument("--json", action="store_true")
+
+
+def make_resampler(args, dataset):
+    """The Resampler the options describe (defaults: the top-ranked feature, its default
+    group)."""
+    from ..shift import Resampler
+    return Resampler(dataset=dataset, feature=args.feature, group=args.group, ratio=args.ratio,
+                     upsampler=args.upsampler, class_balance=args.class_balance)
+
+
+def run(args) -> int:
+    dataset = load_dataset(args)
+    resampler = make_resampler(args, dataset)
+    loop = make_loop(args, dataset, shifted_test=args.shifted_test)
+    with Progress("model loop") as progress:
+        result = loop.run(resampler.spec, progress=progress)
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        print(format_run(result))
+    return 0
+
+
+def format_run(result) -> str:
+    """A plain-text leaderboard of one run."""
+    spec, metric = result.spec, result.metric
+    shift = result.shift
+    lines = [f"{result.dataset.name}: {spec.feature} = {spec.group}, ratio {spec.ratio:+g} "
+             f"({spec.upsampler if spec.ratio > 0 else 'down-sampled' if spec.ratio < 0 else 'baseline'}"
+             f", class balance {spec.class_balance}); training rows "
+             f"{shift.train_rows_before} -> {shift.train_rows_after}", ""]
+    header = f"{'algorithm':<24}{'baseline':>10}{'now':>10}{'delta':>10}  {'95% interval':<20}"
+    lines += [f"{metric.upper()} on the frozen test set", header, "-" * len(header)]
+    for a in result.algorithms:
+        if not a.ok:
+            lines.append(f"{a.algorithm:<24}  error: {a.error}")
+            continue
+        interval = ""
+        if a.ci95:
+            low, high = a.ci95[metric]
+            mark = "significant" if a.significant[metric] else "noise"
+            interval = f"[{low:+.3f}, {high:+.3f}] {mark}"
+        budget = f"  (trained on {a.train_rows_used} rows: budget)" if a.budget_applied else ""
+        lines.append(f"{a.algorithm:<24}{a.baseline[metric]:>10.3f}{a.metrics[metric]:>10.3f}"
+                     f"{a.delta[metric]:>+10.3f}  {interval:<20}{budget}")
+    lines += ["", f"best at baseline: {result.best('baseline')}; best now: "
+                  f"{result.best('shifted')}; {result.computed} fits computed, "
+                  f"{result.cached} from cache, {result.seconds:.2f} s"]
+    return "\n".join(lines)

@@ -1,0 +1,53 @@
+"""``distviz sweep``: the loop over many features and ratios, as a tidy table."""
+
+from __future__ import annotations
+
+import sys
+
+from ..errors import UsageError
+from ..shift.spec import DEFAULT_RATIOS
+from .common import (Progress, add_data, add_loop, add_shift, load_dataset, make_loop,
+                     parse_floats, parse_names)
+
+
+def add_parser(sub):
+    p = sub.add_parser("sweep", help="run the loop over many features and ratios")
+    add_data(p)
+    p.add_argument("--features", help="comma-separated features")
+    p.add_argument("--top", type=int, help="the K top-ranked features (default 3)")
+    p.add_argument("--method", default="gini", choices=["gini", "permutation", "shap"],
+                   help="ranking used by --top")
+    p.add_argument("--ratios", help="comma-separated ratios (default -0.8 to 3 in 9 steps)")
+    add_shift(p)
+    p.add_argument("--out", help="FILE.csv or FILE.parquet")
+    p.add_argument("--scheduler", help="'local' for a dask LocalCluster, or tcp://HOST:PORT")
+    add_loop(p, repeats=None)
+
+
+def run(args) -> int:
+    from ..sweep import Sweep, check_output, format_summary, write_table
+    if args.features and args.top is not None:
+        raise UsageError("give either --features or --top, not both.")
+    if args.top is not None and args.top < 1:
+        raise UsageError(f"--top must be at least 1, got {args.top}.")
+    if args.repeats is not None and args.repeats < 1:
+        raise UsageError(f"--repeats must be at least 1, got {args.repeats}.")
+    if args.out:
+        check_output(args.out)
+    ratios = parse_floats(args.ratios, "--ratios") if args.ratios else list(DEFAULT_RATIOS)
+    dataset = load_dataset(args)
+    loop = make_loop(args, dataset)
+    sweep = Sweep(dataset=dataset, loop=loop,
+                  features=parse_names(args.features) if args.features else None,
+                  top=args.top or 3, method=args.method, ratios=ratios,
+                  algorithms=list(loop.algorithms), repeats=args.repeats or 3,
+                  upsampler=args.upsampler, class_balance=args.class_balance,
+                  random_state=args.seed, scheduler=args.scheduler)
+    with Progress("sweep") as progress:
+        table = sweep.run(progress=progress)
+    print(format_summary(table, sweep.stats))
+    if args.out:
+        path = write_table(table, args.out)
+        print(f"wrote {len(table)} rows to {path}")
+    sys.stdout.flush()
+    return 0

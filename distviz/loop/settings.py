@@ -1,0 +1,68 @@
+"""The loop's settings in one object: what to fit, how often, on how many rows, where.
+
+Everything that is part of a cache key is a setting, so a loop derived with
+:meth:`LoopSettings.clone` finds every result the original computed.
+"""
+
+from __future__ import annotations
+
+import param
+
+from .. import models
+from ..shift.spec import MAX_RATIO
+from .cache import ResultCache
+from .scheduler import default_n_jobs
+
+
+class LoopSettings(param.Parameterized):
+    """How the model loop runs. :class:`~distviz.loop.ModelLoop` is a LoopSettings."""
+
+    algorithms = param.List(default=list(models.DEFAULT_ALGORITHMS), item_type=str, doc="""
+        Registry names of the algorithms to compare.""")
+
+    repeats = param.Integer(default=1, bounds=(1, 50), softbounds=(1, 10), doc="""
+        Seeds per state; with more than one, every delta gets a 95 % interval.""")
+
+    random_state = param.Integer(default=0, doc="""
+        First seed; repeat k uses random_state + k for resampling and for the models.""")
+
+    n_jobs = param.Integer(default=default_n_jobs(), bounds=(1, None), doc="""
+        Parallel fits (worker processes). 1 fits inline in this process.""")
+
+    max_train_rows = param.Integer(default=None, allow_None=True, bounds=(100, None), doc="""
+        A training-row budget for every algorithm (an interactive cap for very large data).""")
+
+    lift_budgets = param.Boolean(default=False, doc="""
+        Fit every algorithm on all training rows, ignoring training-row budgets.""")
+
+    time_budget = param.Number(default=None, allow_None=True, bounds=(0.1, None), doc="""
+        Seconds one fit may run (parallel mode) before it is reported as an error.""")
+
+    shifted_test = param.Boolean(default=False, doc="""
+        Also score on the test set shifted the same way (the group's test rows weighted by
+        1 + ratio): "what if deployment shifts too".""")
+
+    max_ratio = param.Number(default=MAX_RATIO, bounds=(0.0, 20.0), doc="""
+        Largest up-sampling ratio.""")
+
+    cache = param.ClassSelector(class_=ResultCache, default=None, allow_None=True, doc="""
+        Result cache; None uses the process-wide shared in-memory cache.""")
+
+    @classmethod
+    def setting_names(cls) -> list[str]:
+        """The names of the settings (every parameter of LoopSettings but ``name``)."""
+        return [name for name in LoopSettings.param if name != "name"]
+
+    def settings(self, *, portable: bool = False) -> dict:
+        """The settings as a dict; ``portable`` leaves out what cannot travel to another
+        process (the cache, the worker count) and makes lists tuples (hashable)."""
+        values = {name: getattr(self, name) for name in self.setting_names()}
+        if portable:
+            values.pop("cache")
+            values.pop("n_jobs")
+            values["algorithms"] = tuple(values["algorithms"])
+        return values
+
+    def clone(self, **overrides) -> "LoopSettings":
+        """A new object of the same type with the same settings, except ``overrides``."""
+        return type(self)(**{**self.settings(), **overrides})

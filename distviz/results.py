@@ -1,0 +1,194 @@
+"""What a run of the model loop produced: one fit, one algorithm's summary, one run (with its
+``to_dict``, the ``distviz run --json`` contract)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import metrics
+from .data import Dataset
+from .shift.spec import ShiftResult, ShiftSpec
+
+
+@dataclass
+class FitResult:
+    """One algorithm fitted with one seed on one training set, scored on the frozen test set."""
+
+    algorithm: str
+    seed: int
+    training_key: str
+    metrics: dict[str, float] | None
+    y_pred: np.ndarray | None
+    scores: np.ndarray | None
+    fit_seconds: float
+    train_rows: int
+    train_rows_used: int
+    budget: int | None
+    error: str | None = None
+    from_cache: bool = False
+
+    @property
+    def nbytes(self) -> int:
+        arrays = (a for a in (self.y_pred, self.scores) if a is not None)
+        return 1024 + sum(a.nbytes for a in arrays)
+
+    def to_record(self) -> dict:
+        """JSON-safe fields (arrays are stored beside it)."""
+        return {k: getattr(self, k) for k in (
+            "algorithm", "seed", "training_key", "metrics", "fit_seconds", "train_rows",
+            "train_rows_used", "budget", "error")}
+
+
+@dataclass
+class AlgorithmResult:
+    """One algorithm's shifted and baseline results, averaged over seeds."""
+
+    algorithm: str
+    metrics: dict[str, float] | None
+    baseline: dict[str, float] | None
+    delta: dict[str, float] | None
+    ci95: dict[str, list[float]] | None
+    significant: dict[str, bool | None] | None
+    fits: list[FitResult]
+    baseline_fits: list[FitResult]
+    error: str | None = None
+    metrics_shifted_test: dict[str, float] | None = None
+    baseline_shifted_test: dict[str, float] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.metrics is not None
+
+    @property
+    def first_fit(self) -> FitResult | None:
+        return next((f for f in self.fits if f.error is None), None)
+
+    @property
+    def first_baseline_fit(self) -> FitResult | None:
+        return next((f for f in self.baseline_fits if f.error is None), None)
+
+    @property
+    def fit_seconds(self) -> float:
+        return float(np.mean([f.fit_seconds for f in self.fits])) if self.fits else 0.0
+
+    @property
+    def from_cache(self) -> bool:
+        return bool(self.fits) and all(f.from_cache for f in self.fits + self.baseline_fits)
+
+    @property
+    def train_rows_used(self) -> int:
+        return self.fits[0].train_rows_used if self.fits else 0
+
+    @property
+    def budget_applied(self) -> bool:
+        return any(f.train_rows_used < f.train_rows for f in self.fits)
+
+
+@dataclass
+class RunResult:
+    """Everything one run of the loop produced: the JSON contract and what the views need."""
+
+    dataset: Dataset
+    shift: ShiftResult
+    metric: str
+    algorithms: list[AlgorithmResult]
+    repeats: int
+    seconds: float = 0.0
+    computed: int = 0
+    cached: int = 0
+
+    @property
+    def spec(self) -> ShiftSpec:
+        return self.shift.spec
+
+    def result(self, algorithm: str) -> AlgorithmResult:
+        return next(a for a in self.algorithms if a.algorithm == algorithm)
+
+    def best(self, which: str = "shifted") -> str | None:
+        """The best algorithm by the headline metric, at baseline or after the shift."""
+        attr = "metrics" if which == "shifted" else "baseline"
+        scored = [(getattr(a, attr)[self.metric], a.algorithm) for a in self.algorithms
+                  if a.error is None and getattr(a, attr)
+                  and not math.isnan(getattr(a, attr)[self.metric])]
+        if not scored:
+            return None
+        sign = -1 if self.metric in metrics.LOWER_IS_BETTER else 1
+        return max(scored, key=lambda s: sign * s[0])[1]  # ties: the first listed wins
+
+    def confusion(self, algorithm: str, *, baseline: bool = False) -> np.ndarray | None:
+        """Confusion-matrix counts of the first repeat (rows: true, columns: predicted)."""
+        result = self.result(algorithm)
+        fit = result.first_baseline_fit if baseline else result.first_fit
+        if fit is None or not self.dataset.is_classification:
+            return None
+        return metrics.confusion(self.dataset.y_test, fit.y_pred, len(self.dataset.classes))
+
+    def roc(self, algorithm: str, *, baseline: bool = False) -> pd.DataFrame | None:
+        result = self.result(algorithm)
+        fit = result.first_baseline_fit if baseline else result.first_fit
+        if fit is None or fit.scores is None:
+            return None
+        return metrics.roc_points(self.dataset.y_test, fit.scores,
+                                   positive=self.dataset.positive_index)
+
+    def group_metrics(self, algorithm: str, *, baseline: bool = False) -> pd.DataFrame | None:
+        """Per-group metrics of the shifted feature on the test set, averaged over repeats."""
+        if self.spec.feature is None:
+            return None
+        result = self.result(algorithm)
+        fits = [f for f in (result.baseline_fits if baseline else result.fits) if f.error is None]
+        if not fits:
+            return None
+        ds = self.dataset
+        labels = ds.group_labels(self.spec.feature, ds.X_test).to_numpy()
+        tables = [metrics.group_metrics(ds.y_test, f.y_pred, labels, task=ds.task_name,
+                                         positive=ds.positive_index,
+                                         n_classes=len(ds.classes)) for f in fits]
+        order = [g for g in ds.groups(self.spec.feature)["group"] if g in set(labels)]
+        table = pd.concat(tables).groupby("group", sort=False).mean(numeric_only=True)
+        table = table.reindex(order).reset_index()
+        table["rows"] = table["rows"].astype(int)
+        return table
+
+    def to_dict(self) -> dict:
+        """The ``distviz run --json`` object (docs/semantics.md, command line contract)."""
+        results = []
+        for a in self.algorithms:
+            entry = {"algorithm": a.algorithm, "metrics": a.metrics, "baseline": a.baseline,
+                     "delta": a.delta}
+            if self.repeats > 1:
+                entry["ci95"] = a.ci95
+                entry["significant"] = a.significant
+            if self.dataset.is_classification:
+                counts = self.confusion(a.algorithm)
+                entry["confusion_matrix"] = None if counts is None else {
+                    "labels": list(self.dataset.classes), "counts": counts.tolist()}
+            if a.metrics_shifted_test is not None:
+                entry["metrics_shifted_test"] = a.metrics_shifted_test
+                entry["baseline_shifted_test"] = a.baseline_shifted_test
+            groups = self.group_metrics(a.algorithm)
+            if groups is not None:
+                entry["groups"] = _records(groups)
+            entry.update(fit_seconds=round(a.fit_seconds, 4), train_rows_used=a.train_rows_used,
+                         budget_applied=a.budget_applied, error=a.error)
+            results.append(entry)
+        return {"dataset": self.dataset.summary(), "shift": self.shift.summary(),
+                "repeats": self.repeats, "results": results,
+                "best": {"metric": self.metric, "baseline": self.best("baseline"),
+                         "shifted": self.best("shifted")}}
+
+
+def _records(table: pd.DataFrame) -> list[dict]:
+    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+            for row in table.to_dict("records")]
+
+
+def mean_metrics(fits: list[FitResult]) -> dict[str, float] | None:
+    good = [f.metrics for f in fits if f.error is None and f.metrics]
+    if not good:
+        return None
+    return {k: float(np.mean([m[k] for m in good])) for k in good[0]}

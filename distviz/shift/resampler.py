@@ -1,0 +1,155 @@
+"""The Resampler: the one declaration of a shift (feature, group, ratio, up-sampler, class
+balance), whose dependent choices follow their parents: a new dataset re-validates the
+feature, a new feature re-validates the group, and ``spec`` changes once per effective change.
+"""
+
+from __future__ import annotations
+
+import param
+
+from ..data import Dataset
+from .sampling import shift_training_set
+from .spec import CLASS_BALANCES, MAX_RATIO, UPSAMPLERS, ShiftResult, ShiftSpec, rows_after
+
+
+class Resampler(param.Parameterized):
+    """Which group of which feature to shift, by how much and how.
+
+    ``ratio`` r makes the chosen group's training rows ``round(n_g * (1 + r))``: r < 0 randomly
+    down-samples without replacement, r > 0 up-samples by duplication (``random``) or by SMOTE
+    within the group and the target class (``smote``), and r = 0 is the baseline training set.
+    Without a ``feature`` the top-ranked one (Gini importance) is taken; without a ``group``,
+    the feature's :meth:`~distviz.data.Dataset.default_group`.
+
+    Examples
+    --------
+    >>> rs = Resampler(dataset=Dataset(source="titanic"), feature="sex", group="female")
+    >>> rs.ratio = -0.5
+    >>> rs.spec.ratio, rs.group_rows_after()
+    (-0.5, 155)
+    """
+
+    dataset = param.ClassSelector(class_=Dataset, default=None, allow_None=True, doc="""
+        The dataset whose training set is shifted (its test set is never touched).""")
+
+    feature = param.Selector(default=None, objects=[], allow_None=True, doc="""
+        The feature whose group is shifted; offered in order of importance once ranked.""")
+
+    group = param.Selector(default=None, objects=[], allow_None=True, doc="""
+        The group of ``feature`` to shift (a category, a quantile bin or "missing").""")
+
+    # Not bounded here: the loop checks the range against its max_ratio with a clear message.
+    ratio = param.Number(default=0.0, softbounds=(-1.0, MAX_RATIO), doc="""
+        -1 removes the group from training, 0 is the baseline, 1 doubles it, 3 quadruples it.""")
+
+    upsampler = param.Selector(default="random", objects=list(UPSAMPLERS), doc="""
+        How rows are added when ratio > 0: duplicates, or SMOTE (SMOTENC with categorical
+        columns) interpolated between neighbours of the same group and target class.""")
+
+    class_balance = param.Selector(default="none", objects=list(CLASS_BALANCES), doc="""
+        Class re-balancing applied after the feature shift, on the training set only
+        (classification only).""")
+
+    spec = param.ClassSelector(class_=ShiftSpec, default=None, allow_None=True, precedence=-1,
+                               doc="""
+        The current shift, set once feature, group and ratio agree; watch this (not the
+        separate parameters) to follow every effective change exactly once.""")
+
+    def __init__(self, **params):
+        feature, group = params.pop("feature", None), params.pop("group", None)
+        super().__init__(**params)
+        self._settling = False
+        self._published: tuple | None = None
+        if self.dataset is not None:
+            if feature is not None:
+                self.dataset.check_feature(feature)
+                if group is not None:
+                    self.dataset.check_group(feature, group)
+        self._settle(feature=feature, group=group)
+
+    @param.depends("dataset", "dataset.version", "feature", "group", "ratio", "upsampler",
+                   "class_balance", watch=True)
+    def _update_spec(self) -> None:
+        if not self._settling:
+            self._settle(feature=self.feature, group=self.group)
+
+    def _settle(self, *, feature, group) -> None:
+        """Feature and group valid for the dataset (kept when they are), then ``spec``."""
+        dataset = self.dataset
+        self._settling = True
+        try:
+            if dataset is None:
+                self.param.feature.objects, self.param.group.objects = [], []
+                self.param.update(feature=None, group=None)
+            else:
+                features = [f for f in self.param.feature.objects if f in dataset.features]
+                features += [f for f in dataset.features if f not in features]
+                if feature not in features:
+                    feature = self.default_feature()
+                if self._published and self._published[0] != dataset.fingerprint \
+                        and not dataset.is_classification:
+                    self.class_balance = "none"  # a new regression dataset: nothing to balance
+                groups = self.groups_of(feature)
+                if group not in groups:
+                    group = dataset.default_group(feature)
+                self.param.feature.objects = features
+                self.param.group.objects = groups
+                self.param.update(feature=feature, group=group)
+        finally:
+            self._settling = False
+        self._publish()
+
+    def _publish(self) -> None:
+        spec = self.current_spec()
+        key = (None if self.dataset is None else self.dataset.fingerprint, spec)
+        if key != self._published:  # one event per effective change
+            self._published = key
+            self.spec = spec
+
+    # ------------------------------------------------------------------ choices
+    def default_feature(self) -> str:
+        """The top-ranked feature by Gini importance (ranked once per dataset, then cached)."""
+        from ..importance import top_features
+        return top_features(self.dataset, 1)[0]
+
+    def groups_of(self, feature: str) -> list[str]:
+        """The groups of ``feature`` that have training rows, in the dataset's order."""
+        table = self.dataset.groups(feature)
+        return table.loc[table["train_rows"] > 0, "group"].tolist()
+
+    def rank_features(self, ordered: list[str]) -> None:
+        """Offer the features in this order (e.g. by importance); the choice is kept."""
+        known = [f for f in ordered if f in self.dataset.features]
+        self.param.feature.objects = known + [f for f in self.dataset.features
+                                              if f not in known]
+
+    # ------------------------------------------------------------------ the shift
+    def current_spec(self) -> ShiftSpec | None:
+        if self.dataset is None or self.feature is None:
+            return None
+        return ShiftSpec(self.feature, self.group, float(self.ratio) + 0.0, self.upsampler,
+                         self.class_balance)
+
+    def group_rows(self) -> int:
+        """Training rows of the chosen group before the shift."""
+        labels = self.dataset.group_labels(self.feature)
+        return int((labels == self.group).sum())
+
+    def group_rows_after(self, ratio: float | None = None) -> int:
+        """Training rows of the chosen group after a shift by ``ratio`` (default: the current)."""
+        return rows_after(self.group_rows(), self.ratio if ratio is None else ratio)
+
+    def describe(self, ratio: float | None = None) -> str:
+        """What a position means, e.g. ``sex = female: 155 rows (19% of training), 0.5x``."""
+        ratio = self.ratio if ratio is None else ratio
+        n_group, n_train = self.group_rows(), len(self.dataset.X_train)
+        n_after = rows_after(n_group, ratio)
+        share = n_after / max(n_train - n_group + n_after, 1)
+        how = "baseline" if ratio == 0 else f"{1 + float(ratio):g}x"
+        return (f"{self.feature} = {self.group}: {n_after} rows ({share:.0%} of training), "
+                f"{how}")
+
+    def apply(self, *, random_state: int = 0, max_ratio: float = MAX_RATIO) -> ShiftResult:
+        """The shifted training set for one seed."""
+        return shift_training_set(self.dataset, self.spec, random_state=random_state,
+                                  max_ratio=max_ratio)

@@ -1,0 +1,111 @@
+"""The shifted training set: the group under- or over-sampled (duplicates or SMOTE), then
+classes balanced. Only the training set is ever touched: the test set is frozen by the Dataset.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from imblearn.over_sampling import RandomOverSampler
+from imblearn.under_sampling import RandomUnderSampler
+
+from ..data import Dataset
+from .smote import smote_group, synthesize
+from .spec import MAX_RATIO, ShiftResult, ShiftSpec, rows_after, validate_spec
+
+
+def shift_training_set(dataset: Dataset, spec: ShiftSpec, *, random_state: int = 0,
+                       max_ratio: float = MAX_RATIO) -> ShiftResult:
+    """Apply ``spec`` to the dataset's training set.
+
+    Returns
+    -------
+    ShiftResult
+        The shifted rows (original rows first, in order, then added rows), their labels, which
+        rows are synthetic, and the rows per group of ``spec.feature`` before and after.
+    """
+    validate_spec(dataset, spec, max_ratio=max_ratio)
+    X, y = dataset.X_train, dataset.y_train
+    synthetic = np.zeros(len(X), dtype=bool)
+    notes: list[str] = []
+    feature = spec.feature
+    labels = dataset.group_labels(feature) if feature else None
+    before = _counts(labels, dataset, feature)
+
+    if spec.ratio != 0:
+        in_group = (labels == spec.group).to_numpy()
+        n_group = int(in_group.sum())
+        n_target = rows_after(n_group, spec.ratio)
+        if spec.ratio < 0:
+            keep = _under_sample(in_group, n_target, random_state)
+            X, y, synthetic = X.iloc[keep].reset_index(drop=True), y[keep], synthetic[keep]
+        elif spec.upsampler == "random" or n_target == n_group:
+            take = _over_sample_indices(in_group, n_target, random_state)
+            X, y = X.iloc[take].reset_index(drop=True), y[take]
+            synthetic = np.zeros(len(take), dtype=bool)
+        else:
+            new_X, new_y, note = smote_group(dataset, X[in_group], y[in_group],
+                                              n_target - n_group, random_state)
+            notes += note
+            X = pd.concat([X, new_X], ignore_index=True)
+            y = np.concatenate([y, new_y])
+            synthetic = np.concatenate([synthetic, np.ones(len(new_y), dtype=bool)])
+
+    if spec.class_balance != "none":
+        X, y, synthetic, note = _balance_classes(dataset, X, y, synthetic, spec.class_balance,
+                                                 random_state)
+        notes += note
+
+    after = _counts(dataset.group_labels(feature, X) if feature else None, dataset, feature,
+                    total=len(X))
+    return ShiftResult(spec, X, y, synthetic, before, after, notes)
+
+
+def _counts(labels, dataset, feature, total=None) -> dict[str, int]:
+    """Rows per training group of ``feature`` (a group emptied by the shift shows 0)."""
+    if labels is None:
+        return {"all": int(len(dataset.X_train) if total is None else total)}
+    table = dataset.groups(feature)
+    counts = labels.value_counts()
+    return {g: int(counts.get(g, 0)) for g in table.loc[table["train_rows"] > 0, "group"]}
+
+
+def _under_sample(in_group: np.ndarray, n_keep: int, random_state: int) -> np.ndarray:
+    """Indices kept when the group is randomly reduced to ``n_keep`` rows, in original order."""
+    if n_keep == 0:
+        return np.flatnonzero(~in_group)
+    sampler = RandomUnderSampler(sampling_strategy={1: n_keep}, random_state=random_state)
+    sampler.fit_resample(np.arange(len(in_group)).reshape(-1, 1), in_group.astype(int))
+    return np.sort(sampler.sample_indices_)
+
+
+def _over_sample_indices(in_group: np.ndarray, n_target: int, random_state: int) -> np.ndarray:
+    """All indices, then random duplicates of group rows until the group has ``n_target``."""
+    sampler = RandomOverSampler(sampling_strategy={1: n_target}, random_state=random_state)
+    sampler.fit_resample(np.arange(len(in_group)).reshape(-1, 1), in_group.astype(int))
+    added = sampler.sample_indices_[len(in_group):]
+    return np.concatenate([np.arange(len(in_group)), added])
+
+
+def _balance_classes(dataset, X, y, synthetic, how, random_state):
+    """Class balance after the feature shift: under, over (duplicates) or SMOTE."""
+    notes = []
+    index = np.arange(len(y)).reshape(-1, 1)
+    if how in ("under", "over"):
+        sampler = (RandomUnderSampler if how == "under" else RandomOverSampler)(
+            random_state=random_state)
+        sampler.fit_resample(index, y)
+        take = np.sort(sampler.sample_indices_) if how == "under" else sampler.sample_indices_
+        return X.iloc[take].reset_index(drop=True), y[take], synthetic[take], notes
+    classes, counts = np.unique(y, return_counts=True)
+    parts_X, parts_y = [X], [y]
+    for cls, n_cls in zip(classes, counts):
+        if n_cls < counts.max():
+            new_X, note = synthesize(dataset, X[y == cls], int(counts.max() - n_cls),
+                                     random_state)
+            notes += note
+            parts_X.append(new_X)
+            parts_y.append(np.full(len(new_X), cls, dtype=y.dtype))
+    added = sum(len(p) for p in parts_y[1:])
+    return (pd.concat(parts_X, ignore_index=True), np.concatenate(parts_y),
+            np.concatenate([synthetic, np.ones(added, dtype=bool)]), notes)

@@ -1,0 +1,93 @@
+"""Sweeps on a ``dask.distributed`` cluster: connecting (a LocalCluster or a scheduler's address)
+and the worker side, which fits one (training set, seed) with the very code path of the local
+loop (a one-process ModelLoop), so the same seeds give the same table on every backend.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from ..data import Dataset
+from ..errors import UsageError
+from ..loop import ModelLoop, ResultCache
+from ..results import FitResult
+from ..shift import ShiftSpec
+
+LOCAL_CLUSTER_WORKERS = 2
+
+
+def connect(scheduler: str):
+    """A ``distributed.Client`` for ``scheduler`` and a function that releases it.
+
+    ``"local"`` starts a LocalCluster of two one-thread worker processes on 127.0.0.1 (no
+    dashboard) that lives for the sweep; an address connects to a running scheduler.
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - a dependency of distviz
+        raise UsageError("dask.distributed is not installed; pip install 'dask[distributed]'.") \
+            from None
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=LOCAL_CLUSTER_WORKERS, threads_per_worker=1,
+                               processes=True, host="127.0.0.1", dashboard_address=None)
+        client = Client(cluster)
+
+        def close():
+            client.close()
+            cluster.close()
+        return client, close
+    check_scheduler(scheduler)
+    try:
+        _probe(scheduler)
+        client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise UsageError(f"cannot reach the dask scheduler at {scheduler} ({type(exc).__name__});"
+                         " start one with 'dask scheduler' or use --scheduler local.") from None
+    return client, client.close
+
+
+def check_scheduler(scheduler: str) -> str:
+    """``scheduler`` when it is 'local' or looks like a scheduler address, else a UsageError."""
+    if scheduler != "local" and "://" not in scheduler and ":" not in scheduler:
+        raise UsageError(f"--scheduler takes 'local' or a dask scheduler address such as "
+                         f"tcp://127.0.0.1:8786, got {scheduler!r}.")
+    return scheduler
+
+
+def _probe(address: str) -> None:
+    """Fail at once when nothing listens at a TCP address (the client would retry for long)."""
+    import socket
+    from urllib.parse import urlsplit
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme == "tcp" and parts.hostname and parts.port:
+        with socket.create_connection((parts.hostname, parts.port), timeout=5):
+            pass
+
+
+_WORKER_LOOPS: OrderedDict[tuple, ModelLoop] = OrderedDict()
+_WORKER_LOCK = threading.Lock()
+
+
+def fit_state_on_worker(dataset: Dataset, spec: ShiftSpec, seed: int,
+                        settings: dict) -> list[FitResult]:
+    """Runs in a dask worker: shift the training set and fit every algorithm for one seed.
+
+    Uses a one-process ModelLoop (no process pool inside a dask worker), kept per worker for
+    each (dataset, seed) so preprocessing of a training set is shared between its algorithms.
+    """
+    key = (dataset.fingerprint, seed, tuple(sorted(
+        (k, v) for k, v in settings.items() if k not in ("repeats", "random_state"))))
+    with _WORKER_LOCK:
+        loop = _WORKER_LOOPS.get(key)
+        if loop is None:
+            loop = ModelLoop(**{**settings, "algorithms": list(settings["algorithms"]),
+                                "dataset": dataset, "repeats": 1, "random_state": seed,
+                                "n_jobs": 1, "cache": ResultCache(max_bytes=64 * 2**20)})
+            _WORKER_LOOPS[key] = loop
+            while len(_WORKER_LOOPS) > 8:
+                _WORKER_LOOPS.popitem(last=False)
+        else:
+            _WORKER_LOOPS.move_to_end(key)
+    run = loop.run(spec, with_baseline=False)
+    return [result.fits[0] for result in run.algorithms]

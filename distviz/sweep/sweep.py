@@ -1,0 +1,322 @@
+"""Sweeps: the model loop over features x groups x ratios x algorithms x repeats, as a tidy table.
+
+A sweep runs locally through a :class:`~distviz.loop.ModelLoop` (its process pool and its cache),
+or on a ``dask.distributed`` cluster: a LocalCluster (``scheduler="local"``) or an existing one
+(``scheduler="tcp://HOST:PORT"``). On Dask every (training set, seed) is one task that builds the
+shifted training set and fits every algorithm inside the worker with the very same code path as
+the local loop (a one-process ModelLoop), so the same seeds give the same table on every backend.
+Either way each fit lands in the caller's result cache as soon as it is known: a re-run is served
+from the cache and an interrupted sweep resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import numbers
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import param
+
+from .. import metrics, models
+from ..data import Dataset
+from ..errors import UsageError
+from ..loop import ModelLoop
+from ..results import FitResult
+from ..shift import CLASS_BALANCES, UPSAMPLERS, ShiftSpec, validate_spec
+from ..shift.spec import DEFAULT_RATIOS, MAX_RATIO
+from .dask import check_scheduler, connect, fit_state_on_worker
+
+KEY_COLUMNS = ["feature", "group", "ratio", "algorithm", "repeat"]
+RANKING_METHODS = ("gini", "permutation", "shap")
+
+SweepProgress = Callable[[int, int, FitResult], None]
+
+
+@dataclass
+class SweepStats:
+    """What the last run of a sweep did."""
+
+    fits: int = 0
+    computed: int = 0
+    cached: int = 0
+    seconds: float = 0.0
+    backend: str = "local"
+
+
+class Sweep(param.Parameterized):
+    """The model loop over a grid: features x groups x ratios x algorithms x repeats.
+
+    Each feature is shifted in one group (default: its smallest), at every ratio; ratio 0 is the
+    baseline. :meth:`run` returns one row per (feature, group, ratio, algorithm, repeat) with
+    every metric, its change against the baseline of the same seed (``delta_<metric>``), the fit
+    time and the training rows.
+
+    Examples
+    --------
+    >>> sweep = Sweep(dataset=Dataset(source="titanic"), features=["sex"], ratios=[-0.5, 0, 1],
+    ...               algorithms=["logistic_regression"], repeats=2)
+    >>> table = sweep.run()  # doctest: +SKIP
+    >>> len(table)  # doctest: +SKIP
+    6
+    """
+
+    dataset = param.ClassSelector(class_=Dataset, default=None, allow_None=True, doc="""
+        The dataset; default the dataset of ``loop``.""")
+
+    features = param.List(default=None, allow_None=True, item_type=str, doc="""
+        Features to shift, in order; None takes the ``top`` features by ``method``.""")
+
+    top = param.Integer(default=3, bounds=(1, None), softbounds=(1, 10), doc="""
+        How many top-ranked features to sweep when ``features`` is None.""")
+
+    method = param.Selector(default="gini", objects=list(RANKING_METHODS), doc="""
+        The importance ranking that picks the top features.""")
+
+    groups = param.Dict(default={}, doc="""
+        Group to shift per feature; a feature not listed uses its smallest group.""")
+
+    ratios = param.List(default=list(DEFAULT_RATIOS), item_type=numbers.Real, doc="""
+        Ratios r: the group's training rows become round(n * (1 + r)); 0 is the baseline.""")
+
+    algorithms = param.List(default=None, allow_None=True, item_type=str, doc="""
+        Registry names of the algorithms; None takes the task's default four.""")
+
+    repeats = param.Integer(default=3, bounds=(1, 50), softbounds=(1, 10), doc="""
+        Seeds per cell; each row is one seed, and intervals come from the spread over seeds.""")
+
+    upsampler = param.Selector(default="random", objects=list(UPSAMPLERS), doc="""
+        How rows are added when the ratio is positive: duplicates or SMOTE(NC).""")
+
+    class_balance = param.Selector(default="none", objects=list(CLASS_BALANCES), doc="""
+        Class re-balancing after the feature shift (classification only).""")
+
+    random_state = param.Integer(default=None, allow_None=True, doc="""
+        First seed (repeat k uses random_state + k); default the seed of ``loop``, else 0.""")
+
+    scheduler = param.String(default=None, allow_None=True, doc="""
+        Where fits run: None in this machine's process pool; "local" on a dask LocalCluster
+        started for the sweep; "tcp://HOST:PORT" on an existing dask cluster.""")
+
+    loop = param.ClassSelector(class_=ModelLoop, default=None, allow_None=True, doc="""
+        A model loop whose cache, worker count and training-row budgets the sweep uses
+        (algorithms, repeats and seeds come from the sweep).""")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.stats = SweepStats()
+
+    # ------------------------------------------------------------------ the grid
+    @property
+    def data(self) -> Dataset:
+        dataset = self.dataset or (self.loop.dataset if self.loop is not None else None)
+        if dataset is None:
+            raise UsageError("the sweep has no dataset; set Sweep.dataset first.")
+        return dataset
+
+    @property
+    def seed(self) -> int:
+        if self.random_state is not None:
+            return self.random_state
+        return self.loop.random_state if self.loop is not None else 0
+
+    def resolved_features(self) -> list[str]:
+        """The features to sweep: ``features`` as given, or the ``top`` ranked ones."""
+        dataset = self.data
+        if self.features is not None:
+            if not self.features:
+                raise UsageError("no feature to sweep; name at least one feature.")
+            for feature in self.features:
+                dataset.check_feature(feature)
+            return list(dict.fromkeys(self.features))
+        from ..importance import top_features
+        return top_features(dataset, min(self.top, len(dataset.features)), method=self.method,
+                            random_state=self.seed)
+
+    def resolved_ratios(self) -> list[float]:
+        """The ratios, ascending and without duplicates."""
+        if not self.ratios:
+            raise UsageError("no ratio to sweep; give at least one, e.g. --ratios -0.5,0,1.")
+        return sorted({float(r) + 0.0 for r in self.ratios})  # + 0.0 turns -0.0 into 0.0
+
+    def resolved_algorithms(self) -> list[str]:
+        task = self.data.task_name
+        names = self.algorithms if self.algorithms else models.default_algorithms(task)
+        return [a.name for a in models.resolve(names, task)]
+
+    def plan(self) -> list[tuple[str, str, list[ShiftSpec]]]:
+        """(feature, group, one ShiftSpec per ratio) for every feature, validated up front so a
+        bad ratio or group fails before any fit runs."""
+        dataset = self.data
+        ratios = self.resolved_ratios()
+        max_ratio = self.loop.max_ratio if self.loop is not None else MAX_RATIO
+        out = []
+        for feature in self.resolved_features():
+            group = self.groups.get(feature)
+            group = dataset.check_group(feature, group) if group is not None \
+                else dataset.default_group(feature)
+            specs = [ShiftSpec(feature, group, r, self.upsampler, self.class_balance)
+                     for r in ratios]
+            for spec in specs:
+                validate_spec(dataset, spec, max_ratio=max_ratio)
+            out.append((feature, group, specs))
+        return out
+
+    def make_loop(self, *, n_jobs: int | None = None) -> ModelLoop:
+        """A ModelLoop with the sweep's algorithms, repeats and seed, and ``loop``'s settings."""
+        overrides = dict(dataset=self.data, algorithms=self.resolved_algorithms(),
+                         repeats=self.repeats, random_state=self.seed)
+        if n_jobs is not None:
+            overrides["n_jobs"] = n_jobs
+        if self.loop is not None:  # every other setting (budgets, cache, ...) comes along
+            return self.loop.clone(**overrides)
+        return ModelLoop(**overrides)
+
+    # ------------------------------------------------------------------ running
+    def run(self, *, progress: SweepProgress | None = None) -> pd.DataFrame:
+        """Run (or fetch from the cache) every cell of the grid.
+
+        Parameters
+        ----------
+        progress : callable, optional
+            ``progress(done, total, fit_result)`` each time one distinct fit (training set x
+            algorithm x seed, baselines included) is known, cached or computed.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per (feature, group, ratio, algorithm, repeat), in that order.
+        """
+        started = time.perf_counter()
+        if self.scheduler:
+            check_scheduler(self.scheduler)
+        plan = self.plan()
+        loop = self.make_loop()
+        tracker = _Tracker(loop, plan, progress)
+        backend = "local"
+        if self.scheduler:
+            backend = self._run_on_dask(loop, tracker)
+        else:  # the whole grid at once: no worker idles between ratios
+            loop.prefetch([spec for _, _, specs in plan for spec in specs], progress=tracker)
+        tables = []
+        for feature, group, specs in plan:
+            for spec in specs:
+                run = loop.run(spec, progress=tracker)
+                tables.append(_rows(run, feature, group, tracker.fresh))
+        table = pd.concat(tables, ignore_index=True)
+        computed = len(tracker.fresh)
+        self.stats = SweepStats(fits=tracker.total, computed=computed,
+                                cached=tracker.total - computed,
+                                seconds=time.perf_counter() - started, backend=backend)
+        return table
+
+    # ------------------------------------------------------------------ dask
+    def _run_on_dask(self, loop: ModelLoop, tracker: "_Tracker") -> str:
+        """Fit every uncached (training set, seed) on the cluster; results fill loop's cache."""
+        todo = tracker.uncached_states()
+        if not todo:
+            return f"dask ({self.scheduler}), nothing to compute"
+        client, close = connect(self.scheduler)
+        futures = []
+        try:
+            from distributed import as_completed
+            dataset = client.scatter(loop.dataset, broadcast=True, hash=False)
+            settings = loop.settings(portable=True)
+            futures = [client.submit(fit_state_on_worker, dataset, spec, seed, settings,
+                                     pure=False) for spec, seed in todo]
+            index = {future.key: state for future, state in zip(futures, todo)}
+            for future in as_completed(futures):
+                spec, seed = index[future.key]
+                for fit in future.result():
+                    tracker.computed_elsewhere(spec, seed, fit)
+            return f"dask ({self.scheduler})"
+        finally:
+            for future in futures:
+                future.cancel()
+            close()
+
+
+class _Tracker:
+    """Progress over distinct fits, and which fits this run computed (not served from cache)."""
+
+    def __init__(self, loop: ModelLoop, plan, progress):
+        self.loop, self.progress = loop, progress
+        self.algorithms = loop.resolved_algorithms()
+        states = OrderedDict()
+        for _, _, specs in plan:
+            for spec in specs:
+                for state in (spec, spec.baseline()):
+                    states.setdefault(state.training_key(), state)
+        self.states = list(states.values())
+        self.total = len(self.states) * len(loop.seeds) * len(self.algorithms)
+        self.seen: set[tuple] = set()
+        self.fresh: set[tuple] = set()
+        self._lock = threading.Lock()
+
+    def uncached_states(self) -> list[tuple[ShiftSpec, int]]:
+        cache = self.loop.result_cache
+        todo = []
+        for state in self.states:
+            for seed in self.loop.seeds:
+                known = [cache.get(self.loop.cache_key(state, a, seed)) for a in self.algorithms]
+                for fit in known:
+                    if fit is not None:
+                        self(0, 0, fit)
+                if any(fit is None for fit in known):
+                    todo.append((state, seed))
+        return todo
+
+    def computed_elsewhere(self, spec: ShiftSpec, seed: int, fit: FitResult) -> None:
+        algorithm = models.get(fit.algorithm, self.loop.dataset.task_name)
+        key = self.loop.cache_key(spec, algorithm, seed)
+        self.loop.result_cache.put(key, fit)
+        self(0, 0, replace(fit, from_cache=False))
+
+    def __call__(self, _done, _total, fit: FitResult) -> None:
+        identity = (fit.training_key, fit.algorithm, fit.seed)
+        with self._lock:
+            if not fit.from_cache:
+                self.fresh.add(identity)
+            if identity in self.seen:
+                return
+            self.seen.add(identity)
+            done = len(self.seen)
+        if self.progress:
+            self.progress(done, self.total, fit)
+
+
+def _rows(run, feature: str, group: str, fresh: set) -> pd.DataFrame:
+    """The table rows of one loop run: one per algorithm x seed."""
+    dataset, spec = run.dataset, run.spec
+    names = metrics.metric_names(dataset.task_name)
+    group_rows = run.shift.groups_after.get(group, 0)
+    records = []
+    for result in run.algorithms:
+        baselines = {f.seed: f for f in result.baseline_fits}
+        for repeat, fit in enumerate(result.fits):
+            base = baselines.get(fit.seed)
+            record = {"dataset": dataset.name, "feature": feature, "group": group,
+                      "ratio": float(spec.ratio), "algorithm": result.algorithm,
+                      "repeat": repeat, "seed": fit.seed, "upsampler": spec.upsampler,
+                      "class_balance": spec.class_balance}
+            for name in names:
+                value = fit.metrics.get(name, np.nan) if fit.metrics else np.nan
+                record[name] = value
+            for name in names:
+                ok = fit.metrics and base is not None and base.metrics
+                record[f"delta_{name}"] = (fit.metrics[name] - base.metrics[name]) if ok \
+                    else np.nan
+            record.update(train_rows=fit.train_rows, train_rows_used=fit.train_rows_used,
+                          group_rows=group_rows, fit_seconds=fit.fit_seconds,
+                          error=fit.error or (base.error if base is not None else None),
+                          from_cache=(fit.training_key, fit.algorithm, fit.seed) not in fresh)
+            records.append(record)
+    table = pd.DataFrame.from_records(records)
+    for name in names:
+        table[name] = table[name].astype("float64")
+        table[f"delta_{name}"] = table[f"delta_{name}"].astype("float64")
+    return table

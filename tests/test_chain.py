@@ -1,0 +1,86 @@
+"""The Panel-free reactive chain: Dataset -> Resampler -> ModelLoop."""
+
+import pytest
+
+from distviz import Dataset, ModelLoop, Resampler
+from distviz.errors import ShiftError
+from distviz.loop import ResultCache
+from distviz.shift import ShiftSpec
+
+FAST = ["logistic_regression", "decision_tree"]
+
+
+@pytest.fixture()
+def chain(titanic):
+    rs = Resampler(dataset=titanic, feature="sex", group="female")
+    loop = ModelLoop(resampler=rs, algorithms=FAST, n_jobs=1, cache=ResultCache())
+    return rs, loop
+
+
+def test_setting_the_ratio_retrains_and_publishes_the_shifted_run(chain, titanic):
+    rs, loop = chain
+    assert loop.result is not None and loop.result.spec.ratio == 0
+    rs.ratio = -0.5
+    assert loop.result.spec == ShiftSpec("sex", "female", -0.5)
+    # The published run is the one ModelLoop.run computes for the same spec.
+    direct = ModelLoop(dataset=titanic, algorithms=FAST, n_jobs=1, cache=ResultCache()).run(
+        ShiftSpec("sex", "female", -0.5))
+    for shown, expected in zip(loop.result.algorithms, direct.algorithms):
+        assert shown.metrics == pytest.approx(expected.metrics)
+        assert shown.delta == pytest.approx(expected.delta)
+    n_female = int((titanic.group_labels("sex") == "female").sum())
+    assert loop.result.shift.groups_after["female"] == round(n_female * 0.5)
+
+
+def test_changing_the_feature_revalidates_the_group_and_retrains_once(chain):
+    rs, loop = chain
+    rs.ratio = 1.0
+    runs = []
+    loop.param.watch(lambda e: runs.append(e.new), "result")
+    rs.feature = "class"
+    assert rs.group in rs.param.group.objects and rs.group != "female"
+    assert len(runs) == 1 and runs[0].spec.feature == "class"
+    assert runs[0].spec.group == rs.group
+
+
+def test_a_new_dataset_revalidates_the_feature(chain):
+    rs, loop = chain
+    penguins = Dataset(source="penguins")
+    rs.dataset = penguins
+    assert rs.feature in penguins.features and rs.group in rs.groups_of(rs.feature)
+    assert loop.result.dataset is penguins
+
+
+def test_defaults_are_the_top_feature_and_a_group_of_at_least_30_rows(titanic):
+    rs = Resampler(dataset=titanic)
+    assert (rs.feature, rs.group) == ("sex", "female")
+    rs.feature = "class"  # its smallest group "*" has one training row
+    assert rs.group != "*" and rs.group_rows() >= 30
+    assert "*" in rs.param.group.objects  # still selectable
+
+
+def test_background_runs_publish_after_wait(chain):
+    rs, loop = chain
+    loop.background = True
+    rs.ratio = 2.0
+    assert loop.wait(120).result.spec.ratio == 2.0 and not loop.running
+
+
+def test_settings_clone_keeps_cache_keys(chain, titanic):
+    rs, loop = chain
+    budgeted = loop.clone(max_train_rows=500)
+    twin = budgeted.clone()
+    algorithm = budgeted.resolved_algorithms()[0]
+    spec = ShiftSpec("sex", "female", 1.0)
+    assert twin.cache_key(spec, algorithm, 0) == budgeted.cache_key(spec, algorithm, 0)
+    assert twin.cache is budgeted.cache and twin.max_train_rows == 500
+
+
+def test_bad_choices_are_clear_errors(titanic):
+    with pytest.raises(ShiftError, match="unknown feature"):
+        Resampler(dataset=titanic, feature="nope")
+    with pytest.raises(ShiftError, match="unknown group"):
+        Resampler(dataset=titanic, feature="sex", group="nope")
+    rs = Resampler(dataset=titanic, feature="sex", group="female", ratio=9.0)
+    with pytest.raises(ShiftError, match="out of range"):
+        ModelLoop(resampler=rs, algorithms=FAST, n_jobs=1)

@@ -1,0 +1,71 @@
+"""Imports flow one way: the engine never imports the CLI or the views (nor panel, holoviews,
+hvplot, bokeh), and no module imports one above its layer, counting imports inside functions."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "distviz"
+# Lowest first; a module may import only from its own layer or those before it.
+LAYERS = ["errors", "tasks", "data", "models", "metrics", "noise", "importance", "shift",
+          "results", "loop", "synth", "output", "sweep", "views", "notebook", "cli"]
+GUI = {"panel", "holoviews", "hvplot", "bokeh"}
+
+
+def _layer(module: str) -> str:
+    return module.split(".")[1] if "." in module else "__init__"
+
+
+def _imports(path: Path):
+    """(imported distviz module or top-level package, line) for every import in ``path``."""
+    module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, node.lineno
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[:len(base) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+                if node.module is None:  # from . import a, b
+                    for alias in node.names:
+                        yield f"{target}.{alias.name}", node.lineno
+                    continue
+                yield target, node.lineno
+            else:
+                yield node.module, node.lineno
+
+
+MODULES = sorted(p for p in PACKAGE.rglob("*.py") if p.name != "__init__.py"
+                 or p.parent != PACKAGE)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_imports_go_down_the_layers(path):
+    own = _layer(".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts))
+    assert own in LAYERS, f"{path.name}: add its layer to LAYERS"
+    problems = []
+    for target, line in _imports(path):
+        top = target.split(".")[0]
+        if (top in GUI and not target.startswith("bokeh.sampledata")  # data, not drawing
+                and LAYERS.index(own) < LAYERS.index("views")):
+            problems.append(f"line {line}: the engine imports {target}")
+        if top == "distviz" and target != "distviz":
+            layer = _layer(target)
+            if layer in LAYERS and LAYERS.index(layer) > LAYERS.index(own):
+                problems.append(f"line {line}: {own} imports {target}, a higher layer")
+    assert not problems, problems
+
+
+def test_the_layer_rule_catches_an_upward_import(tmp_path):
+    # The check itself can fail: a data module importing the CLI is reported.
+    bad = PACKAGE / "data" / "_layer_probe.py"
+    bad.write_text("from ..cli import main\nimport panel\n")
+    try:
+        with pytest.raises(AssertionError, match="higher layer"):
+            test_imports_go_down_the_layers(bad)
+    finally:
+        bad.unlink()
