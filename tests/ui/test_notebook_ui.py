@@ -18,7 +18,7 @@ from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, move_sl
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 NOTEBOOK = ROOT / "examples" / "dashboard.ipynb"
-# DiscreteSlider positions of distviz.dashboard.RATIOS; the centre (index 6) is the baseline.
+# DiscreteSlider positions of distviz.views.app.RATIOS; the centre (index 6) is the baseline.
 RATIOS = [-1.0, -0.8, -0.6, -0.5, -0.4, -0.2, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
 FEMALE_TRAIN_ROWS = 353  # titanic, sex = female, in the seeded training split
 
