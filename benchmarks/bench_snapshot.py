@@ -1,7 +1,7 @@
 """Standalone HTML snapshot of 3 features x 9 ratios on titanic, once the sweep is cached.
 
 The sweep of ``bench_sweep`` (same features, ratios, the 4 default algorithms, 3 repeats) fills
-a fresh cache first (not timed here); then ``distviz.export.snapshot_html`` renders and embeds
+a fresh cache first (not timed here); then ``distviz.views.export.snapshot_html`` renders and embeds
 every state (its runs are served from that cache: the snapshot shows seed 0). Also recorded:
 the same snapshot from an empty cache, once.
 

@@ -84,3 +84,11 @@ def test_bad_choices_are_clear_errors(titanic):
     rs = Resampler(dataset=titanic, feature="sex", group="female", ratio=9.0)
     with pytest.raises(ShiftError, match="out of range"):
         ModelLoop(resampler=rs, algorithms=FAST, n_jobs=1)
+
+
+def test_a_followed_dataset_still_travels_to_another_process(chain, titanic):
+    # Dask pickles the dataset; the watchers of this process's chain stay behind.
+    import pickle
+    copy = pickle.loads(pickle.dumps(titanic))
+    assert copy.fingerprint == titanic.fingerprint
+    assert copy.groups("sex").equals(titanic.groups("sex"))

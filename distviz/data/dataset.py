@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import math
 
@@ -149,6 +150,14 @@ class Dataset(param.Parameterized):
         self._group_cache: dict[tuple, object] = {}  # labels and tables: the split is frozen
         self.fingerprint = self._fingerprint(X, codes)
         self.version += 1
+
+    def __getstate__(self):
+        # A copy sent to another process (a Dask worker) takes the data, not the watchers of
+        # this process's objects (a Resampler following reloads, with its loop's locks).
+        state = super().__getstate__()
+        private = copy.copy(state["_param__private"])
+        private.watchers, private.dynamic_watchers = {}, {}
+        return {**state, "_param__private": private}
 
     def _sample(self, frame: pd.DataFrame, prepared) -> pd.DataFrame:
         """``max_rows`` rows of ``frame`` (original order), every class keeping >= 2 rows."""
