@@ -40,6 +40,10 @@ def test_defaults_are_the_top_feature_and_its_smallest_group(dashboard):
     assert dashboard.feature == "sex" and dashboard.group == "female"
     assert dashboard.result is not None and dashboard.result.spec.group == "female"
     assert "Shift sex = female" in dashboard.shift_label
+    # The feature list is in rank order (its help says so): the top-ranked feature first.
+    from distviz.importance import rank_features
+    ranked = rank_features(dashboard.dataset, method="gini").sort_values("rank_gini")
+    assert list(dashboard.param.feature.objects) == list(ranked["feature"])
 
 
 @pytest.mark.parametrize("ratio", [-0.5, 1.0])

@@ -747,6 +747,12 @@ class Dashboard(pn.viewable.Viewer):
         with pn.io.hold():
             self._ranking_table.value = ordered[columns].round(3)
             self._importance.object = _plots().importance_bars(ordered)
+            features = [f for f in ordered["feature"] if f in self.param.feature.objects]
+            if features and features != list(self.param.feature.objects):
+                with self._quiet():  # the list follows the ranking; the choice is kept
+                    self.param.feature.objects = features + [
+                        f for f in self.param.feature.objects if f not in features]
+                    self.feature = self.feature if self.feature in features else features[0]
         if self.result is not None and self.result.dataset is self.dataset:
             if self._tab_visible("Distributions"):
                 self._render_distributions(self.result)
