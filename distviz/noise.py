@@ -1,0 +1,505 @@
+"""Paired effects of a shift with intervals that count every source of noise (semantics 6).
+
+DOCSTRING-PLACEHOLDER
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy import sparse, stats
+
+from . import metrics as scoring  # not "metrics": a parameter has that name
+
+AUC_BINS = 256
+_CLASSIFICATION_BOUND = 1.0  # every classification metric lies in [0, 1], so a delta in [-1, 1]
+
+
+# ---------------------------------------------------------------------------- result
+@dataclass(frozen=True)
+class Effect:
+    """The change of one metric from baseline to shifted, with its interval and verdict.
+
+    Attributes
+    ----------
+    metric : str
+    delta : float
+        Mean over paired seeds of ``metric(shifted) - metric(baseline)`` on the full test set.
+    low, high : float
+        The interval at ``confidence`` (default 95 %).
+    p_value : float
+        Two-sided, for "no change"; ``p_value < 1 - confidence`` exactly when the interval
+        excludes 0.
+    significant : bool
+        The interval excludes 0.
+    verdict : {"better", "worse", "within noise"}
+        Respects the metric's direction (lower RMSE / MAE is better).
+    se : float
+        Standard error of ``delta``: ``sqrt(se_test**2 + se_seed**2)``.
+    se_test : float
+        The test-sample part (paired bootstrap over the test rows).
+    se_seed : float
+        The seed part (algorithm seed and resampling draw); NaN with one seed, where it is
+        unknown and ``single_seed_inflation`` stands in for it.
+    df : float
+        Degrees of freedom of the t quantile (Welch–Satterthwaite; ``inf`` when the seed part
+        is zero or unknown).
+    n_seeds : int
+        Paired seeds used.
+    shifted, baseline : float
+        The metric's mean over those seeds, shifted and baseline.
+    """
+
+    metric: str
+    delta: float
+    low: float
+    high: float
+    p_value: float
+    significant: bool
+    verdict: str
+    se: float
+    se_test: float
+    se_seed: float
+    df: float
+    n_seeds: int
+    shifted: float
+    baseline: float
+
+    @property
+    def ci(self) -> tuple[float, float]:
+        return self.low, self.high
+
+    @property
+    def seed_part_known(self) -> bool:
+        return not np.isnan(self.se_seed)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# ---------------------------------------------------------------------------- bootstrap weights
+@functools.lru_cache(maxsize=4)
+def _multinomial_counts(n_rows: int, n_boot: int, random_state: int) -> np.ndarray:
+    rng = np.random.default_rng([random_state, n_rows, n_boot])
+    draws = rng.integers(0, n_rows, size=(n_boot, n_rows))
+    draws += (np.arange(n_boot) * n_rows)[:, None]
+    counts = np.bincount(draws.ravel(), minlength=n_boot * n_rows).reshape(n_boot, n_rows)
+    # Rows x replicates, C order: each test row's weights are contiguous for the products.
+    # float32 halves the memory traffic of the products; counts stay exact below 2**24.
+    weights = np.ascontiguousarray(counts.T, dtype=np.float32)
+    weights.flags.writeable = False
+    return weights
+
+
+def bootstrap_weights(n_rows: int, n_boot: int = 200, *, random_state: int = 0) -> np.ndarray:
+    """Nonparametric bootstrap of the test rows as counts: an ``(n_rows, n_boot)`` matrix.
+
+    Column ``b`` says how often each test row appears in replicate ``b`` (a multinomial draw of
+    ``n_rows`` rows with replacement, Efron & Tibshirani 1993, ch. 6). The same matrix weights
+    every prediction set, so shifted and baseline, and all seeds, see the same resampled rows.
+    Cached per ``(n_rows, n_boot, random_state)``: repeated calls on one test set are free and
+    give the same replicates. Read-only.
+    """
+    if n_rows < 1 or n_boot < 2:
+        raise ValueError("bootstrap_weights needs at least one row and two replicates.")
+    return _multinomial_counts(int(n_rows), int(n_boot), int(random_state))
+
+
+# ---------------------------------------------------------------------------- vectorised metrics
+def _score_groups(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's group of equal scores, groups in increasing score order, and their sizes."""
+    _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
+    return inverse.ravel(), counts
+
+
+def _coarsen(inverse: np.ndarray, counts: np.ndarray, bins: int | None) -> tuple[np.ndarray, int]:
+    """Score groups merged into at most ``bins`` equal-frequency levels (ties never split)."""
+    if bins is None or len(counts) <= bins:
+        return inverse, len(counts)
+    level = (np.cumsum(counts) - counts) * bins // counts.sum()
+    level = np.concatenate([[0], np.cumsum(np.diff(level) > 0)])  # dense, still ordered
+    return level[inverse], int(level[-1]) + 1
+
+
+def _auc_from_groups(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
+    """Weighted Mann–Whitney AUC (ties count 1/2) from positive / negative weight per score
+    group, groups in increasing score order along axis 0; one AUC per column."""
+    below = np.cumsum(neg, axis=0) - neg
+    concordant = (pos * (below + 0.5 * neg)).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return concordant / (pos.sum(axis=0) * neg.sum(axis=0))
+
+
+def classification_scores(y_true, predictions, weights=None, *, n_classes: int,
+                          positive: int | None = None, metrics=None,
+                          auc_bins: int | None = None) -> dict[str, np.ndarray]:
+    """The classification metrics of several prediction sets under many row weightings at once.
+
+    Parameters
+    ----------
+    y_true : array of int, shape (n,)
+        True class codes ``0 .. n_classes - 1``.
+    predictions : list of (y_pred, scores)
+        Predicted class codes (n,) and per-class scores (n, n_classes) or None (no ROC AUC).
+    weights : array, shape (n,) or (n, B), optional
+        Row weights, one column per weighting (bootstrap counts, sample weights); default 1.
+    n_classes, positive : int
+        As in :func:`distviz.scoring.score_classification` (``positive`` defaults to 1).
+    metrics : iterable of str, optional
+        Which metrics (default all of ``scoring.CLASSIFICATION_METRICS``).
+    auc_bins : int, optional
+        Round scores to at most this many equal-frequency levels for ROC AUC (ties kept
+        together); None is exact. The bootstrap rounds (a weighting's AUC then costs
+        ``O(levels)``, not ``O(n)``); the tests bound its effect on the standard error.
+
+    Returns
+    -------
+    dict metric -> array of shape (B, n_sets) (``(1, n_sets)`` without weights). With all
+    weights 1 (or any weights, with ``auc_bins=None``) each value equals scikit-learn's, as
+    computed by ``scoring.score_classification(..., sample_weight=w)``.
+
+    Notes
+    -----
+    One sparse matrix maps every test row to its cell in every prediction set: (true class,
+    predicted class, ROC score group); one product with the weights gives every cell's total,
+    and every metric is a ratio of those totals (precision, recall, F1 with zero_division=0,
+    specificity, accuracy, balanced accuracy over the classes present; ROC AUC as the weighted
+    Mann–Whitney statistic, one-vs-rest macro for more than two classes).
+    """
+    return _classification(y_true, predictions, [(weights, auc_bins)], n_classes=n_classes,
+                           positive=positive, metrics=metrics)[0]
+
+
+def _classification(y_true, predictions, weightings, *, n_classes, positive, metrics):
+    """:func:`classification_scores` for several (weights, auc_bins), sorting scores once."""
+    y_true = np.asarray(y_true).astype(np.int64).ravel()
+    n, k = len(y_true), int(n_classes)
+    positive = 1 if positive is None else int(positive)
+    wanted = tuple(metrics) if metrics is not None else scoring.CLASSIFICATION_METRICS
+    auc_columns = [positive] if k == 2 else list(range(k))
+    want_auc = "roc_auc" in wanted
+    prepared = []
+    for y_pred, scores in predictions:
+        cell = y_true * k + np.asarray(y_pred).astype(np.int64).ravel()
+        groups = []
+        if want_auc and scores is not None:
+            scores = np.asarray(scores, dtype=float)
+            groups = [_score_groups(scores[:, c]) for c in auc_columns]
+        prepared.append((cell, groups))
+    return [_weighted_classification(y_true, prepared, _weight_matrix(w, n), bins, k,
+                                     positive, auc_columns, wanted) for w, bins in weightings]
+
+
+def _weighted_classification(y_true, prepared, w, bins, k, positive, auc_columns, wanted):
+    n = len(y_true)
+    # Per set: the first AUC column's score group is fused with the confusion cell (one
+    # nonzero per row); further one-vs-rest columns (multi-class) get their own cells.
+    cells, layout, offset = [], [], 0
+    for cell, groups in prepared:
+        if groups:
+            first, n_first = _coarsen(*groups[0], bins)
+        else:
+            first, n_first = np.zeros(n, dtype=np.int64), 1
+        cells.append(offset + cell * n_first + first)
+        entry = {"fused": (offset, n_first), "auc": []}
+        offset += k * k * n_first
+        for inverse, counts in groups[1:]:
+            group, n_groups = _coarsen(inverse, counts, bins)
+            cells.append(offset + np.where(y_true == auc_columns[len(entry["auc"]) + 1], 0,
+                                           n_groups) + group)
+            entry["auc"].append((offset, n_groups))
+            offset += 2 * n_groups
+        entry["has_auc"] = bool(groups)
+        layout.append(entry)
+    cells = np.concatenate(cells)
+    indicator = sparse.csr_matrix(
+        (np.ones(len(cells), dtype=w.dtype), (cells, np.tile(np.arange(n), len(cells) // n))),
+        shape=(offset, n))
+    totals = np.asarray(indicator @ w, dtype=np.float64)  # (cells, B)
+
+    n_sets, n_boot = len(layout), w.shape[1]
+    confusion = np.empty((n_sets, k, k, n_boot))
+    auc = np.full((n_sets, n_boot), np.nan)
+    for s, entry in enumerate(layout):
+        o, g = entry["fused"]
+        fused = totals[o:o + k * k * g].reshape(k, k, g, n_boot)
+        confusion[s] = fused.sum(axis=2)
+        if entry["has_auc"] and "roc_auc" in wanted:
+            by_truth = fused.sum(axis=1)  # (true class, score group, B)
+            column = auc_columns[0]
+            per_class = [_auc_from_groups(by_truth[column],
+                                          by_truth.sum(axis=0) - by_truth[column])]
+            per_class += [_auc_from_groups(totals[o2:o2 + g2], totals[o2 + g2:o2 + 2 * g2])
+                          for o2, g2 in entry["auc"]]
+            auc[s] = np.mean(per_class, axis=0)  # NaN if a class is absent, as sklearn
+    out = _confusion_metrics(confusion, positive, wanted)
+    if "roc_auc" in wanted:
+        out["roc_auc"] = auc
+    return {m: out[m].T for m in wanted}
+
+
+def _confusion_metrics(confusion: np.ndarray, positive: int, wanted) -> dict[str, np.ndarray]:
+    """Metrics from weighted confusion counts (sets, true, predicted, B) -> (sets, B)."""
+    k = confusion.shape[1]
+    tp = np.einsum("skkb->skb", confusion)
+    support = confusion.sum(axis=2)
+    predicted = confusion.sum(axis=1)
+    total = support.sum(axis=1)
+    out = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(predicted > 0, tp / predicted, 0.0)
+        recall = np.where(support > 0, tp / support, 0.0)
+        f1 = np.where(support + predicted > 0, 2 * tp / (support + predicted), 0.0)
+        negatives = total[:, None, :] - support
+        true_negatives = negatives - (predicted - tp)
+        specificity = np.where(negatives > 0, true_negatives / negatives, np.nan)
+        present_recall = np.where(support > 0, tp / support, np.nan)
+        if k == 2:
+            out.update(f1=f1[:, positive], precision=precision[:, positive],
+                       recall=recall[:, positive], specificity=specificity[:, positive])
+        else:
+            out.update(f1=f1.mean(axis=1), precision=precision.mean(axis=1),
+                       recall=recall.mean(axis=1), specificity=_nanmean(specificity, axis=1))
+        out["accuracy"] = tp.sum(axis=1) / total
+        out["balanced_accuracy"] = _nanmean(present_recall, axis=1)
+    return {m: v for m, v in out.items() if m in wanted}
+
+
+def regression_scores(y_true, predictions, weights=None, *,
+                      metrics=None) -> dict[str, np.ndarray]:
+    """R², RMSE and MAE of several prediction sets under many row weightings at once.
+
+    ``predictions`` is a list of predicted-value arrays (n,); ``weights`` as in
+    :func:`classification_scores`. Returns metric -> (B, n_sets), equal to
+    ``scoring.score_regression(..., sample_weight=w)`` (R² follows scikit-learn's
+    ``force_finite``: 1 for a perfect fit, 0 for a constant target otherwise).
+    """
+    y_true = np.asarray(y_true, dtype=float).ravel()
+    n = len(y_true)
+    wanted = tuple(metrics) if metrics is not None else scoring.REGRESSION_METRICS
+    w = _weight_matrix(weights, n).astype(np.float64, copy=False)  # one BLAS product
+    # Centring first keeps the weighted total sum of squares free of cancellation.
+    centre = y_true[0] if np.ptp(y_true) == 0 else y_true.mean()
+    centred = y_true - centre
+    errors = [y_true - np.asarray(p, dtype=float).ravel() for p in predictions]
+    columns = np.column_stack([e * e for e in errors] + [np.abs(e) for e in errors]
+                              + [np.ones(n), centred, centred * centred])
+    sums = columns.T @ w  # (2 sets + 3, B)
+    n_sets = len(errors)
+    squared, absolute = sums[:n_sets], sums[n_sets:2 * n_sets]
+    total_weight, weighted_y, weighted_yy = sums[-3], sums[-2], sums[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = np.maximum(weighted_yy - weighted_y ** 2 / total_weight, 0.0)
+        r2 = np.where(squared == 0, 1.0,
+                      np.where(spread > 0, 1 - squared / spread, 0.0))
+        out = {"r2": r2, "rmse": np.sqrt(squared / total_weight),
+               "mae": absolute / total_weight}
+    return {m: out[m].T for m in wanted}
+
+
+def _weight_matrix(weights, n: int) -> np.ndarray:
+    if weights is None:
+        return np.ones((n, 1))
+    w = np.asarray(weights)
+    if w.dtype not in (np.float32, np.float64):
+        w = w.astype(np.float64)
+    if w.ndim == 1:
+        w = w[:, None]
+    if w.shape[0] != n:
+        raise ValueError(f"weights have {w.shape[0]} rows; the test set has {n}.")
+    return w
+
+
+def _nanmean(values: np.ndarray, axis: int) -> np.ndarray:
+    """Mean over the non-NaN values (NaN where there are none), without a warning."""
+    finite = ~np.isnan(values)
+    count = finite.sum(axis=axis)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(finite, values, 0.0).sum(axis=axis) / np.where(count, count, np.nan)
+
+
+# ---------------------------------------------------------------------------- paired delta
+def _unpack(item, task: str):
+    """(y_pred, scores) for classification, y_pred for regression; None for a failed seed.
+
+    An item is a FitResult-like object (``y_pred``, ``scores``, ``error``), a mapping with
+    those keys, a ``(y_pred, scores)`` tuple, or (regression, or no scores) an array."""
+    if item is None or getattr(item, "error", None):
+        return None
+    if isinstance(item, Mapping):
+        if item.get("error"):
+            return None
+        y_pred, scores = item.get("y_pred"), item.get("scores")
+    elif hasattr(item, "y_pred"):
+        y_pred, scores = item.y_pred, getattr(item, "scores", None)
+    elif isinstance(item, tuple):
+        y_pred, scores = (item + (None,))[:2]
+    else:
+        y_pred, scores = item, None
+    if y_pred is None:
+        return None
+    return (y_pred, scores) if task == "classification" else y_pred
+
+
+def _pairs(shifted, baseline, task: str) -> list[tuple]:
+    """Pairs by seed: common keys of two mappings, else positions; failed seeds dropped."""
+    if isinstance(shifted, Mapping) and isinstance(baseline, Mapping):
+        raw = [(shifted[key], baseline[key]) for key in shifted if key in baseline]
+    elif isinstance(shifted, Sequence) and isinstance(baseline, Sequence):
+        raw = list(zip(shifted, baseline))
+    else:
+        raise TypeError("shifted and baseline must both be lists (paired by position) or both "
+                        "mappings seed -> predictions (paired by seed).")
+    pairs = [(_unpack(a, task), _unpack(b, task)) for a, b in raw]
+    return [(a, b) for a, b in pairs if a is not None and b is not None]
+
+
+def paired_delta(y_true, shifted, baseline, *, task: str, n_classes: int = 0,
+                 positive: int | None = None, metrics=None, n_boot: int = 200,
+                 confidence: float = 0.95, sample_weight=None,
+                 single_seed_inflation: float = 2.0, auc_bins: int | None = AUC_BINS,
+                 random_state: int = 0) -> dict[str, Effect]:
+    """Each metric's change from baseline to shifted, with an interval counting every noise source.
+
+    Parameters
+    ----------
+    y_true : array, shape (n,)
+        The frozen test set's targets (class codes for classification).
+    shifted, baseline : list or mapping seed -> predictions
+        One entry per seed, paired by position (lists) or by seed (mappings); a failed seed
+        (None, or an object whose ``error`` is set) and its partner are left out, and lists of
+        different lengths are paired as far as both go. An entry is ``(y_pred, scores)`` (or a
+        FitResult-like object with ``y_pred`` and ``scores``) for classification, with class
+        codes (n,) and per-class scores (n, n_classes) or None (then no ROC AUC); an array of
+        predicted values (n,) for regression.
+    task : {"classification", "regression"}
+    n_classes : int
+        Number of classes (0: from the scores' width, else the largest code + 1).
+    positive : int, optional
+        The positive class code for binary F1 / precision / recall / specificity / ROC AUC
+        (default 1). Ignored for more than two classes (macro averages).
+    metrics : iterable of str, optional
+        Default: every metric of the task (``scoring.metric_names``).
+    n_boot : int
+        Bootstrap replicates of the test rows (200 gives the standard error to about 5 %).
+    confidence : float
+        Two-sided coverage of the interval.
+    sample_weight : array (n,), optional
+        Test-row weights (e.g. a test set shifted like the training set); multiplied into
+        every bootstrap replicate.
+    single_seed_inflation : float
+        With one seed the seed part of the variance is unknown; the test-sample variance is
+        multiplied by this factor in its place (1 reports the test-sample part alone).
+    auc_bins : int or None
+        Score levels for ROC AUC inside the bootstrap (see :func:`classification_scores`);
+        the deltas themselves are always exact.
+    random_state : int
+        Seed of the bootstrap replicates (cached: the same test size and seed reuse them).
+
+    Returns
+    -------
+    dict metric -> Effect, in ``scoring.metric_names(task)`` order; empty when no seed pairs.
+    ``Effect.delta`` equals the mean over pairs of the difference of scikit-learn's metrics.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 400)
+    >>> good = np.where(rng.random(400) < 0.85, y, 1 - y)
+    >>> bad = np.where(rng.random(400) < 0.75, y, 1 - y)
+    >>> one_hot = lambda p: np.eye(2)[p]
+    >>> effects = paired_delta(y, [(good, one_hot(good))], [(bad, one_hot(bad))],
+    ...                        task="classification", n_classes=2, metrics=["accuracy"])
+    >>> effects["accuracy"].verdict
+    'better'
+    """
+    if task not in ("classification", "regression"):
+        raise ValueError(f"unknown task {task!r}; use 'classification' or 'regression'.")
+    if not 0 < confidence < 1:
+        raise ValueError("confidence must lie in (0, 1).")
+    pairs = _pairs(shifted, baseline, task)
+    if not pairs:
+        return {}
+    names = [m for m in scoring.metric_names(task) if metrics is None or m in set(metrics)]
+    n = len(np.asarray(y_true))
+    weights = bootstrap_weights(n, n_boot, random_state=random_state)
+    base_weight = None
+    if sample_weight is not None:
+        base_weight = np.asarray(sample_weight, dtype=float).ravel()
+        weights = weights * base_weight[:, None]
+    sets = [a for a, _ in pairs] + [b for _, b in pairs]  # shifted seeds, then baseline seeds
+    if task == "classification":
+        n_classes = int(n_classes) or _infer_classes(y_true, sets)
+        if any(s[1] is None for s in sets):
+            names = [m for m in names if m != "roc_auc"]
+        point, replicates = _classification(
+            y_true, sets, [(base_weight, None), (weights, auc_bins)], n_classes=n_classes,
+            positive=positive, metrics=names)
+    else:
+        point = regression_scores(y_true, sets, base_weight, metrics=names)
+        replicates = regression_scores(y_true, sets, weights, metrics=names)
+    k = len(pairs)
+    return {m: _effect(m, point[m][0, :k], point[m][0, k:], replicates[m][:, :k],
+                       replicates[m][:, k:], confidence=confidence,
+                       single_seed_inflation=single_seed_inflation,
+                       bounded=task == "classification") for m in names}
+
+
+def _infer_classes(y_true, sets) -> int:
+    for _, scores in sets:
+        if scores is not None:
+            return int(np.asarray(scores).shape[1])
+    return int(max(np.max(y_true), *(np.max(p) for p, _ in sets))) + 1
+
+
+def _effect(metric, shifted, baseline, shifted_boot, baseline_boot, *, confidence,
+            single_seed_inflation, bounded, seed_part="sum") -> Effect:
+    """Combine the seed spread of the paired deltas with their test-sample bootstrap."""
+    deltas = shifted - baseline                     # (K,) one per seed, full test set
+    boot = shifted_boot - baseline_boot             # (B, K) same rows for every seed and arm
+    boot = boot[np.isfinite(boot).all(axis=1)]
+    k = len(deltas)
+    delta = float(np.mean(deltas))
+    nan = float("nan")
+    if not np.isfinite(delta) or len(boot) < 2:
+        return Effect(metric, delta, nan, nan, nan, False, "within noise", nan, nan, nan, nan,
+                      k, float(np.mean(shifted)), float(np.mean(baseline)))
+    var_test = float(np.var(boot.mean(axis=1), ddof=1))
+    if k >= 2:
+        spread = float(np.var(deltas, ddof=1))
+        if seed_part == "corrected":
+            # The part of the seed spread that is test-row noise, already in var_test.
+            centred = boot - boot.mean(axis=0)
+            spread = max(spread - float(np.var(centred, axis=1, ddof=1).mean())
+                         * len(boot) / (len(boot) - 1), 0.0)
+        var_seed = spread / k
+        var = var_test + var_seed
+        # Welch–Satterthwaite: only the seed spread is estimated from few values (k - 1 df).
+        df = (k - 1) * (var / var_seed) ** 2 if var_seed > 0 else np.inf
+        se_seed = float(np.sqrt(var_seed))
+    else:
+        var, df, se_seed = var_test * single_seed_inflation, np.inf, nan
+    se = float(np.sqrt(var))
+    quantile = float(stats.t.ppf(0.5 + confidence / 2, df))
+    low, high = delta - quantile * se, delta + quantile * se
+    if bounded:
+        low, high = max(low, -_CLASSIFICATION_BOUND), min(high, _CLASSIFICATION_BOUND)
+    if se > 0:
+        p_value = float(2 * stats.t.sf(abs(delta) / se, df))
+    else:
+        p_value = 1.0 if delta == 0 else 0.0
+    significant = bool(low > 0 or high < 0)
+    return Effect(metric, delta, float(low), float(high), p_value, significant,
+                  verdict(metric, delta, significant), se, float(np.sqrt(var_test)), se_seed,
+                  float(df), k, float(np.mean(shifted)), float(np.mean(baseline)))
+
+
+def verdict(metric: str, delta: float, significant: bool) -> str:
+    """better / worse / within noise, with lower RMSE and MAE counting as better."""
+    if not significant:
+        return "within noise"
+    improved = delta < 0 if metric in scoring.LOWER_IS_BETTER else delta > 0
+    return "better" if improved else "worse"
