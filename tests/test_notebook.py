@@ -1,5 +1,5 @@
 """The example notebook executes headless: no errors, nothing on stderr, the dashboard embedded
-with its libraries inline, and the engine's, leaderboard's and sweep's tables shown.
+with its libraries inline, and the chain's, leaderboard's and sweep's tables shown.
 (tests/ui/test_notebook_ui.py runs it in JupyterLab and Chromium.)"""
 
 from pathlib import Path
@@ -31,6 +31,6 @@ def test_notebook_executes():
     assert loads and any("Bokeh" in js and len(js) > 500_000 for js in loads)
     assert not any("cdn.bokeh.org" in js for js in loads)
     assert any(EXEC_MIME in o.get("data", {}) for o in outputs)  # the dashboard, the curves
-    for marker in ("leaderboard()", "summary.head()"):
+    for marker in ("rs.ratio = -0.5", "leaderboard()", "summary.head()"):
         shown = _shown(notebook, marker)
         assert "xgboost" in shown and "logistic_regression" in shown
