@@ -1,16 +1,21 @@
-"""distviz.noise (not yet wired into the loop): its deltas are scikit-learn's, its intervals
-count the test sample even for a deterministic model."""
+"""distviz.noise: deltas equal scikit-learn's, intervals count the test sample even for a
+deterministic model, and the intervals are calibrated on a synthetic population."""
+
+import time
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from distviz import metrics, noise
 
 
-def _predictions(y, seed, skill):
+def _predictions(y, seed, skill, n_classes=2):
     rng = np.random.default_rng(seed)
-    p = np.clip(skill * y + (1 - skill) * rng.random(len(y)), 0, 1)
-    return (p > 0.5).astype(int), np.column_stack([1 - p, p])
+    onehot = np.eye(n_classes)[y]
+    p = skill * onehot + (1 - skill) * rng.dirichlet(np.ones(n_classes), len(y))
+    return p.argmax(axis=1), p
 
 
 @pytest.fixture(scope="module")
@@ -21,10 +26,12 @@ def data():
     return y, shifted, baseline
 
 
+# ---------------------------------------------------------------------------- (a) exactness
 def test_deltas_equal_sklearns_metrics_averaged_over_seeds(data):
     y, shifted, baseline = data
     effects = noise.paired_delta(y, shifted, baseline, task="classification", n_classes=2,
                                  positive=1)
+    assert list(effects) == list(metrics.metric_names("classification"))
     for name in metrics.metric_names("classification"):
         exact = np.mean([
             metrics.score_classification(y, *a, n_classes=2, positive=1)[name]
@@ -34,9 +41,230 @@ def test_deltas_equal_sklearns_metrics_averaged_over_seeds(data):
         assert effects[name].low <= effects[name].delta <= effects[name].high
 
 
+def _edge_case_sets(y, n_classes, rng):
+    """Ordinary, rounded (many ties), a class never predicted, one class predicted for all."""
+    sets = []
+    for j in range(4):
+        scores = rng.dirichlet(np.ones(n_classes), len(y))
+        scores[np.arange(len(y)), y] += rng.random(len(y))
+        scores /= scores.sum(axis=1, keepdims=True)
+        if j == 1:
+            scores = np.round(scores, 1)
+            scores /= scores.sum(axis=1, keepdims=True)
+        y_pred = scores.argmax(axis=1)
+        if j == 2:
+            y_pred = np.where(y_pred == n_classes - 1, 0, y_pred)
+        if j == 3:
+            y_pred = np.zeros_like(y_pred)
+        sets.append((y_pred, scores))
+    return sets
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 5])
+@pytest.mark.parametrize("positive", [0, 1])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_vectorised_classification_metrics_equal_sklearn(n_classes, positive, weighted):
+    rng = np.random.default_rng(n_classes * 10 + positive)
+    y = rng.integers(0, n_classes, 400)
+    sets = _edge_case_sets(y, n_classes, rng)
+    weights = rng.integers(0, 4, len(y)).astype(float) if weighted else None
+    out = noise.classification_scores(y, sets, weights, n_classes=n_classes, positive=positive)
+    for j, (y_pred, scores) in enumerate(sets):
+        expected = metrics.score_classification(y, y_pred, scores, n_classes=n_classes,
+                                                positive=positive, sample_weight=weights)
+        for name, value in expected.items():
+            assert out[name][0, j] == pytest.approx(value, abs=1e-9), (j, name)
+
+
+@pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true",
+                            "ignore:Only one class is present")  # sklearn's, expected here
+def test_a_class_absent_from_the_test_rows_gives_sklearns_answer():
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 300)                 # class 2 of 3 never occurs in y_true
+    sets = _edge_case_sets(y, 3, rng)
+    out = noise.classification_scores(y, sets, n_classes=3, positive=1,
+                                      metrics=["f1", "precision", "recall", "specificity",
+                                               "accuracy", "balanced_accuracy"])
+    for j, (y_pred, _) in enumerate(sets):
+        expected = metrics.score_classification(y, y_pred, sets[j][1], n_classes=3,
+                                                positive=1)
+        for name in out:
+            assert out[name][0, j] == pytest.approx(expected[name], abs=1e-9), (j, name)
+
+
+def test_many_weightings_at_once_equal_one_at_a_time():
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, 500)
+    sets = _edge_case_sets(y, 2, rng)
+    weights = noise.bootstrap_weights(len(y), 5, random_state=1)
+    together = noise.classification_scores(y, sets, weights, n_classes=2)
+    for b in range(5):
+        alone = noise.classification_scores(y, sets, weights[:, b].astype(float), n_classes=2)
+        for name in together:
+            np.testing.assert_allclose(together[name][b], alone[name][0], atol=1e-9)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_vectorised_regression_metrics_equal_sklearn(weighted):
+    rng = np.random.default_rng(5)
+    y = rng.normal(100, 5, 300)                 # far from 0: the sums must not cancel
+    predictions = [y + rng.normal(0, 2, len(y)), np.full(len(y), y.mean()), y.copy(),
+                   y[::-1].copy()]
+    weights = rng.integers(0, 4, len(y)).astype(float) if weighted else None
+    out = noise.regression_scores(y, predictions, weights)
+    for j, y_pred in enumerate(predictions):
+        expected = metrics.score_regression(y, y_pred, sample_weight=weights)
+        for name, value in expected.items():
+            assert out[name][0, j] == pytest.approx(value, rel=1e-9, abs=1e-9), (j, name)
+
+
+def test_constant_target_follows_sklearns_force_finite():
+    # 2.0: a mean sklearn computes exactly (for 0.1 its rounding error gives R² of -1e33).
+    y = np.full(50, 2.0)
+    out = noise.regression_scores(y, [y.copy(), y + 1.0])
+    assert out["r2"][0].tolist() == [1.0, 0.0]
+    assert [metrics.score_regression(y, p)["r2"] for p in (y.copy(), y + 1.0)] == [1.0, 0.0]
+
+
+def test_regression_deltas_and_lower_is_better():
+    rng = np.random.default_rng(6)
+    y = rng.normal(size=800)
+    better = [y + rng.normal(0, 0.5, len(y)) for _ in range(3)]
+    worse = [y + rng.normal(0, 0.8, len(y)) for _ in range(3)]
+    effects = noise.paired_delta(y, better, worse, task="regression")
+    for name in metrics.metric_names("regression"):
+        exact = np.mean([metrics.score_regression(y, a)[name]
+                         - metrics.score_regression(y, b)[name] for a, b in zip(better, worse)])
+        assert effects[name].delta == pytest.approx(exact, abs=1e-9)
+        assert effects[name].verdict == "better", name  # RMSE and MAE fell: better
+    assert effects["rmse"].delta < 0 < effects["r2"].delta
+
+
+def test_sample_weight_deltas_equal_sklearn_with_the_same_weights(data):
+    y, shifted, baseline = data
+    weights = np.where(np.arange(len(y)) % 3 == 0, 2.5, 1.0)
+    effects = noise.paired_delta(y, shifted, baseline, task="classification", n_classes=2,
+                                 sample_weight=weights)
+    for name, effect in effects.items():
+        exact = np.mean([
+            metrics.score_classification(y, *a, n_classes=2, positive=1,
+                                         sample_weight=weights)[name]
+            - metrics.score_classification(y, *b, n_classes=2, positive=1,
+                                           sample_weight=weights)[name]
+            for a, b in zip(shifted, baseline)])
+        assert effect.delta == pytest.approx(exact, abs=1e-9), name
+
+
+def test_rounded_scores_in_the_bootstrap_barely_change_the_auc_standard_error(data):
+    y, shifted, baseline = data
+    options = dict(task="classification", n_classes=2, metrics=["roc_auc"], n_boot=300)
+    rounded = noise.paired_delta(y, shifted, baseline, **options)["roc_auc"]
+    exact = noise.paired_delta(y, shifted, baseline, auc_bins=None, **options)["roc_auc"]
+    assert rounded.delta == exact.delta
+    assert rounded.se_test == pytest.approx(exact.se_test, rel=0.03)
+
+
+# ---------------------------------------------------------------------------- (b) intervals
 def test_a_deterministic_model_still_gets_a_nonzero_interval(data):
     y, shifted, baseline = data
     same_shifted, same_baseline = [shifted[0]] * 3, [baseline[0]] * 3
     effect = noise.paired_delta(y, same_shifted, same_baseline, task="classification",
                                 n_classes=2, positive=1)["f1"]
     assert effect.high - effect.low > 0
+    assert effect.se_seed == 0 and effect.se_test > 0 and effect.se == effect.se_test
+
+
+def test_identical_runs_are_within_noise(data):
+    y, shifted, _ = data
+    effects = noise.paired_delta(y, shifted, shifted, task="classification", n_classes=2)
+    for effect in effects.values():
+        assert effect.delta == 0 and not effect.significant
+        assert effect.verdict == "within noise" and effect.p_value == 1.0
+
+
+def test_one_seed_gets_the_test_sample_part_inflated(data):
+    y, shifted, baseline = data
+    one = noise.paired_delta(y, shifted[:1], baseline[:1], task="classification",
+                             n_classes=2)["f1"]
+    alone = noise.paired_delta(y, shifted[:1], baseline[:1], task="classification",
+                               n_classes=2, single_seed_inflation=1.0)["f1"]
+    assert one.n_seeds == 1 and not one.seed_part_known and np.isnan(one.se_seed)
+    assert one.se == pytest.approx(np.sqrt(2) * one.se_test)
+    assert alone.se == pytest.approx(alone.se_test)
+    assert one.low < alone.low < one.delta < alone.high < one.high
+
+
+def test_interval_p_value_and_verdict_agree(data):
+    y, shifted, baseline = data
+    effects = noise.paired_delta(y, shifted, baseline, task="classification", n_classes=2)
+    for e in effects.values():
+        assert e.significant == (e.p_value < 0.05) == (e.low > 0 or e.high < 0)
+        t = stats.t.ppf(0.975, e.df)
+        assert e.high - e.low == pytest.approx(2 * t * e.se)
+        assert e.se == pytest.approx(np.hypot(e.se_test, e.se_seed))
+        assert e.verdict == ("within noise" if not e.significant
+                             else "better" if e.delta > 0 else "worse")
+    assert effects["accuracy"].verdict == "better"  # skill 0.3 vs 0.25 on 1,500 rows
+
+
+def test_failed_seeds_are_left_out_and_pairs_follow_seeds(data):
+    y, shifted, baseline = data
+    by_position = noise.paired_delta(y, shifted[:3], baseline[:3], task="classification",
+                                     n_classes=2)["f1"]
+    fits = lambda preds: [SimpleNamespace(y_pred=p, scores=s, error=None) for p, s in preds]
+    failed = SimpleNamespace(y_pred=None, scores=None, error="ValueError: boom")
+    with_failure = noise.paired_delta(y, fits(shifted[:3]) + [failed], fits(baseline),
+                                      task="classification", n_classes=2)["f1"]
+    by_seed = noise.paired_delta(y, {7: shifted[2], 3: shifted[0], 5: shifted[1], 9: None},
+                                 {3: baseline[0], 5: baseline[1], 7: baseline[2], 11: None},
+                                 task="classification", n_classes=2)["f1"]
+    assert with_failure == by_position
+    assert by_seed.n_seeds == 3 and by_seed.delta == pytest.approx(by_position.delta)
+    assert noise.paired_delta(y, [None], [baseline[0]], task="classification") == {}
+
+
+def test_without_scores_there_is_no_roc_auc(data):
+    y, shifted, baseline = data
+    effects = noise.paired_delta(y, [p for p, _ in shifted], [p for p, _ in baseline],
+                                 task="classification", n_classes=2)
+    assert "roc_auc" not in effects and "f1" in effects
+
+
+def test_bootstrap_weights_are_shared_cached_and_read_only():
+    weights = noise.bootstrap_weights(1000, 50, random_state=3)
+    assert weights.shape == (1000, 50)
+    assert (weights.sum(axis=0) == 1000).all()
+    assert noise.bootstrap_weights(1000, 50, random_state=3) is weights
+    assert not weights.flags.writeable
+
+
+def test_speed_of_one_call_on_10000_rows():
+    rng = np.random.default_rng(7)
+    y = rng.integers(0, 2, 10_000)
+    shifted = [_predictions(y, s, 0.3) for s in range(5)]
+    baseline = [_predictions(y, 100 + s, 0.25) for s in range(5)]
+    options = dict(task="classification", n_classes=2, n_boot=200)
+    noise.paired_delta(y, shifted, baseline, **options)
+    start = time.perf_counter()
+    noise.paired_delta(y, shifted, baseline, **options)
+    assert time.perf_counter() - start < 0.5  # ~20 ms measured; generous for a shared box
+
+
+# ---------------------------------------------------------------------------- many cells
+def test_benjamini_hochberg_by_hand():
+    p = [0.001, 0.04, np.nan, 0.03, 0.5, 0.012]
+    # Sorted finite p: .001 .012 .03 .04 .5 (m=5) against BH thresholds .01 .02 .03 .04 .05:
+    # the largest below its threshold is .04, so it and every smaller p are discoveries.
+    assert noise.benjamini_hochberg(p, alpha=0.05).tolist() == [True, True, False, True,
+                                                                False, True]
+    adjusted = noise.adjusted_p_values(p)
+    assert np.isnan(adjusted[2])
+    np.testing.assert_allclose(adjusted[[0, 5, 3, 1, 4]], [0.005, 0.03, 0.05, 0.05, 0.5])
+    assert noise.benjamini_hochberg([0.02, 0.03], alpha=0.01).tolist() == [False, False]
+
+
+def test_flagged_by_chance():
+    chance = noise.flagged_by_chance(480)
+    assert chance.expected == 24.0 and 30 <= chance.upper <= 34
+    assert "24.0 of 480 cells would be flagged by chance" in chance.sentence(52)
+    assert noise.flagged_by_chance(0).upper == 0
