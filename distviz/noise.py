@@ -40,12 +40,13 @@ the two-way ("pigeonhole") bootstrap of crossed data (Owen 2007). The unbiased a
 (subtracting the bootstrap's estimate of the interaction from ``s²``, truncated at 0) was
 measured in ``benchmarks/bench_calibration.py``: coverage near 95 %, but two runs that differ
 only in seeds were called significant in 5-9 % of cases, above the 5 % the design asks for;
-the conservative sum keeps that rate at 1-3 % with coverage of 97-99 % (figures: docs/noise.md).
+the conservative sum keeps that rate at 1-2 % with coverage of 94-98 % (benchmarks/RESULTS.md,
+"Calibration", from ``python -m benchmarks.bench_calibration``).
 
 Why not the alternatives: a t-interval over seeds on one frozen test set (what distviz did)
 leaves out the test sample, the largest source in practice (Bouthillier et al. 2021, "Accounting
 for variance in machine learning benchmarks", MLSys), and covered the population delta in only
-62-78 % of calibration cells -- the inflated error rate Dietterich (1998) reports for t-tests on
+66-78 % of calibration cells -- the inflated error rate Dietterich (1998) reports for t-tests on
 dependent resamples. Repeated train/test splits with the corrected resampled t-test (Nadeau &
 Bengio 2003) need a refit per split and answer a question about the dataset, not about the
 user's fixed split and training data; the bootstrap gives the test-sample part from predictions
@@ -56,7 +57,7 @@ has ``s² = 0`` but still the test-sample part, so its interval is not empty whe
 arms disagree on some row. **With one seed** the seed part cannot be estimated
 (``Effect.se_seed`` is NaN, ``seed_part_known`` False); the test-sample variance is multiplied
 by ``single_seed_inflation`` (default 2, i.e. assuming a seed part as large as the test part,
-while the test sample held 77-85 % of the variance in the calibration runs), which keeps one
+while the test sample held 80-84 % of the variance in the calibration runs), which keeps one
 seed's intervals conservative. Pass 1 for the test-sample part alone.
 
 **Many cells at once** (a sweep, advise, the write-up): :func:`benjamini_hochberg` and
@@ -485,7 +486,8 @@ def paired_delta(y_true, shifted, baseline, *, task: str, n_classes: int = 0,
 
     Returns
     -------
-    dict metric -> Effect, in ``distviz.metrics.metric_names(task)`` order; empty when no seed pairs.
+    dict metric -> Effect, in ``distviz.metrics.metric_names(task)`` order; empty without
+    seed pairs.
     ``Effect.delta`` equals the mean over pairs of the difference of scikit-learn's metrics.
 
     Examples

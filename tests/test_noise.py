@@ -1,7 +1,9 @@
 """distviz.noise: deltas equal scikit-learn's, intervals count the test sample even for a
 deterministic model, and the intervals are calibrated on a synthetic population."""
 
+import sys
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -9,6 +11,9 @@ import pytest
 from scipy import stats
 
 from distviz import metrics, noise
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `benchmarks` lives at the root
+from benchmarks import bench_calibration as calibration  # the calibration experiment
 
 
 def _predictions(y, seed, skill, n_classes=2):
@@ -157,7 +162,8 @@ def test_sample_weight_deltas_equal_sklearn_with_the_same_weights(data):
 
 def test_rounded_scores_in_the_bootstrap_barely_change_the_auc_standard_error(data):
     y, shifted, baseline = data
-    options = dict(task="classification", n_classes=2, metrics=["roc_auc"], n_boot=300)
+    options = {"task": "classification", "n_classes": 2, "metrics": ["roc_auc"],
+               "n_boot": 300}
     rounded = noise.paired_delta(y, shifted, baseline, **options)["roc_auc"]
     exact = noise.paired_delta(y, shifted, baseline, auc_bins=None, **options)["roc_auc"]
     assert rounded.delta == exact.delta
@@ -243,7 +249,7 @@ def test_speed_of_one_call_on_10000_rows():
     y = rng.integers(0, 2, 10_000)
     shifted = [_predictions(y, s, 0.3) for s in range(5)]
     baseline = [_predictions(y, 100 + s, 0.25) for s in range(5)]
-    options = dict(task="classification", n_classes=2, n_boot=200)
+    options = {"task": "classification", "n_classes": 2, "n_boot": 200}
     noise.paired_delta(y, shifted, baseline, **options)
     start = time.perf_counter()
     noise.paired_delta(y, shifted, baseline, **options)
@@ -268,3 +274,47 @@ def test_flagged_by_chance():
     assert chance.expected == 24.0 and 30 <= chance.upper <= 34
     assert "24.0 of 480 cells would be flagged by chance" in chance.sentence(52)
     assert noise.flagged_by_chance(0).upper == 0
+
+
+# ---------------------------------------------------------------------------- (c, d) calibration
+SMALL = calibration.Design(
+    classifiers=("logistic_regression", "decision_tree", "random_forest"),
+    regressors=("ridge", "decision_tree"), ratios=(-0.75, -0.5, 1.0, 2.0),
+    population_rows=20_000, seeds=3, replications=7, forest_trees=10,
+    power_algorithms=("logistic_regression", "decision_tree"), power_test_rows=(2_000,),
+    power_replications=8)
+
+
+@pytest.fixture(scope="module")
+def calibration_cells():
+    return {task: calibration.coverage_cells(calibration.make_world(task, SMALL), [metric])
+            for task, metric in (("classification", "f1"), ("regression", "r2"))}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task, metric", [("classification", "f1"), ("regression", "r2")])
+def test_intervals_cover_the_population_delta(calibration_cells, task, metric):
+    """Nominal 95 % intervals contain the true (population) delta in >= 90 % of >= 200 cells
+    across algorithms, groups and ratios, each cell with its own test set and seeds."""
+    summary = calibration.summarise(calibration_cells[task], metric)
+    assert summary["cells"] >= 200
+    assert summary["coverage"] >= 0.90, summary
+    # The old t-interval over seeds on the frozen test set is measurably worse.
+    assert summary["old_coverage"] < summary["coverage"] - 0.05, summary
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task, metric", [("classification", "f1"), ("regression", "r2")])
+def test_runs_differing_only_in_seeds_are_rarely_significant(calibration_cells, task, metric):
+    summary = calibration.summarise(calibration_cells[task], metric)
+    assert summary["aa_rate"] <= 0.05, summary
+
+
+@pytest.mark.slow
+def test_a_planted_effect_is_detected():
+    """Group 3's training labels are coin flips; removing it raises population F1 by several
+    points, which 3 seeds and 2,000 test rows detect with the right sign."""
+    summary = calibration.summarise_power(calibration.power_cells(SMALL))
+    for row in summary:
+        assert row["truth"] > 0.02, row
+        assert row["rate"] >= 0.75 and row["wrong_sign"] == 0, row
