@@ -98,6 +98,7 @@ import numpy as np
 from scipy import sparse, stats
 
 from . import metrics as scoring  # not "metrics": a parameter has that name
+from .tasks import is_better
 
 AUC_BINS = 256
 _CLASSIFICATION_BOUND = 1.0  # every classification metric lies in [0, 1], so a delta in [-1, 1]
@@ -599,7 +600,7 @@ def verdict(metric: str, delta: float, significant: bool) -> str:
     """better / worse / within noise, with lower RMSE and MAE counting as better."""
     if not significant:
         return "within noise"
-    improved = delta < 0 if metric in scoring.LOWER_IS_BETTER else delta > 0
+    improved = is_better(metric, delta)
     return "better" if improved else "worse"
 
 

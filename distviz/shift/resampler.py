@@ -12,6 +12,15 @@ from .sampling import shift_training_set
 from .spec import CLASS_BALANCES, MAX_RATIO, UPSAMPLERS, ShiftResult, ShiftSpec, rows_after
 
 
+def describe_shift(dataset: Dataset, feature: str, group: str, ratio: float) -> str:
+    """What a shift means, e.g. ``sex = female: 155 rows (19% of training), 0.5x``."""
+    n_group = int((dataset.group_labels(feature) == group).sum())
+    n_after = rows_after(n_group, ratio)
+    share = n_after / max(len(dataset.X_train) - n_group + n_after, 1)
+    how = "baseline" if ratio == 0 else f"{1 + float(ratio):g}x"
+    return f"{feature} = {group}: {n_after} rows ({share:.0%} of training), {how}"
+
+
 class Resampler(param.Parameterized):
     """Which group of which feature to shift, by how much and how.
 
@@ -141,13 +150,8 @@ class Resampler(param.Parameterized):
 
     def describe(self, ratio: float | None = None) -> str:
         """What a position means, e.g. ``sex = female: 155 rows (19% of training), 0.5x``."""
-        ratio = self.ratio if ratio is None else ratio
-        n_group, n_train = self.group_rows(), len(self.dataset.X_train)
-        n_after = rows_after(n_group, ratio)
-        share = n_after / max(n_train - n_group + n_after, 1)
-        how = "baseline" if ratio == 0 else f"{1 + float(ratio):g}x"
-        return (f"{self.feature} = {self.group}: {n_after} rows ({share:.0%} of training), "
-                f"{how}")
+        return describe_shift(self.dataset, self.feature, self.group,
+                              self.ratio if ratio is None else ratio)
 
     def apply(self, *, random_state: int = 0, max_ratio: float = MAX_RATIO) -> ShiftResult:
         """The shifted training set for one seed."""

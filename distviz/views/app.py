@@ -31,8 +31,8 @@ from ..errors import DatasetError, DistvizError
 from ..importance import rank_features
 from ..loop import ModelLoop
 from ..results import RunResult
-from ..shift import CLASS_BALANCES, DEFAULT_RATIOS, UPSAMPLERS, ShiftSpec, rows_after
-from ..tasks import LOWER_IS_BETTER, metric_names
+from ..shift import CLASS_BALANCES, DEFAULT_RATIOS, UPSAMPLERS, ShiftSpec, describe_shift
+from ..tasks import is_better, metric_names
 from . import plots
 from .export import snapshot_html
 from .style import BETTER, WORSE, escape as _escape
@@ -62,7 +62,7 @@ class _DeltaCss:
         if (dashboard is None or not isinstance(value, (int, float)) or not np.isfinite(value)
                 or value == 0):
             return ""
-        better = value < 0 if dashboard.metric in LOWER_IS_BETTER else value > 0
+        better = is_better(dashboard.metric, value)
         return f"color: {BETTER if better else WORSE}; font-weight: bold"
 
     def __repr__(self) -> str:
@@ -539,14 +539,8 @@ class Dashboard(pn.viewable.Viewer):
     def _update_slider_label(self) -> None:
         if self.dataset is None or self.group is None:
             return
-        labels = self.dataset.group_labels(self.feature)
-        n_group, n_train = int((labels == self.group).sum()), len(labels)
-        n_after = rows_after(n_group, float(self.ratio))
-        share = n_after / max(n_train - n_group + n_after, 1)
-        how = "baseline" if self.ratio == 0 else f"{1 + float(self.ratio):g}x"
         self._shift_info.object = html.escape(
-            f"Shift {self.feature} = {self.group}: {n_after} rows "
-            f"({share:.0%} of training), {how}")
+            "Shift " + describe_shift(self.dataset, self.feature, self.group, float(self.ratio)))
 
     @property
     def shift_label(self) -> str:
