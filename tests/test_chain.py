@@ -92,3 +92,19 @@ def test_a_followed_dataset_still_travels_to_another_process(chain, titanic):
     copy = pickle.loads(pickle.dumps(titanic))
     assert copy.fingerprint == titanic.fingerprint
     assert copy.groups("sex").equals(titanic.groups("sex"))
+
+
+def test_finished_algorithms_are_published_before_the_run_ends(titanic):
+    # One worker, so logistic regression's fits (the cheapest, scheduled first) complete while
+    # the forest's are still to come: a partial run with it alone is published first.
+    rs = Resampler(dataset=titanic, feature="sex", group="female")
+    loop = ModelLoop(resampler=rs, algorithms=["random_forest", "logistic_regression"],
+                     n_jobs=1, cache=ResultCache())
+    partials = []
+    loop.param.watch(lambda e: partials.append(e.new), "partial")
+    rs.ratio = 1.0
+    assert [[a.algorithm for a in p.algorithms] for p in partials] == [["logistic_regression"]]
+    early, final = partials[0].algorithms[0], loop.result.result("logistic_regression")
+    assert early.metrics == final.metrics and early.delta == final.delta
+    done, total = loop.progress
+    assert done == total == 2 * 2  # 2 algorithms x (shifted + baseline), one seed

@@ -171,10 +171,6 @@ class ModelLoop(LoopSettings):
         """Whether ``token`` is still the newest request."""
         return token == self._token
 
-    @property
-    def token(self) -> int:
-        return self._token
-
     def _work(self, token: int, spec: ShiftSpec) -> None:
         fits: dict = {}
         complete: set[str] = set()
