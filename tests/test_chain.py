@@ -47,7 +47,7 @@ def test_a_new_dataset_revalidates_the_feature(chain):
     rs, loop = chain
     penguins = Dataset(source="penguins")
     rs.dataset = penguins
-    assert rs.feature in penguins.features and rs.group in rs.groups_of(rs.feature)
+    assert rs.feature in penguins.features and rs.group in penguins.training_groups(rs.feature)
     assert loop.result.dataset is penguins
 
 

@@ -314,9 +314,13 @@ class Dataset(param.Parameterized):
         table["train_share"] = table["train_rows"] / len(self.X_train)
         return table
 
-    def check_group(self, feature: str, group: str) -> str:
+    def training_groups(self, feature: str) -> list[str]:
+        """The groups of ``feature`` with training rows (the ones a shift can take), in order."""
         table = self.groups(feature)
-        known = table.loc[table["train_rows"] > 0, "group"].tolist()
+        return table.loc[table["train_rows"] > 0, "group"].tolist()
+
+    def check_group(self, feature: str, group: str) -> str:
+        known = self.training_groups(feature)
         if group not in known:
             raise ShiftError(f"unknown group {group!r} of feature {feature!r}; choose one of: "
                              f"{', '.join(known)}.")

@@ -8,8 +8,7 @@ from __future__ import annotations
 import param
 
 from ..data import Dataset
-from .sampling import shift_training_set
-from .spec import CLASS_BALANCES, MAX_RATIO, UPSAMPLERS, ShiftResult, ShiftSpec, rows_after
+from .spec import CLASS_BALANCES, MAX_RATIO, UPSAMPLERS, ShiftSpec, rows_after
 
 
 def describe_shift(dataset: Dataset, feature: str, group: str, ratio: float) -> str:
@@ -34,8 +33,8 @@ class Resampler(param.Parameterized):
     --------
     >>> rs = Resampler(dataset=Dataset(source="titanic"), feature="sex", group="female")
     >>> rs.ratio = -0.5
-    >>> rs.spec.ratio, rs.group_rows_after()
-    (-0.5, 155)
+    >>> rs.spec.ratio, rs.group_rows()
+    (-0.5, 353)
     """
 
     dataset = param.ClassSelector(class_=Dataset, default=None, allow_None=True, doc="""
@@ -98,7 +97,7 @@ class Resampler(param.Parameterized):
                 if self._published and self._published[0] != dataset.fingerprint \
                         and not dataset.is_classification:
                     self.class_balance = "none"  # a new regression dataset: nothing to balance
-                groups = self.groups_of(feature)
+                groups = dataset.training_groups(feature)
                 if group not in groups:
                     group = dataset.default_group(feature)
                 self.param.feature.objects = features
@@ -121,17 +120,6 @@ class Resampler(param.Parameterized):
         from ..importance import top_features
         return top_features(self.dataset, 1)[0]
 
-    def groups_of(self, feature: str) -> list[str]:
-        """The groups of ``feature`` that have training rows, in the dataset's order."""
-        table = self.dataset.groups(feature)
-        return table.loc[table["train_rows"] > 0, "group"].tolist()
-
-    def rank_features(self, ordered: list[str]) -> None:
-        """Offer the features in this order (e.g. by importance); the choice is kept."""
-        known = [f for f in ordered if f in self.dataset.features]
-        self.param.feature.objects = known + [f for f in self.dataset.features
-                                              if f not in known]
-
     # ------------------------------------------------------------------ the shift
     def current_spec(self) -> ShiftSpec | None:
         if self.dataset is None or self.feature is None:
@@ -143,17 +131,3 @@ class Resampler(param.Parameterized):
         """Training rows of the chosen group before the shift."""
         labels = self.dataset.group_labels(self.feature)
         return int((labels == self.group).sum())
-
-    def group_rows_after(self, ratio: float | None = None) -> int:
-        """Training rows of the chosen group after a shift by ``ratio`` (default: the current)."""
-        return rows_after(self.group_rows(), self.ratio if ratio is None else ratio)
-
-    def describe(self, ratio: float | None = None) -> str:
-        """What a position means, e.g. ``sex = female: 155 rows (19% of training), 0.5x``."""
-        return describe_shift(self.dataset, self.feature, self.group,
-                              self.ratio if ratio is None else ratio)
-
-    def apply(self, *, random_state: int = 0, max_ratio: float = MAX_RATIO) -> ShiftResult:
-        """The shifted training set for one seed."""
-        return shift_training_set(self.dataset, self.spec, random_state=random_state,
-                                  max_ratio=max_ratio)

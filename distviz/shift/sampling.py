@@ -65,9 +65,8 @@ def _counts(labels, dataset, feature, total=None) -> dict[str, int]:
     """Rows per training group of ``feature`` (a group emptied by the shift shows 0)."""
     if labels is None:
         return {"all": int(len(dataset.X_train) if total is None else total)}
-    table = dataset.groups(feature)
     counts = labels.value_counts()
-    return {g: int(counts.get(g, 0)) for g in table.loc[table["train_rows"] > 0, "group"]}
+    return {g: int(counts.get(g, 0)) for g in dataset.training_groups(feature)}
 
 
 def _under_sample(in_group: np.ndarray, n_keep: int, random_state: int) -> np.ndarray:

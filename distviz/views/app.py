@@ -449,8 +449,7 @@ class Dashboard(pn.viewable.Viewer):
         self._set_groups()
 
     def _set_groups(self) -> None:
-        table = self.dataset.groups(self.feature)
-        groups = table.loc[table["train_rows"] > 0, "group"].tolist()
+        groups = self.dataset.training_groups(self.feature)
         group = self.group if self.group in groups else self.dataset.default_group(self.feature)
         with self._quiet():  # a Select given new options pushes its first one back
             self.param.group.objects = groups
