@@ -604,6 +604,143 @@ def verdict(metric: str, delta: float, significant: bool) -> str:
     return "better" if improved else "worse"
 
 
+# ---------------------------------------------------------------------------- many sets at once
+@dataclass(frozen=True)
+class Level:
+    """One metric's mean over seeds with its interval (the same two noise parts as a delta).
+
+    ``low`` / ``high`` are NaN with one seed (the seed part is unknown; see
+    :func:`default_repeats`). Classification levels are clipped to [0, 1], R² to at most 1,
+    RMSE and MAE to at least 0."""
+
+    metric: str
+    value: float
+    low: float
+    high: float
+    se: float
+    se_test: float
+    se_seed: float
+    n_seeds: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class ScoreBoard:
+    """Every metric of many named prediction sets on one test set, point and bootstrap, at once.
+
+    ``sets`` maps a label (e.g. ``("xgboost", "shifted")``) to a mapping seed -> predictions
+    (entries as in :func:`paired_delta`; failed seeds are left out). All sets are scored in one
+    pass under the same bootstrap replicates as :func:`paired_delta`, so :meth:`effect` of two
+    labels equals ``paired_delta`` of their predictions, and comparing any two sets (an
+    algorithm against another in the same cell, a shift against its baseline) costs no further
+    scoring. A sweep cell uses it for the change of every algorithm, the level of every metric
+    and the lead of the best algorithm over the others.
+    """
+
+    def __init__(self, y_true, sets: Mapping, *, task: str, n_classes: int = 0,
+                 positive: int | None = None, metrics=None, n_boot: int = 200,
+                 auc_bins: int | None = AUC_BINS, random_state: int = 0):
+        if task not in ("classification", "regression"):
+            raise ValueError(f"unknown task {task!r}; use 'classification' or 'regression'.")
+        self.task = task
+        self.columns: dict = {}          # label -> {seed: column}
+        flat = []
+        for label, by_seed in sets.items():
+            if not isinstance(by_seed, Mapping):
+                by_seed = dict(enumerate(by_seed))
+            self.columns[label] = {}
+            for seed, item in by_seed.items():
+                unpacked = _unpack(item, task)
+                if unpacked is not None:
+                    self.columns[label][seed] = len(flat)
+                    flat.append(unpacked)
+        names = [m for m in scoring.metric_names(task) if metrics is None or m in set(metrics)]
+        self.point: dict[str, np.ndarray] = {m: np.empty((1, 0)) for m in names}
+        self.replicates: dict[str, np.ndarray] = {m: np.empty((n_boot, 0)) for m in names}
+        if flat:
+            weights = bootstrap_weights(len(np.asarray(y_true)), n_boot,
+                                        random_state=random_state)
+            if task == "classification":
+                n_classes = int(n_classes) or _infer_classes(y_true, flat)
+                if any(s[1] is None for s in flat):
+                    names = [m for m in names if m != "roc_auc"]
+                self.point, self.replicates = _classification(
+                    y_true, flat, [(None, None), (weights, auc_bins)], n_classes=n_classes,
+                    positive=positive, metrics=names)
+            else:
+                self.point = regression_scores(y_true, flat, None, metrics=names)
+                self.replicates = regression_scores(y_true, flat, weights, metrics=names)
+        self.metrics = list(names)
+
+    def seeds(self, label) -> list:
+        return list(self.columns.get(label, {}))
+
+    def effect(self, a, b, *, confidence: float = 0.95,
+               single_seed_inflation: float = 2.0) -> dict[str, Effect]:
+        """``a`` against ``b``, paired by seed: exactly :func:`paired_delta`'s Effect."""
+        ca, cb = self.columns.get(a, {}), self.columns.get(b, {})
+        common = [s for s in ca if s in cb]
+        if not common:
+            return {}
+        ia, ib = [ca[s] for s in common], [cb[s] for s in common]
+        return {m: _effect(m, self.point[m][0, ia], self.point[m][0, ib],
+                           self.replicates[m][:, ia], self.replicates[m][:, ib],
+                           confidence=confidence, single_seed_inflation=single_seed_inflation,
+                           bounded=self.task == "classification") for m in self.metrics}
+
+    def level(self, a, *, confidence: float = 0.95) -> dict[str, Level]:
+        """Each metric's mean over the seeds of ``a`` with its interval (NaN with one seed)."""
+        columns = list(self.columns.get(a, {}).values())
+        if not columns:
+            return {}
+        out = {}
+        for m in self.metrics:
+            values = self.point[m][0, columns]
+            boot = self.replicates[m][:, columns]
+            boot = boot[np.isfinite(boot).all(axis=1)]
+            k, value, nan = len(values), float(np.mean(values)), float("nan")
+            if k < 2 or len(boot) < 2 or not np.isfinite(value):
+                se_test = float(np.std(boot.mean(axis=1), ddof=1)) if len(boot) >= 2 else nan
+                out[m] = Level(m, value, nan, nan, nan, se_test, nan, k)
+                continue
+            var_test = float(np.var(boot.mean(axis=1), ddof=1))
+            var_seed = float(np.var(values, ddof=1)) / k
+            var = var_test + var_seed
+            df = (k - 1) * (var / var_seed) ** 2 if var_seed > 0 else np.inf
+            half = float(stats.t.ppf(0.5 + confidence / 2, df)) * np.sqrt(var)
+            low, high = value - half, value + half
+            if self.task == "classification":
+                low, high = max(low, 0.0), min(high, 1.0)
+            elif m == "r2":
+                high = min(high, 1.0)
+            else:
+                low = max(low, 0.0)
+            out[m] = Level(m, value, float(low), float(high), float(np.sqrt(var)),
+                           float(np.sqrt(var_test)), float(np.sqrt(var_seed)), k)
+        return out
+
+
+# ---------------------------------------------------------------------------- how many seeds
+SMALL_TRAINING_SET = 20_000
+REPEATS_SMALL, REPEATS_LARGE = 5, 3
+
+
+def default_repeats(n_train_rows: int) -> int:
+    """Seeds per state that reach a useful interval by default: 5 up to 20,000 training rows,
+    3 above (issue 12). The one rule for ``distviz run``, and for the dashboard.
+
+    Two seeds are the least that estimate the seed part of the noise; with one, distviz reports
+    the change without an interval (``ci95`` / ``significant`` absent, a ``note`` says so)."""
+    return REPEATS_SMALL if int(n_train_rows) <= SMALL_TRAINING_SET else REPEATS_LARGE
+
+
+NO_INTERVAL_NOTE = ("one seed: no interval. The noise from the algorithm's seed and the "
+                    "resampling draw cannot be estimated from one seed, so ci95, significant "
+                    "and verdict are left out; run with --repeats 2 or more (the default is "
+                    "5 seeds up to 20,000 training rows, 3 above).")
+
+
 # ---------------------------------------------------------------------------- many cells
 def adjusted_p_values(p_values) -> np.ndarray:
     """Benjamini–Hochberg adjusted p-values (step-up; NaN stays NaN and is not counted).

@@ -45,7 +45,14 @@ class FitResult:
 
 @dataclass
 class AlgorithmResult:
-    """One algorithm's shifted and baseline results, averaged over seeds."""
+    """One algorithm's shifted and baseline results, averaged over seeds.
+
+    ``delta`` is the mean over paired seeds of shifted-minus-baseline metrics; ``ci95``,
+    ``significant``, ``p_value`` and ``verdict`` (better / worse / within noise) come from
+    :func:`distviz.noise.paired_delta` (seed, resampling draw and test sample) and are None
+    with fewer than two paired seeds (``note`` says why). ``effects`` holds the full
+    :class:`distviz.noise.Effect` per metric (with one seed: the test-sample part alone).
+    """
 
     algorithm: str
     metrics: dict[str, float] | None
@@ -58,6 +65,21 @@ class AlgorithmResult:
     error: str | None = None
     metrics_shifted_test: dict[str, float] | None = None
     baseline_shifted_test: dict[str, float] | None = None
+    p_value: dict[str, float] | None = None
+    verdict: dict[str, str] | None = None
+    effects: dict | None = None
+    n_seeds: int = 0
+    note: str | None = None
+
+    @property
+    def seed_part_known(self) -> bool:
+        """Whether the interval counts the seed part of the noise (two or more paired seeds);
+        without it there is no interval (``ci95`` / ``significant`` / ``verdict`` are None)."""
+        return self.n_seeds >= 2
+
+    @property
+    def has_interval(self) -> bool:
+        return self.ci95 is not None
 
     @property
     def ok(self) -> bool:
@@ -163,6 +185,12 @@ class RunResult:
             if self.repeats > 1:
                 entry["ci95"] = a.ci95
                 entry["significant"] = a.significant
+                entry["p_value"] = a.p_value
+                entry["verdict"] = a.verdict
+            entry["seeds"] = a.n_seeds
+            entry["seed_part_known"] = a.seed_part_known
+            if a.note and self.repeats > 1:
+                entry["note"] = a.note
             if self.dataset.is_classification:
                 counts = self.confusion(a.algorithm)
                 entry["confusion_matrix"] = None if counts is None else {
@@ -176,10 +204,25 @@ class RunResult:
             entry.update(fit_seconds=round(a.fit_seconds, 4), train_rows_used=a.train_rows_used,
                          budget_applied=a.budget_applied, error=a.error)
             results.append(entry)
-        return {"dataset": self.dataset.summary(), "shift": self.shift.summary(),
-                "repeats": self.repeats, "results": results,
-                "best": {"metric": self.metric, "baseline": self.best("baseline"),
-                         "shifted": self.best("shifted")}}
+        out = {"dataset": self.dataset.summary(), "shift": self.shift.summary(),
+               "repeats": self.repeats, "results": results,
+               "best": {"metric": self.metric, "baseline": self.best("baseline"),
+                        "shifted": self.best("shifted")},
+               "interval": INTERVAL_METHOD if self.repeats > 1 else None}
+        if self.repeats < 2:
+            from .noise import NO_INTERVAL_NOTE
+            out["note"] = NO_INTERVAL_NOTE
+        return out
+
+
+INTERVAL_METHOD = {
+    "confidence": 0.95,
+    "method": "paired bootstrap of the test rows (200 replicates, the same rows for both arms "
+              "and every seed) plus the spread of the per-seed deltas over seeds; t interval "
+              "with Welch-Satterthwaite degrees of freedom (distviz.noise.paired_delta)",
+    "counts": ["algorithm seed", "resampling draw", "test sample"],
+    "significant": "the interval excludes 0 (p_value < 0.05)",
+}
 
 
 def _records(table: pd.DataFrame) -> list[dict]:

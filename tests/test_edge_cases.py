@@ -240,7 +240,7 @@ def test_cli_run_writes_only_to_the_documented_cache_dir(tmp_path):
     env = {**os.environ, "DISTVIZ_CACHE_DIR": str(folder), "HOME": str(tmp_path / "home")}
     proc = subprocess.run([sys.executable, "-m", "distviz.cli", "run", "--data", str(data),
                            "--target", "survived", "--feature", "sex", "--group", "female",
-                           "--ratio", "1", "--algorithms", ",".join(FAST)],
+                           "--ratio", "1", "--algorithms", ",".join(FAST), "--repeats", "1"],
                           capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert list(folder.glob("*.json"))
@@ -262,7 +262,7 @@ def test_users_data_file_is_never_written(tmp_path):
     loop.run(ShiftSpec("sex", "female", -1.0))
     proc = subprocess.run([sys.executable, "-m", "distviz.cli", "run", "--data", str(data),
                            "--target", "survived", "--ratio", "2", "--upsampler", "smote",
-                           "--algorithms", ",".join(FAST), "--no-cache"],
+                           "--algorithms", ",".join(FAST), "--repeats", "1", "--no-cache"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert data.read_bytes() == before

@@ -123,6 +123,71 @@ def test_repeats_give_intervals_and_zero_shift_is_zero(titanic, fresh_cache):
     assert low <= entry.delta["f1"] <= high
     assert len(entry.fits) == 3 and len({f.seed for f in entry.fits}) == 3
     assert entry.significant["f1"] == (low > 0 or high < 0)
+    # The interval is distviz.noise's (seed, resampling draw and test sample), with its verdict.
+    effect = entry.effects["f1"]
+    assert entry.ci95["f1"] == [effect.low, effect.high] and entry.n_seeds == 3
+    assert entry.p_value["f1"] == effect.p_value and entry.verdict["f1"] == effect.verdict
+    assert entry.significant["f1"] == (entry.p_value["f1"] < 0.05)
+    assert effect.se_test > 0 and entry.seed_part_known
+
+
+def test_delta_is_the_mean_over_seeds_of_scikit_learns_differences(titanic, fresh_cache):
+    loop = ModelLoop(dataset=titanic, algorithms=["xgboost"], repeats=3, n_jobs=1,
+                     cache=fresh_cache)
+    entry = loop.run(ShiftSpec("class", titanic.default_group("class"), 1.0)).algorithms[0]
+    y = titanic.y_test
+    expected = np.mean([skm.f1_score(y, f.y_pred) - skm.f1_score(y, b.y_pred)
+                        for f, b in zip(entry.fits, entry.baseline_fits)])
+    assert entry.delta["f1"] == pytest.approx(expected, abs=1e-12)
+    low, high = entry.ci95["f1"]
+    assert low <= entry.delta["f1"] <= high
+
+
+def test_a_deterministic_model_on_a_deterministic_shift_gets_a_nonzero_interval(
+        titanic, fresh_cache):
+    """Removing a whole group (r = -1) draws nothing, and logistic regression ignores its
+    seed: every seed gives the same predictions, yet the test sample is still a sample."""
+    loop = ModelLoop(dataset=titanic, algorithms=["logistic_regression"], repeats=3, n_jobs=1,
+                     cache=fresh_cache)
+    entry = loop.run(ShiftSpec("class", "2nd", -1.0)).algorithms[0]
+    for fits in (entry.fits, entry.baseline_fits):
+        for fit in fits[1:]:
+            np.testing.assert_array_equal(fit.scores, fits[0].scores)
+    assert entry.delta["accuracy"] != 0
+    for metric in ("f1", "accuracy", "roc_auc"):
+        low, high = entry.ci95[metric]
+        assert high - low > 0, metric
+        assert entry.effects[metric].se_seed == 0 and entry.effects[metric].se_test > 0
+
+
+def test_one_seed_has_no_interval_and_says_so(titanic, fresh_cache):
+    loop = ModelLoop(dataset=titanic, algorithms=["logistic_regression"], n_jobs=1,
+                     cache=fresh_cache)
+    entry = loop.run(ShiftSpec("sex", "female", -0.5)).algorithms[0]
+    assert entry.delta["f1"] == pytest.approx(entry.metrics["f1"] - entry.baseline["f1"])
+    assert entry.ci95 is None and entry.significant is None and entry.verdict is None
+    assert not entry.seed_part_known and "no interval" in entry.note
+
+
+def test_summarize_is_fast_enough_for_every_slider_move(titanic):
+    """4 algorithms x 5 seeds on titanic: the first summary computes the bootstrap, a repeat
+    (a partial result, a revisited state) is memoised."""
+    import time
+    loop = ModelLoop(dataset=titanic, algorithms=FAST + ["logistic_regression"], repeats=5,
+                     n_jobs=2, cache=ResultCache())
+    spec = ShiftSpec("sex", "female", 0.5)
+    run = loop.run(spec)
+    fits = {(f.training_key, f.algorithm, f.seed): f
+            for a in run.algorithms for f in a.fits + a.baseline_fits}
+    fresh = loop.clone()
+    started = time.perf_counter()
+    first = [fresh.summarize(a.algorithm, spec, fits) for a in run.algorithms]
+    cold = time.perf_counter() - started
+    started = time.perf_counter()
+    again = [fresh.summarize(a.algorithm, spec, fits) for a in run.algorithms]
+    warm = time.perf_counter() - started
+    assert [a.ci95 for a in first] == [a.ci95 for a in again] == [a.ci95 for a in run.algorithms]
+    assert cold < 1.0 and warm < 0.05, (cold, warm)
 
 
 def test_budget_is_reported_and_can_be_lifted(titanic, fresh_cache):
@@ -188,6 +253,44 @@ def test_same_seed_same_json_with_one_or_two_jobs():
     assert serial != _run_json("--n-jobs", "2", "--seed", "7")
 
 
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "distviz.cli", "run", "--data", "titanic",
+                           "--feature", "sex", "--group", "female", "--ratio", "-0.5",
+                           "--algorithms", "logistic_regression,decision_tree", "--no-cache",
+                           *args], capture_output=True, text=True, check=True).stdout
+
+
+def test_run_defaults_to_enough_seeds_for_an_interval():
+    from distviz.noise import default_repeats
+    assert default_repeats(984) == 5 and default_repeats(20_000) == 5
+    assert default_repeats(20_001) == 3
+    report = json.loads(_cli("--json"))
+    assert report["repeats"] == 5 and "note" not in report
+    assert report["interval"]["confidence"] == 0.95
+    for entry in report["results"]:
+        assert entry["seeds"] == 5 and entry["seed_part_known"] is True
+        for key in ("ci95", "significant", "p_value", "verdict"):
+            assert set(entry[key]) == set(entry["metrics"]), key
+        for metric, (low, high) in entry["ci95"].items():
+            assert entry["significant"][metric] == (low > 0 or high < 0)
+            assert entry["verdict"][metric] in {"better", "worse", "within noise"}
+            assert low <= entry["delta"][metric] <= high
+    text = _cli()
+    assert "5 seeds" in text and "test sample" in text
+    assert any(v in text for v in ("within noise", "better", "worse"))
+
+
+def test_one_repeat_still_works_and_says_it_has_no_interval():
+    report = json.loads(_cli("--json", "--repeats", "1"))
+    assert report["repeats"] == 1 and "no interval" in report["note"]
+    assert report["interval"] is None
+    for entry in report["results"]:
+        assert "ci95" not in entry and "significant" not in entry
+        assert entry["delta"]["f1"] is not None and entry["seed_part_known"] is False
+    text = _cli("--repeats", "1")
+    assert "no interval" in text and "note: one seed: no interval" in text
+
+
 def test_run_json_matches_the_contract():
     report = _run_json("--n-jobs", "2")
     assert set(report) >= {"dataset", "shift", "results", "best"}
@@ -200,6 +303,8 @@ def test_run_json_matches_the_contract():
     entry = report["results"][0]
     assert set(entry) >= {"algorithm", "metrics", "baseline", "delta", "ci95",
                           "confusion_matrix", "train_rows_used", "error"}
+    assert set(entry) >= {"significant", "p_value", "verdict", "seeds", "seed_part_known"}
+    assert set(entry["significant"]) == set(entry["metrics"])
     assert set(entry["metrics"]) == {"f1", "precision", "recall", "specificity", "accuracy",
                                      "balanced_accuracy", "roc_auc"}
     assert report["best"]["metric"] == "f1"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .common import Progress, add_data, add_loop, add_shift, load_dataset, make_loop, print_json
+from .common import (AUTO_REPEATS_HELP, Progress, add_data, add_loop, add_shift, load_dataset,
+                     make_loop, print_json)
 
 
 def add_parser(sub):
@@ -16,7 +17,7 @@ def add_parser(sub):
     add_shift(p)
     p.add_argument("--shifted-test", action="store_true",
                    help="also score on a test set shifted the same way")
-    add_loop(p)
+    add_loop(p, repeats=None, repeats_help=AUTO_REPEATS_HELP)
     p.add_argument("--json", action="store_true")
 
 
@@ -31,7 +32,7 @@ def make_resampler(args, dataset):
 def run(args) -> int:
     dataset = load_dataset(args)
     resampler = make_resampler(args, dataset)
-    loop = make_loop(args, dataset, shifted_test=args.shifted_test)
+    loop = make_loop(args, dataset, auto_repeats=True, shifted_test=args.shifted_test)
     with Progress("model loop") as progress:
         result = loop.run(resampler.spec, progress=progress)
     if args.json:
@@ -42,28 +43,36 @@ def run(args) -> int:
 
 
 def format_run(result) -> str:
-    """A plain-text leaderboard of one run."""
+    """A plain-text leaderboard of one run, with each change's interval and verdict."""
     spec, metric = result.spec, result.metric
     shift = result.shift
     lines = [f"{result.dataset.name}: {spec.feature} = {spec.group}, ratio {spec.ratio:+g} "
              f"({spec.upsampler if spec.ratio > 0 else 'down-sampled' if spec.ratio < 0 else 'baseline'}"
              f", class balance {spec.class_balance}); training rows "
              f"{shift.train_rows_before} -> {shift.train_rows_after}", ""]
-    header = f"{'algorithm':<24}{'baseline':>10}{'now':>10}{'delta':>10}  {'95% interval':<20}"
-    lines += [f"{metric.upper()} on the frozen test set", header, "-" * len(header)]
+    header = (f"{'algorithm':<24}{'baseline':>10}{'now':>10}{'delta':>10}  "
+              f"{'95% interval':<20}{'verdict':<14}")
+    seeds = f"{result.repeats} seed{'s' if result.repeats != 1 else ''}"
+    counts = ("; the interval counts the seed, the resampling draw and the test sample"
+              if result.repeats > 1 else "")
+    lines += [f"{metric.upper()} on the frozen test set ({seeds}{counts})", header,
+              "-" * len(header)]
     for a in result.algorithms:
         if not a.ok:
             lines.append(f"{a.algorithm:<24}  error: {a.error}")
             continue
-        interval = ""
-        if a.ci95:
+        interval, mark = "no interval", f"({a.n_seeds} seed)" if a.n_seeds == 1 else ""
+        if a.ci95 and a.significant.get(metric) is not None:
             low, high = a.ci95[metric]
-            mark = "significant" if a.significant[metric] else "noise"
-            interval = f"[{low:+.3f}, {high:+.3f}] {mark}"
+            interval, mark = f"[{low:+.3f}, {high:+.3f}]", a.verdict[metric]
         budget = f"  (trained on {a.train_rows_used} rows: budget)" if a.budget_applied else ""
+        delta = a.delta[metric] if a.delta else float("nan")
         lines.append(f"{a.algorithm:<24}{a.baseline[metric]:>10.3f}{a.metrics[metric]:>10.3f}"
-                     f"{a.delta[metric]:>+10.3f}  {interval:<20}{budget}")
+                     f"{delta:>+10.3f}  {interval:<20}{mark:<14}{budget}")
     lines += ["", f"best at baseline: {result.best('baseline')}; best now: "
                   f"{result.best('shifted')}; {result.computed} fits computed, "
                   f"{result.cached} from cache, {result.seconds:.2f} s"]
+    if result.repeats < 2:
+        from ..noise import NO_INTERVAL_NOTE
+        lines.append("note: " + NO_INTERVAL_NOTE)
     return "\n".join(lines)

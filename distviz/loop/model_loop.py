@@ -3,7 +3,8 @@
 Results are cached (docs/semantics.md, 9), fits run in parallel in the scheduler's reusable
 process pool (so a GIL-bound fit such as an MLP never stalls the caller, e.g. a Panel server),
 one algorithm failing never stops the others (10), and every summary carries its delta to the
-baseline with a 95 % interval when there are repeats (5-6). Given a :class:`Resampler`, the loop
+baseline with a 95 % interval from :mod:`distviz.noise` (seed, resampling draw and test sample)
+when there are two or more seeds (5-6). Given a :class:`Resampler`, the loop
 follows it: every change of its shift (or of a setting) re-runs and publishes ``result``.
 """
 
@@ -19,7 +20,8 @@ import numpy as np
 import param
 
 from .. import models
-from ..metrics import is_significant, mean_ci, score_classification, score_regression
+from ..metrics import score_classification, score_regression
+from ..noise import paired_delta
 from ..data import Dataset
 from ..data.sampling import sample_rows
 from ..errors import DistvizError, UsageError
@@ -116,6 +118,10 @@ class ModelLoop(LoopSettings):
     error = param.String(default=None, allow_None=True, precedence=-1, doc="""
         Why the newest request failed (one line), else None.""")
 
+    request = param.Integer(default=0, precedence=-1, doc="""
+        The newest request's number: bumped once per run the resampler (or a setting) asks
+        for, before it starts; watch it to react to every new request.""")
+
     def __init__(self, **params):
         resampler = params.get("resampler")
         if resampler is not None and params.get("dataset") is None:
@@ -123,8 +129,8 @@ class ModelLoop(LoopSettings):
         super().__init__(**params)
         self._prepared: OrderedDict[tuple, tuple] = OrderedDict()
         self._prepared_lock = threading.Lock()
-        self._token = 0
-        self._token_lock = threading.Lock()
+        self._effects_memo: OrderedDict[tuple, tuple] = OrderedDict()
+        self._token_lock = threading.RLock()
         self._thread: threading.Thread | None = None
         if self.resampler is not None:
             self.update()
@@ -152,14 +158,13 @@ class ModelLoop(LoopSettings):
         request makes an older one stale: its fits are cached, its result never published."""
         if self.resampler is None or self.resampler.spec is None:
             return
-        with self._token_lock:
-            self._token += 1
-            token = self._token
         if self.dataset is not self.resampler.dataset:
             with param.parameterized.discard_events(self):
                 self.dataset = self.resampler.dataset
         spec = self.resampler.spec
-        self.param.update(running=True, error=None, progress=(0, 0))
+        with self._token_lock:  # one number per request, whichever thread asks
+            token = self.request + 1
+            self.param.update(running=True, error=None, progress=(0, 0), request=token)
         if self.background:
             self._thread = threading.Thread(target=self._work, args=(token, spec),
                                             daemon=True, name="distviz-loop")
@@ -169,7 +174,15 @@ class ModelLoop(LoopSettings):
 
     def current(self, token: int) -> bool:
         """Whether ``token`` is still the newest request."""
-        return token == self._token
+        return token == self.request
+
+    def is_current(self, run: RunResult | None) -> bool:
+        """Whether ``run`` answers what is asked now: the resampler's shift on this dataset,
+        with these repeats and only algorithms still chosen (a partial run has fewer)."""
+        return (run is not None and self.resampler is not None
+                and run.dataset is self.dataset and run.spec == self.resampler.spec
+                and run.repeats == self.repeats
+                and {a.algorithm for a in run.algorithms} <= set(self.algorithms))
 
     def _work(self, token: int, spec: ShiftSpec) -> None:
         fits: dict = {}
@@ -492,7 +505,14 @@ class ModelLoop(LoopSettings):
         return future, (rows_used, budget, shift, True)
 
     def summarize(self, name: str, spec: ShiftSpec, fits: dict) -> AlgorithmResult:
-        """One algorithm's summary from fits keyed by (training key, algorithm, seed)."""
+        """One algorithm's summary from fits keyed by (training key, algorithm, seed).
+
+        ``delta`` is the mean over paired seeds of the shifted-minus-baseline metrics (exactly
+        scikit-learn's); ``ci95``, ``significant``, ``p_value`` and ``verdict`` come from
+        :func:`distviz.noise.paired_delta` on the fits' predictions against the frozen test
+        set (seed, resampling draw and test sample: docs/semantics.md, 6). With fewer than two
+        paired seeds there is no interval: those are None and ``note`` says so. Works on
+        partial results (any subset of the seeds)."""
         base_spec = spec.baseline()
         shifted = [fits[(spec.training_key(), name, s)] for s in self.seeds
                    if (spec.training_key(), name, s) in fits]
@@ -500,25 +520,62 @@ class ModelLoop(LoopSettings):
                     if (base_spec.training_key(), name, s) in fits]
         errors = [f.error for f in shifted + baseline if f.error]
         metrics, base = mean_metrics(shifted), mean_metrics(baseline)
-        delta = ci95 = significant = None
+        delta = ci95 = significant = p_value = verdicts = effects = note = None
+        n_pairs = 0
         if metrics and base:
-            pairs = [(f.metrics, b.metrics) for f, b in zip(shifted, baseline)
-                     if f.error is None and b.error is None]
-            delta, ci95, significant = {}, {}, {}
-            for metric in metrics:
-                mean, low, high = mean_ci([m[metric] - b[metric] for m, b in pairs])
-                delta[metric] = mean
-                ci95[metric] = [low, high]
-                significant[metric] = is_significant(low, high)
-            if self.repeats < 2:
-                ci95 = significant = None
+            by_seed = {b.seed: b for b in baseline if b.error is None and b.metrics}
+            pairs = {f.seed: (f, by_seed[f.seed]) for f in shifted
+                     if f.error is None and f.metrics and f.seed in by_seed}
+            n_pairs = len(pairs)
+            delta = {metric: float(np.mean([f.metrics[metric] - b.metrics[metric]
+                                            for f, b in pairs.values()]))
+                     if pairs else float("nan") for metric in metrics}
+            if n_pairs >= 2:
+                effects = self._effects(pairs)
+                ci95, significant, p_value, verdicts = {}, {}, {}, {}
+                for metric in metrics:
+                    e = effects.get(metric)
+                    known = e is not None and np.isfinite(e.low) and np.isfinite(e.high)
+                    ci95[metric] = [e.low, e.high] if known else [float("nan")] * 2
+                    significant[metric] = e.significant if known else None
+                    p_value[metric] = e.p_value if known else None
+                    verdicts[metric] = e.verdict if known else None
+            else:
+                note = (f"{n_pairs} paired seed{'s' if n_pairs != 1 else ''}: no interval; "
+                        "the seed part of the noise needs at least two seeds.")
         result = AlgorithmResult(name, metrics, base, delta, ci95, significant, shifted,
-                                 baseline, errors[0] if errors else None)
+                                 baseline, errors[0] if errors else None, p_value=p_value,
+                                 verdict=verdicts, effects=effects, n_seeds=n_pairs,
+                                 note=note)
         if self.shifted_test and spec.feature and spec.ratio != 0:
             weights = self._test_weights(spec)
             result.metrics_shifted_test = self._weighted(shifted, weights)
             result.baseline_shifted_test = self._weighted(baseline, weights)
         return result
+
+    def _effects(self, pairs: dict) -> dict:
+        """noise.paired_delta of the paired fits (seed -> (shifted, baseline)) on the test set.
+
+        Memoised per loop on the identity of the prediction arrays (held by the memo, so an id
+        is never reused while its entry lives): a partial result, a revisited state or a
+        re-summarized algorithm costs nothing the second time."""
+        ds = self.dataset
+        key = (id(ds.y_test), tuple((s, id(a.y_pred), id(b.y_pred), id(a.scores), id(b.scores))
+                                    for s, (a, b) in sorted(pairs.items())))
+        with self._prepared_lock:
+            hit = self._effects_memo.get(key)
+            if hit is not None:
+                self._effects_memo.move_to_end(key)
+                return hit[0]
+        effects = paired_delta(ds.y_test, {s: a for s, (a, _) in pairs.items()},
+                               {s: b for s, (_, b) in pairs.items()}, task=ds.task_name,
+                               n_classes=len(ds.classes) if ds.is_classification else 0,
+                               positive=ds.positive_index if ds.is_classification else None)
+        with self._prepared_lock:
+            self._effects_memo[key] = (effects, ds.y_test, pairs)
+            while len(self._effects_memo) > 256:
+                self._effects_memo.popitem(last=False)
+        return effects
 
     def _test_weights(self, spec: ShiftSpec) -> np.ndarray:
         labels = self.dataset.group_labels(spec.feature, self.dataset.X_test).to_numpy()
