@@ -318,3 +318,32 @@ def test_a_planted_effect_is_detected():
     for row in summary:
         assert row["truth"] > 0.02, row
         assert row["rate"] >= 0.75 and row["wrong_sign"] == 0, row
+
+
+# ---------------------------------------------------------------------------- many sets at once
+def test_a_score_board_gives_paired_deltas_and_levels(data):
+    """ScoreBoard scores many sets in one pass: its effect of two sets is paired_delta's, and a
+    level's interval counts the seed and the test sample (none with one seed)."""
+    y, shifted, baseline = data
+    board = noise.ScoreBoard(y, {"s": dict(enumerate(shifted)), "b": dict(enumerate(baseline)),
+                                 "one": {0: shifted[0]}}, task="classification", n_classes=2,
+                             positive=1)
+    assert board.effect("s", "b") == noise.paired_delta(y, shifted, baseline,
+                                                        task="classification", n_classes=2,
+                                                        positive=1)
+    levels = board.level("s")
+    for name, level in levels.items():
+        exact = np.mean([metrics.score_classification(y, *a, n_classes=2, positive=1)[name]
+                         for a in shifted])
+        assert level.value == pytest.approx(exact, abs=1e-9)
+        assert 0 <= level.low < level.value < level.high <= 1
+        assert level.se == pytest.approx(np.hypot(level.se_test, level.se_seed))
+    one = board.level("one")["f1"]
+    assert one.n_seeds == 1 and np.isnan(one.low) and np.isnan(one.high) and one.se_test > 0
+    assert board.effect("s", "missing") == {} and board.level("missing") == {}
+
+
+def test_default_repeats_reach_an_interval():
+    assert noise.default_repeats(300) == noise.default_repeats(20_000) == 5
+    assert noise.default_repeats(20_001) == noise.default_repeats(10**6) == 3
+    assert "no interval" in noise.NO_INTERVAL_NOTE

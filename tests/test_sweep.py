@@ -13,7 +13,7 @@ import pytest
 from scipy import stats
 from sklearn import metrics as skm
 
-from distviz import models
+from distviz import models, noise
 from distviz.cli import main
 from distviz.data import Dataset
 from distviz.errors import UsageError
@@ -45,8 +45,14 @@ def small_sweep(dataset, cache, **params):
 
 
 @pytest.fixture(scope="module")
-def table(titanic):
-    return small_sweep(titanic, ResultCache()).run()
+def swept(titanic):
+    sweep = small_sweep(titanic, ResultCache())
+    return sweep, sweep.run()
+
+
+@pytest.fixture(scope="module")
+def table(swept):
+    return swept[1]
 
 
 def test_defaults_follow_the_issue(titanic):
@@ -109,60 +115,125 @@ def test_deltas_are_against_the_same_seed_baseline(table, titanic):
     pd.testing.assert_frame_equal(*by_feature)
 
 
-def test_summary_and_winners_match_pandas_and_scipy(table):
+def test_summary_and_winners_match_the_noise_method(swept, titanic):
+    """The summary's intervals are distviz.noise's on the fits' predictions (recomputed here
+    from the loop's cache), its BH decisions SciPy's, and a winner is named only beyond the
+    noise."""
+    sweep, table = swept
     summary = summarize(table)
     assert len(summary) == 2 * 3 * 2 and (summary["metric"] == "f1").all()
+    loop = sweep.make_loop()
+    runs = {}
     for row in summary.itertuples():
         cell = table[(table["feature"] == row.feature) & (table["ratio"] == row.ratio)
                      & (table["algorithm"] == row.algorithm)]
         deltas = cell["delta_f1"].to_numpy()
         assert row.value == pytest.approx(cell["f1"].mean())
         assert row.delta == pytest.approx(deltas.mean())
-        if np.ptp(deltas) > 0:
-            low, high = stats.t.interval(0.95, len(deltas) - 1, loc=deltas.mean(),
-                                         scale=stats.sem(deltas))
-            assert (row.ci_low, row.ci_high) == pytest.approx((low, high))
-            assert row.significant == (low > 0 or high < 0)
+        key = (row.feature, row.ratio)
+        if key not in runs:
+            runs[key] = loop.run(ShiftSpec(row.feature, row.group, row.ratio))
+        result = runs[key].result(row.algorithm)
+        fits = {f.seed: f for f in result.fits}
+        effect = noise.paired_delta(titanic.y_test, fits, {f.seed: f for f in
+                                                           result.baseline_fits},
+                                    task="classification", n_classes=2, positive=1)["f1"]
+        assert (row.ci_low, row.ci_high) == pytest.approx((effect.low, effect.high))
+        assert row.p_value == pytest.approx(effect.p_value)
+        assert row.significant == (row.ci_low > 0 or row.ci_high < 0) == effect.significant
+        level = noise.ScoreBoard(titanic.y_test, {"a": fits}, task="classification",
+                                 n_classes=2, positive=1).level("a")["f1"]
+        assert (row.value_low, row.value_high) == pytest.approx((level.low, level.high))
+        assert 0 <= row.value_low <= row.value <= row.value_high <= 1
+    shifted = summary[summary["ratio"] != 0]
+    adjusted = stats.false_discovery_control(shifted["p_value"].to_numpy(), method="bh")
+    assert shifted["significant_bh"].tolist() == (adjusted <= 0.05).tolist()
+    assert summary.loc[summary["ratio"] == 0, "significant_bh"].isna().all()
     best = winners(summary)
     means = table.groupby(["feature", "ratio", "algorithm"], sort=False)["f1"].mean()
     for row in best.itertuples():
         cell = means.loc[(row.feature, row.ratio)]
         assert row.value == pytest.approx(cell.max())
-        assert row.best == cell.idxmax()
+        assert row.leader == cell.idxmax()
+        # The leader's lead over the other algorithm, paired by seed on the same test rows.
+        fits = {a.algorithm: {f.seed: f for f in a.fits}
+                for a in runs[(row.feature, row.ratio)].algorithms}
+        other = next(a for a in fits if a != row.leader)
+        lead = noise.paired_delta(titanic.y_test, fits[row.leader], fits[other],
+                                  task="classification", n_classes=2, positive=1)["f1"]
+        assert (row.margin_low, row.margin_high) == pytest.approx((lead.low, lead.high))
+        assert row.beyond_noise == (lead.low > 0)
+        assert row.best == (row.leader if lead.low > 0 else
+                            f"within noise: {row.leader}, {other}")
+        assert (row.winner == row.leader) if lead.low > 0 else pd.isna(row.winner)
     text = format_summary(table)
-    leader = best.loc[best["ratio"] == 0, "best"].iloc[0]
-    assert "best at baseline: " + leader in text
-    changes = best[best["best"] != leader]
-    if len(changes):  # how many leads exceed the noise, recomputed per seed with SciPy
-        real = 0
-        for row in changes.itertuples():
-            cell = table[(table["feature"] == row.feature) & (table["ratio"] == row.ratio)]
-            ahead = (cell[cell["algorithm"] == row.best].set_index("seed")["f1"]
-                     - cell[cell["algorithm"] == leader].set_index("seed")["f1"]).to_numpy()
-            if np.ptp(ahead) > 0:
-                low, _ = stats.t.interval(0.95, len(ahead) - 1, loc=ahead.mean(),
-                                          scale=stats.sem(ahead))
-            else:
-                low = ahead.mean()
-            real += bool(low > 0)
+    leader = best.loc[best["ratio"] == 0, "leader"].iloc[0]
+    assert "best at baseline: " + best.loc[best["ratio"] == 0, "best"].iloc[0] in text
+    changes = best[best["leader"] != leader]
+    if len(changes):  # how many leads exceed the noise
+        real = int((changes["margin_low"] > 0).sum())
         assert f"leads in {len(changes)} of {len(best)} cells" in text
         assert f"{real} of these leads exceed the noise" in text
+    chance = noise.flagged_by_chance(len(shifted))
+    assert (f"{int(shifted['significant_bh'].sum())} of {len(shifted)} shifted cells are "
+            "beyond the noise after Benjamini-Hochberg") in text
+    assert f"{chance.expected:.1f} would be flagged by chance" in text
+
+
+def _toy_table(f1, leads):
+    """A made-up two-algorithm table; ``leads[(ratio, algorithm)]`` = the cell leader's lead
+    interval over that algorithm (what a sweep stores per cell)."""
+    rows = []
+    for ratio in sorted({r for _, r in f1}):
+        for name in "AB":
+            low, high = leads.get((ratio, name), (np.nan, np.nan))
+            for k, value in enumerate(f1[(name, ratio)]):
+                rows.append({"dataset": "toy", "feature": "f", "group": "g", "ratio": ratio,
+                             "algorithm": name, "repeat": k, "seed": k, "f1": value,
+                             "delta_f1": value - f1[(name, 0.0)][k], "error": None,
+                             "lead_low_f1": low, "lead_high_f1": high,
+                             "lead_p_f1": 0.001 if low > 0 else 0.5})
+    return pd.DataFrame(rows)
 
 
 def test_summary_counts_only_leads_beyond_the_noise():
-    """A made-up table: B overtakes A at r = 1 on every seed, and only narrowly at r = 2."""
+    """A made-up table: B overtakes A at r = 1 beyond the noise, and only narrowly at r = 2."""
     f1 = {("A", 0.0): [0.80, 0.81, 0.79], ("B", 0.0): [0.70, 0.72, 0.71],
           ("A", 1.0): [0.80, 0.81, 0.79], ("B", 1.0): [0.90, 0.92, 0.91],
           ("A", 2.0): [0.80, 0.81, 0.79], ("B", 2.0): [0.78, 0.85, 0.80]}
-    rows = [{"dataset": "toy", "feature": "f", "group": "g", "ratio": ratio, "algorithm": name,
-             "repeat": k, "seed": k, "f1": value, "delta_f1": value - f1[(name, 0.0)][k],
-             "error": None}
-            for ratio in (0.0, 1.0, 2.0) for name in "AB"
-            for k, value in enumerate(f1[(name, ratio)])]
-    text = format_summary(pd.DataFrame(rows))
+    leads = {(0.0, "B"): (0.07, 0.13), (1.0, "A"): (0.08, 0.14), (2.0, "A"): (-0.03, 0.05)}
+    text = format_summary(_toy_table(f1, leads))
     assert "best at baseline: A" in text
     assert "another algorithm leads in 2 of 3 cells (B 2); 1 of these leads exceed the noise" \
         in text
+
+
+def test_the_winners_table_names_no_winner_inside_the_noise():
+    f1 = {("A", 0.0): [0.80, 0.81, 0.79], ("B", 0.0): [0.79, 0.80, 0.80],
+          ("A", 1.0): [0.80, 0.81, 0.79], ("B", 1.0): [0.90, 0.92, 0.91]}
+    leads = {(0.0, "B"): (-0.02, 0.03), (1.0, "A"): (0.08, 0.14)}
+    best = winners(summarize(_toy_table(f1, leads))).set_index("ratio")
+    assert best.loc[0.0, "leader"] == "A" and pd.isna(best.loc[0.0, "winner"])
+    assert best.loc[0.0, "best"] == "within noise: A, B" and not best.loc[0.0, "beyond_noise"]
+    assert best.loc[1.0, "best"] == best.loc[1.0, "winner"] == "B"
+    # Without intervals (one repeat) no winner is named either.
+    bare = _toy_table(f1, {})
+    one = winners(summarize(bare[bare["repeat"] == 0])).set_index("ratio")
+    assert one["winner"].isna().all() and one.loc[1.0, "best"] == "no interval: B"
+    assert summarize(bare)["significant"].isna().all()  # no per-cell columns: no t-interval
+
+
+def test_two_repeats_give_bounded_bands_not_a_t_interval_with_one_df(titanic):
+    """The Sweep tab's F1 bands with 2 repeats went from -1.5 to 2.5 (t with one degree of
+    freedom); now they count the test sample and stay inside [0, 1]."""
+    table = small_sweep(titanic, ResultCache(), features=["sex"], ratios=[-0.8, 0, 3],
+                        algorithms=["logistic_regression", "decision_tree"]).run()
+    summary = summarize(table)
+    assert (summary["value_low"] >= 0).all() and (summary["value_high"] <= 1).all()
+    assert (summary["value_high"] - summary["value_low"] < 0.4).all()
+    assert (summary["ci_low"] >= -1).all() and (summary["ci_high"] <= 1).all()
+    shifted = summary[summary["ratio"] != 0]
+    assert (shifted["ci_high"] > shifted["ci_low"]).all()  # never an empty interval
 
 
 def test_progress_counts_distinct_fits(titanic):

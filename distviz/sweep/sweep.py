@@ -26,6 +26,7 @@ from .. import metrics, models
 from ..data import Dataset
 from ..errors import UsageError
 from ..loop import ModelLoop
+from ..noise import ScoreBoard
 from ..results import FitResult
 from ..shift import CLASS_BALANCES, UPSAMPLERS, ShiftSpec, validate_spec
 from ..shift.spec import DEFAULT_RATIOS, MAX_RATIO
@@ -54,7 +55,9 @@ class Sweep(param.Parameterized):
     Each feature is shifted in one group (default: its smallest), at every ratio; ratio 0 is the
     baseline. :meth:`run` returns one row per (feature, group, ratio, algorithm, repeat) with
     every metric, its change against the baseline of the same seed (``delta_<metric>``), the fit
-    time and the training rows.
+    time and the training rows, and the cell's intervals from :mod:`distviz.noise` (seed,
+    resampling draw and test sample; see ``_rows``): of the change, of the metric itself and of
+    the cell leader's lead over each algorithm.
 
     Examples
     --------
@@ -87,7 +90,8 @@ class Sweep(param.Parameterized):
         Registry names of the algorithms; None takes the task's default four.""")
 
     repeats = param.Integer(default=3, bounds=(1, 50), softbounds=(1, 10), doc="""
-        Seeds per cell; each row is one seed, and intervals come from the spread over seeds.""")
+        Seeds per cell; each row is one seed. Intervals (two seeds or more) count the seed, the
+        resampling draw and the test sample (distviz.noise).""")
 
     upsampler = param.Selector(default="random", objects=list(UPSAMPLERS), doc="""
         How rows are added when the ratio is positive: duplicates or SMOTE(NC).""")
@@ -290,10 +294,25 @@ class _Tracker:
 
 
 def _rows(run, feature: str, group: str, fresh: set) -> pd.DataFrame:
-    """The table rows of one loop run: one per algorithm x seed."""
+    """The table rows of one loop run: one per algorithm x seed, with the cell's intervals.
+
+    Every row of a cell (feature, group, ratio, algorithm) carries the same per-cell columns,
+    for each metric ``m`` (all from :mod:`distviz.noise`, seed + resampling draw + test sample;
+    NaN with one seed):
+
+    - ``delta_low_m``, ``delta_high_m``, ``delta_p_m``: the change against the baseline
+      (:func:`distviz.noise.paired_delta`, as ``ModelLoop.summarize``);
+    - ``value_low_m``, ``value_high_m``: the metric's mean over seeds
+      (:meth:`distviz.noise.ScoreBoard.level`);
+    - ``lead_low_m``, ``lead_high_m``, ``lead_p_m``: how far the cell's leader on ``m`` (the
+      best mean over seeds; ties: the first listed) is ahead of this algorithm, paired by seed
+      on the same test rows (positive = the leader is better, for RMSE / MAE too); NaN on the
+      leader's own rows.
+    """
     dataset, spec = run.dataset, run.spec
     names = metrics.metric_names(dataset.task_name)
     group_rows = run.shift.groups_after.get(group, 0)
+    cell = _cell_columns(run, names)
     records = []
     for result in run.algorithms:
         baselines = {f.seed: f for f in result.baseline_fits}
@@ -314,9 +333,58 @@ def _rows(run, feature: str, group: str, fresh: set) -> pd.DataFrame:
                           group_rows=group_rows, fit_seconds=fit.fit_seconds,
                           error=fit.error or (base.error if base is not None else None),
                           from_cache=(fit.training_key, fit.algorithm, fit.seed) not in fresh)
+            record.update(cell[result.algorithm])
             records.append(record)
     table = pd.DataFrame.from_records(records)
-    for name in names:
-        table[name] = table[name].astype("float64")
-        table[f"delta_{name}"] = table[f"delta_{name}"].astype("float64")
+    for column in table.columns:
+        if column.startswith(tuple(f"{p}_" for p in INTERVAL_PREFIXES)) or column in names \
+                or column.startswith("delta_"):
+            table[column] = table[column].astype("float64")
     return table
+
+
+INTERVAL_PREFIXES = ("delta_low", "delta_high", "delta_p", "value_low", "value_high",
+                     "lead_low", "lead_high", "lead_p")
+
+
+def _cell_columns(run, names) -> dict[str, dict[str, float]]:
+    """Per algorithm of one run: the per-cell interval columns of :func:`_rows`."""
+    dataset = run.dataset
+    nan = float("nan")
+    out = {a.algorithm: {f"{p}_{m}": nan for p in INTERVAL_PREFIXES for m in names}
+           for a in run.algorithms}
+    board = ScoreBoard(dataset.y_test, {a.algorithm: {f.seed: f for f in a.fits}
+                                        for a in run.algorithms},
+                       task=dataset.task_name,
+                       n_classes=len(dataset.classes) if dataset.is_classification else 0,
+                       positive=dataset.positive_index if dataset.is_classification else None)
+    means = {}
+    for a in run.algorithms:
+        columns = out[a.algorithm]
+        for m in names:
+            if a.ci95 is not None and a.ci95.get(m) is not None:
+                columns[f"delta_low_{m}"], columns[f"delta_high_{m}"] = a.ci95[m]
+                p = a.p_value.get(m) if a.p_value else None
+                columns[f"delta_p_{m}"] = nan if p is None else p
+        for m, level in board.level(a.algorithm).items():
+            columns[f"value_low_{m}"], columns[f"value_high_{m}"] = level.low, level.high
+        good = [f.metrics for f in a.fits if f.error is None and f.metrics]
+        means[a.algorithm] = {m: float(np.mean([g[m] for g in good])) if good else nan
+                              for m in names}
+    order = [a.algorithm for a in run.algorithms]
+    for m in names:
+        sign = -1.0 if m in metrics.LOWER_IS_BETTER else 1.0
+        scored = [name for name in order if np.isfinite(means[name][m])]
+        if len(scored) < 2:
+            continue
+        leader = max(scored, key=lambda name: (sign * means[name][m], -order.index(name)))
+        for other in scored:
+            if other == leader:
+                continue
+            effect = board.effect(leader, other).get(m)
+            if effect is None or effect.n_seeds < 2 or not np.isfinite(effect.low):
+                continue
+            low, high = sorted((sign * effect.low, sign * effect.high))
+            out[other].update({f"lead_low_{m}": low, f"lead_high_{m}": high,
+                               f"lead_p_{m}": effect.p_value})
+    return out

@@ -1,5 +1,6 @@
-"""Sweep tables read back: per-cell summaries with intervals, the winner per cell, and a plain
-text view."""
+"""Sweep tables read back: per-cell summaries with intervals (distviz.noise, stored per cell
+by the sweep), the winner per cell when it is beyond the noise, and a plain text view with
+Benjamini–Hochberg-controlled counts."""
 
 from __future__ import annotations
 
@@ -8,31 +9,64 @@ import math
 import numpy as np
 import pandas as pd
 
-from .. import metrics
+from .. import noise
 from ..tasks import LOWER_IS_BETTER
 
 
-def summarize(table: pd.DataFrame, metric: str | None = None) -> pd.DataFrame:
-    """Mean over repeats of ``metric`` and of its change against the baseline of the same seed,
-    each with its 95 % Student-t interval, one row per (feature, group, ratio, algorithm), in
-    table order.
+def _first(cell: pd.DataFrame, column: str) -> float:
+    """A per-cell column's value (the same on every row of the cell); NaN when absent."""
+    if column not in cell.columns:
+        return float("nan")
+    values = cell[column].dropna()
+    return float(values.iloc[0]) if len(values) else float("nan")
 
-    ``significant`` is True when the interval of the change excludes 0, False when it includes
-    it, and None with a single repeat (no interval).
+
+def summarize(table: pd.DataFrame, metric: str | None = None, *,
+              alpha: float = 0.05) -> pd.DataFrame:
+    """Mean over repeats of ``metric`` and of its change against the baseline of the same seed,
+    each with its 95 % interval, one row per (feature, group, ratio, algorithm), in table order.
+
+    The intervals are the sweep's own per-cell columns (``value_low_<metric>``,
+    ``delta_low_<metric>``, ...: :mod:`distviz.noise`, counting the seed, the resampling draw
+    and the test sample), never a t-interval over a handful of seeds. ``significant`` is True
+    when the change's interval excludes 0, False when it includes it, and None without an
+    interval (one repeat, or a table without those columns). ``significant_bh`` is the
+    Benjamini–Hochberg decision at false-discovery rate ``alpha`` over every shifted cell
+    (ratio != 0) of the summary; ``verdict`` is better / worse / within noise (None without an
+    interval). ``lead_low`` / ``lead_high`` / ``lead_p`` are the cell leader's lead over this
+    algorithm (NaN for the leader), which :func:`winners` reads.
     """
     metric = metric or headline_metric(table)
     rows = []
     keys = ["feature", "group", "ratio", "algorithm"]
     for key, cell in table.groupby(keys, sort=False):
-        value, value_low, value_high = metrics.mean_ci(cell[metric].to_numpy(dtype=float))
-        delta, low, high = metrics.mean_ci(cell[f"delta_{metric}"].to_numpy(dtype=float))
         values = cell[metric].dropna()
+        low, high = _first(cell, f"delta_low_{metric}"), _first(cell, f"delta_high_{metric}")
+        known = bool(np.isfinite(low) and np.isfinite(high))
+        significant = bool(low > 0 or high < 0) if known else None
+        delta = float(cell[f"delta_{metric}"].mean())
         rows.append({**dict(zip(keys, key)), "metric": metric,
-                     "value": value, "value_low": value_low, "value_high": value_high,
+                     "value": float(values.mean()) if len(values) else float("nan"),
+                     "value_low": _first(cell, f"value_low_{metric}"),
+                     "value_high": _first(cell, f"value_high_{metric}"),
                      "delta": delta, "ci_low": low, "ci_high": high,
-                     "significant": metrics.is_significant(low, high),
+                     "p_value": _first(cell, f"delta_p_{metric}"),
+                     "significant": significant,
+                     "verdict": None if significant is None
+                     else noise.verdict(metric, delta, significant),
+                     "lead_low": _first(cell, f"lead_low_{metric}"),
+                     "lead_high": _first(cell, f"lead_high_{metric}"),
+                     "lead_p": _first(cell, f"lead_p_{metric}"),
                      "repeats": int(len(values)), "errors": int(cell["error"].notna().sum())})
-    return pd.DataFrame(rows)
+    summary = pd.DataFrame(rows)
+    if summary.empty:
+        return summary
+    shifted = (summary["ratio"] != 0).to_numpy()
+    p_values = np.where(shifted, summary["p_value"].to_numpy(dtype=float), np.nan)
+    decided = noise.benjamini_hochberg(p_values, alpha)
+    summary["significant_bh"] = [bool(d) if np.isfinite(p) else None
+                                 for d, p in zip(decided, p_values)]
+    return summary
 
 
 def headline_metric(table: pd.DataFrame) -> str:
@@ -41,52 +75,95 @@ def headline_metric(table: pd.DataFrame) -> str:
 
 
 def winners(summary: pd.DataFrame) -> pd.DataFrame:
-    """The best algorithm at each (feature, group, ratio) of a :func:`summarize` table (ties: the
-    first listed wins), with the runner-up and the margin between them."""
+    """The best algorithm at each (feature, group, ratio) of a :func:`summarize` table, named
+    only when its lead is beyond the noise.
+
+    ``leader`` is the algorithm with the best mean (ties: the first listed); ``winner`` is the
+    leader when its lead over every other algorithm is beyond the noise (each paired interval
+    excludes 0, an intersection-union test: ``p_value`` is the largest of those p-values), else
+    None. ``best`` is the text a table shows: the winner's name, ``"within noise: a, b"`` (the
+    leader and the algorithms it does not separate from), or ``"no interval: a"`` with one
+    repeat. ``runner_up`` and ``margin`` are as before (the second-best mean and the gap);
+    ``margin_low`` / ``margin_high`` its interval.
+    """
     rows = []
     for (feature, group, ratio), cell in summary.groupby(["feature", "group", "ratio"],
                                                          sort=False):
         metric = cell["metric"].iloc[0]
         sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
         scored = cell.dropna(subset=["value"])
+        base = {"feature": feature, "group": group, "ratio": ratio, "metric": metric}
         if scored.empty:
-            rows.append({"feature": feature, "group": group, "ratio": ratio, "metric": metric,
-                         "best": None, "value": np.nan, "runner_up": None, "margin": np.nan})
+            rows.append({**base, "best": None, "value": np.nan, "runner_up": None,
+                         "margin": np.nan, "leader": None, "winner": None,
+                         "beyond_noise": None, "p_value": np.nan, "margin_low": np.nan,
+                         "margin_high": np.nan, "within_noise": ""})
             continue
         order = np.argsort(-sign * scored["value"].to_numpy(), kind="stable")
         best = scored.iloc[order[0]]
         second = scored.iloc[order[1]] if len(order) > 1 else None
-        rows.append({"feature": feature, "group": group, "ratio": ratio, "metric": metric,
-                     "best": best["algorithm"], "value": best["value"],
+        others = scored.iloc[order[1:]]
+        leader = best["algorithm"]
+        lows, highs = others["lead_low"].to_numpy(float), others["lead_high"].to_numpy(float)
+        known = np.isfinite(lows) & np.isfinite(highs)
+        if len(others) and not known.all():
+            beyond, text, tied = None, f"no interval: {leader}", []
+        else:
+            tied = [a for a, lo in zip(others["algorithm"], lows) if not lo > 0]
+            beyond = not tied
+            text = leader if beyond else "within noise: " + ", ".join([leader, *tied])
+        rows.append({**base, "best": text, "value": best["value"],
                      "runner_up": None if second is None else second["algorithm"],
                      "margin": np.nan if second is None
-                     else abs(best["value"] - second["value"])})
+                     else abs(best["value"] - second["value"]),
+                     "leader": leader, "winner": leader if beyond else None,
+                     "beyond_noise": beyond,
+                     "p_value": float(others["lead_p"].max()) if len(others) and known.all()
+                     else (0.0 if not len(others) else np.nan),
+                     "margin_low": np.nan if second is None else float(second["lead_low"]),
+                     "margin_high": np.nan if second is None else float(second["lead_high"]),
+                     "within_noise": ", ".join(tied)})
     return pd.DataFrame(rows)
 
 
 def paired_lead(table: pd.DataFrame, feature: str, ratio: float, leader: str, other: str,
                 metric: str) -> tuple[float, float, float]:
-    """Mean and 95 % interval over seeds of how far ``leader`` is ahead of ``other`` in one
-    cell (positive = ahead, for lower-is-better metrics too)."""
+    """Mean and 95 % interval of how far ``leader`` is ahead of ``other`` in one cell
+    (positive = ahead, for lower-is-better metrics too), paired by seed on the same test rows
+    (:mod:`distviz.noise`). The interval is known when one of the two is the cell's leader on
+    ``metric`` (the sweep stores each algorithm's gap to it); NaN otherwise or with one seed."""
     cell = table[(table["feature"] == feature) & (table["ratio"] == ratio)]
+    sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
     ahead = (cell[cell["algorithm"] == leader].set_index("seed")[metric]
              - cell[cell["algorithm"] == other].set_index("seed")[metric]).dropna()
-    sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
-    return metrics.mean_ci(sign * ahead.to_numpy(dtype=float))
+    mean = float(sign * ahead.mean()) if len(ahead) else float("nan")
+    low = high = float("nan")
+    for name, flip in ((other, 1.0), (leader, -1.0)):
+        rows = cell[cell["algorithm"] == name]
+        lo, hi = _first(rows, f"lead_low_{metric}"), _first(rows, f"lead_high_{metric}")
+        if np.isfinite(lo) and np.isfinite(hi):
+            low, high = sorted((flip * lo, flip * hi))
+            break
+    return mean, low, high
 
 
 def format_summary(table: pd.DataFrame, stats=None) -> str:
-    """A plain-text view of a sweep: the headline metric per cell and algorithm."""
+    """A plain-text view of a sweep: the headline metric per cell and algorithm, with counts
+    that control for the many cells judged at once (Benjamini–Hochberg) and how many cells a
+    per-cell 5 % test would flag by chance."""
     metric = headline_metric(table)
     summary = summarize(table, metric)
     algorithms = list(dict.fromkeys(summary["algorithm"]))
     repeats = int(table["repeat"].max()) + 1
     name = table["dataset"].iloc[0]
+    intervals = summary["significant"].notna().any()
     lines = [f"{name}: {len(table)} rows = {table['feature'].nunique()} features x "
              f"{table['ratio'].nunique()} ratios x {len(algorithms)} algorithms x "
              f"{repeats} repeats",
              f"{metric.upper()} (mean over repeats) and change vs baseline"
-             + ("; * = 95 % interval excludes 0" if repeats > 1 else ""), ""]
+             + ("; * = beyond the noise after Benjamini-Hochberg (false-discovery rate 5 %), "
+                "intervals count the seed, the resampling draw and the test sample"
+                if intervals else "; no intervals (one repeat)"), ""]
     width = max(14, *(len(a) + 2 for a in algorithms))
     header = f"{'feature':<16}{'group':<18}{'ratio':>7}  " + "".join(
         f"{a:>{width}}" for a in algorithms)
@@ -99,22 +176,36 @@ def format_summary(table: pd.DataFrame, stats=None) -> str:
             if math.isnan(row["value"]):
                 texts.append(f"{'error':>{width}}")
                 continue
-            mark = "*" if row["significant"] is True else " "
+            mark = "*" if row["significant_bh"] is True else " "
             texts.append(f"{row['value']:.3f} {row['delta']:+.3f}{mark}".rjust(width))
         lines.append(f"{feature[:15]:<16}{group[:17]:<18}{ratio:>+7.2f}  " + "".join(texts))
+    shifted = summary[(summary["ratio"] != 0) & summary["significant"].notna()]
+    if len(shifted):
+        per_cell = int(shifted["significant"].sum())
+        controlled = int(shifted["significant_bh"].sum())
+        chance = noise.flagged_by_chance(len(shifted))
+        lines += ["", f"{controlled} of {len(shifted)} shifted cells are beyond the noise after "
+                      f"Benjamini-Hochberg (false-discovery rate 5 %); {per_cell} at 5 % per "
+                      f"cell, where {chance.expected:.1f} would be flagged by chance (up to "
+                      f"{chance.upper} in 95 % of sweeps)."]
     best = winners(summary)
     base = best[best["ratio"] == 0.0]
     if len(base):
         lines += ["", f"best at baseline: {base['best'].iloc[0]}"]
-    changes = best[best["best"] != (base["best"].iloc[0] if len(base) else None)]
+    leader = base["leader"].iloc[0] if len(base) else None
+    changes = best[best["leader"].notna() & (best["leader"] != leader)]
     if len(base) and len(changes):
-        counts = changes["best"].value_counts()
-        leader = base["best"].iloc[0]
-        real = sum(paired_lead(table, r.feature, r.ratio, r.best, leader, metric)[1] > 0
+        counts = changes["leader"].value_counts()
+        real = sum(paired_lead(table, r.feature, r.ratio, r.leader, leader, metric)[1] > 0
                    for r in changes.itertuples())
         lines.append(f"another algorithm leads in {len(changes)} of {len(best)} cells ("
                      + ", ".join(f"{name} {n}" for name, n in counts.items())
                      + f"); {real} of these leads exceed the noise")
+    named = int(best["winner"].notna().sum())
+    if best["beyond_noise"].notna().any():
+        lines.append(f"a winner beyond the noise in {named} of {len(best)} cells; the others "
+                     "are named 'within noise' with the algorithms the leader does not "
+                     "separate from")
     errors = int(table["error"].notna().sum())
     if errors:
         lines.append(f"{errors} fits failed; see the error column.")
