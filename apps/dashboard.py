@@ -5,6 +5,6 @@ URL arguments (optional): ?data=NAME_OR_PATH&target=COLUMN&algorithms=a,b
 
 import panel as pn
 
-from distviz.views.app import build_app
+from distviz.views.serve import build_app
 
 build_app(served=pn.state.served).servable(title="distviz")

@@ -2,7 +2,7 @@
 
 Each dataset runs in a fresh child process: build the ``Dashboard`` (it warms the worker pool,
 loads, ranks and fits the baseline), attach its layout to a Bokeh ``Document`` (so every update
-builds real Bokeh models, as in a served session), then set ``Dashboard.ratio`` and time until
+builds real Bokeh models, as in a served session), then set ``Dashboard.resampler.ratio`` and time until
 ``Dashboard.wait()`` returns (the final render done). Cold: a slider position never computed
 in this process (the baseline is cached, as in a real session); cached: the same positions
 again. "First result" is when the first render showing at least one algorithm's numbers
@@ -44,7 +44,7 @@ updates), the four matrices more than the ROC overlay. What would meet the targe
 the new numbers straight into the plots' Bokeh data sources (one figure for all the
 algorithms' matrices), skipping HoloViews' per-frame work; not done yet. The first algorithm
 on 40,000 rows shows with the first partial render, which waits at least
-`Dashboard.PARTIAL_RENDER_FIRST` (0.4 s) so that fast runs render only once, and comes after
+`Session.PARTIAL_RENDER_FIRST` (0.4 s) so that fast runs render only once, and comes after
 the cheapest algorithm's two fits (engine table: first fit done).
 """
 
@@ -65,21 +65,21 @@ def child(source: str, target: str | None, moves: int) -> dict:
         doc.add_root(dash.__panel__().get_root(doc))
     out["first_render"] = t.seconds
     renders: list[float] = []
-    original = getattr(dash, "_render", None)
-    if original is not None:  # private hook, only to time the first partial render
-        def timed_render(run, *args, **kwargs):
-            result = original(run, *args, **kwargs)
-            if any(a.metrics for a in run.algorithms):
-                renders.append(time.perf_counter())
-            return result
-        dash._render = timed_render
+    original = dash.models.show
+
+    def timed_show(run):  # times the first render that shows numbers
+        result = original(run)
+        if any(a.metrics for a in run.algorithms):
+            renders.append(time.perf_counter())
+        return result
+    dash.models.show = timed_show
     positions = POSITIONS[:moves]
     cold, cached, first, computed = [], [], [], []
     for label, sink in (("cold", cold), ("cached", cached)):
         for ratio in positions:
             renders.clear()
             start = time.perf_counter()
-            dash.ratio = ratio
+            dash.resampler.ratio = ratio
             dash.wait()
             sink.append(time.perf_counter() - start)
             if label == "cold":
@@ -90,7 +90,8 @@ def child(source: str, target: str | None, moves: int) -> dict:
     result = dash.result
     out["engine"] = engine_only(dash, positions)
     out.update(cold=cold, cached=cached, first=first, computed=computed, positions=positions,
-               feature=dash.feature, group=dash.group, algorithms=list(dash.algorithms),
+               feature=dash.resampler.feature, group=dash.resampler.group,
+               algorithms=list(dash.loop.algorithms),
                train_rows=len(dash.dataset.X_train), test_rows=len(dash.dataset.X_test),
                rows_used={a.algorithm: a.train_rows_used for a in result.algorithms},
                notes=list(dash.dataset.notes))
@@ -107,21 +108,21 @@ def engine_only(dash, positions) -> dict:
     budgets = [None] + ([INTERACTIVE_BUDGET] if len(dash.dataset.X_train) > INTERACTIVE_BUDGET
                         else [])
     for budget in budgets:
-        loop = ModelLoop(dataset=dash.dataset, algorithms=list(dash.algorithms),
+        loop = ModelLoop(dataset=dash.dataset, algorithms=list(dash.loop.algorithms),
                          cache=ResultCache(), max_train_rows=budget)
-        loop.run(ShiftSpec(dash.feature, dash.group, 0.0))
+        loop.run(ShiftSpec(dash.resampler.feature, dash.resampler.group, 0.0))
         cold, first, cached = [], [], []
         for ratio in positions:
             stamps = []
             start = time.perf_counter()
-            loop.run(ShiftSpec(dash.feature, dash.group, ratio),
+            loop.run(ShiftSpec(dash.resampler.feature, dash.resampler.group, ratio),
                      progress=lambda done, total, fit: stamps.append(time.perf_counter())
                      if not fit.from_cache else None)
             cold.append(time.perf_counter() - start)
             first.append(stamps[0] - start if stamps else float("nan"))
         for ratio in positions:
             start = time.perf_counter()
-            loop.run(ShiftSpec(dash.feature, dash.group, ratio))
+            loop.run(ShiftSpec(dash.resampler.feature, dash.resampler.group, ratio))
             cached.append(time.perf_counter() - start)
         out[str(budget)] = {"cold": cold, "first": first, "cached": cached}
     return out

@@ -18,7 +18,7 @@ def add_parser(sub):
 
 def run(args) -> int:
     from ..data import Dataset
-    from ..views.app import serve
+    from ..views.serve import serve
     if args.data:  # fail fast, with one line, on a bad file
         Dataset(source=args.data, target=args.target, task=args.task)
     origins = args.allow_websocket_origin or [f"{args.address}:{args.port}",

@@ -115,6 +115,15 @@ class Resampler(param.Parameterized):
             self.spec = spec
 
     # ------------------------------------------------------------------ choices
+    def order_features(self, ordered: list[str] | None) -> None:
+        """Offer the features in this order (e.g. by importance); the choice is kept."""
+        if not ordered or self.dataset is None:
+            return
+        features = [f for f in ordered if f in self.dataset.features]
+        features += [f for f in self.dataset.features if f not in features]
+        if features != list(self.param.feature.objects):
+            self.param.feature.objects = features
+
     def default_feature(self) -> str:
         """The top-ranked feature by Gini importance (ranked once per dataset, then cached)."""
         from ..importance import top_features

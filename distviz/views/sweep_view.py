@@ -60,6 +60,10 @@ class SweepView(pn.viewable.Viewer):
     metric = param.Selector(default="f1", objects=["f1"], label="Metric", doc="""
         The metric plotted.""")
 
+    session = param.Parameter(default=None, precedence=-1, doc="""
+        The dashboard's Session: what the sweep's thread shows is handed to the page's loop
+        through it (the one threading rule of the views); without one, shown at once.""")
+
     run_sweep = param.Event(label="Run sweep", doc="Start the sweep in the background.")
 
     table = param.DataFrame(default=None, allow_None=True, precedence=-1, doc="""
@@ -127,16 +131,26 @@ class SweepView(pn.viewable.Viewer):
         self._thread = threading.Thread(target=self._work, daemon=True, name="distviz-sweep")
         self._thread.start()
 
+    def _ui(self, fn, *args) -> None:
+        if self.session is not None:
+            self.session.ui(fn, *args)
+        else:
+            fn(*args)
+
     def _work(self) -> None:
-        """Runs in the background thread (ranking, planning and fitting never block the server);
-        Panel schedules the widget updates on the server's event loop."""
+        """Runs in the background thread (ranking, planning and fitting never block the
+        server); every change it shows goes through ``_ui``."""
         try:
             sweep = self._sweep = self.make_sweep()
-            table = sweep.run(progress=self._on_progress)
+            table = sweep.run(progress=lambda done, total, fit: self._ui(
+                self._on_progress, done, total))
         except Exception as exc:  # noqa: BLE001 - shown to the user, the server keeps running
-            self._report_error(exc)
-            self._finish()
+            self._ui(self._report_error, exc)
+            self._ui(self._finish)
             return
+        self._ui(self._done, sweep, table)
+
+    def _done(self, sweep: Sweep, table: pd.DataFrame) -> None:
         stats = sweep.stats
         self._status.object = (
             f"{len(table)} rows: {stats.fits} distinct fits, {stats.computed} computed, "
@@ -144,7 +158,7 @@ class SweepView(pn.viewable.Viewer):
         self._finish()
         self.table = table
 
-    def _on_progress(self, done: int, total: int, fit) -> None:
+    def _on_progress(self, done: int, total: int) -> None:
         # One at a time: Progress checks value against the max it had before this call.
         self._progress.max = max(total, 1)
         self._progress.value = min(done, self._progress.max)

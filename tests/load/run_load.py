@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from helpers import CHROMIUM, CHROMIUM_ARGS, serving  # noqa: E402
 
 ALGORITHMS = ["logistic_regression", "decision_tree"]
-# The dashboard's slider positions (distviz.views.app.RATIOS); the centre is the baseline.
+# The dashboard's slider positions (distviz.views.controls.RATIOS); the centre is the baseline.
 RATIOS = [-1.0, -0.8, -0.6, -0.5, -0.4, -0.2, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
 # Ten (feature, group) pairs of titanic, one per session; no two sessions share one.
 SETTINGS = [("sex", "female"), ("sex", "male"), ("class", "1st"), ("class", "2nd"),

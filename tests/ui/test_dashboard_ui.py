@@ -9,7 +9,7 @@ from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, cli_json, move_slider, s
 
 pytestmark = pytest.mark.ui
 ALGORITHMS = "xgboost,logistic_regression"
-# DiscreteSlider positions of distviz.dashboard.RATIOS; the centre (index 6) is the baseline.
+# DiscreteSlider positions of distviz.views.controls.RATIOS; the centre (index 6) is the baseline.
 RATIOS = [-1.0, -0.8, -0.6, -0.5, -0.4, -0.2, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
 
 SHOWN = """() => {
@@ -36,7 +36,8 @@ SHOWN = """() => {
 
 def _expected(ratio):
     report = cli_json("run", "--data", "titanic", "--feature", "sex", "--group", "female",
-                      "--ratio", str(ratio), "--algorithms", ALGORITHMS, "--n-jobs", "1")
+                      "--ratio", str(ratio), "--algorithms", ALGORITHMS, "--repeats", "1",
+                      "--n-jobs", "1")
     return {r["algorithm"]: r for r in report["results"]}
 
 

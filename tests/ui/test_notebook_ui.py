@@ -18,7 +18,7 @@ from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, move_sl
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 NOTEBOOK = ROOT / "examples" / "dashboard.ipynb"
-# DiscreteSlider positions of distviz.views.app.RATIOS; the centre (index 6) is the baseline.
+# DiscreteSlider positions of distviz.views.controls.RATIOS; the centre (index 6) is the baseline.
 RATIOS = [-1.0, -0.8, -0.6, -0.5, -0.4, -0.2, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
 FEMALE_TRAIN_ROWS = 353  # titanic, sex = female, in the seeded training split
 
@@ -161,7 +161,7 @@ def test_notebook_runs_offline_in_jupyterlab(tmp_path):
                           lambda: (s := page.evaluate(SHOWN)) != before and len(s) >= 2 and s, 90)
         assert after != before
         time.sleep(1)  # let the last redraw settle before the pictures
-        for name, text in [("notebook", "Dashboard(algorithms"), ("notebook-sweep", "sweep_curves(")]:
+        for name, text in [("notebook", "Dashboard(resampler"), ("notebook-sweep", "sweep_curves(")]:
             cell = page.locator(".jp-CodeCell", has_text=text).first
             cell.evaluate("cell => cell.scrollIntoView({block: 'start'})")
             page.wait_for_timeout(500)

@@ -1,0 +1,42 @@
+"""The Distributions panel: the shifted feature's training rows per group before and after the
+shift, and the next most important features, whose distributions move along with it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import panel as pn
+
+from ..results import RunResult
+from . import plots
+
+
+class DistributionsView(pn.viewable.Viewer):
+    """Training rows per group, before (grey) and after (red) the shift."""
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.shifted = pn.pane.HoloViews(None, linked_axes=False)
+        self.others = pn.GridBox(ncols=3)
+        self._layout = pn.Column(
+            pn.pane.Markdown("The shifted feature's training rows per group, before (grey) and "
+                             "after (red) the shift; below, the next most important features, "
+                             "whose distributions move along with it.",
+                             styles={"color": "#444"}, sizing_mode="stretch_width"),
+            self.shifted, self.others, name="Distributions", sizing_mode="stretch_width")
+
+    def __panel__(self):
+        return self._layout
+
+    def show(self, run: RunResult, ranked: list[str] | None) -> None:
+        """``ranked``: the features in importance order (None before the ranking is in)."""
+        ds, spec = run.dataset, run.spec
+        self.shifted.object = plots.distribution(ds, run.shift, spec.feature,
+                                                 highlight=spec.group)
+        top = [f for f in (ranked or []) if f != spec.feature][:3]
+        self.others.objects = [pn.pane.HoloViews(plots.distribution(ds, run.shift, f, width=400),
+                                                 linked_axes=False) for f in top]
+
+    def rows_after(self) -> pd.Series:
+        """Training rows per group of the shifted feature after the shift, as drawn."""
+        frame = self.shifted.object.dframe()
+        return frame[frame["stage"] == "after"].set_index("group")["rows"]

@@ -1,0 +1,55 @@
+"""The Feature importance panel: Gini, permutation and SHAP importance side by side."""
+
+from __future__ import annotations
+
+import pandas as pd
+import panel as pn
+import param
+
+from . import plots
+
+METHODS = ("gini", "permutation", "shap")
+
+
+class ImportanceView(pn.viewable.Viewer):
+    """Importance on the baseline training set, ordered by the chosen method."""
+
+    method = param.Selector(default="gini", objects=list(METHODS), label="Rank features by",
+                            doc="Importance used to order the features.")
+
+    ranking = param.DataFrame(default=None, allow_None=True, precedence=-1, doc="""
+        One row per feature: gini, permutation, shap and their ranks (as far as computed).""")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.bars = pn.pane.HoloViews(None, linked_axes=False)
+        self.table = pn.widgets.Tabulator(pd.DataFrame(), disabled=True, show_index=False,
+                                          height=260, width=640)
+        self._layout = pn.Column(
+            pn.pane.Markdown("Importance on the baseline training set; the sidebar's ranking "
+                             "method orders the feature list.", styles={"color": "#444"},
+                             sizing_mode="stretch_width"),
+            pn.Row(self.bars, self.table), name="Feature importance",
+            sizing_mode="stretch_width")
+
+    def __panel__(self):
+        return self._layout
+
+    def ranked(self) -> list[str] | None:
+        """The features in order of the chosen method (Gini until the others are in)."""
+        if self.ranking is None:
+            return None
+        method = self.method if f"rank_{self.method}" in self.ranking.columns else "gini"
+        return list(self.ranking.sort_values(f"rank_{method}")["feature"])
+
+    @param.depends("ranking", "method", watch=True)
+    def _draw(self):
+        if self.ranking is None:
+            self.bars.object, self.table.value = None, pd.DataFrame()
+            return
+        ordered = self.ranking.set_index("feature").loc[self.ranked()].reset_index()
+        columns = ["feature", "kind"] + [c for m in METHODS for c in (m, f"rank_{m}")
+                                         if c in ordered.columns]
+        with pn.io.hold():
+            self.table.value = ordered[columns].round(3)
+            self.bars.object = plots.importance_bars(ordered)

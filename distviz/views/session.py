@@ -1,0 +1,199 @@
+"""The session runner: the one place a dashboard session meets threads.
+
+The rule, for every view: engine objects (Dataset, Resampler, ModelLoop) may publish from any
+thread; a view's panes change only on the session's document loop, through :meth:`Session.ui`.
+The runner also owns the session's background jobs (dataset loads, rankings, exports), the
+throttling of partial results while a run trains and the prefetch of neighbouring positions.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from functools import partial
+from typing import Callable
+
+import panel as pn
+
+from ..errors import DistvizError
+from ..loop import ModelLoop
+
+_log = logging.getLogger("distviz.dashboard")
+
+
+class Session:
+    """Runs UI changes on the document loop and slow work in background threads.
+
+    Parameters
+    ----------
+    background : bool
+        False runs every job inline and delivers every change at once (scripts and tests).
+    on_error : callable
+        ``on_error(message)`` on the document loop when a UI change raised.
+    """
+
+    # While a run trains: seconds before the first render of partial results (a run done
+    # sooner shows only its final result), and at least this long between two such renders.
+    PARTIAL_RENDER_FIRST: float = 0.4
+    PARTIAL_RENDER_EVERY: float = 1.0
+    # Once the user has stopped for PREFETCH_DELAY seconds, the slider positions either side
+    # of the current one are fitted at low priority, so the next move is often cached.
+    PREFETCH_DELAY: float | None = 1.0
+
+    def __init__(self, *, background: bool = True, on_error: Callable[[str], None] | None = None):
+        self.background = background
+        self._on_error = on_error
+        self._doc = None
+        self._pending: list | None = None  # changes waiting for the browser to connect
+        self.closed = False
+        self._lock = threading.Lock()
+        self._jobs: list[threading.Thread] = []
+        self._partial_timer: threading.Timer | None = None
+        self._partial_last = 0.0
+        self._prefetch_timer: threading.Timer | None = None
+        self.prefetch = None  # the running prefetch (ModelLoop.prefetch handle), if any
+        doc = pn.state.curdoc
+        if background and doc is not None and doc.session_context is not None:
+            self._doc = doc
+            self._pending = []
+            doc.on_session_destroyed(self._destroyed)
+            # Panel defers changes made before the page exists and can lose a layout's new
+            # children doing so: they wait here until the browser has connected.
+            pn.state.onload(self._flush_pending)
+
+    # ------------------------------------------------------------------ the threading rule
+    def ui(self, fn: Callable, *args, **kwargs) -> None:
+        """Run a UI change on the document loop (Bokeh models are not thread-safe); inline
+        when there is no server document or when already on its thread."""
+        if self._doc is None or threading.current_thread() is threading.main_thread():
+            fn(*args, **kwargs)
+            return
+        if self.closed:
+            return  # the browser tab is gone; nothing left to update
+        with self._lock:
+            if self._pending is not None:
+                self._pending.append(partial(fn, *args, **kwargs))
+                return
+        try:
+            self._doc.add_next_tick_callback(partial(self._in_document, fn, *args, **kwargs))
+        except (AttributeError, RuntimeError, KeyError):
+            self.closed = True  # the session was destroyed between the check and the call
+
+    def watch(self, obj, names, fn: Callable) -> None:
+        """``fn(event)`` on the document loop whenever ``obj``'s parameters ``names`` change,
+        from whichever thread changed them."""
+        obj.param.watch(lambda event: self.ui(fn, event), names)
+
+    def _flush_pending(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending or [], None
+        for change in pending:
+            self._in_document(change)
+
+    def _in_document(self, fn, *args, **kwargs) -> None:
+        # Panel panes render for `pn.state.curdoc`; Bokeh's tick callbacks do not set it.
+        from panel.io.state import set_curdoc
+        with set_curdoc(self._doc):
+            try:
+                fn(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - Bokeh would drop it silently
+                _log.exception("dashboard update %s failed", getattr(fn, "__name__", fn))
+                if self._on_error is not None:
+                    self._on_error(f"display update failed: {type(exc).__name__}: {exc}")
+
+    def _destroyed(self, session_context) -> None:
+        self.closed = True
+        self.cancel_prefetch()
+
+    # ------------------------------------------------------------------ background jobs
+    def job(self, work: Callable[[], object], *, done: Callable[[object], None],
+            failed: Callable[[str], None], name: str = "distviz-job") -> None:
+        """``work()`` in a background thread, then ``done(value)`` or ``failed(message)`` on
+        the document loop (a DistvizError's own message, else the exception's type and text)."""
+        def run():
+            try:
+                value = work()
+            except Exception as exc:  # noqa: BLE001 - shown to the user; the server keeps running
+                self.ui(failed, str(exc) if isinstance(exc, DistvizError)
+                        else f"{type(exc).__name__}: {exc}")
+            else:
+                self.ui(done, value)
+        if not self.background:
+            run()
+            return
+        thread = threading.Thread(target=run, daemon=True, name=name)
+        with self._lock:
+            self._jobs = [t for t in self._jobs if t.is_alive()] + [thread]
+        thread.start()
+
+    def wait(self, timeout: float | None = 300) -> None:
+        """Block until every background job has finished (scripts and tests)."""
+        deadline = time.perf_counter() + (timeout or 1e9)
+        while True:
+            with self._lock:
+                alive = [t for t in self._jobs if t.is_alive()]
+            if not alive:
+                return
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the dashboard is still working")
+            alive[0].join(max(0.0, deadline - time.perf_counter()))
+
+    # ------------------------------------------------------------------ partial results
+    def run_started(self) -> None:
+        """A new run began: its first partial render is due PARTIAL_RENDER_FIRST from now."""
+        with self._lock:
+            self._partial_last = (time.perf_counter() - self.PARTIAL_RENDER_EVERY
+                                  + self.PARTIAL_RENDER_FIRST)
+
+    def throttle_partial(self, render: Callable[[], None]) -> None:
+        """``render()`` on the document loop, at most once per PARTIAL_RENDER_EVERY seconds
+        (a render costs the server's loop up to a second); calls in between are merged."""
+        if not self.background:
+            return  # inline runs show their final result only
+        with self._lock:
+            if self._partial_timer is not None:
+                return
+            delay = max(0.0, self._partial_last + self.PARTIAL_RENDER_EVERY
+                        - time.perf_counter())
+            self._partial_timer = threading.Timer(delay, self._render_partial, (render,))
+            self._partial_timer.daemon = True
+            self._partial_timer.start()
+
+    def _render_partial(self, render) -> None:
+        with self._lock:
+            self._partial_timer = None
+            self._partial_last = time.perf_counter()
+        self.ui(render)
+
+    # ------------------------------------------------------------------ prefetch
+    def schedule_prefetch(self, loop: ModelLoop, specs, still_current: Callable[[], bool]) -> None:
+        """Fit ``specs`` at low priority once the user has stopped for PREFETCH_DELAY seconds
+        (never while a foreground run computes); skipped if ``still_current()`` is False by
+        then. A newer request cancels it (:meth:`cancel_prefetch`)."""
+        if not self.background or self.PREFETCH_DELAY is None or self.closed or not specs:
+            return
+
+        def start():
+            with self._lock:
+                if self.closed or not still_current():
+                    return
+                try:
+                    self.prefetch = loop.prefetch(specs, background=True)
+                except DistvizError:
+                    self.prefetch = None  # e.g. a position this group cannot take
+        self.cancel_prefetch()
+        timer = threading.Timer(self.PREFETCH_DELAY, start)
+        timer.daemon = True
+        with self._lock:
+            self._prefetch_timer = timer
+        timer.start()
+
+    def cancel_prefetch(self) -> None:
+        with self._lock:
+            timer, prefetch = self._prefetch_timer, self.prefetch
+            self._prefetch_timer = self.prefetch = None
+        if timer is not None:
+            timer.cancel()
+        if prefetch is not None:
+            prefetch.cancel()
