@@ -1,6 +1,6 @@
 """Regenerate the technical write-up from real sweeps: ``make report`` / ``python -m docs.make_report``.
 
-1. runs a sweep per dataset (top features by Gini importance, each one's smallest group, the
+1. runs a sweep per dataset (top features by Gini importance, each one's default group, the
    default ratios, the default algorithms, several seeds) and saves the tidy tables to
    ``docs/results/<dataset>.csv`` with the run's metadata in ``docs/results/meta.json``;
 2. draws the figures in ``docs/figures/`` from those tables;
@@ -26,7 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from distviz.metrics import LOWER_IS_BETTER, mean_ci
+from distviz.metrics import LOWER_IS_BETTER
+from distviz.noise import flagged_by_chance
+from distviz.sweep import paired_lead, summarize, winners
 
 DOCS = Path(__file__).resolve().parent
 RESULTS = DOCS / "results"
@@ -192,31 +194,41 @@ def md_table(key: str, header: list[str], rows: list[list[str]]) -> str:
 
 
 def cell_stats(table: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Mean over repeats and 95 % interval of ``column`` per (feature, group, ratio,
-    algorithm), in table order."""
-    rows = []
+    """Mean over repeats and 95 % interval of ``column`` (a metric, or ``delta_<metric>``) per
+    (feature, group, ratio, algorithm), in table order: the sweep's own per-cell intervals
+    (distviz.noise: seed, resampling draw and test sample; ``distviz.sweep.summarize``).
+
+    For a change, ``p`` is its p-value and ``real`` its verdict after Benjamini–Hochberg over
+    the table's shifted cells at a false-discovery rate of 5 %: "up", "down", "noise", or "no
+    interval"; call it on a dataset's whole table so the family is the whole sweep."""
+    metric = column.removeprefix("delta_")
+    summary = summarize(table, metric)
     keys = ["feature", "group", "ratio", "algorithm"]
-    for key, cell in table.groupby(keys, sort=False):
-        mean, low, high = mean_ci(cell[column].to_numpy(dtype=float))
-        rows.append({**dict(zip(keys, key)), "mean": mean, "low": low, "high": high})
-    return pd.DataFrame(rows)
+    if column.startswith("delta_"):
+        out = summary[keys + ["delta", "ci_low", "ci_high", "p_value", "significant_bh"]].rename(
+            columns={"delta": "mean", "ci_low": "low", "ci_high": "high", "p_value": "p"})
+        out["real"] = [real_change(m, lo, hi, bh) for m, lo, hi, bh in
+                       zip(out["mean"], out["low"], out["high"], out["significant_bh"])]
+        return out.drop(columns="significant_bh")
+    out = summary[keys + ["value", "value_low", "value_high"]].rename(
+        columns={"value": "mean", "value_low": "low", "value_high": "high"})
+    return out
+
+
+def real_change(mean, low, high, controlled) -> str:
+    """A change's name in the write-up: beyond the noise after Benjamini–Hochberg ('up' /
+    'down'), 'noise', or 'no interval'."""
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "no interval"
+    if controlled is not True and controlled is not np.True_:
+        return "noise"
+    return "up" if mean > 0 else "down"
 
 
 def baseline_rows(table: pd.DataFrame) -> pd.DataFrame:
     """The ratio-0 rows (the same fits under every feature: take the first feature's)."""
     first = table["feature"].iloc[0]
     return table[(table["ratio"] == 0) & (table["feature"] == first)]
-
-
-def paired_lead(table, feature, ratio, leader, other, metric):
-    """Mean and interval over seeds of (leader - other) at one cell: is a lead real?"""
-    cell = table[(table["feature"] == feature) & (table["ratio"] == ratio)]
-    a = cell[cell["algorithm"] == leader].set_index("seed")[metric]
-    b = cell[cell["algorithm"] == other].set_index("seed")[metric]
-    diff = (a - b).dropna().to_numpy()
-    if metric in LOWER_IS_BETTER:
-        diff = -diff
-    return mean_ci(diff)
 
 
 def dataset_context(name: str, table: pd.DataFrame, ranking: pd.DataFrame, meta: dict) -> dict:
@@ -237,9 +249,10 @@ def dataset_context(name: str, table: pd.DataFrame, ranking: pd.DataFrame, meta:
     base = baseline_rows(table)
     side = ["recall", "specificity"] if classification else ["rmse", "mae"]
     base_rows, base_values = [], {}
+    base_levels = cell_stats(base, metric).set_index("algorithm")
     for algorithm in algorithms:
         cell = base[base["algorithm"] == algorithm]
-        mean, low, high = mean_ci(cell[metric].to_numpy(dtype=float))
+        mean, low, high = base_levels.loc[algorithm, ["mean", "low", "high"]]
         base_values[algorithm] = mean
         base_rows.append([algorithm, fmt(mean), interval(low, high, sign=False)]
                          + [fmt(cell[m].mean()) for m in side]
@@ -273,22 +286,22 @@ def dataset_context(name: str, table: pd.DataFrame, ranking: pd.DataFrame, meta:
         ["rank", "feature", "kind", "Gini importance", "group shifted", "groups",
          "group training rows", "share of training set"], feature_rows)
 
-    # Who wins at each ratio.
-    means = cell_stats(table, metric)
+    # Who wins at each ratio: named only when the lead over every other algorithm is beyond
+    # the noise (distviz.sweep.winners), else "within noise: ...".
+    best_cells = winners(summarize(table, metric))
     winner_rows, changes = [], []
     for ratio in ratios:
         row = [ratio_text(ratio)]
         for feature in features:
-            cell = means[(means["feature"] == feature) & (means["ratio"] == ratio)]
-            order = np.argsort(-sign * cell["mean"].to_numpy(), kind="stable")
-            best = cell.iloc[order[0]]
-            row.append(f"{best['algorithm']} {fmt(best['mean'])}")
-            if best["algorithm"] != best_base:
-                d, lo, hi = paired_lead(table, feature, ratio, best["algorithm"], best_base,
+            best = best_cells[(best_cells["feature"] == feature)
+                              & (best_cells["ratio"] == ratio)].iloc[0]
+            row.append(f"{best['best']} {fmt(best['value'])}")
+            if best["leader"] != best_base:
+                d, lo, hi = paired_lead(table, feature, ratio, best["leader"], best_base,
                                         metric)
                 changes.append({"feature": feature, "group": groups[feature],
-                                "ratio": ratio_text(ratio), "best": best["algorithm"],
-                                "value": fmt(best["mean"]), "lead": signed(d),
+                                "ratio": ratio_text(ratio), "best": best["leader"],
+                                "value": fmt(best["value"]), "lead": signed(d),
                                 "interval": interval(lo, hi), "verdict": verdict(lo, hi),
                                 "real": bool(np.isfinite(lo) and lo > 0)})
         winner_rows.append(row)
@@ -311,9 +324,8 @@ def dataset_context(name: str, table: pd.DataFrame, ranking: pd.DataFrame, meta:
         feature_summary = {"feature": feature, "group": groups[feature], "down": {}, "up": {}}
         for algorithm in algorithms:
             ad = fd[fd["algorithm"] == algorithm].set_index("ratio")
-            real = [f"{ratio_text(r)} {verdict(ad.loc[r, 'low'], ad.loc[r, 'high'])}"
-                    for r in ratios if r != 0
-                    and verdict(ad.loc[r, "low"], ad.loc[r, "high"]) in ("up", "down")]
+            real = [f"{ratio_text(r)} {ad.loc[r, 'real']}" for r in ratios
+                    if r != 0 and ad.loc[r, "real"] in ("up", "down")]
             effect_rows.append([feature, algorithm,
                                 signed(ad.loc[down, "mean"]),
                                 interval(ad.loc[down, "low"], ad.loc[down, "high"]),
@@ -322,7 +334,7 @@ def dataset_context(name: str, table: pd.DataFrame, ranking: pd.DataFrame, meta:
                                 ", ".join(real) if real else "none"])
         for end, ratio in (("down", down), ("up", up)):
             at = fd[fd["ratio"] == ratio]
-            verdicts = [verdict(lo, hi) for lo, hi in zip(at["low"], at["high"])]
+            verdicts = at["real"].tolist()
             feature_summary[end] = {
                 "ratio": ratio_text(ratio), "mean": signed(at["mean"].mean()),
                 "lowest": signed(at["mean"].min()), "highest": signed(at["mean"].max()),
@@ -338,6 +350,8 @@ def dataset_context(name: str, table: pd.DataFrame, ranking: pd.DataFrame, meta:
 
     # Sensitivity vs specificity (classification).
     sensspec_table, sensspec = None, []
+    side_stats = {m: cell_stats(table, f"delta_{m}") for m in ("recall", "specificity")} \
+        if classification else {}
     if classification:
         rows = []
         for feature in features:
@@ -345,9 +359,9 @@ def dataset_context(name: str, table: pd.DataFrame, ranking: pd.DataFrame, meta:
                 entry = [feature, ratio_text(ratio)]
                 summary_entry = {"feature": feature, "ratio": ratio_text(ratio)}
                 for m in ("recall", "specificity"):
-                    st = cell_stats(table[table["feature"] == feature], f"delta_{m}")
-                    st = st[st["ratio"] == ratio]
-                    verdicts = [verdict(lo, hi) for lo, hi in zip(st["low"], st["high"])]
+                    st = side_stats[m]
+                    st = st[(st["feature"] == feature) & (st["ratio"] == ratio)]
+                    verdicts = st["real"].tolist()
                     entry += [signed(st["mean"].mean()),
                               f"{verdicts.count('up')} up, {verdicts.count('down')} down"]
                     summary_entry[m] = {"mean": signed(st["mean"].mean()),
@@ -362,21 +376,23 @@ def dataset_context(name: str, table: pd.DataFrame, ranking: pd.DataFrame, meta:
 
     # Noise: how many shifted cells moved beyond their interval.
     shifted = deltas[deltas["ratio"] != 0]
-    verdicts = [verdict(lo, hi) for lo, hi in zip(shifted["low"], shifted["high"])]
+    verdicts = shifted["real"].tolist()
     real = shifted[[v in ("up", "down") for v in verdicts]]
     noise = shifted[[v == "noise" for v in verdicts]]
+    per_cell = int(((shifted["low"] > 0) | (shifted["high"] < 0)).sum())
+    chance = flagged_by_chance(len(shifted))
     biggest_real = real.loc[real["mean"].abs().idxmax()] if len(real) else None
     biggest_noise = noise.loc[noise["mean"].abs().idxmax()] if len(noise) else None
     identical = int(((real["high"] - real["low"]).abs() < 1e-12).sum())
     noise_row = [name, label, len(shifted), len(real), verdicts.count("up"),
-                 verdicts.count("down"), identical,
+                 verdicts.count("down"), per_cell, f"{chance.expected:.1f}", identical,
                  _describe(biggest_real), _describe(biggest_noise)]
     tiny = [f for f in feature_info if f["rows"] < TINY_GROUP]
 
     algorithm_rows = []
     for algorithm in algorithms:
         cells = shifted[shifted["algorithm"] == algorithm]
-        cell_verdicts = [verdict(lo, hi) for lo, hi in zip(cells["low"], cells["high"])]
+        cell_verdicts = cells["real"].tolist()
         algorithm_rows.append([name, algorithm, len(cells), fmt(cells["mean"].abs().mean()),
                                fmt(cells["mean"].abs().max()),
                                fmt((cells["high"] - cells["low"]).median()),
@@ -385,9 +401,9 @@ def dataset_context(name: str, table: pd.DataFrame, ranking: pd.DataFrame, meta:
     sensspec_totals = {}
     if classification:
         for m in ("recall", "specificity"):
-            st = cell_stats(table, f"delta_{m}")
+            st = side_stats[m]
             st = st[st["ratio"] != 0]
-            v = [verdict(lo, hi) for lo, hi in zip(st["low"], st["high"])]
+            v = st["real"].tolist()
             sensspec_totals[m] = {"up": v.count("up"), "down": v.count("down"), "n": len(v)}
 
     stats = info["stats"]
@@ -405,7 +421,8 @@ def dataset_context(name: str, table: pd.DataFrame, ranking: pd.DataFrame, meta:
         "changes": changes, "real_changes": [c for c in changes if c["real"]],
         "lead_summary": _lead_summary(changes),
         "per_feature": per_feature, "sensspec": sensspec,
-        "cells": len(shifted), "real": len(real),
+        "cells": len(shifted), "real": len(real), "per_cell": per_cell,
+        "expected_by_chance": f"{chance.expected:.1f}", "chance_upper": chance.upper,
         "rows": len(table), "fits": stats["fits"], "computed": stats["computed"],
         "cached": stats["cached"], "seconds": f"{stats['seconds']:.0f}",
         "tables": {"baseline": baseline_table, "features": features_table,
@@ -452,6 +469,7 @@ def build_context(results: dict) -> dict:
                 for name in meta["datasets"]]
     noise_table = md_table(
         "noise", ["dataset", "metric", "shifted cells", "real changes", "up", "down",
+                  "beyond at 5 % per cell", "flagged by chance",
                   "identical on every seed", "largest real change",
                   "largest change within the noise"],
         [d["noise_row"] for d in datasets])
@@ -470,8 +488,9 @@ def build_context(results: dict) -> dict:
         "test_share": f"{100 * meta['datasets'][first['name']]['test_size']:.0f} %",
         "n_bins": meta["datasets"][first["name"]]["n_bins"],
         "total_cells": sum(d["cells"] for d in datasets),
-        "expected_by_chance": f"{0.05 * sum(d['cells'] for d in datasets):.0f}",
+        "expected_by_chance": f"{flagged_by_chance(sum(d['cells'] for d in datasets)).expected:.0f}",
         "total_real": sum(d["real"] for d in datasets),
+        "total_per_cell": sum(d["per_cell"] for d in datasets),
         "total_rows": sum(d["rows"] for d in datasets),
         "total_fits": sum(d["fits"] for d in datasets),
         "total_seconds": f"{sum(float(d['seconds']) for d in datasets):.0f}",
@@ -500,7 +519,7 @@ def render(results: dict) -> str:
 # ---------------------------------------------------------------------------- 2. figures
 def make_figures(results: dict) -> list[Path]:
     """Per dataset: the headline metric vs ratio, its change vs baseline, and (classification)
-    the changes in recall and specificity; each with 95 % bands over seeds."""
+    the changes in recall and specificity; each with its 95 % band (distviz.noise)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -512,9 +531,9 @@ def make_figures(results: dict) -> list[Path]:
     for name, table in results["tables"].items():
         metric = "f1" if "f1" in table.columns else "r2"
         label = METRIC_LABELS[metric]
-        figures = {"curves": ([metric], f"{name}: {label} vs ratio (mean of seeds, 95 % band)"),
+        figures = {"curves": ([metric], f"{name}: {label} vs ratio (mean of seeds, 95 % band: seed and test sample)"),
                    "delta": ([f"delta_{metric}"],
-                             f"{name}: change in {label} vs baseline (95 % band over seeds)")}
+                             f"{name}: change in {label} vs baseline (95 % band: seed and test sample)")}
         if metric == "f1":
             figures["sensspec"] = (["delta_recall", "delta_specificity"],
                                    f"{name}: change in recall (sensitivity) and specificity "

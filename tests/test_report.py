@@ -4,7 +4,8 @@ Nothing here re-runs a sweep: the saved tables in docs/results are the source of
 1. docs/writeup.md is exactly what docs/make_report.py renders from them (so every number in the
    text is computed, not typed), and the template itself holds no result;
 2. every marked table of the write-up is recomputed here independently, with pandas and SciPy,
-   straight from the CSV files;
+   straight from the CSV files (their per-cell interval columns come from distviz.noise at
+   sweep time, since they need the predictions; counts use SciPy's Benjamini–Hochberg);
 3. the results cover what the issue asks for, and every figure the text shows exists.
 """
 
@@ -56,18 +57,43 @@ def pair(text: str) -> tuple[float, float]:
     return number(low), number(high)
 
 
-def mean_and_interval(values) -> tuple[float, float, float]:
-    """SciPy's Student-t 95 % interval, computed independently of distviz.metrics."""
-    values = np.asarray(values, dtype=float)
-    mean = values.mean()
-    if np.ptp(values) == 0:
-        return mean, mean, mean
-    low, high = stats.t.interval(0.95, len(values) - 1, loc=mean, scale=stats.sem(values))
-    return mean, low, high
+def per_cell(rows: pd.DataFrame, column: str) -> float:
+    """A per-cell column of the saved table (the same on every row of the cell)."""
+    values = rows[column].dropna()
+    return float(values.iloc[0]) if len(values) else float("nan")
 
 
-def real(low: float, high: float) -> str | None:
-    return "up" if low > 0 else "down" if high < 0 else None
+def level(rows: pd.DataFrame, metric: str) -> tuple[float, float, float]:
+    """A cell's mean over seeds and the sweep's own 95 % interval of it (distviz.noise)."""
+    return rows[metric].mean(), per_cell(rows, f"value_low_{metric}"), \
+        per_cell(rows, f"value_high_{metric}")
+
+
+def change(rows: pd.DataFrame, metric: str) -> tuple[float, float, float, float]:
+    """A cell's mean change against the baseline, its interval and p-value, as saved."""
+    return (rows[f"delta_{metric}"].mean(), per_cell(rows, f"delta_low_{metric}"),
+            per_cell(rows, f"delta_high_{metric}"), per_cell(rows, f"delta_p_{metric}"))
+
+
+def bh(p_values) -> np.ndarray:
+    """Benjamini–Hochberg at 5 %, computed with SciPy, independently of distviz.noise."""
+    p_values = np.asarray(p_values, dtype=float)
+    return stats.false_discovery_control(p_values, method="bh") <= 0.05
+
+
+def changes_of(table: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Every shifted cell's change with its BH verdict ('up' / 'down' / None) over the table."""
+    rows = []
+    for (feature, ratio, algorithm), cell in table[table["ratio"] != 0].groupby(
+            ["feature", "ratio", "algorithm"], sort=False):
+        mean, low, high, p = change(cell, metric)
+        rows.append({"feature": feature, "ratio": ratio, "algorithm": algorithm, "mean": mean,
+                     "low": low, "high": high, "p": p})
+    cells = pd.DataFrame(rows)
+    cells["real"] = bh(cells["p"])
+    cells["verdict"] = [("up" if m > 0 else "down") if r else None
+                        for m, r in zip(cells["mean"], cells["real"])]
+    return cells
 
 
 def assert_close(text: str, value: float, tolerance: float = TOLERANCE):
@@ -127,7 +153,11 @@ def test_results_cover_the_issue(results):
         for feature in features:
             groups = pd.DataFrame(info["groups"][feature])
             groups = groups[groups["train_rows"] > 0]
-            smallest = groups.sort_values("train_rows", kind="stable")["group"].iloc[0]
+            # docs/semantics.md: the smallest group with at least 30 training rows (the
+            # largest when none has that many).
+            big = groups[groups["train_rows"] >= 30]
+            smallest = (big.sort_values("train_rows", kind="stable")["group"].iloc[0] if len(big)
+                        else groups.sort_values("train_rows", kind="stable")["group"].iloc[-1])
             assert table.loc[table["feature"] == feature, "group"].unique().tolist() == [smallest]
 
 
@@ -140,7 +170,8 @@ def test_baseline_tables(results, tables):
         assert list(shown.index) == list(dict.fromkeys(table["algorithm"]))
         side = ["recall", "specificity"] if metric == "f1" else ["rmse", "mae"]
         for algorithm, rows in base.groupby("algorithm"):
-            mean, low, high = mean_and_interval(rows[metric])
+            mean, low, high = level(rows, metric)
+            assert 0 <= low <= mean <= high or metric == "r2"
             assert_close(shown.loc[algorithm, report.METRIC_LABELS[metric]], mean)
             assert_interval(shown.loc[algorithm, "95 % interval"], low, high)
             for column in side:
@@ -176,6 +207,8 @@ def test_feature_tables(results, tables):
 
 
 def test_winner_tables(results, tables):
+    """The best algorithm is named only when its lead over every other one is beyond the
+    noise (its saved paired lead interval excludes 0), else 'within noise: ...'."""
     for name, table in results["tables"].items():
         metric = headline(table)
         shown = tables[f"{name}:winners"]
@@ -186,7 +219,14 @@ def test_winner_tables(results, tables):
             for ratio in sorted(table["ratio"].unique()):
                 cell = means.loc[(feature, ratio)]
                 best, value = column[ratio_label(ratio)].rsplit(" ", 1)
-                assert best == cell.idxmax()  # F1 and R²: higher is better
+                leader = cell.idxmax()  # F1 and R²: higher is better
+                rows = table[(table["feature"] == feature) & (table["ratio"] == ratio)]
+                others = cell.drop(leader).sort_values(ascending=False, kind="stable").index
+                lows = {a: per_cell(rows[rows["algorithm"] == a], f"lead_low_{metric}")
+                        for a in others}
+                tied = [a for a in others if not lows[a] > 0]
+                expected = leader if not tied else "within noise: " + ", ".join([leader, *tied])
+                assert best == expected, (name, feature, ratio)
                 assert_close(value, cell.max())
 
 
@@ -200,22 +240,21 @@ def test_effect_tables(results, tables):
         headers = list(shown.columns)
         assert headers[2] == f"Δ {label} at r = {ratio_label(down)}"
         assert headers[4] == f"Δ {label} at r = {ratio_label(up)}"
+        verdicts = changes_of(table, metric).set_index(["feature", "algorithm", "ratio"])
         for row in shown.itertuples(index=False):
             feature, algorithm = row[0], row[1]
             cells = table[(table["feature"] == feature) & (table["algorithm"] == algorithm)]
             for ratio, value_at, interval_at in ((down, 2, 3), (up, 4, 5)):
-                deltas = cells.loc[cells["ratio"] == ratio, f"delta_{metric}"]
-                mean, low, high = mean_and_interval(deltas)
+                mean, low, high, _ = change(cells[cells["ratio"] == ratio], metric)
                 assert_close(row[value_at], mean)
                 assert_interval(row[interval_at], low, high)
             expected = []
             for ratio in ratios:
                 if ratio == 0:
                     continue
-                _, low, high = mean_and_interval(cells.loc[cells["ratio"] == ratio,
-                                                           f"delta_{metric}"])
-                if real(low, high):
-                    expected.append(f"{ratio_label(ratio)} {real(low, high)}")
+                verdict = verdicts.loc[(feature, algorithm, ratio), "verdict"]
+                if verdict:
+                    expected.append(f"{ratio_label(ratio)} {verdict}")
             assert row[6] == (", ".join(expected) if expected else "none")
 
 
@@ -225,14 +264,14 @@ def test_sensitivity_specificity_tables(results, tables):
         if headline(table) != "f1":
             continue
         shown = tables[f"{name}:sensspec"]
+        decided = {m: changes_of(table, m) for m in ("recall", "specificity")}
         for row in shown.itertuples(index=False):
             feature, ratio = row[0], number(row[1]) if row[1] != "0" else 0.0
-            cells = table[(table["feature"] == feature) & (table["ratio"] == ratio)]
             for metric, value_at, count_at in (("recall", 2, 3), ("specificity", 4, 5)):
-                per_algorithm = [mean_and_interval(rows[f"delta_{metric}"])
-                                 for _, rows in cells.groupby("algorithm", sort=False)]
-                assert_close(row[value_at], np.mean([m for m, _, _ in per_algorithm]))
-                verdicts = [real(lo, hi) for _, lo, hi in per_algorithm]
+                cells = decided[metric]
+                cells = cells[(cells["feature"] == feature) & (cells["ratio"] == ratio)]
+                assert_close(row[value_at], cells["mean"].mean())
+                verdicts = cells["verdict"].tolist()
                 assert row[count_at] == (f"{verdicts.count('up')} up, "
                                          f"{verdicts.count('down')} down")
             checked += 1
@@ -240,15 +279,8 @@ def test_sensitivity_specificity_tables(results, tables):
 
 
 def shifted_cells(table: pd.DataFrame) -> pd.DataFrame:
-    """Mean and interval of the headline change for every (feature, ratio != 0, algorithm)."""
-    metric = headline(table)
-    rows = []
-    for (feature, ratio, algorithm), cell in table[table["ratio"] != 0].groupby(
-            ["feature", "ratio", "algorithm"]):
-        mean, low, high = mean_and_interval(cell[f"delta_{metric}"])
-        rows.append({"feature": feature, "ratio": ratio, "algorithm": algorithm, "mean": mean,
-                     "low": low, "high": high, "verdict": real(low, high)})
-    return pd.DataFrame(rows)
+    """Mean, interval and BH verdict of the headline change for every shifted cell."""
+    return changes_of(table, headline(table))
 
 
 def test_noise_table(results, tables, writeup):
@@ -262,6 +294,9 @@ def test_noise_table(results, tables, writeup):
         assert int(shown.loc[name, "real changes"]) == len(found)
         assert int(shown.loc[name, "up"]) == verdicts.count("up")
         assert int(shown.loc[name, "down"]) == verdicts.count("down")
+        per_cell = int(((cells["low"] > 0) | (cells["high"] < 0)).sum())
+        assert int(shown.loc[name, "beyond at 5 % per cell"]) == per_cell >= len(found)
+        assert_close(shown.loc[name, "flagged by chance"], 0.05 * len(cells), 0.05 + 1e-9)
         assert int(shown.loc[name, "identical on every seed"]) == \
             int((found["high"] == found["low"]).sum())
         if len(found):
@@ -312,7 +347,10 @@ def test_lead_tables(results, tables):
             cell = table[(table["feature"] == row[0]) & (table["ratio"] == ratio)]
             leader = cell[cell["algorithm"] == row[2]].set_index("seed")[metric]
             other = cell[cell["algorithm"] == base_best].set_index("seed")[metric]
-            mean, low, high = mean_and_interval((leader - other).to_numpy())
+            mean = (leader - other).mean()
+            # The cell's leader is ahead of base_best by the saved paired lead interval.
+            low = per_cell(cell[cell["algorithm"] == base_best], f"lead_low_{metric}")
+            high = per_cell(cell[cell["algorithm"] == base_best], f"lead_high_{metric}")
             assert_close(row[4], mean)
             assert_interval(row[5], low, high)
             assert row[6] == ("real lead" if low > 0 else "within the noise")
