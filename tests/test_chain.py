@@ -108,3 +108,23 @@ def test_finished_algorithms_are_published_before_the_run_ends(titanic):
     assert early.metrics == final.metrics and early.delta == final.delta
     done, total = loop.progress
     assert done == total == 2 * 2  # 2 algorithms x (shifted + baseline), one seed
+
+
+def test_following_a_resampler_asks_once_per_state():
+    """Setting the resampler fires both "resampler" and "resampler.spec"; the loop runs once.
+    A new dataset on the resampler (reset) opens its top feature in one run."""
+    rs = Resampler(dataset=Dataset(source="titanic"), feature="sex", group="female")
+    loop = ModelLoop(algorithms=["logistic_regression"], n_jobs=1)
+    requests = []
+    loop.param.watch(lambda event: requests.append(rs.spec), "request")
+    loop.resampler = rs
+    assert len(requests) == 1 and loop.result.spec == rs.spec
+    diabetes = Dataset(source="diabetes")
+    from distviz.errors import UsageError
+    with pytest.raises(UsageError, match="ridge"):  # ridge does not classify titanic
+        loop.algorithms = ["ridge"]
+    assert len(requests) == 2 and "ridge" in loop.error
+    rs.reset(diabetes)
+    from distviz.importance import top_features
+    assert rs.feature == top_features(diabetes, 1)[0] and rs.ratio == 0.0
+    assert len(requests) == 3 and loop.result.dataset is diabetes and loop.error is None

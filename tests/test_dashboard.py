@@ -100,11 +100,12 @@ def test_regression_dataset_switches_metrics_and_views():
 def test_bad_data_keeps_the_previous_dataset(tmp_path, dashboard):
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n")
-    dashboard.add_source("bad.csv", str(bad), "b")
-    dashboard.dataset_name = "bad.csv"
+    dashboard.data.add_source("bad.csv", str(bad), "b")
+    dashboard.data.dataset_name = "bad.csv"
     assert dashboard.dataset.name == "titanic"
     assert "bad.csv" in dashboard.status and "\n" not in dashboard.status
-    assert dashboard.dataset_name == "titanic"  # the list shows what is loaded
+    assert dashboard.data.dataset_name == "titanic"  # the list shows what is loaded
+    assert not dashboard.busy and dashboard.result.dataset is dashboard.dataset
 
 
 def test_hostile_names_are_escaped(tmp_path):
@@ -314,3 +315,40 @@ def test_export_button_builds_the_file_off_the_callback_then_offers_it(dashboard
     assert dashboard.download.visible and not dashboard.export_button.disabled
     text = open(dashboard.download.file, encoding="utf-8").read()
     assert "distviz snapshot: titanic" in text and "Exported" in dashboard.status
+
+
+def test_choosing_another_dataset_revalidates_every_choice():
+    """A regression dataset picked in the data widgets: the loop's algorithms, the metric, the
+    feature and the group all follow, in one run."""
+    dashboard = Dashboard(background=False, algorithms=["logistic_regression", "xgboost"])
+    runs = []
+    dashboard.loop.param.watch(lambda event: runs.append(event.new), "result")
+    dashboard.data.dataset_name = "diabetes"
+    assert dashboard.dataset.name == "diabetes" and len(runs) == 1
+    assert dashboard.loop.algorithms == ["xgboost"]  # logistic regression cannot regress
+    assert dashboard.algorithm_widget.value == ["xgboost"]
+    assert dashboard.models.metric == "r2" and dashboard.data.target == "progression"
+    rs = dashboard.resampler
+    assert rs.feature in dashboard.dataset.features and rs.group in rs.param.group.objects
+    assert dashboard.result.dataset is dashboard.dataset and dashboard.result.spec == rs.spec
+    assert list(dashboard.leaderboard()["algorithm"]) == ["xgboost"]
+
+
+def test_dashboard_drives_an_existing_chain():
+    """A notebook's Resampler and ModelLoop, handed to the dashboard, are the dashboard's state:
+    its slider is resampler.ratio, its leaderboard loop.result."""
+    from distviz import Dataset, ModelLoop, Resampler
+    rs = Resampler(dataset=Dataset(source="titanic"), feature="class", group="2nd")
+    loop = ModelLoop(resampler=rs, algorithms=["logistic_regression"], n_jobs=1)
+    rs.ratio = -0.5
+    dashboard = Dashboard(resampler=rs, loop=loop, background=False)
+    assert dashboard.resampler is rs and dashboard.loop is loop
+    assert (rs.feature, rs.group, rs.ratio) == ("class", "2nd", -0.5)  # kept, not reset
+    assert dashboard.slider.slider.value == -0.5
+    assert _shown(dashboard).loc["logistic_regression", "now"] == pytest.approx(
+        loop.result.result("logistic_regression").metrics["f1"], abs=5e-5)
+    with param.edit_constant(dashboard.slider.slider):  # what releasing the handle sends
+        dashboard.slider.slider.value_throttled = 1.0
+    assert rs.ratio == 1.0 and loop.result.spec.ratio == 1.0
+    assert _shown(dashboard).loc["logistic_regression", "now"] == pytest.approx(
+        loop.result.result("logistic_regression").metrics["f1"], abs=5e-5)

@@ -131,6 +131,7 @@ class ModelLoop(LoopSettings):
         self._prepared_lock = threading.Lock()
         self._effects_memo: OrderedDict[tuple, tuple] = OrderedDict()
         self._token_lock = threading.RLock()
+        self._asked: tuple | None = None  # the state of the newest request
         self._thread: threading.Thread | None = None
         if self.resampler is not None:
             self.update()
@@ -149,8 +150,16 @@ class ModelLoop(LoopSettings):
                    "max_train_rows", "lift_budgets", "shifted_test", "time_budget",
                    "max_ratio", watch=True)
     def _update_result(self) -> None:
-        if self.resampler is not None:
-            self.update()
+        if self.resampler is None:
+            return
+        # Setting `resampler` fires both "resampler" and "resampler.spec": ask once per state.
+        dataset = self.resampler.dataset
+        settings = tuple(sorted(self.settings(portable=True).items()))
+        asked = (self.resampler.spec, dataset, getattr(dataset, "fingerprint", None), settings)
+        if asked == self._asked and self.error is None:
+            return
+        self._asked = asked
+        self.update()
 
     def update(self) -> None:
         """Run the loop for the resampler's current shift and publish it as ``result``:

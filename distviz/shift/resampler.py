@@ -115,6 +115,16 @@ class Resampler(param.Parameterized):
             self.spec = spec
 
     # ------------------------------------------------------------------ choices
+    def reset(self, dataset: Dataset) -> None:
+        """Switch to ``dataset`` with its defaults (the top-ranked feature, its default group,
+        ratio 0), publishing ``spec`` once."""
+        self._settling = True
+        try:
+            self.param.update(dataset=dataset, ratio=0.0)
+        finally:
+            self._settling = False
+        self._settle(feature=None, group=None)
+
     def order_features(self, ordered: list[str] | None) -> None:
         """Offer the features in this order (e.g. by importance); the choice is kept."""
         if not ordered or self.dataset is None:

@@ -9,7 +9,6 @@ loop and hands every change back to it.
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -21,13 +20,13 @@ import param
 from panel.io.notifications import NotificationArea
 
 from .. import models
-from ..data import Dataset, catalog, read_table
-from ..errors import DatasetError, DistvizError
+from ..data import Dataset
 from ..importance import rank_features
 from ..loop import ModelLoop
 from ..results import RunResult
 from ..shift import Resampler, ShiftSpec
 from .controls import RATIOS, ShiftSlider, algorithm_choice, heading
+from .data_picker import DataPicker
 from .distributions_view import DistributionsView
 from .export import snapshot_html
 from .groups_view import GroupsView
@@ -39,11 +38,8 @@ from .sweep_view import SweepView
 
 hv.extension("bokeh", logo=False)
 
-UPLOAD_LIMIT_MB = float(os.environ.get("DISTVIZ_MAX_UPLOAD_MB", "50"))
-# Interactive budgets (benchmarks/RESULTS.md): a larger table is explored on a stratified sample
-# of this many rows, and every fit uses at most this many training rows; the notes and the
-# leaderboard say when either applies.
-INTERACTIVE_ROWS = 50_000
+# The interactive budget (benchmarks/RESULTS.md): every fit uses at most this many training
+# rows; the leaderboard says when it applies.
 INTERACTIVE_TRAIN_ROWS = 10_000
 __all__ = ["Dashboard", "RATIOS"]
 
@@ -56,45 +52,36 @@ class Dashboard(pn.viewable.Viewer):
     code and the loop re-runs; ``wait()`` blocks until what was asked is shown.
     """
 
-    dataset_name = param.Selector(default="titanic", objects=["titanic"], label="Dataset",
-                                  doc="A bundled dataset, a file in data/, or an upload.")
-    target = param.Selector(default=None, objects=[], label="Target",
-                            doc="The column to predict.")
-    task = param.Selector(default="auto", objects=["auto", "classification", "regression"],
-                          label="Task", doc="Detected from the target unless set here.")
     status = param.String(default="", precedence=-1, doc="The status line (plain text).")
     busy = param.Boolean(default=False, precedence=-1, doc="Training or loading.")
 
     def __init__(self, *, data: str | None = None, data_target: str | None = None,
                  resampler: Resampler | None = None, loop: ModelLoop | None = None,
                  background: bool = True, n_jobs: int | None = None,
-                 algorithms: list[str] | None = None, repeats: int = 1, **params):
+                 algorithms: list[str] | None = None, repeats: int = 1, task: str = "auto",
+                 **params):
         """Either a dataset to open (``data``, default the bundled titanic) or the objects of
         an existing chain (``resampler`` and ``loop``, e.g. a notebook's), which it then drives:
         the slider is ``resampler.ratio``, the leaderboard ``loop.result``."""
-        self._sources: dict[str, tuple[str, str | None]] = {}  # name -> (source, target)
-        names = list(catalog())
-        self.param.dataset_name.objects = names
         super().__init__(**params)
         self._upload_dir = Path(tempfile.mkdtemp(prefix="distviz-upload-"))
-        self._load_token = 0
-        self._asked: tuple = (None, None, None)  # (dataset, target, task) loaded or loading
-        self._loaded: str | None = None
         self._ranked_fully: Dataset | None = None
         self.session = Session(background=background, on_error=self._fail)
-        if data is not None and data not in names:
-            self.add_source(Path(data).name, data, data_target)
-            data = Path(data).name
+        self.data = DataPicker(session=self.session, folder=self._upload_dir,
+                               notify=self.notify)
         if resampler is not None:
-            dataset = resampler.dataset
-            name = dataset.name
-            if name not in names:
-                self.add_source(name, dataset.source, dataset.target_name)
-            rank_features(dataset, method="gini")
+            dataset, name = resampler.dataset, None
         else:
-            name = data or self.dataset_name
-            dataset = self._read(name, data_target, self.task)  # a bad --data raises here
-        self.resampler = resampler or Resampler(dataset=dataset)
+            name = data if data in self.data.param.dataset_name.objects else None
+            if data is not None and name is None:
+                name = Path(data).name
+                self.data.add_source(name, data, data_target)
+            name = name or self.data.dataset_name
+            # A bad --data raises here; the ranking (a forest fit) waits for the session job.
+            dataset = self.data.read(name, data_target, task, rank=False)
+            # Provisional: the top-ranked feature is chosen once the ranking is in.
+            resampler = Resampler(dataset=dataset, feature=dataset.features[0])
+        self.resampler = resampler
         if loop is None:
             loop = ModelLoop(max_train_rows=INTERACTIVE_TRAIN_ROWS, repeats=repeats,
                              algorithms=self._chosen(dataset, algorithms),
@@ -110,8 +97,20 @@ class Dashboard(pn.viewable.Viewer):
         self.sweep = SweepView(session=self.session)
         self._build_layout()
         self._watch_engine()
-        self._use_dataset(dataset, name, self.task)
-        self.loop.resampler = self.resampler  # the first run starts here, every watcher set
+        self.data.show(dataset, name, task)
+        self.session.watch(self.data, ["dataset"], lambda event: self._use_dataset(event.new))
+        self.session.watch(self.data, ["loading"], self._show_loading)
+        self.busy = True
+        self.status_line.object = "Ranking features..."
+
+        def first_run(ranking):
+            self._use_dataset(dataset, reset=name is not None)
+            request = self.loop.request
+            self.loop.resampler = self.resampler  # the first run starts here
+            if self.loop.request == request:
+                self.loop.update()  # a loop that had run this state: shown from its cache
+        self.session.job(lambda: rank_features(dataset, method="gini"), done=first_run,
+                         failed=self._fail, name="distviz-rank")
         if background:
             self.session.job(self.loop.warm_up, done=lambda _: None, failed=lambda _: None,
                              name="distviz-warm-up")
@@ -157,10 +156,6 @@ class Dashboard(pn.viewable.Viewer):
         self.notes = pn.pane.Markdown("", sizing_mode="stretch_width", styles={
             "font-size": "12px", "color": "#555"})
         self.slider = ShiftSlider(rs)
-        self.upload = pn.widgets.FileInput(accept=".csv,.parquet,.pq,.gz", multiple=False,
-                                           sizing_mode="stretch_width")
-        # Also on filename: an empty file leaves `value` None, so only its name changes.
-        self.upload.param.watch(self._handle_upload, ["value", "filename"])
         self.export_button = pn.widgets.Button(label="Export standalone HTML", color="primary",
                                                sizing_mode="stretch_width")
         self.export_button.on_click(lambda event: self.export())
@@ -173,11 +168,7 @@ class Dashboard(pn.viewable.Viewer):
                                                            sizing_mode="stretch_width")
         wide = {"sizing_mode": "stretch_width"}
         self.controls = pn.Column(
-            heading("Data"),
-            pn.widgets.Select.from_param(self.param.dataset_name, **wide),
-            pn.pane.Markdown("or upload a CSV / Parquet file:", margin=(0, 10)), self.upload,
-            pn.widgets.Select.from_param(self.param.target, **wide),
-            pn.widgets.RadioButtonGroup.from_param(self.param.task, **wide),
+            heading("Data"), self.data,
             heading("What to shift"),
             pn.widgets.RadioButtonGroup.from_param(self.importance.param.method, **wide),
             pn.widgets.Select.from_param(rs.param.feature, label="Feature", **wide),
@@ -333,57 +324,24 @@ class Dashboard(pn.viewable.Viewer):
             self._refresh_tab()
 
     # ------------------------------------------------------------------ data
-    def add_source(self, name: str, source, target: str | None = None) -> None:
-        """Offer ``source`` (a path or a DataFrame) under ``name`` in the dataset list
-        (``target``: its default target)."""
-        self._sources[name] = (source, target)
-        objects = list(self.param.dataset_name.objects)
-        if name not in objects:
-            self.param.dataset_name.objects = objects + [name]
-
-    def _read(self, name: str, target: str | None, task: str) -> Dataset:
-        source, default_target = self._sources.get(name, (name, None))
-        dataset = Dataset(source=source, target=target or default_target, task=task,
-                          max_rows=INTERACTIVE_ROWS)
-        rank_features(dataset, method="gini")  # the feature default, computed off the loop
-        return dataset
-
     @staticmethod
     def _chosen(dataset: Dataset, algorithms) -> list[str]:
         available = models.available(dataset.task_name)
         return [a for a in (algorithms or []) if a in available] or \
             models.default_algorithms(dataset.task_name)
 
-    def load(self, name: str, *, target: str | None = None, task: str = "auto",
-             message: str | None = None) -> None:
-        """Load dataset ``name`` in the background; on failure say why and keep the current
-        one. While it loads, the old results are marked as such."""
-        self._load_token += 1
-        token = self._load_token
-        current = (self._loaded, self.dataset.target_name, self._asked[2])
-        self._asked = (name, target, task)
-        self.busy = True
-        self.models.table.loading = True
-        self.status_line.object = f"Loading {escape(name)}... (the results shown are for " \
-                                  f"{escape(self.dataset.name)})"
+    def _show_loading(self, event) -> None:
+        if event.new is not None:  # the results shown stay until the new dataset's replace them
+            self.busy = True
+            self.models.table.loading = True
+            self.status_line.object = (f"Loading {escape(event.new)}... (the results shown "
+                                       f"are for {escape(self.dataset.name)})")
+        elif self.data.dataset is self.dataset and not self.loop.running:
+            self._finish(self.status)  # the load failed: the current results stand
 
-        def done(dataset):
-            if token == self._load_token:
-                self._use_dataset(dataset, name, task)
-                if message:
-                    self.notify(message, "info")
-
-        def failed(problem):
-            if token == self._load_token:
-                self._fail(problem)
-                self._sync_data_widgets(self.dataset, current[0], current[2])
-        self.session.job(lambda: self._read(name, target, task), done=done, failed=failed,
-                         name="distviz-load")
-
-    def _use_dataset(self, dataset: Dataset, name: str, task: str = "auto") -> None:
-        """Make ``dataset`` the current one: every choice re-validated, one run started."""
-        self._loaded = name
-        self._sync_data_widgets(dataset, name, task)
+    def _use_dataset(self, dataset: Dataset, *, reset: bool = True) -> None:
+        """Make ``dataset`` the current one: every choice re-validated, one run started (its
+        Gini ranking is computed already). ``reset`` opens it on its top-ranked feature."""
         chosen = self._chosen(dataset, self.loop.algorithms)
         # The algorithms change with the dataset in one run: the loop hears only the dataset.
         with param.parameterized.discard_events(self.loop):
@@ -392,7 +350,7 @@ class Dashboard(pn.viewable.Viewer):
                                            value=chosen)
         self.models.set_task(dataset.task_name, dataset.headline_metric)
         self._class_balance.visible = dataset.is_classification
-        self.importance.ranking = rank_features(dataset, method="gini")  # cached by _read
+        self.importance.ranking = rank_features(dataset, method="gini")  # cached by read()
         notes = "; ".join(dataset.notes)
         self.notes.object = (f"*{escape(dataset.name)}: {len(dataset.frame)} rows, "
                              f"{len(dataset.features)} features, target "
@@ -400,49 +358,9 @@ class Dashboard(pn.viewable.Viewer):
                              f"{len(dataset.X_test)} rows (frozen).* "
                              + (f"Notes: {escape(notes)}" if notes else ""))
         self.sweep.param.update(dataset=dataset, loop=self.loop)
-        if dataset is not self.resampler.dataset:
-            self.resampler.param.update(dataset=dataset, ratio=0.0)
+        if reset:
+            self.resampler.reset(dataset)  # a new dataset opens on its top feature
         self.resampler.order_features(self.importance.ranked())
-
-    def _sync_data_widgets(self, dataset: Dataset, name: str, task: str) -> None:
-        """The data widgets show what was loaded (their handlers see nothing new to load)."""
-        self._asked = (name, dataset.target_name, task)
-        self.param.target.objects = list(dataset.frame.columns)
-        self.param.update(dataset_name=name, target=dataset.target_name, task=task)
-
-    @param.depends("dataset_name", watch=True)
-    def _handle_dataset(self):
-        if self.dataset_name != self._asked[0]:
-            self.load(self.dataset_name)
-
-    @param.depends("target", "task", watch=True)
-    def _handle_target(self):
-        asked = (self.dataset_name, self.target, self.task)
-        if self.target is not None and asked != self._asked:
-            self.load(self.dataset_name, target=self.target, task=self.task)
-
-    def _handle_upload(self, *events) -> None:
-        filename = self.upload.filename
-        if filename is None:
-            return
-        data = self.upload.value or b""  # None after a file picked: it was empty
-        if len(data) > UPLOAD_LIMIT_MB * 2**20:
-            self.notify(f"{filename} is {len(data) / 2**20:.1f} MB, over the upload limit of "
-                         f"{UPLOAD_LIMIT_MB:g} MB; sample the file, or raise "
-                         "DISTVIZ_MAX_UPLOAD_MB where the server runs.")
-            return
-        safe_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in Path(filename).name)
-        path = self._upload_dir / (safe_name or "upload.csv")
-        path.write_bytes(data)
-        try:
-            columns = list(read_table(path)[0].columns)
-        except DatasetError as exc:
-            self.notify(str(exc))
-            return
-        self.add_source(path.name, str(path), str(columns[-1]))
-        self.load(path.name, target=str(columns[-1]),
-                  message=f"Loaded {filename}; target is its last column ({columns[-1]}) — "
-                          "change it under Target.")
 
     # ------------------------------------------------------------------ prefetch
     def _prefetch_neighbours(self, spec: ShiftSpec) -> None:

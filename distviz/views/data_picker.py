@@ -1,0 +1,147 @@
+"""The data picker: which dataset is open (bundled, a file in data/, or an upload), its target
+and task. Loads run as session jobs; a failure says why and keeps the current dataset."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+import panel as pn
+import param
+
+from ..data import Dataset, catalog, read_table
+from ..errors import DatasetError
+from ..importance import rank_features
+from .session import Session
+
+UPLOAD_LIMIT_MB = float(os.environ.get("DISTVIZ_MAX_UPLOAD_MB", "50"))
+# A larger table is explored on a stratified sample of this many rows (the notes say so).
+INTERACTIVE_ROWS = 50_000
+
+
+class DataPicker(pn.viewable.Viewer):
+    """Choose and load a dataset; ``dataset`` is the one loaded (set on the document loop)."""
+
+    dataset_name = param.Selector(default="titanic", objects=["titanic"], label="Dataset",
+                                  doc="A bundled dataset, a file in data/, or an upload.")
+    target = param.Selector(default=None, objects=[], label="Target",
+                            doc="The column to predict.")
+    task = param.Selector(default="auto", objects=["auto", "classification", "regression"],
+                          label="Task", doc="Detected from the target unless set here.")
+    dataset = param.ClassSelector(class_=Dataset, default=None, allow_None=True,
+                                  precedence=-1, doc="The dataset loaded.")
+    loading = param.String(default=None, allow_None=True, precedence=-1, doc="""
+        The name of the dataset being loaded, else None.""")
+
+    def __init__(self, *, session: Session, folder: Path, notify: Callable[..., None],
+                 **params):
+        self._sources: dict[str, tuple[object, str | None]] = {}  # name -> (source, target)
+        self.param.dataset_name.objects = list(catalog())
+        super().__init__(**params)
+        self._session, self._folder, self._notify = session, folder, notify
+        self._token = 0
+        self._asked: tuple = (None, None, None)  # (name, target, task) loaded or loading
+        self._loaded: str | None = None
+        self.upload = pn.widgets.FileInput(accept=".csv,.parquet,.pq,.gz", multiple=False,
+                                           sizing_mode="stretch_width")
+        # Also on filename: an empty file leaves `value` None, so only its name changes.
+        self.upload.param.watch(self._handle_upload, ["value", "filename"])
+        wide = {"sizing_mode": "stretch_width"}
+        self._layout = pn.Column(
+            pn.widgets.Select.from_param(self.param.dataset_name, **wide),
+            pn.pane.Markdown("or upload a CSV / Parquet file:", margin=(0, 10)), self.upload,
+            pn.widgets.Select.from_param(self.param.target, **wide),
+            pn.widgets.RadioButtonGroup.from_param(self.param.task, **wide),
+            sizing_mode="stretch_width", margin=0)
+
+    def __panel__(self):
+        return self._layout
+
+    def add_source(self, name: str, source, target: str | None = None) -> None:
+        """Offer ``source`` (a path or a DataFrame) under ``name`` in the dataset list
+        (``target``: its default target)."""
+        self._sources[name] = (source, target)
+        objects = list(self.param.dataset_name.objects)
+        if name not in objects:
+            self.param.dataset_name.objects = objects + [name]
+
+    def read(self, name: str, target: str | None = None, task: str = "auto", *,
+             rank: bool = True) -> Dataset:
+        """Load ``name`` (any thread) and, with ``rank``, its Gini ranking (the default
+        feature is the top-ranked one)."""
+        source, default_target = self._sources.get(name, (name, None))
+        dataset = Dataset(source=source, target=target or default_target, task=task,
+                          max_rows=INTERACTIVE_ROWS)
+        if rank:
+            rank_features(dataset, method="gini")
+        return dataset
+
+    def show(self, dataset: Dataset, name: str | None = None, task: str = "auto") -> None:
+        """Make ``dataset`` the loaded one; the widgets show it (nothing new to load)."""
+        name = name or dataset.name
+        if name not in self.param.dataset_name.objects:
+            self.add_source(name, dataset.source, dataset.target_name)
+        self._loaded = name
+        self._asked = (name, dataset.target_name, task)
+        self.param.target.objects = list(dataset.frame.columns)
+        self.param.update(dataset_name=name, target=dataset.target_name, task=task,
+                          loading=None)
+        if dataset is not self.dataset:  # param would announce the same object again
+            self.dataset = dataset
+
+    def load(self, name: str, *, target: str | None = None, task: str = "auto",
+             message: str | None = None) -> None:
+        """Load ``name`` in a session job; on failure say why and keep the current dataset."""
+        self._token += 1
+        token = self._token
+        current = (self._loaded, self._asked[2])
+        self._asked = (name, target, task)
+        self.loading = name
+
+        def done(dataset):
+            if token == self._token:
+                self.show(dataset, name, task)
+                if message:
+                    self._notify(message, "info")
+
+        def failed(problem):
+            if token == self._token:
+                self._notify(problem)
+                self.show(self.dataset, current[0], current[1])
+        self._session.job(lambda: self.read(name, target, task), done=done, failed=failed,
+                          name="distviz-load")
+
+    @param.depends("dataset_name", watch=True)
+    def _handle_dataset(self):
+        if self.dataset_name != self._asked[0]:
+            self.load(self.dataset_name)
+
+    @param.depends("target", "task", watch=True)
+    def _handle_target(self):
+        asked = (self.dataset_name, self.target, self.task)
+        if self.target is not None and asked != self._asked:
+            self.load(self.dataset_name, target=self.target, task=self.task)
+
+    def _handle_upload(self, *events) -> None:
+        filename = self.upload.filename
+        if filename is None:
+            return
+        data = self.upload.value or b""  # None after a file picked: it was empty
+        if len(data) > UPLOAD_LIMIT_MB * 2**20:
+            self._notify(f"{filename} is {len(data) / 2**20:.1f} MB, over the upload limit of "
+                         f"{UPLOAD_LIMIT_MB:g} MB; sample the file, or raise "
+                         "DISTVIZ_MAX_UPLOAD_MB where the server runs.")
+            return
+        safe_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in Path(filename).name)
+        path = self._folder / (safe_name or "upload.csv")
+        path.write_bytes(data)
+        try:
+            columns = list(read_table(path)[0].columns)
+        except DatasetError as exc:
+            self._notify(str(exc))
+            return
+        self.add_source(path.name, str(path), str(columns[-1]))
+        self.load(path.name, target=str(columns[-1]),
+                  message=f"Loaded {filename}; target is its last column ({columns[-1]}) — "
+                          "change it under Target.")
