@@ -3,19 +3,37 @@
 Every state (feature x ratio) is computed through the cached ModelLoop first, then rendered as
 frames of a HoloMap; Panel embeds every frame, and every script and stylesheet is inlined so the
 file opens from ``file://`` with no network at all.
+
+Two things the file does not take from HoloViews' defaults:
+
+- the metrics table is an HTML table in an ``hv.Div``, not an ``hv.Table``. For a Table, every
+  embedded state first replaces the DataTable's ``columns`` (new TableColumn models each frame),
+  then its source's data; in the browser the grid redraws for the new columns with the data it
+  had, so it showed the previous position's numbers (at +3 those of +2) although the source
+  underneath held the right ones. A Div's state is one ``text`` change.
+- the slider opens at the baseline (ratio 0), not at the HoloMap's first key.
+
+It is built under a private Bokeh document (``set_curdoc``), so it is the same file from the
+command line and from a served dashboard's background job: Panel's per-document settings
+(``config.embed`` while embedding, the resolved stylesheets) are that document's, never a live
+session's.
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import re
 import tempfile
 from pathlib import Path
 
 import holoviews as hv
+import pandas as pd
 import panel as pn
 import param
+from bokeh.document import Document
 from bokeh.resources import INLINE
+from panel.io.state import set_curdoc
 
 from ..loop import ModelLoop
 from ..output import check_output
@@ -29,15 +47,42 @@ _CDN_ASSET = re.compile(r"https?://[^\"'\s)]+?/dist/([^\"'\s)?#]+\.(css|png|ico|
 _MIME = {"css": "text/css", "png": "image/png", "ico": "image/x-icon", "svg": "image/svg+xml"}
 
 
+def metrics_table(run, metric: str) -> str:
+    """The state's metrics table (baseline, now, delta per algorithm) as an HTML table."""
+    board = plots.leaderboard(run, metric)
+    title = (f"{metric.upper()} — {run.spec.feature} = {run.spec.group}, shift "
+             f"{run.spec.ratio:+g} ({run.shift.train_rows_after} training rows)")
+    cell = 'style="padding:3px 10px;text-align:{};border-bottom:1px solid #ddd"'
+
+    def number(value) -> str:
+        return "" if pd.isna(value) else f"{value:.4f}"
+    rows = "".join(
+        f'<tr data-algorithm="{html.escape(str(r.algorithm))}"><td {cell.format("left")}>'
+        f"{html.escape(str(r.algorithm))}</td>"
+        + "".join(f'<td {cell.format("right")}>{number(v)}</td>'
+                  for v in (r.baseline, r.now, r.delta)) + "</tr>"
+        for r in board.itertuples())
+    head = "".join(f'<th {cell.format(a)}>{c}</th>' for c, a in (
+        ("algorithm", "left"), ("baseline", "right"), ("now", "right"), ("delta", "right")))
+    return (f'<div style="font-family:sans-serif;font-size:13px">'
+            f'<div style="font-weight:bold;font-size:15px;margin-bottom:6px">'
+            f"{html.escape(title)}</div>"
+            f'<table class="distviz-metrics" style="border-collapse:collapse">'
+            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>")
+
+
+def _unescaped_first_draw(plot, element) -> None:
+    plot.handles["plot"].text = element.data
+
+
 def _frame(run, metric: str) -> hv.Layout:
     """One state: a metrics table and a confusion matrix (or predicted vs actual) per model."""
     ds = run.dataset
-    board = plots.leaderboard(run, metric)
-    table = hv.Table(board[["algorithm", "baseline", "now", "delta"]].round(4).astype(
-        {"algorithm": object}), kdims=["algorithm"], vdims=["baseline", "now", "delta"]).opts(
-        title=f"{metric.upper()} — {run.spec.feature} = {run.spec.group}, shift "
-              f"{run.spec.ratio:+g} ({run.shift.train_rows_after} training rows)",
-        width=520, height=40 + 28 * len(board))
+    # HoloViews escapes a Div's text when it draws the first frame but not on later frames,
+    # and Panel's HTML model shows escaped text: the frames carry escaped text, which the hook
+    # hands over unchanged at the first draw too.
+    table = hv.Div(html.escape(metrics_table(run, metric))).opts(
+        width=520, height=60 + 30 * len(run.algorithms), hooks=[_unescaped_first_draw])
     views = [table]
     for a in run.algorithms:
         fit = a.first_fit
@@ -105,20 +150,25 @@ def snapshot_html(loop: ModelLoop, features: str | list[str], groups=None, *,
             frames[(feature, ratio)] = _frame(run, metric)
             if progress:
                 progress(len(frames), len(features) * len(ratios))
-    with param.logging_level("ERROR"):  # a Layout per frame is what the snapshot needs
-        holomap = hv.HoloMap(frames, kdims=["feature", "ratio"])
-    header = pn.pane.Markdown(
-        f"## distviz snapshot: {dataset.name}\n"
-        f"Target **{dataset.target_name}** ({dataset.task_name}); {len(dataset.X_test)} frozen "
-        "test rows. Move the slider: negative ratios down-sample the group in the training "
-        "set, positive ones up-sample it; 0 is the baseline. Cells show counts and, in "
-        "brackets, the change against the baseline.", sizing_mode="stretch_width",
-        disable_math=True)
-    layout = pn.Column(header, pn.panel(holomap, widget_location="top", center=False))
-    with tempfile.TemporaryDirectory() as folder:
+    with set_curdoc(Document()), tempfile.TemporaryDirectory() as folder:
+        with param.logging_level("ERROR"):  # a Layout per frame is what the snapshot needs
+            holomap = hv.HoloMap(frames, kdims=["feature", "ratio"])
+        header = pn.pane.Markdown(
+            f"## distviz snapshot: {html.escape(dataset.name)}\n"
+            f"Target **{html.escape(str(dataset.target_name))}** ({dataset.task_name}); "
+            f"{len(dataset.X_test)} frozen test rows. Move the slider: negative ratios "
+            "down-sample the group in the training set, positive ones up-sample it; 0 is the "
+            "baseline. Cells show counts and, in brackets, the change against the baseline.",
+            sizing_mode="stretch_width", disable_math=True)
+        pane = pn.pane.HoloViews(holomap, widget_location="top", center=False)
+        for widget in pane.widget_box:
+            if widget.name == "ratio":
+                widget.value = 0.0  # open at the baseline
+        layout = pn.Column(header, pane.layout)
         path = Path(folder) / "snapshot.html"
         layout.save(path, embed=True, resources=INLINE, max_opts=len(ratios) + 5,
-                    max_states=len(frames) + 5, title=f"distviz: {dataset.name}")
+                    max_states=len(frames) + 5, title=f"distviz: {dataset.name}",
+                    progress=False)
         text = path.read_text(encoding="utf-8")
     return inline_cdn_stylesheets(text)
 

@@ -10,6 +10,10 @@
   changes and a component whose ``loading`` is switched on still link them from the CDN.
 
 :func:`extension` fixes both, so a notebook renders offline.
+
+:class:`LocalFast` is the served dashboard's design: Panel's Fast design without the Open Sans
+style sheet it links from fonts.googleapis.com on every page load (the font is used when the
+machine has it, else the next one in the stack), so a served page asks nothing of another host.
 """
 
 from __future__ import annotations
@@ -21,7 +25,21 @@ import holoviews as hv
 import panel as pn
 from bokeh.models import ImportedStyleSheet
 from panel.io.notebook import replace_inline_css
+from panel.io.resources import CDN_DIST
 from panel.reactive import Reactive, Syncable
+from panel.theme import Fast
+
+
+class LocalFast(Fast):
+    """Fast without its web font (``_resources['font']``, which Panel links in the page head
+    for the template's design and for ``config.design``). Its ``fast_design.js`` is named by
+    Panel's CDN path, which the server maps to the bundled copy it serves itself (a relative
+    path would be looked up under this class's own name)."""
+
+    _resources = {**Fast._resources, "font": {},
+                  "js_modules": {**Fast._resources["js_modules"],
+                                 "fast-design": f"{CDN_DIST}bundled/fast/js/fast_design.js"}}
+
 
 # One inlined copy of each style sheet per document, so an update re-sends a reference, not the CSS.
 _inlined: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
