@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 # The chain is imported on first use, so `import distviz.errors` (the CLI's start) stays light.
 _LAZY = {"Dataset": "data", "Resampler": "shift", "ShiftSpec": "shift", "ModelLoop": "loop",
          "ResultCache": "loop", "RunResult": "results", "Sweep": "sweep",
-         "rank_features": "importance"}
+         "rank_features": "importance", "response_curve": "advise"}
 
 
 def __getattr__(name):

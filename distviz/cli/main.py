@@ -10,12 +10,12 @@ import sys
 from typing import Sequence
 
 from ..errors import DistvizError
-from . import cache, datasets, export, rank, run, serve, sweep
+from . import advise, cache, datasets, export, rank, run, serve, sweep
 from .common import Parser
 
 EXIT_USAGE = 2
 COMMANDS = {"datasets": datasets, "rank": rank, "run": run, "sweep": sweep, "export": export,
-            "serve": serve, "cache": cache}
+            "serve": serve, "cache": cache, "advise": advise}
 
 
 def build_parser() -> Parser:
