@@ -549,28 +549,35 @@ def response_curve(loop, feature: str, group: str, ratios: Sequence[float], *,
     board = ScoreBoard(dataset.y_test, sets, task=dataset.task_name, metrics=[metric],
                        n_classes=len(dataset.classes) if classification else 0,
                        positive=dataset.positive_index if classification else None)
+    return {name: curve_shape(board, name, values, metric, alpha=alpha)
+            for name in [a.name for a in loop.resolved_algorithms()]}
+
+
+def curve_shape(board: ScoreBoard, algorithm: str, ratios: Sequence[float], metric: str, *,
+                alpha: float = 0.05) -> Curve:
+    """One algorithm's :class:`Curve` from a ScoreBoard whose labels are ``(algorithm, ratio)``
+    (ratio 0 is the baseline the points' deltas are paired with); the shape rule is
+    :func:`response_curve`'s."""
     sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
-    out = {}
-    for name in [a.name for a in loop.resolved_algorithms()]:
-        points = []
-        for r in values:
-            level = board.level((name, r)).get(metric)
-            effect = board.effect((name, r), (name, 0.0)).get(metric) if r != 0 else None
-            nan = float("nan")
-            if level is None:
-                points.append(CurvePoint(r, nan, nan, nan, nan, nan, nan, "within noise"))
-                continue
-            if r == 0:
-                points.append(CurvePoint(r, level.value, level.low, level.high, 0.0, 0.0, 0.0,
-                                         "within noise"))
-            else:
-                points.append(CurvePoint(
-                    r, level.value, level.low, level.high,
-                    effect.delta if effect else nan, effect.low if effect else nan,
-                    effect.high if effect else nan,
-                    effect.verdict if effect and effect.n_seeds >= 2 else "within noise"))
-        out[name] = _shape(name, metric, points, board, sign, alpha)
-    return out
+    nan = float("nan")
+    points = []
+    for r in sorted(float(x) + 0.0 for x in ratios):
+        level = board.level((algorithm, r)).get(metric)
+        if level is None:
+            points.append(CurvePoint(r, nan, nan, nan, nan, nan, nan, "within noise"))
+            continue
+        effect = board.effect((algorithm, r), (algorithm, 0.0)).get(metric) if r != 0 else None
+        if r == 0:
+            points.append(CurvePoint(r, level.value, level.low, level.high, 0.0, 0.0, 0.0,
+                                     "within noise"))
+        elif effect is None:
+            points.append(CurvePoint(r, level.value, level.low, level.high, nan, nan, nan,
+                                     "within noise"))
+        else:
+            points.append(CurvePoint(r, level.value, level.low, level.high, effect.delta,
+                                     effect.low, effect.high,
+                                     effect.verdict if effect.n_seeds >= 2 else "within noise"))
+    return _shape(algorithm, metric, points, board, sign, alpha)
 
 
 def _shape(name, metric, points, board, sign, alpha) -> Curve:
