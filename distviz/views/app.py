@@ -201,10 +201,15 @@ class Dashboard(pn.viewable.Viewer):
                       sizing_mode="stretch_width")
 
     def template(self) -> pn.template.FastListTemplate:
-        """The served page: the same controls and views in a FastListTemplate."""
+        """The served page: the same controls and views in a FastListTemplate (its design
+        without the web font, and hidden tabs' panes keeping the server's style sheets, so the
+        page asks nothing of another host)."""
+        from .notebook import LocalFast, serve_locally
+        serve_locally()
         return pn.template.FastListTemplate(
             title="distviz", sidebar=[self.controls], main=[self._main], sidebar_width=340,
-            accent="#d6604d", header_background="#2f3e4e",
+            accent="#d6604d", header_background="#2f3e4e", design=LocalFast,
+            font='"Open Sans", "Segoe UI", "Helvetica Neue", Arial, sans-serif',
             # Given per page: pn.config.notifications set once reaches only the first session.
             notifications=NotificationArea())
 

@@ -11,6 +11,12 @@
 
 :func:`extension` fixes both, so a notebook renders offline.
 
+A served page has a third way to the CDN: a pane whose model is not in the page's document (a
+hidden tab of ``pn.Tabs(dynamic=True)``) re-reads its properties with ``model.document`` None
+when its text changes, so Panel "patches" the session's shared style sheets (loading.css,
+markdown.css) to its CDN, and every pane using them then asks cdn.holoviz.org.
+:func:`serve_locally` makes those reads use the session's document.
+
 :class:`LocalFast` is the served dashboard's design: Panel's Fast design without the Open Sans
 style sheet it links from fonts.googleapis.com on every page load (the font is used when the
 machine has it, else the next one in the stack), so a served page asks nothing of another host.
@@ -26,6 +32,7 @@ import panel as pn
 from bokeh.models import ImportedStyleSheet
 from panel.io.notebook import replace_inline_css
 from panel.io.resources import CDN_DIST
+from panel.io.state import state
 from panel.reactive import Reactive, Syncable
 from panel.theme import Fast
 
@@ -58,6 +65,41 @@ def extension(*extensions: str, **params) -> None:
     if not getattr(Reactive._get_properties, "_inlines", False):
         Reactive._get_properties = _inlining_properties(Reactive._get_properties)
         Syncable._update_model = _inlining_updates(Syncable._update_model)
+
+
+def serve_locally() -> None:
+    """In a served session, properties re-read for a model outside the document (``doc``
+    None) are resolved for the session's document, so its style sheets stay the server's."""
+    if not getattr(Reactive._get_properties, "_session_doc", False):
+        Reactive._get_properties = _session_properties(Reactive._get_properties)
+    if not getattr(Reactive._update_properties, "_session_doc", False):
+        Reactive._update_properties = _session_updates(Reactive._update_properties)
+
+
+def _session_doc(doc):
+    if doc is None:
+        current = state.curdoc
+        if current is not None and current.session_context is not None:
+            return current
+    return doc
+
+
+def _session_properties(get_properties):
+    @functools.wraps(get_properties)
+    def wrapper(self, doc, *args, **kwargs):
+        return get_properties(self, _session_doc(doc), *args, **kwargs)
+    wrapper._session_doc = True
+    wrapper._inlines = getattr(get_properties, "_inlines", False)
+    return wrapper
+
+
+def _session_updates(update_properties):
+    """The same for a parameter change (the design's style sheets)."""
+    @functools.wraps(update_properties)
+    def wrapper(self, *events, doc):
+        return update_properties(self, *events, doc=_session_doc(doc))
+    wrapper._session_doc = True
+    return wrapper
 
 
 def _inline(stylesheets: list, doc) -> list:
