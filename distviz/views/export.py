@@ -156,7 +156,9 @@ def snapshot_html(loop: ModelLoop, features: str | list[str], groups=None, *,
         header = pn.pane.Markdown(
             f"## distviz snapshot: {html.escape(dataset.name)}\n"
             f"Target **{html.escape(str(dataset.target_name))}** ({dataset.task_name}); "
-            f"{len(dataset.X_test)} frozen test rows. Move the slider: negative ratios "
+            f"{len(dataset.X_test)} frozen test rows; {loop.repeats} "
+            f"seed{'s' if loop.repeats != 1 else ''} per state (the table shows their mean). "
+            "Move the slider: negative ratios "
             "down-sample the group in the training set, positive ones up-sample it; 0 is the "
             "baseline. Cells show counts and, in brackets, the change against the baseline.",
             sizing_mode="stretch_width", disable_math=True)
