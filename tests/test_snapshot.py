@@ -68,3 +68,39 @@ def test_cli_export_bad_path_prints_one_error_line(tmp_path):
     assert out.returncode == 2
     assert out.stderr.startswith("error:") and len(out.stderr.strip().splitlines()) == 1
     assert not np.any([p.suffix == ".txt" for p in tmp_path.iterdir()])
+
+
+def _embedded_state(snapshot):
+    import json
+    doc = json.loads(re.search(r'<script type="application/json" id="[^"]+">\s*(.*?)\s*</script>',
+                               snapshot, re.S).group(1))
+    roots = list(doc.values())[0]["roots"]
+    return [r for r in roots if r["name"] == "panel.models.state.State"][0]["attributes"]
+
+
+def test_opens_at_the_baseline_with_the_table_as_html(snapshot):
+    """Issue 11.3: the file opened at -0.8; an embedded hv.Table showed the previous position's
+    numbers (its DataTable's columns were replaced before its data in every state)."""
+    state = _embedded_state(snapshot)
+    ratios = sorted(set(DEFAULT_RATIOS) | {0.0})
+    assert state["values"][-1] == ratios.index(0.0)  # the ratio slider's initial position
+    assert "shift +0 (984 training rows)" in snapshot
+    assert '"name":"DataTable"' not in snapshot.replace(" ", "")
+    assert "distviz-metrics" in snapshot
+    assert "1 seed per state" in snapshot
+
+
+def test_the_metrics_table_escapes_names():
+    from types import SimpleNamespace
+    from distviz.views.export import metrics_table
+    import pandas as pd
+    from unittest import mock
+    board = pd.DataFrame({"algorithm": ["<b>x</b>"], "baseline": [0.5], "now": [0.25],
+                          "delta": [-0.25]})
+    run = SimpleNamespace(spec=SimpleNamespace(feature="f<", group="g&", ratio=1.0),
+                          shift=SimpleNamespace(train_rows_after=10))
+    with mock.patch("distviz.views.plots.leaderboard", return_value=board):
+        text = metrics_table(run, "f1")
+    assert "<b>x</b>" not in text and "&lt;b&gt;x&lt;/b&gt;" in text
+    assert "f&lt; = g&amp;, shift +1 (10 training rows)" in text
+    assert "<td" in text and "0.2500" in text and "-0.2500" in text
