@@ -31,13 +31,17 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Sequence
-
-import numpy as np
 
 from .errors import UsageError
-from .noise import ScoreBoard, adjusted_p_values, flagged_by_chance, paired_delta, verdict
+from .noise import (
+    ScoreBoard,
+    adjusted_p_values,
+    flagged_by_chance,
+    paired_delta,
+    verdict,
+)
 from .shift.spec import MAX_RATIO, ShiftSpec, rows_after, validate_spec
 from .tasks import LOWER_IS_BETTER
 

@@ -11,16 +11,22 @@ import re
 import numpy as np
 import pytest
 from scipy import stats
+from test_cli_errors import assert_one_error_line, distviz
 
-from distviz.advise import (SHAPES, Curve, advise, curve_shape, response_curve, sentence,
-                            skip_reason)
+from distviz.advise import (
+    SHAPES,
+    Curve,
+    advise,
+    curve_shape,
+    response_curve,
+    sentence,
+    skip_reason,
+)
 from distviz.data import Dataset
 from distviz.loop import ModelLoop, ResultCache
 from distviz.noise import ScoreBoard
 from distviz.shift import ShiftSpec
 from distviz.synth import make_table
-
-from test_cli_errors import assert_one_error_line, distviz
 
 FAST = ["logistic_regression", "decision_tree", "naive_bayes"]
 VERDICTS = {"better", "worse", "within noise"}
@@ -36,7 +42,7 @@ def cache_dir(tmp_path_factory):
 def titanic_json(cache_dir):
     proc = distviz("advise", "--data", "titanic", "--features", "sex,class",
                    "--algorithms", ",".join(FAST), "--repeats", 3, "--json",
-                   "--cache-dir", cache_dir)
+                   "--cache-dir", cache_dir, "--curves")
     assert proc.returncode == 0, proc.stderr[-2000:]
     return json.loads(proc.stdout)
 
@@ -69,6 +75,16 @@ def test_json_keys_and_types(titanic_json):
     assert chance["cells"] == 30 and chance["expected_by_chance"] == pytest.approx(1.5)
     assert "flagged by chance" in chance["sentence"]
     assert out["fits"]["total"] == (10 + 1) * 3 * 3  # 10 shifted training sets + the baseline
+    curves = out["curves"]
+    assert len(curves) == 5 * 3
+    for curve in curves:
+        assert curve["shape"] in SHAPES and curve["reason"]
+        assert [p["ratio"] for p in curve["points"]] == [-0.5, 0.0, 1.0]
+        cell = next(c for c in out["cells"] if (c["feature"], c["group"], c["ratio"],
+                    c["algorithm"]) == (curve["feature"], curve["group"], 1.0,
+                                        curve["algorithm"]))
+        assert curve["points"][2]["delta"] == pytest.approx(cell["delta"], abs=1e-12)
+        assert curve["points"][2]["value"] == pytest.approx(cell["shifted"], abs=1e-12)
 
 
 def test_too_small_groups_are_skipped_with_a_reason(titanic_json):

@@ -5,8 +5,18 @@ from __future__ import annotations
 import math
 
 from ..errors import UsageError
-from .common import (AUTO_REPEATS_HELP, Progress, add_data, add_loop, add_shift, load_dataset,
-                     make_loop, parse_floats, parse_names, print_json)
+from .common import (
+    AUTO_REPEATS_HELP,
+    Progress,
+    add_data,
+    add_loop,
+    add_shift,
+    load_dataset,
+    make_loop,
+    parse_floats,
+    parse_names,
+    print_json,
+)
 
 
 def add_parser(sub):
@@ -94,9 +104,9 @@ def format_advice(result, curves=None) -> str:
     label = metric_label(result.metric)
     name = getattr(result.dataset, "name", "dataset")
     seeds = f"{result.repeats} seed{'s' if result.repeats != 1 else ''}"
-    lines = [f"{name}: where more or fewer rows help; {label} on the frozen test set "
+    lines = [(f"{name}: where more or fewer rows help; {label} on the frozen test set "
              f"({seeds}; intervals count the seed, the resampling draw and the test sample; "
-             f"verdicts after Benjamini-Hochberg over all cells)", ""]
+             f"verdicts after Benjamini-Hochberg over all cells)"), ""]
     header = (f"{'feature':<14}{'group':<18}{'ratio':>6}  {'algorithm':<24}{'delta':>8}  "
               f"{'95% interval':<18}{'verdict':<14}{'group delta':>12}  {'interval':<18}")
     lines += [header, "-" * len(header)]
@@ -129,7 +139,7 @@ def format_advice(result, curves=None) -> str:
         for feature, group, curve in curves:
             lines.append(f"  {curve_sentence(feature, group, curve)}")
     lines += [f"  note: {n}" for n in result.notes]
-    lines += ["", f"{result.fits} fits ({result.computed} computed, "
+    lines += ["", (f"{result.fits} fits ({result.computed} computed, "
                   f"{result.fits - result.computed} from cache), {result.seconds:.1f} s, "
-                  f"{result.backend}"]
+                  f"{result.backend}")]
     return "\n".join(lines)
