@@ -141,6 +141,40 @@ class RunResult:
         sign = -1 if self.metric in metrics.LOWER_IS_BETTER else 1
         return max(scored, key=lambda s: sign * s[0])[1]  # ties: the first listed wins
 
+    def lead(self, metric: str | None = None):
+        """The best algorithm's lead over the runner-up after the shift, paired by seed on the
+        same test rows (:func:`distviz.noise.paired_delta`: seed and test-sample noise), as
+        ``(best, runner_up, effect)``; ``effect`` is None with fewer than two paired seeds or
+        fewer than two algorithms. Its verdict says whether the lead is beyond the noise."""
+        from . import noise
+        metric = metric or self.metric
+        sign = -1 if metric in metrics.LOWER_IS_BETTER else 1
+        ranked = sorted((a for a in self.algorithms if a.ok and not math.isnan(a.metrics[metric])),
+                        key=lambda a: -sign * a.metrics[metric])
+        if len(ranked) < 2:
+            return (ranked[0].algorithm if ranked else None), None, None
+        best, second = ranked[0], ranked[1]
+        by_seed = {f.seed: f for f in second.fits if f.error is None}
+        pairs = [(f, by_seed[f.seed]) for f in best.fits if f.error is None and f.seed in by_seed]
+        if len(pairs) < 2:
+            return best.algorithm, second.algorithm, None
+        ds = self.dataset
+        effect = noise.paired_delta(ds.y_test, [p[0] for p in pairs], [p[1] for p in pairs],
+                                    task=ds.task_name, n_classes=len(ds.classes),
+                                    positive=ds.positive_index, metrics=[metric])[metric]
+        return best.algorithm, second.algorithm, effect
+
+    def confusion_change(self, algorithm: str) -> np.ndarray | None:
+        """Mean over paired seeds of the shifted minus the baseline confusion counts."""
+        result, ds = self.result(algorithm), self.dataset
+        if not ds.is_classification:
+            return None
+        by_seed = {f.seed: f for f in result.baseline_fits if f.error is None}
+        changes = [metrics.confusion(ds.y_test, f.y_pred, len(ds.classes))
+                   - metrics.confusion(ds.y_test, by_seed[f.seed].y_pred, len(ds.classes))
+                   for f in result.fits if f.error is None and f.seed in by_seed]
+        return np.mean(changes, axis=0) if changes else None
+
     def confusion(self, algorithm: str, *, baseline: bool = False) -> np.ndarray | None:
         """Confusion-matrix counts of the first repeat (rows: true, columns: predicted)."""
         result = self.result(algorithm)

@@ -128,3 +128,37 @@ def test_following_a_resampler_asks_once_per_state():
     from distviz.importance import top_features
     assert rs.feature == top_features(diabetes, 1)[0] and rs.ratio == 0.0
     assert len(requests) == 3 and loop.result.dataset is diabetes and loop.error is None
+
+
+def test_progressive_runs_publish_every_algorithm_after_one_seed_then_narrow():
+    """Progressive: each algorithm shows after its first seed pair (no interval yet), more
+    seeds arrive, and the final result has every seed and an interval."""
+    rs = Resampler(dataset=Dataset(source="titanic"), feature="sex", group="female")
+    loop = ModelLoop(algorithms=FAST, repeats=3, progressive=True, n_jobs=2,
+                     cache=ResultCache())
+    seen = []
+    loop.param.watch(lambda event: seen.append(
+        {a.algorithm: a.n_seeds for a in event.new.algorithms}), "partial")
+    loop.resampler = rs
+    rs.ratio = 1.0
+    final = {a.algorithm: a for a in loop.result.algorithms}
+    assert seen and min(min(s.values()) for s in seen) == 1  # shown after one seed pair
+    first_complete = next(s for s in seen if set(s) == set(FAST))
+    assert max(first_complete.values()) < 3  # every algorithm showed before its last seed
+    assert all(a.n_seeds == 3 and a.ci95 is not None for a in final.values())
+
+
+def test_a_newer_request_stops_the_older_ones_remaining_fits():
+    from distviz.loop import ResultCache as Cache
+    rs = Resampler(dataset=Dataset(source="titanic"), feature="sex", group="female")
+    cache = Cache()
+    loop = ModelLoop(algorithms=FAST, repeats=4, progressive=True, n_jobs=1, cache=cache,
+                     background=True)
+    loop.resampler = rs
+    loop.wait()
+    rs.ratio = 2.0
+    rs.ratio = 0.5  # at once: the +2 request has no time for its 8 shifted fits
+    loop.wait()
+    assert loop.result.spec.ratio == 0.5
+    probe = loop.clone(cache=cache).run(ShiftSpec("sex", "female", 2.0))
+    assert probe.computed > 0, "the superseded request fitted all its seeds anyway"

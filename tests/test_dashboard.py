@@ -15,7 +15,7 @@ FAST = ["xgboost", "logistic_regression"]
 
 @pytest.fixture(scope="module")
 def dashboard():
-    return Dashboard(background=False, algorithms=FAST)
+    return Dashboard(background=False, algorithms=FAST, repeats=1)  # one seed: quick moves
 
 
 def _shown(dashboard):
@@ -153,16 +153,48 @@ def test_url_arguments_pick_listed_datasets_never_server_paths(args, settings, p
 
 def test_leaderboard_colours_only_changes_beyond_the_noise(dashboard):
     from distviz.views.models_view import delta_css
-    assert "#1a7f37" in delta_css("f1", 0.02, "yes") and "#c62828" in delta_css("f1", -0.02, "yes")
-    # Lower is better for an error: a drop is green.
-    assert "#1a7f37" in delta_css("mae", -0.5, "yes")
-    assert delta_css("f1", 0.02, "no (noise)") == "" and delta_css("f1", 0.02, "n/a (1 repeat)") == ""
-    assert delta_css("f1", 0.0, "yes") == "" and delta_css("f1", float("nan"), "yes") == ""
+    assert "#1a7f37" in delta_css("better", 0.02) and "#c62828" in delta_css("worse", -0.02)
+    # The verdict knows the metric's direction: a lower error is "better", and green.
+    assert "#1a7f37" in delta_css("better", -0.5)
+    assert delta_css("within noise", 0.02) == "" and delta_css("no interval (1 seed)", 0.02) == ""
+    assert delta_css("better", float("nan")) == ""
     # Its repr is short: Panel compares styles by repr on every leaderboard update.
     styles = dashboard.models.table.style._todo
     assert styles and all(len(repr(fn)) < 40 for _, (fn, *_rest), _ in styles)
-    styled = dashboard.models.table._get_style_data()["data"]
-    assert styled, "the shown leaderboard carries cell styles"
+    assert dashboard.models.table._get_style_data() is not None
+    # One seed: no interval, so no verdict, no colour and no "best" claim.
+    board = dashboard.leaderboard()
+    assert board["verdict"].str.startswith("no interval").all() and not board["best"].any()
+    assert "Leading now" in dashboard.models.best_line.object
+
+
+def test_verdicts_intervals_and_colours_follow_the_noise():
+    """With seeds, every delta has its interval and verdict; colour, the best tick and the
+    matrices' change colours appear only beyond the noise; the defaults are progressive."""
+    dashboard = Dashboard(background=False, algorithms=["logistic_regression", "naive_bayes"])
+    from distviz.noise import default_repeats
+    assert dashboard.loop.repeats == default_repeats(len(dashboard.dataset.X_train)) == 5
+    assert dashboard.loop.progressive
+    dashboard.resampler.param.update(feature="sex", group="female", ratio=-1.0)
+    board = dashboard.leaderboard().set_index("algorithm")
+    run = dashboard.result
+    for a in run.algorithms:
+        row = board.loc[a.algorithm]
+        low, high = a.ci95["f1"]
+        assert row["interval"] == f"[{low:+.3f}, {high:+.3f}]" and row["seeds"] == "5 of 5"
+        assert row["verdict"] == a.verdict["f1"]
+        assert (row["verdict"] in ("better", "worse")) == a.significant["f1"]
+        coloured = dashboard.models.matrix_coloured(run, a)
+        assert coloured == (a.verdict["f1"] in ("better", "worse"))
+        # The matrix's cell changes are the mean over the five seed pairs.
+        change = run.confusion_change(a.algorithm)
+        shown = dashboard.models.shown_model(a.algorithm).get(0).dframe()["change"].to_numpy()
+        assert sorted(np.round(shown, 6)) == sorted(np.round(change.ravel(), 6))
+    best, second, lead = run.lead("f1")
+    assert board["best"].any() == bool(lead.significant)
+    line = dashboard.models.best_line.object
+    assert ("Best now" in line) == bool(lead.significant)
+    assert ("within the noise" in line) == (not lead.significant)
 
 
 def test_neighbouring_slider_positions_are_prefetched_once_the_user_stops(monkeypatch):
@@ -218,7 +250,7 @@ def test_finished_algorithms_show_while_slower_ones_train(monkeypatch):
     models.register("test_sleepy_3s", helpers_estimators.make_sleepy_short,
                     task="classification", replace=True)
     try:
-        dashboard = Dashboard(algorithms=["logistic_regression"], n_jobs=2)
+        dashboard = Dashboard(algorithms=["logistic_regression"], n_jobs=2, repeats=1)
         dashboard.wait()
         dashboard.loop.algorithms = ["logistic_regression", "test_sleepy_3s"]
         dashboard.wait()

@@ -118,6 +118,11 @@ class ModelLoop(LoopSettings):
     error = param.String(default=None, allow_None=True, precedence=-1, doc="""
         Why the newest request failed (one line), else None.""")
 
+    progressive = param.Boolean(default=False, doc="""
+        Fit every algorithm's first seed before any second one and publish each algorithm
+        as soon as one seed pair is in (``partial``, no interval yet), its interval narrowing
+        as more seeds arrive; a newer request stops an older one's remaining fits.""")
+
     request = param.Integer(default=0, precedence=-1, doc="""
         The newest request's number: bumped once per run the resampler (or a setting) asks
         for, before it starts; watch it to react to every new request.""")
@@ -206,8 +211,9 @@ class ModelLoop(LoopSettings):
             partial = self._partial_run(spec, fits, complete, names)
             if partial is not None:
                 self.partial = partial
+        stale = (lambda: not self.current(token)) if self.progressive else None
         try:
-            run = self.run(spec, progress=progress) if self.current(token) else None
+            run = self.run(spec, progress=progress, stop=stale) if self.current(token) else None
         except Exception as exc:  # noqa: BLE001 - published for the caller; nothing is lost
             if self.current(token):
                 self.param.update(error=str(exc) if isinstance(exc, DistvizError)
@@ -219,16 +225,22 @@ class ModelLoop(LoopSettings):
             self.param.update(result=run, running=False)
 
     def _partial_run(self, spec, fits, complete, names) -> RunResult | None:
-        """Every algorithm whose fits are all in, when one more has just completed."""
+        """Every algorithm whose fits are all in, when one more has just completed; when
+        progressive, every algorithm with at least one seed pair in, as each pair lands."""
         keys = {spec.training_key(), spec.baseline().training_key()}
-        done = [n for n in names
-                if all((k, n, s) in fits for k in keys for s in self.seeds)]
-        if set(done) == complete or len(done) == len(names):
+        need = 1 if self.progressive else len(self.seeds)
+        pairs = {n: sum(all((k, n, s) in fits for k in keys) for s in self.seeds)
+                 for n in names}
+        done = {n: c for n, c in pairs.items() if c >= need}
+        if set(done.items()) == complete or \
+                all(c == len(self.seeds) for c in pairs.values()):
             return None  # nothing new, or the final result follows at once
-        complete.update(done)
+        complete.clear()
+        complete.update(done.items())
         return RunResult(self.dataset, self.shift_result(spec, self.seeds[0]),
                          self.dataset.headline_metric,
-                         [self.summarize(n, spec, fits) for n in done], self.repeats)
+                         [self.summarize(n, spec, fits) for n in names if n in done],
+                         self.repeats)
 
     def wait(self, timeout: float | None = 600) -> "ModelLoop":
         """Block until the newest request is done (background mode); returns the loop."""
@@ -314,7 +326,7 @@ class ModelLoop(LoopSettings):
 
     # -- running ---------------------------------------------------------------------
     def run(self, spec: ShiftSpec | None = None, *, progress: ProgressCallback | None = None,
-            with_baseline: bool = True) -> RunResult:
+            with_baseline: bool = True, stop: Callable[[], bool] | None = None) -> RunResult:
         """Fit (or fetch from the cache) every algorithm x seed for ``spec`` and the baseline.
 
         Parameters
@@ -324,13 +336,16 @@ class ModelLoop(LoopSettings):
         progress : callable, optional
             ``progress(done, total, fit_result)`` after each fit, cached or computed, in the
             calling thread, as soon as that fit is known.
+        stop : callable, optional
+            Checked before each fit is started: once it returns True nothing more is
+            submitted (fits in flight finish and are cached); the result then lacks them.
         """
         started = time.perf_counter()
         spec = spec or ShiftSpec()
         validate_spec(self.dataset, spec, max_ratio=self.max_ratio)
         algorithms = self.resolved_algorithms()
         states = [spec] + ([spec.baseline()] if with_baseline and not spec.is_baseline else [])
-        fits = self._fit_all(states, algorithms, progress)
+        fits = self._fit_all(states, algorithms, progress, stop=stop)
         shift = self.shift_result(spec, self.seeds[0])
         summaries = [self.summarize(a.name, spec, fits) for a in algorithms]
         computed = sum(1 for f in fits.values() if not f.from_cache)
@@ -373,8 +388,8 @@ class ModelLoop(LoopSettings):
             return None
         return Prefetch(self, list(states.values()), algorithms, progress)
 
-    def _fit_all(self, states, algorithms, progress, *,
-                 background: "Prefetch | None" = None) -> dict[tuple, FitResult]:
+    def _fit_all(self, states, algorithms, progress, *, background: "Prefetch | None" = None,
+                 stop: Callable[[], bool] | None = None) -> dict[tuple, FitResult]:
         cache = self.result_cache
         jobs, fits = [], {}
         for state in states:
@@ -416,6 +431,8 @@ class ModelLoop(LoopSettings):
                 for job in jobs:
                     if background is not None and not background.wait_turn():
                         break
+                    if stop is not None and stop():
+                        break
                     state, seed, algorithm, _ = job
                     shift = self.shift_result(state, seed)
                     X_train, X_test = self.matrices(state, seed)
@@ -423,13 +440,13 @@ class ModelLoop(LoopSettings):
                                                                     X_train, X_test)
                     finish(job, fit_and_score(*args, **kwargs), rows_used, budget, shift)
                 return fits
-            self._fit_parallel(jobs, finish, background)
+            self._fit_parallel(jobs, finish, background, stop)
         return fits
 
     def _schedule(self, jobs: list) -> list:
         """Longest fits first (shortest makespan), except the cheapest algorithm's fits (its
-        baseline and shifted fits, every seed), which go first so that a first complete
-        result shows at once; grouped by training set, so each one is shifted and
+        baseline and shifted fits, every seed; when progressive, seed by seed), which go
+        first so that a first complete result shows at once; grouped by training set, so each one is shifted and
         preprocessed once. Costs are the fit seconds measured on this dataset once known,
         else the registry's rough ``cost``."""
         if len(jobs) <= 1:
@@ -445,10 +462,12 @@ class ModelLoop(LoopSettings):
             order.setdefault((state.training_key(), seed), len(order))
         jobs = sorted(jobs, key=lambda j: (order[(j[0].training_key(), j[1])], -cost(j)))
         cheapest = jobs[min(range(len(jobs)), key=lambda i: (cost(jobs[i]), i))][2].name
-        return ([j for j in jobs if j[2].name == cheapest]
-                + [j for j in jobs if j[2].name != cheapest])
+        # Progressive: every algorithm's first seed pair (the cheapest's first), then the
+        # second, ...; otherwise the cheapest algorithm's every fit first.
+        rank = {seed: i for i, seed in enumerate(self.seeds)} if self.progressive else {}
+        return sorted(jobs, key=lambda j: (rank.get(j[1], 0), j[2].name != cheapest))
 
-    def _fit_parallel(self, jobs, finish, background) -> None:
+    def _fit_parallel(self, jobs, finish, background, stop=None) -> None:
         """Submit fits to the shared pool as workers free up (a few queued ahead), share fits
         already in flight for the same cache key, collect results as they come."""
         executor = self.scheduler.executor(self.n_jobs)
@@ -457,6 +476,8 @@ class ModelLoop(LoopSettings):
         pending: dict[Future, tuple] = {}
         started_at: dict[Future, float] = {}
         while queue or pending:
+            if stop is not None and queue and stop():
+                queue.clear()  # superseded: the fits in flight finish, nothing more starts
             while queue and len(pending) < ahead and (
                     background is None or background.may_submit()):
                 job = queue.pop(0)

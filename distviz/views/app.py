@@ -23,6 +23,7 @@ from .. import models
 from ..data import Dataset
 from ..importance import rank_features
 from ..loop import ModelLoop
+from ..noise import default_repeats
 from ..results import RunResult
 from ..shift import Resampler, ShiftSpec
 from .controls import RATIOS, ShiftSlider, algorithm_choice, heading
@@ -58,11 +59,14 @@ class Dashboard(pn.viewable.Viewer):
     def __init__(self, *, data: str | None = None, data_target: str | None = None,
                  resampler: Resampler | None = None, loop: ModelLoop | None = None,
                  background: bool = True, n_jobs: int | None = None,
-                 algorithms: list[str] | None = None, repeats: int = 1, task: str = "auto",
+                 algorithms: list[str] | None = None, repeats: int | None = None,
+                 task: str = "auto",
                  **params):
         """Either a dataset to open (``data``, default the bundled titanic) or the objects of
         an existing chain (``resampler`` and ``loop``, e.g. a notebook's), which it then drives:
-        the slider is ``resampler.ratio``, the leaderboard ``loop.result``."""
+        the slider is ``resampler.ratio``, the leaderboard ``loop.result``. ``repeats``
+        defaults to :func:`distviz.noise.default_repeats` (5 seeds up to 20,000 training rows,
+        3 above); runs are progressive: every algorithm shows after its first seed."""
         super().__init__(**params)
         self._upload_dir = Path(tempfile.mkdtemp(prefix="distviz-upload-"))
         self._ranked_fully: Dataset | None = None
@@ -83,12 +87,14 @@ class Dashboard(pn.viewable.Viewer):
             resampler = Resampler(dataset=dataset, feature=dataset.features[0])
         self.resampler = resampler
         if loop is None:
-            loop = ModelLoop(max_train_rows=INTERACTIVE_TRAIN_ROWS, repeats=repeats,
+            loop = ModelLoop(max_train_rows=INTERACTIVE_TRAIN_ROWS,
+                             repeats=repeats or default_repeats(len(dataset.X_train)),
                              algorithms=self._chosen(dataset, algorithms),
                              **({"n_jobs": n_jobs} if n_jobs else {}))
         else:
             loop.resampler = None  # followed again below, once every watcher is set
         loop.background = background  # the page stays responsive while it trains
+        loop.progressive = True  # first numbers after one seed; the others narrow them
         self.loop = loop
         self.models = ModelsView()
         self.distributions = DistributionsView()

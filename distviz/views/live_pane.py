@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 import holoviews as hv
 import panel as pn
+
+_log = logging.getLogger("distviz.dashboard")
 
 
 def _as_is(data):
@@ -25,8 +29,12 @@ class LivePane:
 
     def show(self, element, key=None) -> None:
         if key is not None and key == self._key:
-            self._pipe.send(element)
-            return
+            try:
+                self._pipe.send(element)
+                return
+            except Exception:  # noqa: BLE001 - a plot Panel dropped but still subscribed
+                # (seen when a hidden layout is re-rendered): draw a new plot instead.
+                _log.debug("in-place update failed; building a new plot", exc_info=True)
         self._key = key
         if key is None:
             self._pipe = None

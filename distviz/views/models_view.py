@@ -12,35 +12,35 @@ import panel as pn
 import param
 
 from ..results import RunResult
-from ..tasks import is_better, metric_names
+from ..tasks import metric_names
 from . import plots
 from .live_pane import LivePane
 from .style import BETTER, WORSE, escape
 
 
-def delta_css(metric: str, value, significant) -> str:
+BEYOND_NOISE = ("better", "worse")
+
+
+def delta_css(verdict, value) -> str:
     """A leaderboard delta's style: green or red only when the change is beyond the noise."""
-    if (significant != "yes" or not isinstance(value, (int, float)) or not np.isfinite(value)
-            or value == 0):
+    if verdict not in BEYOND_NOISE or not isinstance(value, (int, float)) \
+            or not np.isfinite(value):
         return ""
-    return f"color: {BETTER if is_better(metric, value) else WORSE}; font-weight: bold"
+    return f"color: {BETTER if verdict == 'better' else WORSE}; font-weight: bold"
 
 
 class _RowCss:
     """Row styles of the leaderboard (a callable with a short repr: Panel compares styles by
     repr on every update)."""
 
-    def __init__(self, view: "ModelsView"):
-        self._view = view
-
     def __call__(self, row) -> list[str]:
         styles = []
         for column in row.index:
             css = "background-color: #fbe9e4" if row.get("best") else ""
             if column == "delta":
-                css = "; ".join(c for c in (css, delta_css(
-                    self._view.metric, row["delta"], row.get("significant"))) if c)
-            elif column == "rank_change" and row.get("significant") == "yes" and row[column]:
+                css = "; ".join(c for c in (css, delta_css(row.get("verdict"), row["delta"]))
+                                if c)
+            elif column == "rank_change" and row.get("verdict") in BEYOND_NOISE and row[column]:
                 css = "; ".join(c for c in (css, f"color: {BETTER if row[column] > 0 else WORSE}")
                                 if c)
             styles.append(css)
@@ -69,15 +69,17 @@ class ModelsView(pn.viewable.Viewer):
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width",
             height=210, formatters={"best": {"type": "tickCross"}},
             text_align={"interval": "center"})
-        self.table.style.apply(_RowCss(self), axis=1)
+        self.table.style.apply(_RowCss(), axis=1)
         self.matrices = pn.GridBox(ncols=4)
         self._panes: dict[str, LivePane] = {}
         self._roc = LivePane(linked_axes=False)
         self.roc = self._roc.pane
         how = ("Move the **shift** slider: left down-samples the chosen group in the *training* "
                "set, right up-samples it. Every model is re-trained and scored on the same "
-               "untouched test set; deltas are against the unshifted baseline. A change is "
-               "coloured only when its 95 % interval excludes 0.")
+               "untouched test set; deltas are against the unshifted baseline. Each delta's "
+               "95 % interval counts the seed, the resampling draw and the test sample; a "
+               "change is coloured only when it is beyond that noise. Numbers show after the "
+               "first seed and firm up as the other seeds arrive.")
         self._layout = pn.Column(
             pn.pane.Markdown(how, styles={"color": "#444"}, sizing_mode="stretch_width"),
             self.best_line, self.table, self.matrices, self.roc, name="Models",
@@ -104,10 +106,8 @@ class ModelsView(pn.viewable.Viewer):
         self.run = run
         metric = self.metric if self.metric in metric_names(run.dataset.task_name) else run.metric
         self.table.value = plots.leaderboard(run, metric).round(4)
-        best_now, best_base = run.best("shifted"), run.best("baseline")
         self.best_line.object = (
-            f"**Best now: {escape(best_now)}** (baseline best: {escape(best_base)}) "
-            f"by {metric.upper()} — {escape(run.spec.feature)} = "
+            f"{best_model(run, metric)} — {escape(run.spec.feature)} = "
             f"{escape(run.spec.group)}, shift {run.spec.ratio:+g}, training rows "
             f"{run.shift.train_rows_before} → {run.shift.train_rows_after}")
         self._show_models(run)
@@ -130,11 +130,18 @@ class ModelsView(pn.viewable.Viewer):
                     width=260, height=60))
             else:
                 is_matrix = labels is not None and a.first_fit is not None
-                live.show(self._model_view(run, a),
-                          key=(labels, self.normalise) if is_matrix else None)
+                live.show(self._model_view(run, a), key=(
+                    labels, self.normalise, self.matrix_coloured(run, a)) if is_matrix else None)
         panes = [self._panes[name].pane for name in chosen]
         if [id(p) for p in self.matrices.objects] != [id(p) for p in panes]:
             self.matrices.objects = panes
+
+    def matrix_coloured(self, run: RunResult, a) -> bool:
+        """A matrix is coloured by change only when the algorithm's headline change is beyond
+        the noise (and colouring by change is on)."""
+        verdict = (a.verdict or {}).get(run.dataset.headline_metric)
+        at_baseline = run.spec.training_key() == run.spec.baseline().training_key()
+        return self.compare and not at_baseline and verdict in BEYOND_NOISE
 
     def shown_model(self, algorithm: str):
         """The element shown for ``algorithm`` (a confusion matrix overlay, or a layout)."""
@@ -160,12 +167,35 @@ class ModelsView(pn.viewable.Viewer):
         if ds.is_classification:
             # At the baseline every change is 0: shade by value instead.
             at_baseline = run.spec.training_key() == run.spec.baseline().training_key()
-            baseline = (run.confusion(a.algorithm, baseline=True)
-                        if self.compare and not at_baseline else None)
-            return plots.confusion_heatmap(run.confusion(a.algorithm),
-                                           [str(c) for c in ds.classes], title=title,
-                                           normalise=self.normalise, baseline=baseline)
+            compare = self.compare and not at_baseline
+            return plots.confusion_heatmap(
+                run.confusion(a.algorithm), [str(c) for c in ds.classes], title=title,
+                normalise=self.normalise,
+                baseline=run.confusion(a.algorithm, baseline=True) if compare else None,
+                change=run.confusion_change(a.algorithm) if compare else None,
+                coloured=self.matrix_coloured(run, a))
         return (plots.predicted_vs_actual(ds.y_test, fit.y_pred, title=title)
                 + plots.residuals_histogram(ds.y_test, fit.y_pred,
                                             title=f"{a.algorithm} residuals")
                 ).opts(shared_axes=False)
+
+
+def best_model(run: RunResult, metric: str) -> str:
+    """The best-model line: a "best" claim only when the lead over the runner-up is beyond the
+    noise (paired by seed on the same test rows)."""
+    best, second, lead = run.lead(metric)
+    base = run.best("baseline")
+    baseline = f" (baseline leader: {escape(base)})" if base else ""
+    if best is None:
+        return "**No model scored**"
+    if second is None:
+        return f"**Only {escape(best)} scored**{baseline}"
+    if lead is None:
+        return (f"**Leading now: {escape(best)}** by {metric.upper()} over {escape(second)}, "
+                f"no interval yet (one seed pair){baseline}")
+    amount = f"{abs(lead.delta):.3f} [{lead.low:+.3f}, {lead.high:+.3f}]"
+    if lead.significant:
+        return (f"**Best now: {escape(best)}**, ahead of {escape(second)} by {amount} "
+                f"{metric.upper()}, beyond the noise{baseline}")
+    return (f"**No clear best now:** {escape(best)} leads {escape(second)} by {amount} "
+            f"{metric.upper()}, within the noise{baseline}")

@@ -17,22 +17,24 @@ from .style import AFTER, BEFORE, PALETTE, algorithm_colors
 
 # ------------------------------------------------------------------------------ tables
 def leaderboard(run, metric: str) -> pd.DataFrame:
-    """One row per algorithm: baseline, now, delta with interval and significance, ranks."""
+    """One row per algorithm: baseline, now, delta with its interval and verdict (better /
+    worse / within noise, or no interval below two seed pairs), seeds in, ranks. ``best``
+    marks the leader only when its lead over the runner-up is beyond the noise."""
     rows = []
     for a in run.algorithms:
         row = {"algorithm": a.algorithm, "baseline": np.nan, "now": np.nan, "delta": np.nan,
-               "interval": "", "significant": "", "rank_change": 0,
-               "fit_s": round(a.fit_seconds, 2), "train_rows": a.train_rows_used,
-               "note": ""}
+               "interval": "", "verdict": "", "seeds": f"{a.n_seeds} of {run.repeats}",
+               "rank_change": 0, "fit_s": round(a.fit_seconds, 2),
+               "train_rows": a.train_rows_used, "note": ""}
         if a.ok and a.baseline:
             row.update(baseline=a.baseline[metric], now=a.metrics[metric],
                        delta=a.delta[metric])
-            if a.ci95:
+            if a.ci95 and a.verdict and a.verdict.get(metric):
                 low, high = a.ci95[metric]
                 row["interval"] = f"[{low:+.3f}, {high:+.3f}]"
-                row["significant"] = "yes" if a.significant[metric] else "no (noise)"
+                row["verdict"] = a.verdict[metric]
             else:
-                row["significant"] = "n/a (1 repeat)"
+                row["verdict"] = f"no interval ({a.n_seeds} seed{'s' * (a.n_seeds != 1)})"
         notes = []
         if a.error:
             notes.append(f"error: {a.error}")
@@ -47,38 +49,43 @@ def leaderboard(run, metric: str) -> pd.DataFrame:
     for column in ("baseline", "now"):
         table[f"rank_{column}"] = table[column].rank(ascending=ascending, method="min")
     table["rank_change"] = (table["rank_baseline"] - table["rank_now"]).fillna(0).astype(int)
-    table["best"] = table["rank_now"].eq(1)
-    return table[["algorithm", "baseline", "now", "delta", "interval", "significant",
+    best, _, lead = run.lead(metric)
+    table["best"] = table["algorithm"].eq(best) & bool(lead is not None and lead.significant)
+    return table[["algorithm", "baseline", "now", "delta", "interval", "verdict", "seeds",
                   "rank_change", "best", "fit_s", "train_rows", "note"]]
 
 
 # ------------------------------------------------------------------------------ classification
 def confusion_heatmap(counts: np.ndarray, labels: list[str], *, title: str,
                       normalise: bool = False, baseline: np.ndarray | None = None,
+                      change: np.ndarray | None = None, coloured: bool = True,
                       size: int = 260) -> hv.Overlay:
     """A confusion matrix: rows are true classes, columns predictions; each cell labelled
     with its count (or row share).
 
-    Given a baseline, each cell also shows its change and is coloured by whether the change
-    is for the better (green: more correct predictions on the diagonal, fewer errors off it)
-    or the worse (red); otherwise cells are shaded by their value.
+    Given a baseline (or the ``change`` of the counts directly, e.g. their mean over seeds),
+    each cell also shows its change and, when ``coloured`` (the change is beyond the noise),
+    is coloured by whether it is for the better (green: more correct predictions on the
+    diagonal, fewer errors off it) or the worse (red); otherwise cells are shaded by value.
     """
     counts = np.asarray(counts, dtype=float)
 
     def rows_normalised(matrix):
         return matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
     shown = rows_normalised(counts) if normalise else counts
-    if baseline is not None:
+    if baseline is not None and (normalise or change is None):
         base = np.asarray(baseline, dtype=float)
         change = shown - (rows_normalised(base) if normalise else base)
-    else:
-        change = np.zeros_like(shown)
+    compared = change is not None
+    change = np.zeros_like(shown) if change is None else np.asarray(change, dtype=float)
     records = []
     for i, true in enumerate(labels):
         for j, pred in enumerate(labels):
             text = f"{shown[i, j]:.2f}" if normalise else f"{int(counts[i, j])}"
-            if baseline is not None and change[i, j]:
-                text += f"\n({change[i, j]:+.2f})" if normalise else f"\n({int(change[i, j]):+d})"
+            if compared and round(change[i, j], 2):
+                whole = float(change[i, j]).is_integer()
+                text += (f"\n({change[i, j]:+.2f})" if normalise else
+                         f"\n({int(change[i, j]):+d})" if whole else f"\n({change[i, j]:+.1f})")
             better = change[i, j] if i == j else -change[i, j]
             records.append((f"pred {pred}", f"true {true}", shown[i, j], change[i, j], better,
                             text))
@@ -86,7 +93,7 @@ def confusion_heatmap(counts: np.ndarray, labels: list[str], *, title: str,
                                            "text"])
     # HoloViews aggregates with numpy reshapes that pandas' Arrow strings do not support.
     frame = frame.astype({"predicted": object, "actual": object, "text": object})
-    if baseline is not None:
+    if compared and coloured:
         # Small changes stay pale: the colour range is at least 5 % of a row (or 0.05).
         floor = 0.05 if normalise else max(1.0, 0.05 * counts.sum() / max(len(labels), 1))
         extent = max(float(frame["better"].abs().max()), floor)
