@@ -96,11 +96,15 @@ def test_the_metrics_table_escapes_names():
     import pandas as pd
     from unittest import mock
     board = pd.DataFrame({"algorithm": ["<b>x</b>"], "baseline": [0.5], "now": [0.25],
-                          "delta": [-0.25]})
+                          "delta": [-0.25], "interval": ["[-0.300, -0.200]"],
+                          "verdict": ["worse"]})
     run = SimpleNamespace(spec=SimpleNamespace(feature="f<", group="g&", ratio=1.0),
                           shift=SimpleNamespace(train_rows_after=10))
-    with mock.patch("distviz.views.plots.leaderboard", return_value=board):
+    with mock.patch("distviz.views.plots.leaderboard", return_value=board), \
+            mock.patch("distviz.views.export.best_model", return_value="**Best now: x**"):
         text = metrics_table(run, "f1")
     assert "<b>x</b>" not in text and "&lt;b&gt;x&lt;/b&gt;" in text
+    # The verdict and interval travel with the numbers; a change beyond the noise is coloured.
+    assert "[-0.300, -0.200]" in text and ">worse<" in text and "#c62828" in text
     assert "f&lt; = g&amp;, shift +1 (10 training rows)" in text
     assert "<td" in text and "0.2500" in text and "-0.2500" in text

@@ -40,6 +40,7 @@ from ..output import check_output
 from ..shift import ShiftSpec
 from ..shift.spec import DEFAULT_RATIOS
 from . import plots
+from .models_view import BEYOND_NOISE, best_model, delta_css
 
 hv.extension("bokeh", logo=False)
 
@@ -48,27 +49,35 @@ _MIME = {"css": "text/css", "png": "image/png", "ico": "image/x-icon", "svg": "i
 
 
 def metrics_table(run, metric: str) -> str:
-    """The state's metrics table (baseline, now, delta per algorithm) as an HTML table."""
+    """The state's metrics table as an HTML table: baseline, now and delta per algorithm, the
+    delta's interval and verdict (coloured only beyond the noise), and the best-model line."""
     board = plots.leaderboard(run, metric)
     title = (f"{metric.upper()} — {run.spec.feature} = {run.spec.group}, shift "
              f"{run.spec.ratio:+g} ({run.shift.train_rows_after} training rows)")
-    cell = 'style="padding:3px 10px;text-align:{};border-bottom:1px solid #ddd"'
+    cell = 'style="padding:3px 10px;text-align:{};border-bottom:1px solid #ddd{}"'
 
     def number(value) -> str:
         return "" if pd.isna(value) else f"{value:.4f}"
-    rows = "".join(
-        f'<tr data-algorithm="{html.escape(str(r.algorithm))}"><td {cell.format("left")}>'
-        f"{html.escape(str(r.algorithm))}</td>"
-        + "".join(f'<td {cell.format("right")}>{number(v)}</td>'
-                  for v in (r.baseline, r.now, r.delta)) + "</tr>"
-        for r in board.itertuples())
-    head = "".join(f'<th {cell.format(a)}>{c}</th>' for c, a in (
-        ("algorithm", "left"), ("baseline", "right"), ("now", "right"), ("delta", "right")))
+
+    def row(r) -> str:
+        colour = delta_css(r.verdict, r.delta)
+        cells = [(html.escape(str(r.algorithm)), "left", "")]
+        cells += [(number(v), "right", "") for v in (r.baseline, r.now)]
+        cells += [(number(r.delta), "right", f";{colour}" if colour else ""),
+                  (html.escape(r.interval), "center", ""), (html.escape(r.verdict), "left", "")]
+        return (f'<tr data-algorithm="{html.escape(str(r.algorithm))}">'
+                + "".join(f"<td {cell.format(align, extra)}>{text}</td>"
+                          for text, align, extra in cells) + "</tr>")
+    head = "".join(f'<th {cell.format(a, "")}>{c}</th>' for c, a in (
+        ("algorithm", "left"), ("baseline", "right"), ("now", "right"), ("delta", "right"),
+        ("95 % interval", "center"), ("verdict", "left")))
+    best = best_model(run, metric).replace("**", "")  # its names are escaped already
     return (f'<div style="font-family:sans-serif;font-size:13px">'
             f'<div style="font-weight:bold;font-size:15px;margin-bottom:6px">'
             f"{html.escape(title)}</div>"
             f'<table class="distviz-metrics" style="border-collapse:collapse">'
-            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>")
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(row(r) for r in board.itertuples())}"
+            f'</tbody></table><div style="margin-top:6px">{best}</div></div>')
 
 
 def _unescaped_first_draw(plot, element) -> None:
@@ -90,9 +99,13 @@ def _frame(run, metric: str) -> hv.Layout:
             continue
         title = f"{a.algorithm} {metric.upper()} {a.metrics[metric]:.3f}"
         if ds.is_classification:
+            # As the dashboard shows it: the mean change over seeds, coloured beyond the noise.
+            verdict = (a.verdict or {}).get(metric)
             views.append(plots.confusion_heatmap(
                 run.confusion(a.algorithm), [str(c) for c in ds.classes], title=title,
-                baseline=run.confusion(a.algorithm, baseline=True), size=230))
+                baseline=run.confusion(a.algorithm, baseline=True),
+                change=run.confusion_change(a.algorithm),
+                coloured=verdict in BEYOND_NOISE, size=230))
         else:
             views.append(plots.predicted_vs_actual(ds.y_test, fit.y_pred, title=title, size=230))
     # Framewise: each state's ranges come from that state alone. Otherwise HoloViews computes

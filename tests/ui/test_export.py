@@ -86,7 +86,7 @@ def metrics_shown(page) -> tuple[str, dict]:
     rows = {}
     for row in table.locator("tbody tr").all():
         cells = [c.inner_text() for c in row.locator("td").all()]
-        rows[cells[0]] = tuple(float(c) for c in cells[1:])
+        rows[cells[0]] = tuple(float(c) for c in cells[1:4])  # baseline, now, delta
     return title, rows
 
 

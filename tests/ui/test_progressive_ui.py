@@ -1,0 +1,96 @@
+"""Honest effects in a real browser: after a move, every algorithm's first-seed numbers show as
+provisional (no interval, no colour), the interval and the verdict arrive as the other seeds
+do, and a delta within the noise is never coloured."""
+
+import time
+
+import pytest
+
+from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, move_slider, served
+
+pytestmark = pytest.mark.ui
+ALGORITHMS = "xgboost,logistic_regression,mlp"
+RATIOS = [-1.0, -0.8, -0.6, -0.5, -0.4, -0.2, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
+
+# The leaderboard as shown: per row its cells' text and the delta cell's inline colour.
+BOARD = """() => {
+  const rows = [];
+  const walk = root => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.classList && el.classList.contains('tabulator-row')) {
+        const row = {};
+        for (const cell of el.querySelectorAll('.tabulator-cell')) {
+          const field = cell.getAttribute('tabulator-field');
+          row[field] = cell.textContent.trim();
+          if (field === 'delta') row.delta_color = cell.style.color || '';
+        }
+        if (row.algorithm) rows.push(row);
+      }
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  return rows;
+}"""
+
+
+def _board(page):
+    return {row["algorithm"]: row for row in page.evaluate(BOARD)}
+
+
+def _wait(page, what, predicate, timeout=120, every=0.1):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        board = _board(page)
+        if predicate(board):
+            return board
+        time.sleep(every)
+    page.screenshot(path=str(ARTIFACTS / "progressive-failed.png"), full_page=True)
+    raise AssertionError(f"timed out waiting for {what}: {_board(page)}")
+
+
+@pytest.mark.timeout(300)
+def test_first_seed_shows_provisional_then_the_verdict_arrives():
+    from playwright.sync_api import sync_playwright
+
+    names = ALGORITHMS.split(",")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with served() as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        page.goto(f"{url}?algorithms={ALGORITHMS}")
+        _wait(page, "the baseline with every seed",
+              lambda b: set(b) == set(names) and all(r["seeds"] == "5 of 5" for r in b.values()))
+        handle = page.locator(".noUi-handle").first
+        move_slider(handle, RATIOS.index(-1.0))  # no women in training: a large change
+        page.get_by_text("Shift sex = female: 0 rows").first.wait_for(timeout=30_000)
+        seen = []  # every distinct leaderboard state, in order
+
+        def settled(board):
+            if not page.get_by_text("shift -1, training rows").count():
+                return False  # still the baseline's board
+            state = tuple((n, board[n]["seeds"], board[n]["verdict"], board[n]["delta"],
+                           board[n]["delta_color"]) for n in sorted(board))
+            if not seen or seen[-1] != state:
+                seen.append(state)
+            return set(board) == set(names) and all(
+                r["seeds"] == "5 of 5" and r["verdict"] in ("better", "worse", "within noise")
+                for r in board.values())
+        final = _wait(page, "every seed of the shifted state", settled, timeout=180)
+        page.screenshot(path=str(ARTIFACTS / "progressive-final.png"), full_page=True)
+        browser.close()
+
+    rows = [dict(zip(("algorithm", "seeds", "verdict", "delta", "color"), r))
+            for state in seen for r in state]
+    # A provisional state was shown: numbers after one seed pair, without interval or colour.
+    provisional = [r for r in rows if r["seeds"].startswith("1 of") and r["delta"]]
+    assert provisional, f"no first-seed result was shown before the rest: {seen[:3]}"
+    assert all(r["verdict"].startswith("no interval") and not r["color"] for r in provisional)
+    # Each algorithm shown provisionally later got its interval and verdict as seeds arrived.
+    for name in {r["algorithm"] for r in provisional}:
+        verdicts = [r["verdict"] for r in rows if r["algorithm"] == name and r["delta"]]
+        assert verdicts[0].startswith("no interval") and verdicts[-1] in (
+            "better", "worse", "within noise"), verdicts
+    # Colour only beyond the noise.
+    for row in final.values():
+        assert bool(row["delta_color"]) == (row["verdict"] in ("better", "worse")), row
