@@ -190,6 +190,11 @@ def test_verdicts_intervals_and_colours_follow_the_noise():
         change = run.confusion_change(a.algorithm)
         shown = dashboard.models.shown_model(a.algorithm).get(0).dframe()["change"].to_numpy()
         assert sorted(np.round(shown, 6)) == sorted(np.round(change.ravel(), 6))
+    # The ROC operating point shows its spread: one point per seed and algorithm.
+    spread = next(layer for layer in dashboard.models.shown_roc()
+                  if layer.label == "operating point, each seed").dframe()
+    assert spread.groupby("algorithm").size().to_dict() == {"logistic_regression": 5,
+                                                            "naive_bayes": 5}
     best, second, lead = run.lead("f1")
     assert board["best"].any() == bool(lead.significant)
     line = dashboard.models.best_line.object

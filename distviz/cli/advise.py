@@ -11,6 +11,7 @@ from .common import (
     add_data,
     add_loop,
     add_shift,
+    check_features_or_top,
     load_dataset,
     make_loop,
     parse_floats,
@@ -44,10 +45,7 @@ def add_parser(sub):
 
 def run(args) -> int:
     from ..advise import DEFAULT_ADVISE_RATIOS, MIN_SHIFT_ROWS, advise, resolve_ratios
-    if args.features and args.top is not None:
-        raise UsageError("give either --features or --top, not both.")
-    if args.top is not None and args.top < 1:
-        raise UsageError(f"--top must be at least 1, got {args.top}.")
+    check_features_or_top(args)
     if args.min_rows is not None and args.min_rows < 1:
         raise UsageError(f"--min-rows must be at least 1, got {args.min_rows}.")
     if not 0 < args.fdr < 1:

@@ -143,3 +143,11 @@ class Progress:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def check_features_or_top(args) -> None:
+    """``--features`` and ``--top`` choose the features two ways: one at a time, top >= 1."""
+    if args.features and args.top is not None:
+        raise UsageError("give either --features or --top, not both.")
+    if args.top is not None and args.top < 1:
+        raise UsageError(f"--top must be at least 1, got {args.top}.")

@@ -6,8 +6,17 @@ import sys
 
 from ..errors import UsageError
 from ..shift.spec import DEFAULT_RATIOS
-from .common import (Progress, add_data, add_loop, add_shift, load_dataset, make_loop,
-                     parse_floats, parse_names)
+from .common import (
+    Progress,
+    add_data,
+    add_loop,
+    add_shift,
+    check_features_or_top,
+    load_dataset,
+    make_loop,
+    parse_floats,
+    parse_names,
+)
 
 
 def add_parser(sub):
@@ -26,10 +35,7 @@ def add_parser(sub):
 
 def run(args) -> int:
     from ..sweep import Sweep, check_output, format_summary, write_table
-    if args.features and args.top is not None:
-        raise UsageError("give either --features or --top, not both.")
-    if args.top is not None and args.top < 1:
-        raise UsageError(f"--top must be at least 1, got {args.top}.")
+    check_features_or_top(args)
     if args.repeats is not None and args.repeats < 1:
         raise UsageError(f"--repeats must be at least 1, got {args.repeats}.")
     if args.out:

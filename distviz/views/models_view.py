@@ -133,6 +133,8 @@ class ModelsView(pn.viewable.Viewer):
                 live.show(self._model_view(run, a), key=(
                     labels, self.normalise, self.matrix_coloured(run, a)) if is_matrix else None)
         panes = [self._panes[name].pane for name in chosen]
+        # A regression model is two plots side by side (predicted vs actual, residuals).
+        self.matrices.ncols = 4 if run.dataset.is_classification else 2
         if [id(p) for p in self.matrices.objects] != [id(p) for p in panes]:
             self.matrices.objects = panes
 
@@ -146,6 +148,10 @@ class ModelsView(pn.viewable.Viewer):
     def shown_model(self, algorithm: str):
         """The element shown for ``algorithm`` (a confusion matrix overlay, or a layout)."""
         return self._panes[algorithm].element
+
+    def shown_roc(self):
+        """The ROC overlay shown now (curves, operating points and their spread over seeds)."""
+        return self._roc.element
 
     def _show_roc(self, run: RunResult) -> None:
         """The ROC overlay, updated in place while it has the same curves."""
@@ -189,7 +195,7 @@ def best_model(run: RunResult, metric: str) -> str:
     if best is None:
         return "**No model scored**"
     if second is None:
-        return f"**Only {escape(best)} scored**{baseline}"
+        return f"**{escape(best)} is the only model compared**"
     if lead is None:
         return (f"**Leading now: {escape(best)}** by {metric.upper()} over {escape(second)}, "
                 f"no interval yet (one seed pair){baseline}")

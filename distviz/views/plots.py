@@ -112,12 +112,13 @@ def confusion_heatmap(counts: np.ndarray, labels: list[str], *, title: str,
 
 
 def roc_overlay(run, *, colors: dict[str, str] | None = None) -> hv.Overlay:
-    """ROC of the positive class per algorithm (solid: now, dashed: baseline) with the
-    operating point (1 - specificity, sensitivity) of each model's predictions."""
+    """ROC of the positive class per algorithm (solid: now, dashed: baseline; first seed) with
+    the operating point (1 - specificity, sensitivity) averaged over seeds and, with several
+    seeds, each seed's point (its spread)."""
     colors = colors or algorithm_colors([a.algorithm for a in run.algorithms])
     layers = [hv.Curve([(0, 0), (1, 1)], "FPR (1 - specificity)", "TPR (sensitivity)").opts(
         color="#cccccc", line_dash="dotted")]
-    points = []
+    points, spread = [], []
     for a in run.algorithms:
         for baseline, dash in ((True, "dashed"), (False, "solid")):
             roc = run.roc(a.algorithm, baseline=baseline)
@@ -129,6 +130,13 @@ def roc_overlay(run, *, colors: dict[str, str] | None = None) -> hv.Overlay:
                 alpha=0.6 if baseline else 1.0))
         if a.ok:
             points.append((1 - a.metrics["specificity"], a.metrics["recall"], a.algorithm))
+            spread.extend((1 - f.metrics["specificity"], f.metrics["recall"], a.algorithm,
+                           f.seed) for f in a.fits if f.error is None and f.metrics)
+    if len(spread) > len(points):  # the spread of the operating point over seeds
+        layers.append(hv.Scatter(pd.DataFrame(spread, columns=["fpr", "tpr", "algorithm", "seed"]),
+                                 "fpr", ["tpr", "algorithm", "seed"],
+                                 label="operating point, each seed").opts(
+            color="#555555", size=4, alpha=0.45, marker="circle", tools=["hover"]))
     if points:
         layers.append(hv.Scatter(pd.DataFrame(points, columns=["fpr", "tpr", "algorithm"]),
                                  "fpr", ["tpr", "algorithm"], label="operating point").opts(

@@ -202,7 +202,8 @@ class DashboardSession:
             return {"feature": None, "group": None, "groups": [], "best": "", "status": "",
                     "board": {}, "shown": None}
         texts = [plain(t) for t in raw["texts"]]
-        best = next((t for t in texts if "Best now" in t), "")
+        # The best-model line ("Best now: ...", "No clear best now: ...", "Leading now: ...").
+        best = next((t for t in texts if "training rows" in t and "shift " in t), "")
         status = next((t for t in texts if t.startswith(("Ran ", "Training"))), "")
         match = SHOWN.search(best)
         if any("error" in n.lower() for n in raw["notes"]):
@@ -349,8 +350,11 @@ def expected_boards(logs: list[SessionLog]) -> dict:
     from distviz.data import Dataset
     from distviz.loop import ModelLoop, ResultCache
     from distviz.shift import ShiftSpec
+    from distviz.noise import default_repeats
     dataset = Dataset(source="titanic")
-    loop = ModelLoop(dataset=dataset, algorithms=ALGORITHMS, cache=ResultCache(), n_jobs=1)
+    # The dashboard's default seeds per state (its numbers are means over them).
+    loop = ModelLoop(dataset=dataset, algorithms=ALGORITHMS, cache=ResultCache(), n_jobs=1,
+                     repeats=default_repeats(len(dataset.X_train)))
     expected = {}
     for log in logs:
         for ratio in sorted({m.ratio for m in log.moves}):

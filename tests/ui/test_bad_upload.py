@@ -126,7 +126,7 @@ def test_bad_uploads_notify_and_keep_the_previous_dataset(tmp_path):
         page.set_default_timeout(120_000)  # other test processes may share the 2 cores
         page.goto(f"{url}?{QUERY}")
         # The titanic baseline is loaded and trained.
-        _wait_text(page, ["titanic: 1313 rows", "Best now: logistic_regression"], timeout=120)
+        _wait_text(page, ["titanic: 1313 rows", "logistic_regression is the only model compared"], timeout=120)
         upload = page.locator("input[type=file]")
         assert upload.count() == 1
 
@@ -139,7 +139,7 @@ def test_bad_uploads_notify_and_keep_the_previous_dataset(tmp_path):
             assert page.evaluate(DATASET_SELECT) == "titanic"
             text = page.evaluate(ALL_TEXT)
             assert "titanic: 1313 rows" in text
-            assert "Best now: logistic_regression" in text
+            assert "logistic_regression is the only model compared" in text
             _dismiss_notifications(page)
         page.screenshot(path=str(ARTIFACTS / "ui-bad-upload.png"), full_page=True)
 
@@ -154,7 +154,7 @@ def test_bad_uploads_notify_and_keep_the_previous_dataset(tmp_path):
         second = browser.new_page(viewport={"width": 1500, "height": 1000})
         second.set_default_timeout(120_000)
         second.goto(f"{url}?{QUERY}")
-        text = _wait_text(second, ["titanic: 1313 rows", "Best now: logistic_regression"],
+        text = _wait_text(second, ["titanic: 1313 rows", "logistic_regression is the only model compared"],
                           timeout=120)
         assert "shades" not in text
         assert second.evaluate(DATASET_SELECT) == "titanic"

@@ -22,6 +22,19 @@ TITLES = """() => [...Bokeh.documents[0].all_models]
   .map(m => m.title.text)"""
 
 
+def open_offline(p, snapshot, requested: list):
+    """The snapshot in Chromium from file://, every other request aborted (and recorded)."""
+    browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+
+    def block(route):
+        requested.append(route.request.url)
+        route.abort()
+    page.route(re.compile(r"^(?!file:|data:|blob:).*"), block)
+    page.goto(snapshot.as_uri())
+    return browser, page
+
+
 @pytest.fixture(scope="module")
 def snapshot(tmp_path_factory):
     path = tmp_path_factory.mktemp("export") / "titanic.html"
@@ -46,14 +59,7 @@ def test_slider_works_offline(snapshot):
 
     requested = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1300, "height": 1000})
-
-        def block(route):
-            requested.append(route.request.url)
-            route.abort()
-        page.route(re.compile(r"^(?!file:|data:|blob:).*"), block)
-        page.goto(snapshot.as_uri())
+        browser, page = open_offline(p, snapshot, requested)
         page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0",
                                timeout=30_000)
         handle = page.locator(".noUi-handle").first
@@ -126,14 +132,7 @@ def test_the_table_shows_each_positions_own_numbers(snapshot):
     assert len({json.dumps(v) for v in expected.values()}) >= len(RATIOS) - 2  # they differ
     requested = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1300, "height": 1000})
-
-        def block(route):
-            requested.append(route.request.url)
-            route.abort()
-        page.route(re.compile(r"^(?!file:|data:|blob:).*"), block)
-        page.goto(snapshot.as_uri())
+        browser, page = open_offline(p, snapshot, requested)
         handle = page.locator(".noUi-handle").first
         handle.wait_for(timeout=30_000)
         # It opens at the baseline.
