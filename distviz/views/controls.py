@@ -35,16 +35,23 @@ class ShiftSlider(pn.viewable.Viewer):
         # What the position means. Not the slider's own label: a DiscreteSlider rebuilds its
         # inner slider whenever its label changes, which drops keyboard focus.
         self.info = pn.pane.HTML("", margin=(5, 10, 0, 10), sizing_mode="stretch_width")
-        self.slider.param.watch(lambda e: setattr(resampler, "ratio", e.new), "value_throttled")
+        self._released: float | None = None  # the last position the handle was released at
+        self.slider.param.watch(self._release, "value_throttled")
         resampler.param.watch(self._follow, ["spec"])
         self._follow()
+
+    def _release(self, event) -> None:
+        self._released = event.new
+        self.resampler.ratio = event.new
 
     def _follow(self, *events) -> None:
         rs = self.resampler
         if rs.spec is None:
             return
         nearest = nearest_ratio(rs.ratio)
-        if self.slider.value != nearest:
+        # Only a change made elsewhere moves the handle: the echo of a release must not pull
+        # it back while the user is already moving it on (keys pressed in quick succession).
+        if nearest != self._released and self.slider.value != nearest:
             self.slider.value = nearest
         self.info.object = html.escape(
             "Shift " + describe_shift(rs.dataset, rs.feature, rs.group, float(rs.ratio)))
