@@ -148,6 +148,13 @@ class RunResult:
         fewer than two algorithms. Its verdict says whether the lead is beyond the noise."""
         from . import noise
         metric = metric or self.metric
+        # Computed once per run and metric: the leaderboard and the best-model line both ask.
+        memo = self.__dict__.setdefault("_leads", {})
+        if metric not in memo:
+            memo[metric] = self._lead(metric, noise)
+        return memo[metric]
+
+    def _lead(self, metric: str, noise):
         sign = -1 if metric in metrics.LOWER_IS_BETTER else 1
         ranked = sorted((a for a in self.algorithms if a.ok and not math.isnan(a.metrics[metric])),
                         key=lambda a: -sign * a.metrics[metric])
