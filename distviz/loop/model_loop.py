@@ -205,7 +205,9 @@ class ModelLoop(LoopSettings):
 
         def progress(done, total, fit):
             fits[(fit.training_key, fit.algorithm, fit.seed)] = fit
-            if not self.current(token):
+            # Cache hits come first, in a block: the first computed fit (or the result, when
+            # all were cached) publishes them, not one render per hit.
+            if not self.current(token) or (fit.from_cache and done < total):
                 return
             self.progress = (done, total)
             partial = self._partial_run(spec, fits, complete, names)

@@ -278,10 +278,11 @@ class Dashboard(pn.viewable.Viewer):
                      "cache.")
 
     def _show(self, run: RunResult, *, final: bool) -> None:
-        self.models.show(run)
-        self.stale_tabs = {"Distributions", "Per group"}  # until rendered for this run
-        if final or self._tab_visible("Per group"):
-            self._refresh_tab()
+        with self.session.batch(self._main):
+            self.models.show(run)
+            self.stale_tabs = {"Distributions", "Per group"}  # until rendered for this run
+            if final or self._tab_visible("Per group"):
+                self._refresh_tab()
         if final:
             self.sweep.param.update(feature=run.spec.feature, group=run.spec.group,
                                     ratio=run.spec.ratio)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from typing import Callable
 
@@ -79,6 +80,17 @@ class Session:
             self._doc.add_next_tick_callback(partial(self._in_document, fn, *args, **kwargs))
         except (AttributeError, RuntimeError, KeyError):
             self.closed = True  # the session was destroyed between the check and the call
+
+    @contextmanager
+    def batch(self, viewable):
+        """Many pane changes as one: the Bokeh documents ``viewable`` is rendered in recompute
+        their model graph once on exit instead of after every change (most of a cached move)."""
+        docs = {self._doc} if self._doc is not None else {
+            model.document for model, _ in list(viewable._models.values())}
+        with ExitStack() as stack:
+            for doc in docs - {None}:
+                stack.enter_context(doc.models.freeze())
+            yield
 
     def watch(self, obj, names, fn: Callable) -> None:
         """``fn(event)`` on the document loop whenever ``obj``'s parameters ``names`` change,
