@@ -110,6 +110,22 @@ def test_finished_algorithms_are_published_before_the_run_ends(titanic):
     assert done == total == 2 * 2  # 2 algorithms x (shifted + baseline), one seed
 
 
+def test_a_cached_run_publishes_its_progress_once(titanic):
+    """Cache hits arrive in a block: the loop publishes progress (and partial runs) once for
+    it, not once per hit (each publication is a render in the dashboard)."""
+    rs = Resampler(dataset=titanic, feature="sex", group="female")
+    loop = ModelLoop(resampler=rs, algorithms=["xgboost", "logistic_regression"], repeats=2,
+                     n_jobs=1, cache=ResultCache())
+    rs.ratio = 1.0
+    rs.ratio = 0.0
+    seen = []
+    loop.param.watch(lambda e: seen.append(e.new), "progress")
+    loop.param.watch(lambda e: seen.append("partial"), "partial")
+    rs.ratio = 1.0  # 2 algorithms x 2 seeds x (shifted + baseline), all cached
+    assert loop.result.computed == 0 and loop.result.cached == 8
+    assert seen == [(0, 0), (8, 8)]  # the request's reset, then the whole block
+
+
 def test_following_a_resampler_asks_once_per_state():
     """Setting the resampler fires both "resampler" and "resampler.spec"; the loop runs once.
     A new dataset on the resampler (reset) opens its top feature in one run."""

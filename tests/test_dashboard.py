@@ -323,6 +323,22 @@ def test_confusion_matrices_and_roc_update_in_place(dashboard):
         assert f"F1 {f1:.3f}" in title
 
 
+def test_a_render_recomputes_the_bokeh_model_graph_once(dashboard, monkeypatch):
+    """A move changes five plots; the document they are drawn in rebuilds its model graph once
+    per render (Session.batch), not once per plot."""
+    from bokeh.document import Document
+    doc = Document()
+    doc.add_root(dashboard.__panel__().get_root(doc))
+    dashboard.resampler.param.update(feature="sex", group="female", ratio=-0.5)
+    dashboard.resampler.ratio = 1.0
+    calls = []
+    original = doc.models.recompute
+    monkeypatch.setattr(doc.models, "recompute", lambda: calls.append(1) or original())
+    dashboard.resampler.ratio = -0.5  # cached: one final render
+    assert dashboard.result.computed == 0
+    assert len(calls) == 1
+
+
 def test_export_fits_nothing_already_shown_and_shows_the_same_numbers(dashboard):
     """The snapshot is built with the dashboard's own settings (budgets, repeats, algorithms):
     every state the user already saw comes from the cache, and its numbers are the shown ones."""

@@ -205,8 +205,8 @@ class ModelLoop(LoopSettings):
 
         def progress(done, total, fit):
             fits[(fit.training_key, fit.algorithm, fit.seed)] = fit
-            # Cache hits come first, in a block: the first computed fit (or the result, when
-            # all were cached) publishes them, not one render per hit.
+            # _fit_all reports cache hits first, in a block: the first computed fit (or the
+            # last hit) publishes them, one dashboard render instead of one per hit.
             if not self.current(token) or (fit.from_cache and done < total):
                 return
             self.progress = (done, total)

@@ -84,7 +84,7 @@ class Session:
     @contextmanager
     def batch(self, viewable):
         """Many pane changes as one: the Bokeh documents ``viewable`` is rendered in recompute
-        their model graph once on exit instead of after every change (most of a cached move)."""
+        their model graph once on exit instead of after every plot that changes."""
         docs = {self._doc} if self._doc is not None else {
             model.document for model, _ in list(viewable._models.values())}
         with ExitStack() as stack:
