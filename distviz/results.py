@@ -127,6 +127,11 @@ class RunResult:
     def spec(self) -> ShiftSpec:
         return self.shift.spec
 
+    @property
+    def at_baseline(self) -> bool:
+        """True when this run trains on the baseline's rows (every change is 0 by design)."""
+        return self.spec.training_key() == self.spec.baseline().training_key()
+
     def result(self, algorithm: str) -> AlgorithmResult:
         return next(a for a in self.algorithms if a.algorithm == algorithm)
 

@@ -163,9 +163,17 @@ def test_leaderboard_colours_only_changes_beyond_the_noise(dashboard):
     assert styles and all(len(repr(fn)) < 40 for _, (fn, *_rest), _ in styles)
     assert dashboard.models.table._get_style_data() is not None
     # One seed: no interval, so no verdict, no colour and no "best" claim.
+    was = dashboard.resampler.ratio
+    dashboard.resampler.ratio = -0.5
     board = dashboard.leaderboard()
     assert board["verdict"].str.startswith("no interval").all() and not board["best"].any()
     assert "Leading now" in dashboard.models.best_line.object
+    # The baseline itself has no change to judge: it says so, with no interval.
+    dashboard.resampler.ratio = 0.0
+    board = dashboard.leaderboard()
+    assert (board["verdict"] == "baseline").all() and (board["interval"] == "").all()
+    assert (board["delta"] == 0).all()
+    dashboard.resampler.ratio = was
 
 
 def test_verdicts_intervals_and_colours_follow_the_noise():

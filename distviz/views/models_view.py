@@ -67,8 +67,9 @@ class ModelsView(pn.viewable.Viewer):
         self.best_line = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.table = pn.widgets.Tabulator(
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width",
-            height=210, formatters={"best": {"type": "tickCross"}},
-            text_align={"interval": "center"})
+            height=210, text_align={"interval": "center"}, widths={"interval": 150},
+            # A tick on the leader only: a cross on every other row would read as "wrong".
+            formatters={"best": {"type": "tickCross", "crossElement": False}})
         self.table.style.apply(_RowCss(), axis=1)
         self.matrices = pn.GridBox(ncols=4)
         self._panes: dict[str, LivePane] = {}
@@ -142,8 +143,7 @@ class ModelsView(pn.viewable.Viewer):
         """A matrix is coloured by change only when the algorithm's headline change is beyond
         the noise (and colouring by change is on)."""
         verdict = (a.verdict or {}).get(run.dataset.headline_metric)
-        at_baseline = run.spec.training_key() == run.spec.baseline().training_key()
-        return self.compare and not at_baseline and verdict in BEYOND_NOISE
+        return self.compare and not run.at_baseline and verdict in BEYOND_NOISE
 
     def shown_model(self, algorithm: str):
         """The element shown for ``algorithm`` (a confusion matrix overlay, or a layout)."""
@@ -172,8 +172,7 @@ class ModelsView(pn.viewable.Viewer):
         title = f"{a.algorithm}  {ds.headline_metric.upper()} {value:.3f}"
         if ds.is_classification:
             # At the baseline every change is 0: shade by value instead.
-            at_baseline = run.spec.training_key() == run.spec.baseline().training_key()
-            compare = self.compare and not at_baseline
+            compare = self.compare and not run.at_baseline
             return plots.confusion_heatmap(
                 run.confusion(a.algorithm), [str(c) for c in ds.classes], title=title,
                 normalise=self.normalise,

@@ -18,7 +18,8 @@ from .style import AFTER, BEFORE, PALETTE, algorithm_colors
 # ------------------------------------------------------------------------------ tables
 def leaderboard(run, metric: str) -> pd.DataFrame:
     """One row per algorithm: baseline, now, delta with its interval and verdict (better /
-    worse / within noise, or no interval below two seed pairs), seeds in, ranks. ``best``
+    worse / within noise, or no interval below two seed pairs; "baseline" at the baseline
+    itself), seeds in, ranks. ``best``
     marks the leader only when its lead over the runner-up is beyond the noise."""
     rows = []
     for a in run.algorithms:
@@ -29,7 +30,9 @@ def leaderboard(run, metric: str) -> pd.DataFrame:
         if a.ok and a.baseline:
             row.update(baseline=a.baseline[metric], now=a.metrics[metric],
                        delta=a.delta[metric])
-            if a.ci95 and a.verdict and a.verdict.get(metric):
+            if run.at_baseline:
+                row["verdict"] = "baseline"  # the reference itself: no change to judge
+            elif a.ci95 and a.verdict and a.verdict.get(metric):
                 low, high = a.ci95[metric]
                 row["interval"] = f"[{low:+.3f}, {high:+.3f}]"
                 row["verdict"] = a.verdict[metric]
