@@ -20,17 +20,16 @@ import numpy as np
 import param
 
 from .. import models
-from ..metrics import score_classification, score_regression
-from ..noise import paired_delta
 from ..data import Dataset
 from ..data.sampling import sample_rows
 from ..errors import DistvizError, UsageError
-from ..results import AlgorithmResult, FitResult, RunResult, mean_metrics
+from ..results import AlgorithmResult, FitResult, RunResult
 from ..shift import Resampler, ShiftResult, ShiftSpec, shift_training_set, validate_spec
 from .cache import ResultCache, shared_cache
 from .fit import fit_and_score
 from .scheduler import Scheduler, default_scheduler
 from .settings import LoopSettings
+from .summary import EffectsMemo, summarize
 
 ProgressCallback = Callable[[int, int, FitResult], None]
 
@@ -134,7 +133,7 @@ class ModelLoop(LoopSettings):
         super().__init__(**params)
         self._prepared: OrderedDict[tuple, tuple] = OrderedDict()
         self._prepared_lock = threading.Lock()
-        self._effects_memo: OrderedDict[tuple, tuple] = OrderedDict()
+        self._effects = EffectsMemo()  # intervals of paired fits, per loop
         self._token_lock = threading.RLock()
         self._asked: tuple | None = None  # the state of the newest request
         self._thread: threading.Thread | None = None
@@ -537,97 +536,10 @@ class ModelLoop(LoopSettings):
         return future, (rows_used, budget, shift, True)
 
     def summarize(self, name: str, spec: ShiftSpec, fits: dict) -> AlgorithmResult:
-        """One algorithm's summary from fits keyed by (training key, algorithm, seed).
-
-        ``delta`` is the mean over paired seeds of the shifted-minus-baseline metrics (exactly
-        scikit-learn's); ``ci95``, ``significant``, ``p_value`` and ``verdict`` come from
-        :func:`distviz.noise.paired_delta` on the fits' predictions against the frozen test
-        set (seed, resampling draw and test sample: docs/semantics.md, 6). With fewer than two
-        paired seeds there is no interval: those are None and ``note`` says so. Works on
-        partial results (any subset of the seeds)."""
-        base_spec = spec.baseline()
-        shifted = [fits[(spec.training_key(), name, s)] for s in self.seeds
-                   if (spec.training_key(), name, s) in fits]
-        baseline = [fits[(base_spec.training_key(), name, s)] for s in self.seeds
-                    if (base_spec.training_key(), name, s) in fits]
-        errors = [f.error for f in shifted + baseline if f.error]
-        metrics, base = mean_metrics(shifted), mean_metrics(baseline)
-        delta = ci95 = significant = p_value = verdicts = effects = note = None
-        n_pairs = 0
-        if metrics and base:
-            by_seed = {b.seed: b for b in baseline if b.error is None and b.metrics}
-            pairs = {f.seed: (f, by_seed[f.seed]) for f in shifted
-                     if f.error is None and f.metrics and f.seed in by_seed}
-            n_pairs = len(pairs)
-            delta = {metric: float(np.mean([f.metrics[metric] - b.metrics[metric]
-                                            for f, b in pairs.values()]))
-                     if pairs else float("nan") for metric in metrics}
-            if n_pairs >= 2:
-                effects = self._effects(pairs)
-                ci95, significant, p_value, verdicts = {}, {}, {}, {}
-                for metric in metrics:
-                    e = effects.get(metric)
-                    known = e is not None and np.isfinite(e.low) and np.isfinite(e.high)
-                    ci95[metric] = [e.low, e.high] if known else [float("nan")] * 2
-                    significant[metric] = e.significant if known else None
-                    p_value[metric] = e.p_value if known else None
-                    verdicts[metric] = e.verdict if known else None
-            else:
-                note = (f"{n_pairs} paired seed{'s' if n_pairs != 1 else ''}: no interval; "
-                        "the seed part of the noise needs at least two seeds.")
-        result = AlgorithmResult(name, metrics, base, delta, ci95, significant, shifted,
-                                 baseline, errors[0] if errors else None, p_value=p_value,
-                                 verdict=verdicts, effects=effects, n_seeds=n_pairs,
-                                 note=note)
-        if self.shifted_test and spec.feature and spec.ratio != 0:
-            weights = self._test_weights(spec)
-            result.metrics_shifted_test = self._weighted(shifted, weights)
-            result.baseline_shifted_test = self._weighted(baseline, weights)
-        return result
-
-    def _effects(self, pairs: dict) -> dict:
-        """noise.paired_delta of the paired fits (seed -> (shifted, baseline)) on the test set.
-
-        Memoised per loop on the identity of the prediction arrays (held by the memo, so an id
-        is never reused while its entry lives): a partial result, a revisited state or a
-        re-summarized algorithm costs nothing the second time."""
-        ds = self.dataset
-        key = (id(ds.y_test), tuple((s, id(a.y_pred), id(b.y_pred), id(a.scores), id(b.scores))
-                                    for s, (a, b) in sorted(pairs.items())))
-        with self._prepared_lock:
-            hit = self._effects_memo.get(key)
-            if hit is not None:
-                self._effects_memo.move_to_end(key)
-                return hit[0]
-        effects = paired_delta(ds.y_test, {s: a for s, (a, _) in pairs.items()},
-                               {s: b for s, (_, b) in pairs.items()}, task=ds.task_name,
-                               n_classes=len(ds.classes) if ds.is_classification else 0,
-                               positive=ds.positive_index if ds.is_classification else None)
-        with self._prepared_lock:
-            self._effects_memo[key] = (effects, ds.y_test, pairs)
-            while len(self._effects_memo) > 256:
-                self._effects_memo.popitem(last=False)
-        return effects
-
-    def _test_weights(self, spec: ShiftSpec) -> np.ndarray:
-        labels = self.dataset.group_labels(spec.feature, self.dataset.X_test).to_numpy()
-        return np.where(labels == spec.group, 1.0 + spec.ratio, 1.0)
-
-    def _weighted(self, fits, weights) -> dict[str, float] | None:
-        ds, scored = self.dataset, []
-        for f in fits:
-            if f.error is not None:
-                continue
-            if ds.is_classification:
-                scored.append(score_classification(
-                    ds.y_test, f.y_pred, f.scores, n_classes=len(ds.classes),
-                    positive=ds.positive_index, sample_weight=weights))
-            else:
-                scored.append(score_regression(ds.y_test, f.y_pred,
-                                                        sample_weight=weights))
-        if not scored:
-            return None
-        return {k: float(np.mean([s[k] for s in scored])) for k in scored[0]}
+        """One algorithm's summary from fits keyed by (training key, algorithm, seed):
+        :func:`distviz.loop.summary.summarize` with this loop's dataset, seeds and memo."""
+        return summarize(self.dataset, self.seeds, name, spec, fits, effects=self._effects,
+                         shifted_test=self.shifted_test)
 
     def warm_up(self) -> None:
         """Start the worker processes and import the model libraries in them, in advance."""

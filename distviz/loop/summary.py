@@ -1,0 +1,125 @@
+"""One algorithm's summary of a run: its mean metrics, the delta to the baseline and, with two
+or more paired seeds, the delta's 95 % interval and verdict (docs/semantics.md, 5-6).
+
+Pure functions of the fits and the frozen test set, so a partial run (any subset of the seeds)
+is summarised the same way as a complete one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+from ..data import Dataset
+from ..metrics import score_classification, score_regression
+from ..noise import paired_delta
+from ..results import AlgorithmResult, mean_metrics
+from ..shift import ShiftSpec
+
+
+class EffectsMemo:
+    """:func:`distviz.noise.paired_delta` of paired fits (seed -> (shifted, baseline)) on the
+    test set, memoised on the identity of the prediction arrays.
+
+    The memo holds the arrays it keyed on, so an id is never reused while its entry lives: a
+    partial result, a revisited state or a re-summarised algorithm costs nothing the second
+    time. Thread-safe (partial results are summarised from the loop's worker thread).
+    """
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._memo: OrderedDict[tuple, tuple] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, dataset: Dataset, pairs: dict) -> dict:
+        key = (id(dataset.y_test), tuple((s, id(a.y_pred), id(b.y_pred), id(a.scores),
+                                          id(b.scores)) for s, (a, b) in sorted(pairs.items())))
+        with self._lock:
+            hit = self._memo.get(key)
+            if hit is not None:
+                self._memo.move_to_end(key)
+                return hit[0]
+        classes = dataset.is_classification
+        effects = paired_delta(dataset.y_test, {s: a for s, (a, _) in pairs.items()},
+                               {s: b for s, (_, b) in pairs.items()}, task=dataset.task_name,
+                               n_classes=len(dataset.classes) if classes else 0,
+                               positive=dataset.positive_index if classes else None)
+        with self._lock:
+            self._memo[key] = (effects, dataset.y_test, pairs)
+            while len(self._memo) > self.size:
+                self._memo.popitem(last=False)
+        return effects
+
+
+def summarize(dataset: Dataset, seeds: list[int], name: str, spec: ShiftSpec, fits: dict, *,
+              effects: EffectsMemo, shifted_test: bool = False) -> AlgorithmResult:
+    """One algorithm's summary from fits keyed by (training key, algorithm, seed).
+
+    ``delta`` is the mean over paired seeds of the shifted-minus-baseline metrics (exactly
+    scikit-learn's); ``ci95``, ``significant``, ``p_value`` and ``verdict`` come from
+    :func:`distviz.noise.paired_delta` on the fits' predictions against the frozen test
+    set (seed, resampling draw and test sample: docs/semantics.md, 6). With fewer than two
+    paired seeds there is no interval: those are None and ``note`` says so."""
+    base_spec = spec.baseline()
+    shifted = [fits[(spec.training_key(), name, s)] for s in seeds
+               if (spec.training_key(), name, s) in fits]
+    baseline = [fits[(base_spec.training_key(), name, s)] for s in seeds
+                if (base_spec.training_key(), name, s) in fits]
+    errors = [f.error for f in shifted + baseline if f.error]
+    metrics, base = mean_metrics(shifted), mean_metrics(baseline)
+    delta = ci95 = significant = p_value = verdicts = found = note = None
+    n_pairs = 0
+    if metrics and base:
+        by_seed = {b.seed: b for b in baseline if b.error is None and b.metrics}
+        pairs = {f.seed: (f, by_seed[f.seed]) for f in shifted
+                 if f.error is None and f.metrics and f.seed in by_seed}
+        n_pairs = len(pairs)
+        delta = {metric: float(np.mean([f.metrics[metric] - b.metrics[metric]
+                                        for f, b in pairs.values()]))
+                 if pairs else float("nan") for metric in metrics}
+        if n_pairs >= 2:
+            found = effects(dataset, pairs)
+            ci95, significant, p_value, verdicts = {}, {}, {}, {}
+            for metric in metrics:
+                e = found.get(metric)
+                known = e is not None and np.isfinite(e.low) and np.isfinite(e.high)
+                ci95[metric] = [e.low, e.high] if known else [float("nan")] * 2
+                significant[metric] = e.significant if known else None
+                p_value[metric] = e.p_value if known else None
+                verdicts[metric] = e.verdict if known else None
+        else:
+            note = (f"{n_pairs} paired seed{'s' if n_pairs != 1 else ''}: no interval; "
+                    "the seed part of the noise needs at least two seeds.")
+    result = AlgorithmResult(name, metrics, base, delta, ci95, significant, shifted,
+                             baseline, errors[0] if errors else None, p_value=p_value,
+                             verdict=verdicts, effects=found, n_seeds=n_pairs, note=note)
+    if shifted_test and spec.feature and spec.ratio != 0:
+        weights = shifted_test_weights(dataset, spec)
+        result.metrics_shifted_test = weighted_metrics(dataset, shifted, weights)
+        result.baseline_shifted_test = weighted_metrics(dataset, baseline, weights)
+    return result
+
+
+def shifted_test_weights(dataset: Dataset, spec: ShiftSpec) -> np.ndarray:
+    """Test-row weights that shift the test set like the training set (group x (1 + ratio))."""
+    labels = dataset.group_labels(spec.feature, dataset.X_test).to_numpy()
+    return np.where(labels == spec.group, 1.0 + spec.ratio, 1.0)
+
+
+def weighted_metrics(dataset: Dataset, fits, weights) -> dict[str, float] | None:
+    """The fits' metrics on the test set weighted by ``weights``, averaged over seeds."""
+    scored = []
+    for f in fits:
+        if f.error is not None:
+            continue
+        if dataset.is_classification:
+            scored.append(score_classification(
+                dataset.y_test, f.y_pred, f.scores, n_classes=len(dataset.classes),
+                positive=dataset.positive_index, sample_weight=weights))
+        else:
+            scored.append(score_regression(dataset.y_test, f.y_pred, sample_weight=weights))
+    if not scored:
+        return None
+    return {k: float(np.mean([s[k] for s in scored])) for k in scored[0]}
