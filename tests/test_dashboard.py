@@ -319,9 +319,10 @@ def test_confusion_matrices_and_roc_update_in_place(dashboard):
     dashboard.resampler.param.update(feature="sex", group="female")
     dashboard.resampler.ratio = -0.5
     panes = list(dashboard.models.matrices.objects)
-    roc = dashboard.models.roc.object
+    roc = dashboard.models.roc[0].object  # the ROC pane inside its box
     dashboard.resampler.ratio = 1.0
-    assert list(dashboard.models.matrices.objects) == panes and dashboard.models.roc.object is roc
+    assert list(dashboard.models.matrices.objects) == panes
+    assert dashboard.models.roc[0].object is roc
     for name in dashboard.loop.algorithms:
         frame = dashboard.models.shown_model(name)  # heatmap * labels
         shown = frame.get(1).dframe()["text"].map(lambda t: int(t.split("\n")[0]))

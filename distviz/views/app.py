@@ -247,7 +247,14 @@ class Dashboard(pn.viewable.Viewer):
         self.models.algorithms = list(self.loop.algorithms)
         self.models.table.loading = True
         self.progress.param.update(value=0, max=1, visible=True)
-        self.status_line.object = "Training..."
+        shown = self.models.run
+        if shown is not None and shown.dataset is not self.dataset:
+            # Until the new dataset's first result, what is shown is the old one's: say so.
+            self.models.stale(True)
+            self.status_line.object = (f"Training on {escape(self.dataset.name)}... (the "
+                                       f"results shown are for {escape(shown.dataset.name)})")
+        else:
+            self.status_line.object = "Training..."
 
     def _show_progress(self, event) -> None:
         done, total = self.loop.progress
@@ -298,6 +305,7 @@ class Dashboard(pn.viewable.Viewer):
     def _finish(self, message: str) -> None:
         self.busy = False
         self.models.table.loading = False
+        self.models.stale(False)
         self.progress.visible = False
         self.status = message
         self.status_line.object = escape(message)
@@ -306,6 +314,7 @@ class Dashboard(pn.viewable.Viewer):
         self.notify(message)
         self.busy = False
         self.models.table.loading = False
+        self.models.stale(False)
         self.progress.visible = False
 
     def notify(self, message: str, level: str = "error") -> None:

@@ -85,10 +85,10 @@ class DataPicker(pn.viewable.Viewer):
         self._loaded = name
         self._asked = (name, dataset.target_name, task)
         self.param.target.objects = list(dataset.frame.columns)
-        self.param.update(dataset_name=name, target=dataset.target_name, task=task,
-                          loading=None)
+        self.param.update(dataset_name=name, target=dataset.target_name, task=task)
         if dataset is not self.dataset:  # param would announce the same object again
             self.dataset = dataset
+        self.loading = None  # after the switch: watchers see the new dataset in place
 
     def load(self, name: str, *, target: str | None = None, task: str = "auto",
              message: str | None = None) -> None:

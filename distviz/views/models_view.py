@@ -74,7 +74,9 @@ class ModelsView(pn.viewable.Viewer):
         self.matrices = pn.GridBox(ncols=4)
         self._panes: dict[str, LivePane] = {}
         self._roc = LivePane(linked_axes=False)
-        self.roc = self._roc.pane
+        # Visibility and the spinner go on a plain layout around the pane: set on a HoloViews
+        # pane, Panel 1.8 re-syncs its Bokeh stylesheets and raises a TypeError.
+        self.roc = pn.Column(self._roc.pane, margin=0)
         how = ("Move the **shift** slider: left down-samples the chosen group in the *training* "
                "set, right up-samples it. Every model is re-trained and scored on the same "
                "untouched test set; deltas are against the unshifted baseline. Each delta's "
@@ -88,6 +90,10 @@ class ModelsView(pn.viewable.Viewer):
 
     def __panel__(self):
         return self._layout
+
+    def stale(self, stale: bool) -> None:
+        """Dim the plots (with a spinner) while they show another dataset's run."""
+        self.matrices.loading = self.roc.loading = stale
 
     def set_task(self, task: str, headline: str) -> None:
         self.param.metric.objects = list(metric_names(task))
@@ -104,6 +110,8 @@ class ModelsView(pn.viewable.Viewer):
 
     def show(self, run: RunResult) -> None:
         """Show ``run`` (complete, or the algorithms finished so far)."""
+        if self.run is not None and self.run.dataset is not run.dataset:
+            self.stale(False)  # the new dataset's first numbers replace the old ones
         self.run = run
         metric = self.metric if self.metric in metric_names(run.dataset.task_name) else run.metric
         self.table.value = plots.leaderboard(run, metric).round(4)

@@ -1,0 +1,78 @@
+"""Switching from a classification dataset to a regression one in a real browser: while the new
+dataset loads and trains, the page says the results shown are the old dataset's (never the old
+"Ran ..." line as if current); no display update fails; every regression model's two plots sit
+in their own boxes, none overlapping another."""
+
+import re
+import time
+
+import pytest
+
+from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, served
+
+pytestmark = pytest.mark.ui
+ALGORITHMS = "xgboost,mlp"  # both serve classification and regression
+STATUS = re.compile(r"^(Ran \d+ algorithms|Training|Loading|display update failed)")
+
+# The boxes of every drawn Bokeh canvas wider than a toolbar icon (shadow roots included).
+CANVASES = """() => {
+  const boxes = [];
+  const walk = root => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.tagName === 'CANVAS') {
+        const r = el.getBoundingClientRect();
+        if (r.width > 60 && r.height > 60) boxes.push([r.left, r.top, r.right, r.bottom]);
+      }
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  return boxes;
+}"""
+
+
+def _overlap(a, b):
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    return width > 1 and height > 1
+
+
+@pytest.mark.timeout(300)
+def test_switch_to_regression_says_what_is_shown_and_lays_plots_out_apart():
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with served() as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1300})
+        page.goto(f"{url}?algorithms={ALGORITHMS}")
+        page.get_by_text(re.compile(r"^Ran \d+ algorithms")).first.wait_for(timeout=180_000)
+        before = page.get_by_text(STATUS).first.text_content()
+        page.locator("select").first.select_option("diabetes")
+        status = page.get_by_text(STATUS)
+        seen = []  # every distinct status line, in order
+        deadline = time.time() + 180
+        while time.time() < deadline:
+            lines = [status.nth(i).text_content() for i in range(status.count())]
+            if lines and (not seen or seen[-1] != lines[0]):
+                seen.append(lines[0])
+            assert not any(line.startswith("display update failed") for line in lines), lines
+            if len(seen) > 1 and seen[-1].startswith("Ran"):
+                break
+            time.sleep(0.1)
+        time.sleep(1.5)  # the last plots draw
+        page.screenshot(path=str(ARTIFACTS / "switch-regression.png"), full_page=True)
+        # A plot's layered canvases share one box: count each box once.
+        boxes = sorted({tuple(round(v) for v in box) for box in page.evaluate(CANVASES)})
+        browser.close()
+
+    # Between the switch and the new result, the old "Ran ..." line never returns as if current.
+    after = seen[seen.index(before) + 1:] if before in seen else seen
+    new_result = next(i for i, line in enumerate(after) if line.startswith("Ran"))
+    assert after[new_result] != before and "Ran 2 algorithms" in after[new_result], seen
+    assert any(line.startswith("Training on diabetes... (the results shown are for titanic)")
+               for line in after[:new_result]), seen
+    # Two models x (predicted vs actual, residuals): four plots, each in its own box.
+    assert len(boxes) >= 4, boxes
+    clashes = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if _overlap(a, b)]
+    assert not clashes, clashes
