@@ -203,6 +203,18 @@ def test_verdicts_intervals_and_colours_follow_the_noise():
                   if layer.label == "operating point, each seed").dframe()
     assert spread.groupby("algorithm").size().to_dict() == {"logistic_regression": 5,
                                                             "naive_bayes": 5}
+    # Each operating point has its model's curve colour; the title names the positive class.
+    import holoviews as hv
+    roc = dashboard.models.shown_roc()
+    curve_colour = {layer.label.split(" (")[0]: hv.Store.lookup_options(
+        "bokeh", layer, "style").kwargs["color"] for layer in roc
+        if isinstance(layer, hv.Curve) and layer.label.endswith("(now)")}
+    points = next(layer for layer in roc if layer.label == "operating point")
+    colour = hv.Store.lookup_options("bokeh", points, "style").kwargs["color"].apply(points)
+    assert dict(zip(points.dframe()["algorithm"], colour)) == curve_colour
+    assert len(set(curve_colour.values())) == 2
+    title = hv.Store.lookup_options("bokeh", roc, "plot").kwargs["title"]
+    assert f"(class {run.dataset.positive})" in title
     best, second, lead = run.lead("f1")
     assert board["best"].any() == bool(lead.significant)
     line = dashboard.models.best_line.object
@@ -414,3 +426,23 @@ def test_dashboard_drives_an_existing_chain():
     assert rs.ratio == 1.0 and loop.result.spec.ratio == 1.0
     assert _shown(dashboard).loc["logistic_regression", "now"] == pytest.approx(
         loop.result.result("logistic_regression").metrics["f1"], abs=5e-5)
+
+
+def test_multiclass_roc_says_which_class_is_positive():
+    """Three classes: the ROC is the positive class against the rest, and its title says so."""
+    import holoviews as hv
+    import sklearn.metrics as skm
+    from distviz import Dataset, ModelLoop
+    from distviz.loop import ResultCache
+    from distviz.views import plots
+    penguins = Dataset(source="penguins")
+    run = ModelLoop(dataset=penguins, algorithms=["logistic_regression"], n_jobs=1,
+                    cache=ResultCache()).run()
+    roc = plots.roc_overlay(run)
+    title = hv.Store.lookup_options("bokeh", roc, "plot").kwargs["title"]
+    assert f"(class {penguins.positive} vs the rest)" in title and len(penguins.classes) == 3
+    curve = next(layer for layer in roc if layer.label == "logistic_regression (now)").dframe()
+    fit = run.algorithms[0].first_fit
+    fpr, tpr, _ = skm.roc_curve(penguins.y_test == penguins.positive_index,
+                                fit.scores[:, penguins.positive_index])
+    assert curve["fpr"].iloc[-1] == fpr[-1] == 1.0 and len(curve) == min(len(fpr), 200)

@@ -177,7 +177,7 @@ class ModelsView(pn.viewable.Viewer):
             return hv.Div(f"<b>{html.escape(a.algorithm)}</b><br>"
                           f"{html.escape(str(a.error))}").opts(width=260, height=120)
         value = a.metrics[ds.headline_metric]
-        title = f"{a.algorithm}  {ds.headline_metric.upper()} {value:.3f}"
+        title = f"{a.algorithm} {ds.headline_metric.upper()} {value:.3f}"
         if ds.is_classification:
             # At the baseline every change is 0: shade by value instead.
             compare = self.compare and not run.at_baseline

@@ -104,9 +104,13 @@ def confusion_heatmap(counts: np.ndarray, labels: list[str], *, title: str,
     else:
         # At a degenerate (0, 0) colour range the plot breaks; 1 keeps an empty matrix white.
         colour, cmap, clim = "value", ["#ffffff", "#8fbde0"], (0, float(shown.max()) or 1.0)
+    # Side by side, more than two (or long) class names overlap: slant them.
+    slant = 35 if len(labels) > 2 or max(len(str(c)) for c in labels) > 6 else 0
     heatmap = hv.HeatMap(frame, ["predicted", "actual"], [colour, "value", "change", "text"]
-                         ).opts(cmap=cmap, colorbar=False, title=title, width=size,
-                                height=size, toolbar=None, invert_yaxis=True, xlabel="",
+                         ).opts(cmap=cmap, colorbar=False, title=title,
+                                width=size + (40 if slant else 0),
+                                height=size + (30 if slant else 0), xrotation=slant,
+                                toolbar=None, invert_yaxis=True, xlabel="",
                                 ylabel="", clim=clim, tools=["hover"], fontsize={"title": 10},
                                 line_color="white", line_width=2)
     text = hv.Labels(frame, ["predicted", "actual"], "text").opts(text_font_size="10pt",
@@ -115,13 +119,16 @@ def confusion_heatmap(counts: np.ndarray, labels: list[str], *, title: str,
 
 
 def roc_overlay(run, *, colors: dict[str, str] | None = None) -> hv.Overlay:
-    """ROC of the positive class per algorithm (solid: now, dashed: baseline; first seed) with
+    """ROC of the positive class per algorithm (one-vs-rest with three or more classes; solid:
+    now, dashed: baseline; first seed) with
     the operating point (1 - specificity, sensitivity) averaged over seeds and, with several
     seeds, each seed's point (its spread)."""
     colors = colors or algorithm_colors([a.algorithm for a in run.algorithms])
     layers = [hv.Curve([(0, 0), (1, 1)], "FPR (1 - specificity)", "TPR (sensitivity)").opts(
         color="#cccccc", line_dash="dotted")]
     points, spread = [], []
+    # A point has its model's colour (the curves' colours), so each is known at a glance.
+    by_algorithm = hv.dim("algorithm").categorize(colors, default="#555555")
     for a in run.algorithms:
         for baseline, dash in ((True, "dashed"), (False, "solid")):
             roc = run.roc(a.algorithm, baseline=baseline)
@@ -139,13 +146,15 @@ def roc_overlay(run, *, colors: dict[str, str] | None = None) -> hv.Overlay:
         layers.append(hv.Scatter(pd.DataFrame(spread, columns=["fpr", "tpr", "algorithm", "seed"]),
                                  "fpr", ["tpr", "algorithm", "seed"],
                                  label="operating point, each seed").opts(
-            color="#555555", size=4, alpha=0.45, marker="circle", tools=["hover"]))
+            color=by_algorithm, size=4, alpha=0.45, marker="circle", tools=["hover"]))
     if points:
         layers.append(hv.Scatter(pd.DataFrame(points, columns=["fpr", "tpr", "algorithm"]),
                                  "fpr", ["tpr", "algorithm"], label="operating point").opts(
-            color="black", size=8, marker="circle", tools=["hover"]))
+            color=by_algorithm, line_color="black", size=9, marker="circle", tools=["hover"]))
+    ds = run.dataset
+    positive = f"class {ds.positive}" + (" vs the rest" if len(ds.classes) > 2 else "")
     return hv.Overlay(layers).opts(
-        title="Sensitivity vs specificity (positive class): solid now, dashed baseline",
+        title=f"Sensitivity vs specificity ({positive}): solid now, dashed baseline",
         width=720, height=400, legend_position="right", xlim=(0, 1), ylim=(0, 1.02),
         toolbar="above", fontsize={"legend": 8, "title": 10})
 
