@@ -372,3 +372,13 @@ def test_integer_headers_html_names_and_untouched_input():
                                                             "<img src=x onerror=alert(1)>"]
     assert prepared.frame.iloc[0, 2] == "<script>alert(1)</script>"
     assert frame.equals(original)  # the caller's frame is not modified
+
+
+@pytest.mark.parametrize("columns, expected", [
+    (["Outcome", "age", "city"], "Outcome"),  # a usual target name wins wherever it is
+    (["id", "label", "x", "target"], "target"),  # the more specific name first
+    (["a", "b", "c"], "c"),  # else the last column
+])
+def test_suggest_target_prefers_usual_names_then_the_last_column(columns, expected):
+    from distviz.data import suggest_target
+    assert suggest_target(pd.DataFrame(columns=columns)) == expected

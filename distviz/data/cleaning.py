@@ -282,3 +282,21 @@ def prepare(frame: pd.DataFrame, *, target: str, task: str = "auto", name: str =
         classes of at least 2 rows; no usable feature; fewer than ``MIN_ROWS`` rows.
     """
     return _prepare(frame, target=target, task=task, name=name, origin=origin, label=name)
+
+
+# Column names that usually hold what a table is for (compared lower-cased).
+_TARGET_NAMES = ("target", "label", "labels", "class", "y", "outcome", "response", "survived",
+                 "income", "churn", "default", "result", "diagnosis", "species", "price")
+
+
+def suggest_target(frame: pd.DataFrame) -> str:
+    """The column a new table most likely predicts: the first with a usual target name
+    (``target``, ``label``, ``class``, ``outcome``, ...), else the last column. Only a
+    suggestion: the user confirms or picks another before anything trains."""
+    if frame.shape[1] == 0:
+        raise DatasetError("the table has no columns; check the file's header row.")
+    by_name = {str(c).strip().lower(): str(c) for c in reversed(list(frame.columns))}
+    for name in _TARGET_NAMES:
+        if name in by_name:
+            return by_name[name]
+    return str(frame.columns[-1])

@@ -10,10 +10,11 @@ from typing import Callable
 import panel as pn
 import param
 
-from ..data import Dataset, catalog, read_table
+from ..data import Dataset, catalog, read_table, suggest_target
 from ..errors import DatasetError
 from ..importance import rank_features
 from .session import Session
+from .style import escape
 
 UPLOAD_LIMIT_MB = float(os.environ.get("DISTVIZ_MAX_UPLOAD_MB", "50"))
 # A larger table is explored on a stratified sample of this many rows (the notes say so).
@@ -48,9 +49,19 @@ class DataPicker(pn.viewable.Viewer):
         # Also on filename: an empty file leaves `value` None, so only its name changes.
         self.upload.param.watch(self._handle_upload, ["value", "filename"])
         wide = {"sizing_mode": "stretch_width"}
+        # An upload waits here for its target to be confirmed: nothing trains before.
+        self._pending_path: Path | None = None
+        self._pending_prompt = pn.pane.Markdown("", margin=(0, 10), **wide)
+        self._pending_target = pn.widgets.Select(name="Column to predict", **wide)
+        self._pending_button = pn.widgets.Button(name="Train on this target",
+                                                 button_type="primary", **wide)
+        self._pending_button.on_click(self._confirm_upload)
+        self.pending = pn.Column(self._pending_prompt, self._pending_target,
+                                 self._pending_button, visible=False, margin=0, **wide)
         self._layout = pn.Column(
             pn.widgets.Select.from_param(self.param.dataset_name, **wide),
             pn.pane.Markdown("or upload a CSV / Parquet file:", margin=(0, 10)), self.upload,
+            self.pending,
             pn.widgets.Select.from_param(self.param.target, **wide),
             pn.widgets.RadioButtonGroup.from_param(self.param.task, **wide),
             sizing_mode="stretch_width", margin=0)
@@ -137,11 +148,27 @@ class DataPicker(pn.viewable.Viewer):
         path = self._folder / (safe_name or "upload.csv")
         path.write_bytes(data)
         try:
-            columns = list(read_table(path)[0].columns)
+            frame = read_table(path)[0]
+            suggested = suggest_target(frame)
         except DatasetError as exc:
             self._notify(str(exc))
             return
-        self.add_source(path.name, str(path), str(columns[-1]))
-        self.load(path.name, target=str(columns[-1]),
-                  message=f"Loaded {filename}; target is its last column ({columns[-1]}) — "
-                          "change it under Target.")
+        # Ask before training: a wrong guess (e.g. a 41-class country column) costs minutes.
+        self._pending_path = path
+        self._pending_prompt.object = (
+            f"**{escape(filename)}**: {len(frame)} rows, {frame.shape[1]} columns. Which "
+            f"column should the models predict? Suggested: *{escape(suggested)}*.")
+        self._pending_target.param.update(options=[str(c) for c in frame.columns],
+                                          value=suggested)
+        self.pending.visible = True
+
+    def _confirm_upload(self, event=None) -> None:
+        """The upload's target is chosen: load it (the current dataset stays until then)."""
+        path, target = self._pending_path, self._pending_target.value
+        if path is None or target is None:
+            return
+        self._pending_path = None
+        self.pending.visible = False
+        self.add_source(path.name, str(path), target)
+        self.load(path.name, target=target, message=f"Loaded {path.name}; predicting "
+                                                    f"{target} (change it under Target).")

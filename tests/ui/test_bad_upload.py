@@ -43,7 +43,7 @@ def _good_frame(n=200, seed=1):
     shade = rng.choice(["light", "dark", "mid"], size=n)
     x = rng.normal(size=n)
     y = np.where(x + (shade == "dark") + rng.normal(scale=0.5, size=n) > 0.6, "yes", "no")
-    return pd.DataFrame({"shade": shade, "x": x, "outcome": y})
+    return pd.DataFrame({"outcome": y, "shade": shade, "x": x})
 
 
 def _bad_files(tmp_path):
@@ -143,9 +143,17 @@ def test_bad_uploads_notify_and_keep_the_previous_dataset(tmp_path):
             _dismiss_notifications(page)
         page.screenshot(path=str(ARTIFACTS / "ui-bad-upload.png"), full_page=True)
 
-        # The same input accepts a good file (so the bad ones were refused, not ignored).
+        # The same input accepts a good file (so the bad ones were refused, not ignored). Its
+        # target is its first column: the page suggests it by name and trains only once the
+        # user confirms it; until then titanic stays loaded and shown.
         upload.set_input_files(str(good))
-        _wait_notification(page, ["Loaded shades.csv", "outcome"])
+        _wait_text(page, ["shades.csv", "200 rows, 3 columns", "Suggested: outcome"])
+        time.sleep(2)
+        page.screenshot(path=str(ARTIFACTS / "ui-upload-asks-target.png"), full_page=True)
+        assert page.evaluate(DATASET_SELECT) == "titanic"
+        assert "titanic: 1313 rows" in page.evaluate(ALL_TEXT)
+        page.get_by_role("button", name="Train on this target").click()
+        _wait_notification(page, ["Loaded shades.csv", "predicting outcome"])
         _wait_text(page, ["shades: 200 rows", "target outcome"], timeout=120)
         assert page.evaluate(DATASET_SELECT) == "shades.csv"
 
