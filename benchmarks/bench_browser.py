@@ -1,0 +1,156 @@
+"""Slider latency as a user sees it: key press in headless Chromium to the page settled.
+
+A real `panel serve apps/dashboard.py` and a real browser. Each move is one key press (one
+slider step) pressed as soon as the page has settled, so the idle-time prefetch of neighbouring
+positions has not started: "new" positions are computed on demand, "revisited" ones come from
+the cache. Two figures per move: the first numbers of the new position on the page (the
+best-model line names the new shift) and the page settled (the status line says "Ran ..." for
+it). The server-side figures of the same moves are in the slider section.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from benchmarks._common import load_average, median, report, table
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync",
+                 "--disable-quic"]
+STEPS = 4  # slider steps left from the baseline (new), then as many back (revisited)
+
+
+@contextmanager
+def _serve(env: dict):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "panel"), "serve", str(ROOT / "apps/dashboard.py"),
+         "--address", "127.0.0.1", "--port", str(port),
+         "--allow-websocket-origin", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **env},
+        cwd=ROOT)
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}/dashboard"
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def _settled(page, ratio: float, since: float, out: dict, timeout: float = 300) -> None:
+    """Poll until the page shows ``ratio``'s first numbers, then until it has settled."""
+    shift = page.get_by_text(re.compile(rf"shift {re.escape(f'{ratio:+g}')}, training rows"))
+    status = page.get_by_text(re.compile(r"^Ran \d+ algorithms"))
+    deadline = since + timeout
+    while time.perf_counter() < deadline:
+        if "first" not in out and shift.count():
+            out["first"] = time.perf_counter() - since
+        if "first" in out and status.count():
+            out["settled"] = time.perf_counter() - since
+            return
+        time.sleep(0.02)
+    raise TimeoutError(f"the page never settled at shift {ratio:+g}")
+
+
+def measure(name: str, env: dict, log=print) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    from distviz.views.controls import RATIOS
+    out = {"new": [], "new_first": [], "revisited": [], "revisited_first": []}
+    with _serve(env) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        started = time.perf_counter()
+        page.goto(url)
+        page.get_by_text(re.compile(r"^Ran \d+ algorithms")).first.wait_for(timeout=300_000)
+        out["open"] = time.perf_counter() - started
+        handle = page.locator(".noUi-handle").first
+        index = int(float(handle.get_attribute("aria-valuenow")))
+        plan = [("new", -1)] * STEPS + [("revisited", +1)] * STEPS
+        for kind, step in plan:
+            index += step
+            handle.focus()
+            pressed = time.perf_counter()
+            handle.press("ArrowLeft" if step < 0 else "ArrowRight")
+            seen: dict = {}
+            _settled(page, RATIOS[index], pressed, seen)
+            out[kind].append(seen["settled"])
+            out[f"{kind}_first"].append(seen["first"])
+            log(f"  {name}: {kind} {RATIOS[index]:+g}: first {seen['first']:.2f} s, "
+                f"settled {seen['settled']:.2f} s")
+        browser.close()
+    return out
+
+
+def run(n_rows: int = 40_000, log=print) -> dict:
+    from distviz import synth
+    loads = [load_average()]
+    results = {"titanic": measure("titanic", {}, log)}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"synth_{n_rows}.csv"
+        synth.write_csv(path, n_rows)
+        results[f"generated {n_rows:,} rows"] = measure(
+            "generated", {"DISTVIZ_DATA": str(path), "DISTVIZ_TARGET": synth.TARGET}, log)
+    loads.append(load_average())
+    return {"datasets": results, "loads": loads}
+
+
+def section(s: dict) -> str:
+    rows = []
+    for label, r in s["datasets"].items():
+        for kind in ("new", "revisited"):
+            rows.append({"dataset": label, "position": kind,
+                         "first numbers": f"{median(r[f'{kind}_first']):.2f} s",
+                         "page settled": f"{median(r[kind]):.2f} s",
+                         "all (settled)": ", ".join(f"{v:.2f}" for v in r[kind])})
+    opened = "; ".join(f"{label} {r['open']:.1f} s" for label, r in s["datasets"].items())
+    return f"""## Slider latency in the browser (`bench_browser.py`)
+
+{__doc__.split(chr(10), 2)[2].strip()}
+
+Key press to the page, medians of {STEPS} one-step moves each (the dashboard's defaults: 4
+algorithms, 5 seeds). Page opened and trained in: {opened}. 1-minute load average
+before/after: {' -> '.join(s['loads'])}.
+
+{table(rows, ["dataset", "position", "first numbers", "page settled", "all (settled)"])}
+
+Compare with the server-side figures of the slider section (same defaults; there a move ends
+when the last view is built, here when the browser has drawn it). A new position is 20 fits;
+right after opening, the permutation and SHAP ranking of the Feature importance tab computes
+on the same two cores, which slows the first moves most. A revisited position computes
+nothing: the time is building the views (server) and drawing them (browser).
+"""
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=40_000)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+    return report("browser", section(run(args.rows)), args.no_write)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
