@@ -32,7 +32,7 @@ dashboard: $(VENV)/.installed
 test: $(VENV)/.installed-test browser
 	$(PY) -m pytest
 
-bench: $(VENV)/.installed-test
+bench: $(VENV)/.installed-test browser
 	$(PY) -m benchmarks
 
 report: $(VENV)/.installed-test
