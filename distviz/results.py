@@ -254,7 +254,8 @@ class RunResult:
                "repeats": self.repeats, "results": results,
                "best": {"metric": self.metric, "baseline": self.best("baseline"),
                         "shifted": self.best("shifted")},
-               "interval": INTERVAL_METHOD if self.repeats > 1 else None}
+               "interval": INTERVAL_METHOD if self.repeats > 1 else None,
+               "fits": {"computed": self.computed, "cached": self.cached}}
         if self.repeats < 2:
             from .noise import NO_INTERVAL_NOTE
             out["note"] = NO_INTERVAL_NOTE

@@ -141,3 +141,17 @@ def test_existing_scheduler_and_workers_give_the_local_table(titanic, local_tabl
         # Both workers did some of the fits (the work really was distributed).
         ran = client.run(lambda: len(__import__("distviz.sweep.dask").sweep.dask._WORKER_LOOPS))
     assert len(ran) == 2 and all(count > 0 for count in ran.values())
+
+
+def test_cli_run_on_the_cluster_gives_the_local_numbers(dask_cluster, tmp_path):
+    """``distviz run --scheduler ADDRESS``: every fit on the cluster, the same JSON numbers as a
+    local run (verdicts and intervals included), the fits counted as computed."""
+    from helpers import cli_json
+    args = ["run", "--data", "titanic", "--feature", "sex", "--group", "female", "--ratio",
+            "-0.5", "--algorithms", "logistic_regression,naive_bayes", "--repeats", "3"]
+    local = cli_json(*args, "--n-jobs", "1", "--cache-dir", str(tmp_path / "local"))
+    remote = cli_json(*args, "--scheduler", dask_cluster, "--cache-dir", str(tmp_path / "dask"))
+    assert remote["fits"] == local["fits"] == {"computed": 12, "cached": 0}
+    for mine, theirs in zip(remote["results"], local["results"], strict=True):
+        for field in ("algorithm", "metrics", "baseline", "delta", "ci95", "verdict"):
+            assert mine[field] == theirs[field], field

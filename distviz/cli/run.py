@@ -18,6 +18,8 @@ def add_parser(sub):
     p.add_argument("--shifted-test", action="store_true",
                    help="also score on a test set shifted the same way")
     add_loop(p, repeats=None, repeats_help=AUTO_REPEATS_HELP)
+    p.add_argument("--scheduler", help="fit on a dask cluster: 'local' for a LocalCluster, or "
+                                       "tcp://HOST:PORT (same numbers as a local run)")
     p.add_argument("--json", action="store_true")
 
 
@@ -33,8 +35,27 @@ def run(args) -> int:
     dataset = load_dataset(args)
     resampler = make_resampler(args, dataset)
     loop = make_loop(args, dataset, auto_repeats=True, shifted_test=args.shifted_test)
+    spec, on_cluster = resampler.spec, 0
+    if args.scheduler:
+        # The cluster fills the loop's cache; the run below reads every fit back from it.
+        from ..shift import validate_spec
+        from ..sweep.dask import check_scheduler, fit_on_dask, uncached_states
+        check_scheduler(args.scheduler)
+        validate_spec(dataset, spec, max_ratio=loop.max_ratio)
+        todo = uncached_states(loop, [spec] + ([] if spec.is_baseline else [spec.baseline()]))
+        if todo:
+            with Progress(f"fits on dask ({args.scheduler})") as progress:
+                total = len(todo) * len(loop.algorithms)
+
+                def fitted(_spec, _seed, fit):
+                    nonlocal on_cluster
+                    on_cluster += 1
+                    progress(on_cluster, total, fit)
+                fit_on_dask(loop, todo, args.scheduler, fitted)
     with Progress("model loop") as progress:
-        result = loop.run(resampler.spec, progress=progress)
+        result = loop.run(spec, progress=progress)
+    if on_cluster:  # computed on the cluster, not served from an earlier run's cache
+        result.computed, result.cached = on_cluster, result.computed + result.cached - on_cluster
     if args.json:
         print_json(result.to_dict())
     else:

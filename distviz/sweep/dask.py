@@ -8,6 +8,9 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from typing import Callable
+
+from .. import models
 from ..data import Dataset
 from ..errors import UsageError
 from ..loop import ModelLoop, ResultCache
@@ -91,3 +94,38 @@ def fit_state_on_worker(dataset: Dataset, spec: ShiftSpec, seed: int,
             _WORKER_LOOPS.move_to_end(key)
     run = loop.run(spec, with_baseline=False)
     return [result.fits[0] for result in run.algorithms]
+
+
+def uncached_states(loop: ModelLoop, states) -> list[tuple[ShiftSpec, int]]:
+    """The (training state, seed) pairs of ``states`` with at least one algorithm not in the
+    loop's cache (each becomes one task on the cluster)."""
+    cache, algorithms = loop.result_cache, loop.resolved_algorithms()
+    return [(state, seed) for state in states for seed in loop.seeds
+            if any(cache.get(loop.cache_key(state, a, seed)) is None for a in algorithms)]
+
+
+def fit_on_dask(loop: ModelLoop, todo, scheduler: str,
+                on_fit: Callable[[ShiftSpec, int, FitResult], None] | None = None) -> None:
+    """Fit every (training state, seed) of ``todo`` on the cluster at ``scheduler`` with the
+    loop's settings; each fit goes into the loop's cache (then to ``on_fit``), so a following
+    ``loop.run`` reads them back: the same numbers as a local run."""
+    client, close = connect(scheduler)
+    futures = []
+    try:
+        from distributed import as_completed
+        dataset = client.scatter(loop.dataset, broadcast=True, hash=False)
+        settings = loop.settings(portable=True)
+        futures = [client.submit(fit_state_on_worker, dataset, spec, seed, settings,
+                                 pure=False) for spec, seed in todo]
+        index = {future.key: state for future, state in zip(futures, todo)}
+        for future in as_completed(futures):
+            spec, seed = index[future.key]
+            for fit in future.result():
+                algorithm = models.get(fit.algorithm, loop.dataset.task_name)
+                loop.result_cache.put(loop.cache_key(spec, algorithm, seed), fit)
+                if on_fit is not None:
+                    on_fit(spec, seed, fit)
+    finally:
+        for future in futures:
+            future.cancel()
+        close()

@@ -30,7 +30,7 @@ from ..noise import ScoreBoard
 from ..results import FitResult
 from ..shift import CLASS_BALANCES, UPSAMPLERS, ShiftSpec, validate_spec
 from ..shift.spec import DEFAULT_RATIOS, MAX_RATIO
-from .dask import check_scheduler, connect, fit_state_on_worker
+from .dask import check_scheduler, fit_on_dask
 
 KEY_COLUMNS = ["feature", "group", "ratio", "algorithm", "repeat"]
 RANKING_METHODS = ("gini", "permutation", "shap")
@@ -224,24 +224,8 @@ class Sweep(param.Parameterized):
         todo = tracker.uncached_states()
         if not todo:
             return f"dask ({self.scheduler}), nothing to compute"
-        client, close = connect(self.scheduler)
-        futures = []
-        try:
-            from distributed import as_completed
-            dataset = client.scatter(loop.dataset, broadcast=True, hash=False)
-            settings = loop.settings(portable=True)
-            futures = [client.submit(fit_state_on_worker, dataset, spec, seed, settings,
-                                     pure=False) for spec, seed in todo]
-            index = {future.key: state for future, state in zip(futures, todo)}
-            for future in as_completed(futures):
-                spec, seed = index[future.key]
-                for fit in future.result():
-                    tracker.computed_elsewhere(spec, seed, fit)
-            return f"dask ({self.scheduler})"
-        finally:
-            for future in futures:
-                future.cancel()
-            close()
+        fit_on_dask(loop, todo, self.scheduler, tracker.computed_elsewhere)
+        return f"dask ({self.scheduler})"
 
 
 class _Tracker:
@@ -275,9 +259,7 @@ class _Tracker:
         return todo
 
     def computed_elsewhere(self, spec: ShiftSpec, seed: int, fit: FitResult) -> None:
-        algorithm = models.get(fit.algorithm, self.loop.dataset.task_name)
-        key = self.loop.cache_key(spec, algorithm, seed)
-        self.loop.result_cache.put(key, fit)
+        """A fit computed on the cluster (already in the loop's cache) counts as fresh."""
         self(0, 0, replace(fit, from_cache=False))
 
     def __call__(self, _done, _total, fit: FitResult) -> None:
