@@ -52,9 +52,9 @@ class DataPicker(pn.viewable.Viewer):
         # An upload waits here for its target to be confirmed: nothing trains before.
         self._pending_path: Path | None = None
         self._pending_prompt = pn.pane.Markdown("", margin=(0, 10), **wide)
-        self._pending_target = pn.widgets.Select(name="Column to predict", **wide)
-        self._pending_button = pn.widgets.Button(name="Train on this target",
-                                                 button_type="primary", **wide)
+        self._pending_target = pn.widgets.Select(label="Column to predict", **wide)
+        self._pending_button = pn.widgets.Button(label="Train on this target",
+                                                 color="primary", **wide)
         self._pending_button.on_click(self._confirm_upload)
         self.pending = pn.Column(self._pending_prompt, self._pending_target,
                                  self._pending_button, visible=False, margin=0, **wide)
