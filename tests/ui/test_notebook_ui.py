@@ -109,7 +109,7 @@ def _wait_for(page, what: str, predicate, timeout: float):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(480)
 def test_notebook_runs_offline_in_jupyterlab(tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -156,8 +156,9 @@ def test_notebook_runs_offline_in_jupyterlab(tmp_path):
         ratio = 1.0
         move_slider(handle, RATIOS.index(ratio))
         rows = round(FEMALE_TRAIN_ROWS * (1 + ratio))
-        # The kernel shares the two cores with the fits: allow it time to answer.
-        page.get_by_text(f"Shift sex = female: {rows} rows").first.wait_for(timeout=90_000)
+        # The kernel shares the two cores with the fits of the six positions the key presses
+        # passed: allow it time to answer (90 s ran out once in a full suite, 1 run in 4).
+        page.get_by_text(f"Shift sex = female: {rows} rows").first.wait_for(timeout=200_000)
         after = _wait_for(page, "new numbers after the slider moved",
                           lambda: (s := page.evaluate(SHOWN)) != before and len(s) >= 2 and s, 90)
         assert after != before
