@@ -304,13 +304,15 @@ def resolve_features(dataset, features=None, *, top: int = 3, method: str = "gin
 def _fit_everything(loop, entries, scheduler, progress):
     """Every fit of every spec (and the baseline) at once, locally or on Dask (the path of
     ``distviz sweep``); returns the tracker (total fits, fresh ones) and the backend's name."""
-    from .sweep.sweep import Sweep, _Tracker  # the sweep's progress/cache bookkeeping
+    from .sweep.sweep import _Tracker  # the sweep's progress/cache bookkeeping
     tracker = _Tracker(loop, entries, progress)
     if scheduler:
-        from .sweep.dask import check_scheduler
+        from .sweep.dask import check_scheduler, fit_on_dask
         check_scheduler(scheduler)
-        backend = Sweep(dataset=loop.dataset, loop=loop, scheduler=scheduler)._run_on_dask(
-            loop, tracker)
+        todo = tracker.uncached_states()
+        if todo:
+            fit_on_dask(loop, todo, scheduler, tracker.computed_elsewhere)
+        backend = f"dask ({scheduler})" + ("" if todo else ", nothing to compute")
     else:
         loop.prefetch([s for _, _, specs in entries for s in specs], progress=tracker)
         backend = "local"

@@ -35,23 +35,8 @@ def run(args) -> int:
     dataset = load_dataset(args)
     resampler = make_resampler(args, dataset)
     loop = make_loop(args, dataset, auto_repeats=True, shifted_test=args.shifted_test)
-    spec, on_cluster = resampler.spec, 0
-    if args.scheduler:
-        # The cluster fills the loop's cache; the run below reads every fit back from it.
-        from ..shift import validate_spec
-        from ..sweep.dask import check_scheduler, fit_on_dask, uncached_states
-        check_scheduler(args.scheduler)
-        validate_spec(dataset, spec, max_ratio=loop.max_ratio)
-        todo = uncached_states(loop, [spec] + ([] if spec.is_baseline else [spec.baseline()]))
-        if todo:
-            with Progress(f"fits on dask ({args.scheduler})") as progress:
-                total = len(todo) * len(loop.algorithms)
-
-                def fitted(_spec, _seed, fit):
-                    nonlocal on_cluster
-                    on_cluster += 1
-                    progress(on_cluster, total, fit)
-                fit_on_dask(loop, todo, args.scheduler, fitted)
+    spec = resampler.spec
+    on_cluster = _fit_on_cluster(loop, spec, args.scheduler) if args.scheduler else 0
     with Progress("model loop") as progress:
         result = loop.run(spec, progress=progress)
     if on_cluster:  # computed on the cluster, not served from an earlier run's cache
@@ -61,6 +46,25 @@ def run(args) -> int:
     else:
         print(format_run(result))
     return 0
+
+
+def _fit_on_cluster(loop, spec, scheduler: str) -> int:
+    """Fill the loop's cache with ``spec``'s and its baseline's fits on a Dask cluster (the
+    run then reads every fit back from it); returns the fits computed there."""
+    from ..shift import validate_spec
+    from ..sweep.dask import check_scheduler, fit_on_dask, uncached_states
+    check_scheduler(scheduler)
+    validate_spec(loop.dataset, spec, max_ratio=loop.max_ratio)  # before the cluster works
+    todo = uncached_states(loop, [spec] + ([] if spec.is_baseline else [spec.baseline()]))
+    if not todo:
+        return 0
+    total, done = len(todo) * len(loop.algorithms), 0
+    with Progress(f"fits on dask ({scheduler})") as progress:
+        def fitted(_spec, _seed, fit):
+            nonlocal done
+            done += 1
+            progress(done, total, fit)
+        return fit_on_dask(loop, todo, scheduler, fitted)
 
 
 def format_run(result) -> str:

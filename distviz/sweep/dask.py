@@ -96,21 +96,31 @@ def fit_state_on_worker(dataset: Dataset, spec: ShiftSpec, seed: int,
     return [result.fits[0] for result in run.algorithms]
 
 
-def uncached_states(loop: ModelLoop, states) -> list[tuple[ShiftSpec, int]]:
+def uncached_states(loop: ModelLoop, states,
+                    on_cached: Callable[[FitResult], None] | None = None
+                    ) -> list[tuple[ShiftSpec, int]]:
     """The (training state, seed) pairs of ``states`` with at least one algorithm not in the
-    loop's cache (each becomes one task on the cluster)."""
-    cache, algorithms = loop.result_cache, loop.resolved_algorithms()
-    return [(state, seed) for state in states for seed in loop.seeds
-            if any(cache.get(loop.cache_key(state, a, seed)) is None for a in algorithms)]
+    loop's cache (each becomes one task on the cluster); each cached fit goes to
+    ``on_cached``."""
+    cache, algorithms, todo = loop.result_cache, loop.resolved_algorithms(), []
+    for state in states:
+        for seed in loop.seeds:
+            known = [cache.get(loop.cache_key(state, a, seed)) for a in algorithms]
+            for fit in known:
+                if fit is not None and on_cached is not None:
+                    on_cached(fit)
+            if any(fit is None for fit in known):
+                todo.append((state, seed))
+    return todo
 
 
 def fit_on_dask(loop: ModelLoop, todo, scheduler: str,
-                on_fit: Callable[[ShiftSpec, int, FitResult], None] | None = None) -> None:
+                on_fit: Callable[[ShiftSpec, int, FitResult], None] | None = None) -> int:
     """Fit every (training state, seed) of ``todo`` on the cluster at ``scheduler`` with the
     loop's settings; each fit goes into the loop's cache (then to ``on_fit``), so a following
-    ``loop.run`` reads them back: the same numbers as a local run."""
+    ``loop.run`` reads them back: the same numbers as a local run. Returns the fits made."""
     client, close = connect(scheduler)
-    futures = []
+    futures, made = [], 0
     try:
         from distributed import as_completed
         dataset = client.scatter(loop.dataset, broadcast=True, hash=False)
@@ -123,8 +133,10 @@ def fit_on_dask(loop: ModelLoop, todo, scheduler: str,
             for fit in future.result():
                 algorithm = models.get(fit.algorithm, loop.dataset.task_name)
                 loop.result_cache.put(loop.cache_key(spec, algorithm, seed), fit)
+                made += 1
                 if on_fit is not None:
                     on_fit(spec, seed, fit)
+        return made
     finally:
         for future in futures:
             future.cancel()

@@ -30,7 +30,7 @@ from ..noise import ScoreBoard
 from ..results import FitResult
 from ..shift import CLASS_BALANCES, UPSAMPLERS, ShiftSpec, validate_spec
 from ..shift.spec import DEFAULT_RATIOS, MAX_RATIO
-from .dask import check_scheduler, fit_on_dask
+from .dask import check_scheduler, fit_on_dask, uncached_states
 
 KEY_COLUMNS = ["feature", "group", "ratio", "algorithm", "repeat"]
 RANKING_METHODS = ("gini", "permutation", "shap")
@@ -246,17 +246,8 @@ class _Tracker:
         self._lock = threading.Lock()
 
     def uncached_states(self) -> list[tuple[ShiftSpec, int]]:
-        cache = self.loop.result_cache
-        todo = []
-        for state in self.states:
-            for seed in self.loop.seeds:
-                known = [cache.get(self.loop.cache_key(state, a, seed)) for a in self.algorithms]
-                for fit in known:
-                    if fit is not None:
-                        self(0, 0, fit)
-                if any(fit is None for fit in known):
-                    todo.append((state, seed))
-        return todo
+        """What the cluster must compute; the cached fits count as known at once."""
+        return uncached_states(self.loop, self.states, lambda fit: self(0, 0, fit))
 
     def computed_elsewhere(self, spec: ShiftSpec, seed: int, fit: FitResult) -> None:
         """A fit computed on the cluster (already in the loop's cache) counts as fresh."""
