@@ -11,7 +11,6 @@ import panel as pn
 import param
 
 from ..data import Dataset, catalog, read_table, suggest_target
-from ..errors import DatasetError
 from ..importance import rank_features
 from .session import Session
 from .style import escape
@@ -51,6 +50,7 @@ class DataPicker(pn.viewable.Viewer):
         wide = {"sizing_mode": "stretch_width"}
         # An upload waits here for its target to be confirmed: nothing trains before.
         self._pending_path: Path | None = None
+        self._uploaded: Path | None = None
         self._pending_prompt = pn.pane.Markdown("", margin=(0, 10), **wide)
         self._pending_target = pn.widgets.Select(label="Column to predict", **wide)
         self._pending_button = pn.widgets.Button(label="Train on this target",
@@ -147,13 +147,19 @@ class DataPicker(pn.viewable.Viewer):
         safe_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in Path(filename).name)
         path = self._folder / (safe_name or "upload.csv")
         path.write_bytes(data)
-        try:
+        self._uploaded = path  # the newest upload: an older one's answer is dropped
+
+        def read():  # off the document loop: a 50 MB file takes seconds to parse
             frame = read_table(path)[0]
-            suggested = suggest_target(frame)
-        except DatasetError as exc:
-            self._notify(str(exc))
-            return
-        # Ask before training: a wrong guess (e.g. a 41-class country column) costs minutes.
+            return frame, suggest_target(frame)
+
+        def ask(answer):
+            if self._uploaded == path:
+                self._ask_target(path, filename, *answer)
+        self._session.job(read, done=ask, failed=self._notify, name="distviz-read-upload")
+
+    def _ask_target(self, path: Path, filename: str, frame, suggested: str) -> None:
+        """Ask before training: a wrong guess (e.g. a 41-class country column) costs minutes."""
         self._pending_path = path
         self._pending_prompt.object = (
             f"**{escape(filename)}**: {len(frame)} rows, {frame.shape[1]} columns. Which "

@@ -110,8 +110,7 @@ class ModelsView(pn.viewable.Viewer):
 
     def show(self, run: RunResult) -> None:
         """Show ``run`` (complete, or the algorithms finished so far)."""
-        if self.run is not None and self.run.dataset is not run.dataset:
-            self.stale(False)  # the new dataset's first numbers replace the old ones
+        self.stale(False)  # what is shown is this run's, whichever dataset came before
         self.run = run
         metric = self.metric if self.metric in metric_names(run.dataset.task_name) else run.metric
         self.table.value = plots.leaderboard(run, metric).round(4)
