@@ -1,6 +1,5 @@
 """distviz.datasets: the bundled catalog, reading files, and validation with one-line errors."""
 
-import gzip
 import os
 
 import numpy as np

@@ -70,6 +70,7 @@ class Dashboard(pn.viewable.Viewer):
         super().__init__(**params)
         self._upload_dir = Path(tempfile.mkdtemp(prefix="distviz-upload-"))
         self._ranked_fully: Dataset | None = None
+        self._training, self._caveat = "Training", ""  # the status line's words while training
         self.session = Session(background=background, on_error=self._fail)
         self.data = DataPicker(session=self.session, folder=self._upload_dir,
                                notify=self.notify)
@@ -147,6 +148,7 @@ class Dashboard(pn.viewable.Viewer):
         self.loop.wait(timeout)
         # The loop is done once its result is published; shown once the dashboard is not busy.
         while self.busy and self.loop.error is None and time.perf_counter() < deadline:
+            self.session.drain_here()  # in Jupyter: the changes that clear `busy`
             time.sleep(0.01)
         self.session.wait(max(0.0, deadline - time.perf_counter()))  # e.g. the full ranking
         if self.busy and self.loop.error is None:
@@ -249,12 +251,14 @@ class Dashboard(pn.viewable.Viewer):
         self.progress.param.update(value=0, max=1, visible=True)
         shown = self.models.run
         if shown is not None and shown.dataset is not self.dataset:
-            # Until the new dataset's first result, what is shown is the old one's: say so.
+            # Until the new dataset's first result, what is shown is the old one's: every
+            # training line says so.
             self.models.stale(True)
-            self.status_line.object = (f"Training on {escape(self.dataset.name)}... (the "
-                                       f"results shown are for {escape(shown.dataset.name)})")
+            self._training = f"Training on {escape(self.dataset.name)}"
+            self._caveat = f" (the results shown are for {escape(shown.dataset.name)})"
         else:
-            self.status_line.object = "Training..."
+            self._training, self._caveat = "Training", ""
+        self.status_line.object = f"{self._training}...{self._caveat}"
 
     def _show_progress(self, event) -> None:
         done, total = self.loop.progress
@@ -263,7 +267,7 @@ class Dashboard(pn.viewable.Viewer):
         # One at a time: Progress checks value against the max it had before this call.
         self.progress.max = max(total, 1)
         self.progress.value = min(done, self.progress.max)
-        self.status_line.object = f"Training: {done} of {total} fits done"
+        self.status_line.object = f"{self._training}: {done} of {total} fits done{self._caveat}"
 
     def _show_partial(self) -> None:
         run = self.loop.partial

@@ -1,13 +1,17 @@
 """The session runner: the one place a dashboard session meets threads.
 
 The rule, for every view: engine objects (Dataset, Resampler, ModelLoop) may publish from any
-thread; a view's panes change only on the session's document loop, through :meth:`Session.ui`.
+thread; a view's panes change only on the session's document loop, through :meth:`Session.ui`
+(served: the Bokeh server's; in Jupyter: the kernel loop that last handled a widget's message,
+since JupyterLab sends each output's messages on a subshell thread of its own: background
+changes join that thread, so two threads never change one Bokeh document at once).
 The runner also owns the session's background jobs (dataset loads, rankings, exports), the
 throttling of partial results while a run trains and the prefetch of neighbouring positions.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -54,6 +58,8 @@ class Session:
         self._partial_last = 0.0
         self._prefetch_timer: threading.Timer | None = None
         self.prefetch = None  # the running prefetch (ModelLoop.prefetch handle), if any
+        self._kernel = None  # in Jupyter: the kernel loop changes are handed to
+        self._queued: list = []  # changes waiting for that loop
         doc = pn.state.curdoc
         if background and doc is not None and doc.session_context is not None:
             self._doc = doc
@@ -62,11 +68,16 @@ class Session:
             # Panel defers changes made before the page exists and can lose a layout's new
             # children doing so: they wait here until the browser has connected.
             pn.state.onload(self._flush_pending)
+        elif background:
+            self._kernel = _kernel_loop()
 
     # ------------------------------------------------------------------ the threading rule
     def ui(self, fn: Callable, *args, **kwargs) -> None:
         """Run a UI change on the document loop (Bokeh models are not thread-safe); inline
         when there is no server document or when already on its thread."""
+        if self._kernel is not None:
+            self._in_kernel(partial(fn, *args, **kwargs))
+            return
         if self._doc is None or threading.current_thread() is threading.main_thread():
             fn(*args, **kwargs)
             return
@@ -96,6 +107,36 @@ class Session:
         """``fn(event)`` on the document loop whenever ``obj``'s parameters ``names`` change,
         from whichever thread changed them."""
         obj.param.watch(lambda event: self.ui(fn, event), names)
+
+    def _in_kernel(self, change) -> None:
+        """Inline on a kernel loop's thread (a cell, or a widget message on its subshell), which
+        becomes the loop the background threads' changes are handed to; queued for it else."""
+        loop = _running_loop()
+        if loop is not None:
+            self._kernel = loop
+            change()
+            return
+        with self._lock:
+            self._queued.append(change)
+            first = len(self._queued) == 1
+        if first:
+            try:
+                self._kernel.call_soon_threadsafe(self.drain)
+            except RuntimeError:  # that loop is gone (a subshell closed): the cell's next wait
+                pass
+
+    def drain(self) -> None:
+        """Apply the changes queued for the kernel's loop now (also from a cell waiting for
+        the dashboard, which would otherwise block the loop that applies them)."""
+        with self._lock:
+            queued, self._queued = self._queued, []
+        for change in queued:
+            try:
+                change()
+            except Exception as exc:  # noqa: BLE001 - as in _in_document
+                _log.exception("dashboard update %s failed", getattr(change.func, "__name__", change))
+                if self._on_error is not None:
+                    self._on_error(f"display update failed: {type(exc).__name__}: {exc}")
 
     def _flush_pending(self) -> None:
         with self._lock:
@@ -143,13 +184,20 @@ class Session:
         """Block until every background job has finished (scripts and tests)."""
         deadline = time.perf_counter() + (timeout or 1e9)
         while True:
+            self.drain_here()
             with self._lock:
                 alive = [t for t in self._jobs if t.is_alive()]
             if not alive:
+                self.drain_here()  # what the last job handed over
                 return
             if time.perf_counter() > deadline:
                 raise TimeoutError("the dashboard is still working")
-            alive[0].join(max(0.0, deadline - time.perf_counter()))
+            alive[0].join(min(0.05, max(0.0, deadline - time.perf_counter())))
+
+    def drain_here(self) -> None:
+        """:meth:`drain` when called on a kernel loop's thread (a waiting cell), else nothing."""
+        if self._kernel is not None and _running_loop() is self._kernel:
+            self.drain()
 
     # ------------------------------------------------------------------ partial results
     def run_started(self) -> None:
@@ -209,3 +257,23 @@ class Session:
             timer.cancel()
         if prefetch is not None:
             prefetch.cancel()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The asyncio loop running on this thread (a kernel's, in a cell or a widget message)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _kernel_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop when called from a cell of a Jupyter kernel, else None."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return None
+    return _running_loop()

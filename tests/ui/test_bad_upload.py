@@ -4,7 +4,6 @@ Each bad upload must show a notification saying what is wrong, keep the previous
 loaded and shown, and leave the server serving other sessions (issue 6).
 """
 
-import os
 import time
 import urllib.parse
 

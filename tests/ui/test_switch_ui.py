@@ -70,8 +70,11 @@ def test_switch_to_regression_says_what_is_shown_and_lays_plots_out_apart():
     after = seen[seen.index(before) + 1:] if before in seen else seen
     new_result = next(i for i, line in enumerate(after) if line.startswith("Ran"))
     assert after[new_result] != before and "Ran 2 algorithms" in after[new_result], seen
-    assert any(line.startswith("Training on diabetes... (the results shown are for titanic)")
-               for line in after[:new_result]), seen
+    # Every training line says whose results are on screen (the progress lines too).
+    training = [line for line in after[:new_result] if line.startswith("Training")]
+    assert training, seen
+    assert all(line.startswith("Training on diabetes") and
+               line.endswith("(the results shown are for titanic)") for line in training), seen
     # Two models x (predicted vs actual, residuals): four plots, each in its own box.
     assert len(boxes) >= 4, boxes
     clashes = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if _overlap(a, b)]

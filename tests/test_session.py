@@ -1,0 +1,90 @@
+"""The session runner's threading rule in Jupyter, where JupyterLab sends each output's widget
+messages on a kernel subshell (a thread with its own event loop) beside the cells' main loop:
+a background thread's UI change must run on the thread that handles the widget messages, never
+at the same time as it (a slider label was lost to that race)."""
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from distviz.views import session as session_module
+from distviz.views.session import Session
+
+
+class KernelThread:
+    """A thread running its own event loop, as a kernel's main shell or a subshell does."""
+
+    def __init__(self, name):
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
+        self.thread.start()
+
+    def call(self, fn):
+        """Run ``fn`` as a message handler on this thread; wait for it."""
+        done = threading.Event()
+        self.loop.call_soon_threadsafe(lambda: (fn(), done.set()))
+        assert done.wait(10)
+
+    def stop(self):
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+def wait_until(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+@pytest.fixture()
+def kernel(monkeypatch):
+    """A 'cell' loop and a 'subshell' loop; the Session is created in the cell."""
+    cell, subshell = KernelThread("cell"), KernelThread("subshell")
+    monkeypatch.setattr(session_module, "_kernel_loop", lambda: cell.loop)
+    yield cell, subshell
+    cell.stop()
+    subshell.stop()
+
+
+def where(seen, label):
+    return lambda: seen.append((label, threading.current_thread().name))
+
+
+def test_background_changes_join_the_thread_of_the_last_widget_message(kernel):
+    cell, subshell = kernel
+    session = Session(background=True)
+    seen = []
+    # Before any widget message: a background change goes to the cell's loop.
+    threading.Thread(target=lambda: session.ui(where(seen, "early"))).start()
+    wait_until(lambda: len(seen) == 1)
+    # A widget message on the subshell runs its change there, inline...
+    subshell.call(lambda: session.ui(where(seen, "widget")))
+    # ... and from then on every background change runs on the subshell's thread too.
+    workers = [threading.Thread(target=lambda k=k: session.ui(where(seen, f"bg{k}")))
+               for k in range(5)]
+    for worker in workers:
+        worker.start()
+    wait_until(lambda: len(seen) == 7)
+    assert seen[0] == ("early", "cell")
+    assert seen[1] == ("widget", "subshell")
+    assert {thread for _, thread in seen[2:]} == {"subshell"}, seen
+
+
+def test_a_waiting_cell_applies_the_changes_queued_for_it(kernel):
+    cell, _subshell = kernel
+    session = Session(background=True)
+    seen = []
+    job_done = threading.Event()
+
+    def cell_waits():
+        # The cell blocks its own loop: the job's change can only be applied by its wait().
+        session.job(lambda: job_done.wait(5), done=lambda _: seen.append("done"),
+                    failed=seen.append, name="job")
+        job_done.set()
+        session.wait(10)
+        seen.append("waited")
+    cell.call(cell_waits)
+    assert seen == ["done", "waited"]
