@@ -12,7 +12,8 @@ from benchmarks._common import write_results
 # (section name, module): each module has run(...) -> summary and section(summary) -> markdown.
 BENCHMARKS = [("loop", "benchmarks.bench_loop"), ("slider", "benchmarks.bench_slider"),
               ("browser", "benchmarks.bench_browser"),
-              ("sweep", "benchmarks.bench_sweep"), ("million", "benchmarks.bench_million"),
+              ("sweep", "benchmarks.bench_sweep"), ("cluster", "benchmarks.bench_cluster"),
+              ("million", "benchmarks.bench_million"),
               ("snapshot", "benchmarks.bench_snapshot"), ("changes", "benchmarks.bench_changes"),
               ("calibration", "benchmarks.bench_calibration")]
 

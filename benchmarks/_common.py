@@ -116,7 +116,8 @@ def read_sections() -> dict[str, str]:
     return {m.group(1): m.group(2) for m in pattern.finditer(text)}
 
 
-ORDER = ("machine", "loop", "slider", "browser", "sweep", "million", "snapshot", "changes")
+ORDER = ("machine", "loop", "slider", "browser", "sweep", "cluster", "million", "snapshot",
+         "changes")
 
 
 def write_results(sections: dict[str, str], *, replace_all: bool = False) -> Path:

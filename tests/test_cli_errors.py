@@ -304,3 +304,10 @@ def test_unusual_file_runs_end_to_end(tmp_path):
     assert "row" not in out["dataset"]["features"]
     assert out["shift"]["groups"]["Zürich"]["after"] == round(
         out["shift"]["groups"]["Zürich"]["before"] * 0.5)
+
+
+def test_serve_with_an_unreachable_scheduler_fails_with_one_line():
+    line = assert_one_error_line(distviz("serve", "--scheduler", "tcp://127.0.0.1:9",
+                                         "--port", "0"))
+    assert "cannot reach the dask scheduler at tcp://127.0.0.1:9" in line, line
+

@@ -5,14 +5,6 @@ scheduler`` plus two ``dask worker`` processes started here on 127.0.0.1, as a u
 them on other machines.
 """
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -61,71 +53,6 @@ def test_local_cluster_gives_the_local_table_and_fills_the_cache(titanic, local_
     assert rerun.stats.computed == 0 and again["from_cache"].all()
     assert rerun.stats.backend.endswith("nothing to compute")
     assert_same_table(local_table, again)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the dask scheduler exited with {process.returncode}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"the dask scheduler did not listen on port {port}")
-
-
-@pytest.fixture()
-def dask_cluster(tmp_path):
-    """``dask scheduler`` + two one-thread ``dask worker`` processes on 127.0.0.1."""
-    dask = Path(sys.executable).with_name("dask")
-    if not dask.exists():
-        dask = Path(shutil.which("dask") or "dask")
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    logs = []
-    processes = []
-
-    def start(*args, name):
-        log = open(tmp_path / f"{name}.log", "w")
-        logs.append(log)
-        processes.append(subprocess.Popen([str(dask), *args], stdout=log,
-                                          stderr=subprocess.STDOUT, env=env,
-                                          cwd=tmp_path, start_new_session=True))
-        return processes[-1]
-
-    try:
-        scheduler = start("scheduler", "--host", "127.0.0.1", "--port", str(port),
-                          "--no-dashboard", "--dashboard-address", "127.0.0.1:0", name="scheduler")
-        _wait_for_port(port, scheduler)
-        for k in range(2):
-            start("worker", address, "--nthreads", "1", "--nworkers", "1", "--host",
-                  "127.0.0.1", "--no-dashboard", "--dashboard-address", "127.0.0.1:0", "--no-nanny",
-                  "--local-directory", str(tmp_path / f"worker{k}"), name=f"worker{k}")
-        from distributed import Client
-        with Client(address, timeout="30s") as client:
-            client.wait_for_workers(2, timeout=60)
-        yield address
-    finally:
-        # Only the processes this fixture started: workers first, so none of them is left
-        # waiting on a scheduler that is already gone.
-        for process in reversed(processes):
-            if process.poll() is None:
-                process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-        for log in logs:
-            log.close()
 
 
 def test_existing_scheduler_and_workers_give_the_local_table(titanic, local_table,

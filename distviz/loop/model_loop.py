@@ -122,6 +122,10 @@ class ModelLoop(LoopSettings):
         as soon as one seed pair is in (``partial``, no interval yet), its interval narrowing
         as more seeds arrive; a newer request stops an older one's remaining fits.""")
 
+    notice = param.String(default=None, allow_None=True, precedence=-1, doc="""
+        A one-line warning about where the newest request's fits ran (the dask cluster could
+        not be reached or went away, so they ran locally), else None.""")
+
     request = param.Integer(default=0, precedence=-1, doc="""
         The newest request's number: bumped once per run the resampler (or a setting) asks
         for, before it starts; watch it to react to every new request.""")
@@ -177,7 +181,8 @@ class ModelLoop(LoopSettings):
         spec = self.resampler.spec
         with self._token_lock:  # one number per request, whichever thread asks
             token = self.request + 1
-            self.param.update(running=True, error=None, progress=(0, 0), request=token)
+            self.param.update(running=True, error=None, notice=None, progress=(0, 0),
+                              request=token)
         if self.background:
             self._thread = threading.Thread(target=self._work, args=(token, spec),
                                             daemon=True, name="distviz-loop")
@@ -428,7 +433,7 @@ class ModelLoop(LoopSettings):
         if not jobs:
             return fits
         with self.scheduler.foreground(background is None):
-            if self.n_jobs == 1 or len(jobs) <= 1:
+            if not self.cluster and (self.n_jobs == 1 or len(jobs) <= 1):
                 for job in jobs:
                     if background is not None and not background.wait_turn():
                         break
@@ -471,12 +476,26 @@ class ModelLoop(LoopSettings):
     def _fit_parallel(self, jobs, finish, background, stop=None) -> None:
         """Submit fits to the shared pool as workers free up (a few queued ahead), share fits
         already in flight for the same cache key, collect results as they come."""
-        executor = self.scheduler.executor(self.n_jobs)
-        ahead = self.n_jobs if background is not None else 2 * self.n_jobs
+        executor, workers, on_cluster = self._executor()
+        ahead = workers if background is not None else 2 * workers
         queue = list(jobs)
         pending: dict[Future, tuple] = {}
         started_at: dict[Future, float] = {}
+        retried: set[str] = set()  # fits the cluster lost, run again locally
         while queue or pending:
+            if on_cluster and not self.scheduler.clusters.alive(self.cluster):
+                # The cluster went away: what it had in flight, and what is left, runs here.
+                self.notice = f"the dask cluster at {self.cluster} went away; fitting locally"
+                self.scheduler.clusters.drop(self.cluster)  # no more reconnecting to it
+                for future, (job, *_, owned) in list(pending.items()):
+                    if not future.done() or future.exception() is not None:
+                        del pending[future]
+                        if owned:
+                            self.scheduler.forget(job[3], future)
+                        queue.insert(0, job)
+                executor, workers, on_cluster = self.scheduler.executor(self.n_jobs), \
+                    self.n_jobs, False
+                ahead = workers if background is not None else 2 * workers
             if stop is not None and queue and stop():
                 queue.clear()  # superseded: the fits in flight finish, nothing more starts
             while queue and len(pending) < ahead and (
@@ -495,6 +514,16 @@ class ModelLoop(LoopSettings):
                 try:
                     outcome = future.result()
                 except Exception as exc:  # a worker died (e.g. out of memory)
+                    if on_cluster and job[3] not in retried:
+                        # The cluster lost this fit (its worker or scheduler went away): here.
+                        retried.add(job[3])
+                        if owned:
+                            self.scheduler.forget(job[3], future)
+                        self.notice = (f"a fit was lost on the dask cluster at {self.cluster} "
+                                       f"({type(exc).__name__}); it ran locally")
+                        local, extra = self._submit(self.scheduler.executor(self.n_jobs), job)
+                        pending[local] = (job,) + extra
+                        continue
                     outcome = {"error": f"{type(exc).__name__}: {exc}"[:300],
                                "fit_seconds": 0.0, "transient": True}
                 finish(job, outcome, rows_used, budget, shift)
@@ -517,6 +546,19 @@ class ModelLoop(LoopSettings):
                                                   "time_budget or use fewer rows",
                                          "fit_seconds": now - started_at[future],
                                          "transient": True}, rows_used, budget, shift)
+
+    def _executor(self) -> tuple:
+        """Where fits go: (executor, fits it runs at once, whether it is the cluster); the
+        local pool, with a notice, when the cluster cannot be reached."""
+        if self.cluster:
+            clusters = self.scheduler.clusters
+            try:
+                client = clusters.client(self.cluster)
+                return client.get_executor(pure=False), clusters.threads(self.cluster), True
+            except Exception:  # noqa: BLE001 - a cluster that is not there: fit here
+                self.notice = (f"cannot reach the dask cluster at {self.cluster}; fitting "
+                               "locally (start it with 'dask scheduler' and 'dask worker')")
+        return self.scheduler.executor(self.n_jobs), self.n_jobs, False
 
     def _submit(self, executor, job) -> tuple[Future, tuple]:
         """One fit to the pool, or the same fit another run already has in flight."""

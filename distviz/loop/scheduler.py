@@ -11,6 +11,7 @@ import os
 import threading
 from concurrent.futures import Future
 
+from .cluster import Clusters
 from .fit import warm_worker
 
 
@@ -31,6 +32,7 @@ class Scheduler:
         self.fit_costs: dict[tuple[str, str], float] = {}  # (fingerprint, algorithm) -> s
         self._activity = threading.Condition()
         self._foreground_runs = 0
+        self.clusters = Clusters()  # dask clients by scheduler address, for loops that use one
 
     # -- the pool ----------------------------------------------------------------------
     def executor(self, n_jobs: int):

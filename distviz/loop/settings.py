@@ -29,6 +29,11 @@ class LoopSettings(param.Parameterized):
     n_jobs = param.Integer(default=default_n_jobs(), bounds=(1, None), doc="""
         Parallel fits (worker processes). 1 fits inline in this process.""")
 
+    cluster = param.String(default=None, allow_None=True, doc="""
+        Fit on a dask cluster: 'local' (a LocalCluster of two workers) or a scheduler's
+        address such as tcp://HOST:PORT; None fits in this process's pool. The numbers are the
+        same either way; if the cluster goes away, the fits run locally.""")
+
     max_train_rows = param.Integer(default=None, allow_None=True, bounds=(100, None), doc="""
         A training-row budget for every algorithm (an interactive cap for very large data).""")
 
@@ -55,11 +60,12 @@ class LoopSettings(param.Parameterized):
 
     def settings(self, *, portable: bool = False) -> dict:
         """The settings as a dict; ``portable`` leaves out what cannot travel to another
-        process (the cache, the worker count) and makes lists tuples (hashable)."""
+        process (the cache, the worker count, the cluster) and makes lists tuples (hashable)."""
         values = {name: getattr(self, name) for name in self.setting_names()}
         if portable:
             values.pop("cache")
             values.pop("n_jobs")
+            values.pop("cluster")
             values["algorithms"] = tuple(values["algorithms"])
         return values
 

@@ -1,6 +1,6 @@
-"""Sweeps on a ``dask.distributed`` cluster: connecting (a LocalCluster or a scheduler's address)
-and the worker side, which fits one (training set, seed) with the very code path of the local
-loop (a one-process ModelLoop), so the same seeds give the same table on every backend.
+"""Sweeps on a ``dask.distributed`` cluster (connecting: :mod:`distviz.loop.cluster`): the worker
+side, which fits one (training set, seed) with the very code path of the local loop (a
+one-process ModelLoop), so the same seeds give the same table on every backend.
 """
 
 from __future__ import annotations
@@ -12,61 +12,10 @@ from typing import Callable
 
 from .. import models
 from ..data import Dataset
-from ..errors import UsageError
 from ..loop import ModelLoop, ResultCache
+from ..loop.cluster import check_scheduler, connect  # noqa: F401 - re-exported
 from ..results import FitResult
 from ..shift import ShiftSpec
-
-LOCAL_CLUSTER_WORKERS = 2
-
-
-def connect(scheduler: str):
-    """A ``distributed.Client`` for ``scheduler`` and a function that releases it.
-
-    ``"local"`` starts a LocalCluster of two one-thread worker processes on 127.0.0.1 (no
-    dashboard) that lives for the sweep; an address connects to a running scheduler.
-    """
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:  # pragma: no cover - a dependency of distviz
-        raise UsageError("dask.distributed is not installed; pip install 'dask[distributed]'.") \
-            from None
-    if scheduler == "local":
-        cluster = LocalCluster(n_workers=LOCAL_CLUSTER_WORKERS, threads_per_worker=1,
-                               processes=True, host="127.0.0.1", dashboard_address=None)
-        client = Client(cluster)
-
-        def close():
-            client.close()
-            cluster.close()
-        return client, close
-    check_scheduler(scheduler)
-    try:
-        _probe(scheduler)
-        client = Client(scheduler, timeout="10s")
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise UsageError(f"cannot reach the dask scheduler at {scheduler} ({type(exc).__name__});"
-                         " start one with 'dask scheduler' or use --scheduler local.") from None
-    return client, client.close
-
-
-def check_scheduler(scheduler: str) -> str:
-    """``scheduler`` when it is 'local' or looks like a scheduler address, else a UsageError."""
-    if scheduler != "local" and "://" not in scheduler and ":" not in scheduler:
-        raise UsageError(f"--scheduler takes 'local' or a dask scheduler address such as "
-                         f"tcp://127.0.0.1:8786, got {scheduler!r}.")
-    return scheduler
-
-
-def _probe(address: str) -> None:
-    """Fail at once when nothing listens at a TCP address (the client would retry for long)."""
-    import socket
-    from urllib.parse import urlsplit
-    parts = urlsplit(address if "://" in address else f"tcp://{address}")
-    if parts.scheme == "tcp" and parts.hostname and parts.port:
-        with socket.create_connection((parts.hostname, parts.port), timeout=5):
-            pass
-
 
 _WORKER_LOOPS: OrderedDict[tuple, ModelLoop] = OrderedDict()
 _WORKER_LOCK = threading.Lock()

@@ -60,13 +60,14 @@ class Dashboard(pn.viewable.Viewer):
                  resampler: Resampler | None = None, loop: ModelLoop | None = None,
                  background: bool = True, n_jobs: int | None = None,
                  algorithms: list[str] | None = None, repeats: int | None = None,
-                 task: str = "auto",
+                 task: str = "auto", cluster: str | None = None,
                  **params):
         """Either a dataset to open (``data``, default the bundled titanic) or the objects of
         an existing chain (``resampler`` and ``loop``, e.g. a notebook's), which it then drives:
         the slider is ``resampler.ratio``, the leaderboard ``loop.result``. ``repeats``
         defaults to :func:`distviz.noise.default_repeats` (5 seeds up to 20,000 training rows,
-        3 above); runs are progressive: every algorithm shows after its first seed."""
+        3 above); runs are progressive: every algorithm shows after its first seed.
+        ``cluster`` ('local' or a dask scheduler's address) sends the fits to a dask cluster."""
         super().__init__(**params)
         self._upload_dir = Path(tempfile.mkdtemp(prefix="distviz-upload-"))
         self._ranked_fully: Dataset | None = None
@@ -90,7 +91,7 @@ class Dashboard(pn.viewable.Viewer):
         if loop is None:
             loop = ModelLoop(max_train_rows=INTERACTIVE_TRAIN_ROWS,
                              repeats=repeats or default_repeats(len(dataset.X_train)),
-                             algorithms=self._chosen(dataset, algorithms),
+                             algorithms=self._chosen(dataset, algorithms), cluster=cluster,
                              **({"n_jobs": n_jobs} if n_jobs else {}))
         else:
             loop.resampler = None  # followed again below, once every watcher is set
@@ -284,9 +285,12 @@ class Dashboard(pn.viewable.Viewer):
         if self._ranked_fully is not run.dataset:
             self._rank_fully(run.dataset)
         self._prefetch_neighbours(run.spec)
-        self._finish(f"Ran {len(run.algorithms)} algorithms x {run.repeats} seed(s) in "
-                     f"{run.seconds:.2f} s: {run.computed} fits computed, {run.cached} from "
-                     "cache.")
+        message = (f"Ran {len(run.algorithms)} algorithms x {run.repeats} seed(s) in "
+                   f"{run.seconds:.2f} s: {run.computed} fits computed, {run.cached} from cache.")
+        notice = self.loop.notice  # e.g. the dask cluster went away: said, not hidden
+        self._finish(f"{message} Note: {notice}." if notice else message)
+        if notice and pn.state.notifications is not None:
+            pn.state.notifications.warning(notice, duration=8000)
 
     def _show(self, run: RunResult, *, final: bool) -> None:
         with self.session.batch(self._main):

@@ -1,7 +1,7 @@
 """Serving the dashboard: ``panel serve apps/dashboard.py`` and ``distviz serve``.
 
-The server's own settings (arguments, then DISTVIZ_DATA / DISTVIZ_TARGET / DISTVIZ_ALGORITHMS)
-come first; a visitor's URL arguments are checked by :func:`url_settings`.
+The server's own settings (arguments, then DISTVIZ_DATA / DISTVIZ_TARGET / DISTVIZ_ALGORITHMS /
+DISTVIZ_SCHEDULER) come first; a visitor's URL arguments are checked by :func:`url_settings`.
 """
 
 from __future__ import annotations
@@ -47,8 +47,9 @@ def url_settings(args: dict) -> tuple[dict, list[str]]:
 
 
 def build_app(data: str | None = None, target: str | None = None, *, task: str | None = None,
-              served: bool = False):
+              served: bool = False, scheduler: str | None = None):
     """The served page (FastListTemplate) when ``served``, else the plain layout (notebooks).
+    ``scheduler`` (else DISTVIZ_SCHEDULER): fit on a dask cluster, 'local' or an address.
 
     ``pn.state.served`` looks at its caller's module, so the app script passes it in.
     """
@@ -61,6 +62,7 @@ def build_app(data: str | None = None, target: str | None = None, *, task: str |
         settings["algorithms"] = os.environ["DISTVIZ_ALGORITHMS"].split(",")
     if task is not None:
         settings["task"] = task
+    settings["cluster"] = scheduler or os.environ.get("DISTVIZ_SCHEDULER") or None
     try:
         dashboard = Dashboard(**settings)
     except DistvizError as exc:
@@ -75,8 +77,8 @@ def build_app(data: str | None = None, target: str | None = None, *, task: str |
 
 
 def serve(*, data=None, target=None, task=None, port=5006, address="127.0.0.1",
-          websocket_origin=None, show=False) -> None:
+          websocket_origin=None, show=False, scheduler=None) -> None:
     """``distviz serve``: the dashboard on ``address`` (127.0.0.1 unless told otherwise)."""
-    app = partial(build_app, data, target, task=task, served=True)
+    app = partial(build_app, data, target, task=task, served=True, scheduler=scheduler)
     pn.serve({"/": app}, port=port, address=address, websocket_origin=websocket_origin,
              show=show, title="distviz")
