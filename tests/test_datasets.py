@@ -381,3 +381,102 @@ def test_integer_headers_html_names_and_untouched_input():
 def test_suggest_target_prefers_usual_names_then_the_last_column(columns, expected):
     from distviz.data import suggest_target
     assert suggest_target(pd.DataFrame(columns=columns)) == expected
+
+
+# ------------------------------------------------------------------------------ numeric groups
+def zero_inflated(n_rows: int = 4000, zeros: float = 0.9) -> pd.DataFrame:
+    """A census-like table: ``capital_gain`` is 0 in about ``zeros`` of the rows, skewed
+    otherwise, missing in 2 %; ``x`` is an ordinary column."""
+    rng = np.random.default_rng(0)
+    gain = np.where(rng.random(n_rows) < zeros, 0.0, rng.lognormal(8, 1, n_rows).round())
+    gain[rng.random(n_rows) < 0.02] = np.nan
+    return pd.DataFrame({"capital_gain": gain, "x": rng.normal(size=n_rows),
+                         "y": rng.integers(0, 2, n_rows)})
+
+
+def _bin_range(label: str) -> tuple[float, float]:
+    low, high = label.split("[", 1)[1].rstrip("]").split(", ")
+    return float(low), float(high)
+
+
+def test_a_zero_inflated_column_gets_a_zero_group_and_quantile_bins_of_the_rest():
+    from distviz.data import Dataset
+    ds = Dataset(source=zero_inflated(), target="y")
+    table = ds.groups("capital_gain")
+    # Not one bin "Q1 [0, max]": the zeros, three bins of the rest, the missing values.
+    assert table["group"].tolist()[0] == "= 0" and table["group"].tolist()[-1] == "missing"
+    bins = [g for g in table["group"] if g.startswith("Q")]
+    assert [b.split(" ")[0] for b in bins] == ["Q1", "Q2", "Q3"]
+    values = ds.X_train["capital_gain"]
+    labels = ds.group_labels("capital_gain")
+    assert labels[values == 0].eq("= 0").all() and (labels == "= 0").sum() == (values == 0).sum()
+    assert labels[values.isna()].eq("missing").all()
+    rest = table[table["group"].isin(bins)]
+    # The other rows split evenly (within a few rows) and every bin holds the rows in its range.
+    assert rest["train_rows"].max() - rest["train_rows"].min() <= 3
+    for group in bins:
+        low, high = _bin_range(group)
+        inside = values[labels == group]
+        assert len(inside) and inside.min() >= low and inside.max() <= high and inside.min() > 0
+    # Training and test rows get labels from one rule: the test set has no group of its own.
+    assert set(ds.group_labels("capital_gain", ds.X_test)) <= set(labels)
+    assert set(labels) == set(table["group"])
+    # The default group is the smallest with at least 30 training rows.
+    large = table[table["train_rows"] >= 30]
+    assert ds.default_group("capital_gain") == large.sort_values(
+        "train_rows", kind="stable")["group"].iloc[0]
+    # An ordinary column keeps its four plain quantile bins.
+    assert [g.split(" ")[0] for g in ds.groups("x")["group"]] == ["Q1", "Q2", "Q3", "Q4"]
+
+
+def test_ordinary_columns_keep_their_labels(titanic):
+    assert titanic.groups("age")["group"].tolist() == [
+        "Q1 [0.17, 21]", "Q2 [21, 28]", "Q3 [28, 40]", "Q4 [40, 71]", "missing"]
+
+
+def test_superstore_discount_spikes_are_their_own_groups_and_no_bin_spans_them():
+    # A real column: 48 % no discount, 37 % at 0.2 (it was two bins, "Q1 [0, 0.2]" holding 85 %).
+    from distviz.data import Dataset
+    ds = Dataset(source="superstore")
+    table = ds.groups("Discount")
+    values = ds.X_train["Discount"]
+    labels = ds.group_labels("Discount")
+    assert {"= 0", "= 0.2"} <= set(table["group"])
+    for spike in (0.0, 0.2):
+        assert (labels == f"= {spike:g}").sum() == (values == spike).sum()
+    for group in (g for g in table["group"] if g.startswith("Q")):
+        low, high = _bin_range(group)
+        inside = values[labels == group]
+        assert len(inside) and inside.min() >= low and inside.max() <= high
+        assert not inside.isin([0.0, 0.2]).any()
+    # Groups are listed in ascending order of their values.
+    order = [values[labels == g].median() for g in table["group"]]
+    assert order == sorted(order)
+    assert set(ds.group_labels("Discount", ds.X_test)) <= set(labels)
+
+
+def test_quantile_bins_merge_ties_and_drop_empty_bins():
+    from distviz.data.bins import quantile_bins
+    # 40 % at 5 inside the range, the rest spread with a gap: no bin spans 5, none is empty.
+    values = np.concatenate([np.full(40, 5.0), np.arange(1, 5, 0.25), np.arange(20, 64.0)])
+    bins = quantile_bins(values, 4)
+    assert bins.spikes == {5.0: "= 5"}
+    labelled = bins.label(pd.Series(values))
+    assert set(labelled) == set(bins.order) and bins.order.index("= 5") == 1
+    for label in bins.labels:
+        inside = values[(labelled == label).to_numpy()]
+        low, high = _bin_range(label)
+        assert len(inside) and inside.min() >= low and inside.max() <= high
+        assert not (low < 5 < high)
+
+
+def test_shifting_the_zero_group_and_a_bin_of_a_zero_inflated_column():
+    from distviz.data import Dataset
+    from distviz.shift import ShiftSpec, shift_training_set
+    ds = Dataset(source=zero_inflated(), target="y")
+    n_zero = int((ds.group_labels("capital_gain") == "= 0").sum())
+    result = shift_training_set(ds, ShiftSpec("capital_gain", "= 0", -0.5))
+    assert result.groups_after["= 0"] == round(n_zero * 0.5)
+    top = [g for g in ds.groups("capital_gain")["group"] if g.startswith("Q")][-1]
+    smote = shift_training_set(ds, ShiftSpec("capital_gain", top, 1.0, "smote"))
+    assert (ds.group_labels("capital_gain", smote.X[smote.synthetic]) == top).all()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import math
 
 import numpy as np
 import pandas as pd
@@ -13,24 +12,17 @@ from sklearn.model_selection import train_test_split
 
 from ..errors import DatasetError, ShiftError
 from ..tasks import headline_metric
+from .bins import format_edge, quantile_bins
 from .catalog import load as load_source
 from .sampling import sample_rows
 
 MISSING = "missing"
+#: The grouping rule's version: part of the fingerprint, so no cached result made under another
+#: rule (the same label, other rows) is ever read back.
+GROUPING = 2
 #: A default group has at least this many training rows when the feature has such a group.
 MIN_GROUP_ROWS = 30
 OTHER = "other"
-
-
-def format_edge(value: float) -> str:
-    """Format a bin edge compactly: integers plainly, others with 3 significant digits."""
-    if not math.isfinite(value):
-        return str(value)
-    if float(value).is_integer():
-        return str(int(value))
-    if abs(value) >= 100:
-        return str(round(value))
-    return f"{value:.3g}"
 
 
 class Dataset(param.Parameterized):
@@ -207,7 +199,7 @@ class Dataset(param.Parameterized):
         digest.update(np.ascontiguousarray(y).tobytes())
         digest.update(repr((list(X.columns), self.kinds, self.task_name, self.classes,
                             self.positive, self.test_size, self.random_state,
-                            self.n_bins)).encode())
+                            self.n_bins, GROUPING)).encode())
         return digest.hexdigest()[:16]
 
     def summary(self) -> dict:
@@ -240,11 +232,7 @@ class Dataset(param.Parameterized):
             if len(distinct) <= self.n_bins:
                 spec = ("values", [float(v) for v in distinct])
             else:
-                edges = np.unique(np.quantile(present.to_numpy(),
-                                              np.linspace(0, 1, self.n_bins + 1)))
-                labels = [f"Q{i + 1} [{format_edge(lo)}, {format_edge(hi)}]"
-                          for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:]))]
-                spec = ("bins", edges, labels)
+                spec = ("bins", quantile_bins(present.to_numpy(), self.n_bins))
         else:
             counts = present.value_counts()
             rare_limit = max(5, 0.01 * len(values))
@@ -270,10 +258,7 @@ class Dataset(param.Parameterized):
         values = X[feature]
         spec = self._group_spec(feature)
         if spec[0] == "bins":
-            edges, labels = spec[1], spec[2]
-            inner = np.concatenate([[-np.inf], edges[1:-1], [np.inf]])
-            binned = pd.cut(values, bins=inner, labels=labels, right=True, include_lowest=True)
-            out = binned.astype(object)
+            out = spec[1].label(values)
         elif spec[0] == "values":  # one call per distinct value, not per row
             names = {v: format_edge(v) for v in pd.unique(values.dropna())}
             out = values.map(names).astype(object)
@@ -287,7 +272,8 @@ class Dataset(param.Parameterized):
     def groups(self, feature: str) -> pd.DataFrame:
         """Groups of ``feature``: label, training rows, test rows and training share, in order.
 
-        Bins and numeric values come in ascending order, categories by training count
+        Bins (with the values that are groups of their own, e.g. `= 0`) and numeric values
+        come in ascending order, categories by training count
         (largest first); the pooled ``other`` and ``missing`` groups come last.
         """
         key = ("groups", feature)
@@ -300,7 +286,7 @@ class Dataset(param.Parameterized):
         test_counts = self.group_labels(feature, self.X_test).value_counts()
         spec = self._group_spec(feature)
         if spec[0] == "bins":
-            order = list(spec[2])
+            order = spec[1].order
         elif spec[0] == "values":
             order = [format_edge(v) for v in spec[1]]
         else:
