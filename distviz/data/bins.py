@@ -4,7 +4,8 @@ Plain quantile bins break on a zero-inflated column (census ``capital_gain``: ab
 the edges coincide and every row falls into one bin "Q1 [0, 99999]". The rule (docs/semantics.md, 2):
 
 * a value holding at least ``1 / n_bins`` of the training rows (as many as a whole bin) is a
-  group of its own, labelled ``= 0``;
+  group of its own, labelled with the value as a column of few values is (``0``: shown as
+  ``capital_gain = 0``);
 * the other rows are cut into ``n_bins`` minus that many quantile bins (at least one), labelled
   ``Q1 [lo, hi]`` with their edges; coinciding edges are merged, a bin never spans a value that
   is a group of its own (it is cut there), and a bin with no training row is merged away;
@@ -76,7 +77,7 @@ def quantile_bins(values: np.ndarray, n_bins: int) -> NumericBins:
     labels = [f"Q{i + 1} [{format_edge(lo)}, {format_edge(hi)}]"
               for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:]))]
     return NumericBins(tuple(float(e) for e in edges), tuple(labels),
-                       {float(v): f"= {format_edge(v)}" for v in heavy})
+                       {float(v): format_edge(v) for v in heavy})
 
 
 def _without_empty_bins(edges: np.ndarray, rest: np.ndarray, heavy: np.ndarray) -> np.ndarray:
