@@ -2,6 +2,7 @@
 
 import csv
 import io
+import html
 import os
 import subprocess
 import sys
@@ -426,6 +427,13 @@ def test_sweep_curves_are_the_summary(table):
     np.testing.assert_allclose(first.dimension_values(1),
                                summary[(summary["feature"] == features[0])
                                        & (summary["algorithm"] == FAST[0])]["delta"])
+    # The change's axes are named (not the x and y of its zero line), the legend sits outside.
+    from bokeh.models import Legend
+    figure = hv.render(delta[0], backend="bokeh")
+    assert figure.xaxis[0].axis_label == "ratio (group rows x (1 + r))"
+    assert figure.yaxis[0].axis_label == "change in F1"
+    assert any(isinstance(r, Legend) for r in figure.right)
+    assert not any(isinstance(r, Legend) for r in figure.center)
     grid = winner_table(winners(summary))
     assert len(grid) == 3 and grid["ratio"].tolist() == ["-0.5", "+0", "+1"]
 
@@ -449,12 +457,18 @@ def test_sweep_view_runs_in_the_background_and_marks_the_slider(titanic):
     assert view._progress.value == view._progress.max == (2 * 8 + 1) * len(FAST)
     assert len(view.table) == 2 * 9 * len(FAST)
     assert view.table["feature"].iloc[0] == "sex" and view.table["group"].iloc[0] == "female"
-    layout = view._plot.object
-    assert len(layout) == 2
+    layout = view.curves()
+    assert len(layout) == 2 and len(view._panels.panes) == 2
+    panes = view._panels.panes
     view.ratio = -0.4
-    assert [e.data for e in view._plot.object[0] if isinstance(e, hv.VLine)] == [-0.4]
+    assert [e.data for e in view.curves()[0] if isinstance(e, hv.VLine)] == [-0.4]
+    assert view._panels.panes == panes  # the panes are updated in place
+    assert panes[0].object is view.curves()[0]
     view.metric = "specificity"
-    assert "SPECIFICITY" in view._plot.object[0].get_dimension("value").pprint_label
+    assert "SPECIFICITY" in view.curves()[0].get_dimension("value").pprint_label
+    # One legend above the panels names every algorithm (none inside a panel).
+    assert all(a in html.unescape(view._key.object) for a in FAST)
+    assert view.curves()[0].opts.get().kwargs["show_legend"] is False
     assert view._winners.object is not None and len(view._winners.object) == 9
     # A second run is served from the loop's cache.
     view.param.trigger("run_sweep")

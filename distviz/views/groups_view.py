@@ -8,21 +8,23 @@ import panel as pn
 
 from ..results import RunResult
 from . import plots
+from .plot_grid import PlotGrid
 
 
 class GroupsView(pn.viewable.Viewer):
-    """Per-group metrics of the best model: baseline (grey) against now (red)."""
+    """Per-group metrics of the best model: baseline (grey) against now (red), one chart per
+    metric, two a row across the main area."""
 
     def __init__(self, **params):
         super().__init__(**params)
-        self.plot = pn.pane.HoloViews(None, linked_axes=False)
+        self.charts = PlotGrid(ncols=2)
         self.table = pn.widgets.Tabulator(pd.DataFrame(), disabled=True, show_index=False,
-                                          sizing_mode="stretch_width")
+                                          layout="fit_data_fill", sizing_mode="stretch_width")
         self._layout = pn.Column(
             pn.pane.Markdown("How the best model scores on each group of the shifted feature in "
                              "the untouched test set: baseline (grey) vs now (red).",
                              styles={"color": "#444"}, sizing_mode="stretch_width"),
-            self.plot, self.table, name="Per group", sizing_mode="stretch_width")
+            self.charts, self.table, name="Per group", sizing_mode="stretch_width")
 
     def __panel__(self):
         return self._layout
@@ -34,8 +36,7 @@ class GroupsView(pn.viewable.Viewer):
         now, base = run.group_metrics(best), run.group_metrics(best, baseline=True)
         if now is None or base is None:
             return
-        self.plot.object = plots.group_effect(now, base,
-                                              plots.GROUP_METRICS[run.dataset.task_name],
-                                              title=f"{run.spec.feature}, {best}")
+        self.charts.show(plots.group_effect(now, base, plots.GROUP_METRICS[run.dataset.task_name],
+                                            title=f"{run.spec.feature}, {best}", width=None))
         merged = base.merge(now, on=["group", "rows"], suffixes=(" baseline", " now"))
         self.table.value = merged.round(3)

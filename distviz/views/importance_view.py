@@ -9,6 +9,8 @@ import param
 from . import plots
 
 METHODS = ("gini", "permutation", "shap")
+# px: a header and a row; at most about 12 rows show, the others scroll inside the table.
+HEADER, ROW, TABLE_HEIGHT = 42, 31, 420
 
 
 class ImportanceView(pn.viewable.Viewer):
@@ -22,14 +24,16 @@ class ImportanceView(pn.viewable.Viewer):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self.bars = pn.pane.HoloViews(None, linked_axes=False)
+        self.bars = pn.pane.HoloViews(None, linked_axes=False, sizing_mode="stretch_width")
+        # Across the main area, each column as wide as its text; a wide file's rows scroll inside.
         self.table = pn.widgets.Tabulator(pd.DataFrame(), disabled=True, show_index=False,
-                                          height=260, width=640)
+                                          layout="fit_data_fill", sizing_mode="stretch_width",
+                                          height=HEADER + ROW)
         self._layout = pn.Column(
             pn.pane.Markdown("Importance on the baseline training set; the sidebar's ranking "
                              "method orders the feature list.", styles={"color": "#444"},
                              sizing_mode="stretch_width"),
-            pn.Row(self.bars, self.table), name="Feature importance",
+            self.bars, self.table, name="Feature importance",
             sizing_mode="stretch_width")
 
     def __panel__(self):
@@ -51,5 +55,6 @@ class ImportanceView(pn.viewable.Viewer):
         columns = ["feature", "kind"] + [c for m in METHODS for c in (m, f"rank_{m}")
                                          if c in ordered.columns]
         with pn.io.hold():
+            self.table.height = min(TABLE_HEIGHT, HEADER + ROW * len(ordered))
             self.table.value = ordered[columns].round(3)
-            self.bars.object = plots.importance_bars(ordered)
+            self.bars.object = plots.importance_bars(ordered, width=None)

@@ -180,32 +180,38 @@ def residuals_histogram(y_true, y_pred, *, title: str, size: int = 260) -> hv.Hi
 
 # ------------------------------------------------------------------------------ data
 def distribution(dataset, shift, feature: str, *, highlight: str | None = None,
-                 width: int = 440) -> hv.Element:
-    """Training rows per group of ``feature`` before and after the shift."""
+                 width: int | None = 440, height: int = 300) -> hv.Element:
+    """Training rows per group of ``feature`` before and after the shift (``width=None``:
+    the width it is given)."""
     before = dataset.group_labels(feature).value_counts()
     after = dataset.group_labels(feature, shift.X).value_counts()
     order = [g for g in dataset.groups(feature)["group"] if g in before.index or g in after.index]
     frame = pd.DataFrame([(g, stage, int(counts.get(g, 0))) for g in order
                           for stage, counts in (("before", before), ("after", after))],
                          columns=["group", "stage", "rows"]).astype({"group": object})
-    title = f"{feature}: training rows per group"
-    if highlight:
-        title += f" (shifted: {highlight})"
+    # Short: a plot a third of the main area wide cuts a longer title (the axis says "rows").
+    title = f"{feature} (shifted group: {highlight})" if highlight else feature
     return _paired_bars(frame, "rows", ("before", "after"), title=title, width=width,
-                        height=300)
+                        height=height, ylabel="training rows")
 
 
-def importance_bars(table: pd.DataFrame, *, width: int = 520) -> hv.Bars:
-    """Normalised importance per method, side by side, features in ranking order."""
+def importance_bars(table: pd.DataFrame, *, width: int | None = 520) -> hv.Bars:
+    """Normalised importance per method, side by side, features in ranking order
+    (``width=None``: the width it is given)."""
     methods = [m for m in ("gini", "permutation", "shap") if m in table.columns]
     long = table.melt(id_vars=["feature"], value_vars=methods, var_name="method",
                       value_name="importance").astype({"feature": object})
     method = hv.Dimension("method", values=methods)
+    rotation = _label_rotation(table["feature"], width or 1000)
+    # Slanted names take height from the bars: the plot grows by what they take.
+    longest = max((len(str(f)) for f in table["feature"]), default=0)
     return hv.Bars(long, ["feature", method], "importance").opts(
-        title="Feature importance (each method sums to 1)", width=width, height=340,
+        title="Feature importance (each method sums to 1)",
+        height=340 + int(7 * longest * np.sin(np.radians(rotation))),
         color="method", cmap=dict(zip(("gini", "permutation", "shap"), PALETTE[:3])),
-        xrotation=30, tools=["hover"], toolbar=None, multi_level=False, show_legend=True,
-        legend_position="right", fontsize={"title": 10}, xlabel="")
+        xrotation=rotation, tools=["hover"], toolbar=None,
+        multi_level=False, show_legend=True, legend_position="top", legend_opts=SMALL_LEGEND,
+        fontsize={"title": 10}, xlabel="", **_size(width))
 
 
 GROUP_METRICS = {"classification": ("f1", "tpr", "fpr", "selection_rate"),
@@ -213,29 +219,52 @@ GROUP_METRICS = {"classification": ("f1", "tpr", "fpr", "selection_rate"),
 
 
 def group_effect(now: pd.DataFrame, baseline: pd.DataFrame, metrics=("f1",), *,
-                 title: str, width: int = 330) -> hv.Layout:
-    """Per-group metrics of the chosen feature on the test set, baseline vs now: one small
-    bar chart per metric."""
+                 title: str, width: int | None = 330, height: int = 300) -> hv.Layout:
+    """Per-group metrics of the chosen feature on the test set, baseline vs now: one bar
+    chart per metric (``width=None``: each the width it is given)."""
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
     frame = pd.concat([baseline.assign(stage="baseline"), now.assign(stage="now")]).astype(
         {"group": object})
     charts = [_paired_bars(frame, metric, ("baseline", "now"),
                            title=f"{metric.upper().replace('_', ' ')}: {title}", width=width,
-                           height=260) for metric in metrics]
+                           height=height, ylabel=metric.replace("_", " "))
+              for metric in metrics]
     return hv.Layout(charts).cols(2).opts(shared_axes=False, toolbar=None)
 
 
+def _label_rotation(labels, width: int) -> int:
+    """Category labels flat when they fit side by side, else slanted just enough that
+    neighbours (one slot apart) do not overlap: about 14 px between them across the text."""
+    labels = [str(label) for label in labels]
+    if sum(len(label) for label in labels) * 7 <= width * 0.6:
+        return 0
+    slot = width / max(len(labels), 1)
+    return next((angle for angle in (30, 60) if slot * np.sin(np.radians(angle)) >= 14), 90)
+
+
+def _size(width: int | None) -> dict:
+    """A fixed width, or (None) the width of the pane it is drawn in."""
+    return {"width": width} if width else {"responsive": True, "min_width": 260}
+
+
+# A legend above the plot, in one short row: it never covers a bar.
+SMALL_LEGEND = {"label_text_font_size": "8pt", "glyph_height": 10, "glyph_width": 10,
+                "label_height": 10, "padding": 2, "spacing": 6, "margin": 0}
+
+
 def _paired_bars(frame: pd.DataFrame, value: str, stages: tuple[str, str], *, title: str,
-                 width: int, height: int) -> hv.Bars:
-    """Bars per group, two stages side by side (grey: first, red: second), legend outside."""
+                 width: int | None, height: int, ylabel: str | None = None) -> hv.Bars:
+    """Bars per group, two stages side by side (grey: first, red: second), a small legend
+    above the bars. ``width=None`` fills the pane's width."""
     stage = hv.Dimension("stage", values=list(stages))
     # Colours follow row order: keep every first-stage row before the second-stage rows.
     frame = frame.sort_values("stage", key=lambda s: s.map({stages[0]: 0, stages[1]: 1}),
                               kind="stable")
-    labels = [str(g) for g in pd.unique(frame["group"])]
-    crowded = sum(len(label) for label in labels) * 7 > width * 0.6
+    # A responsive plot is at least ~280 px wide in the dashboard's main area at 1500 px.
+    rotation = _label_rotation(pd.unique(frame["group"]), width or 280)
     return hv.Bars(frame, ["group", stage], value).opts(
-        title=title, width=width, height=height, color="stage",
-        cmap={stages[0]: BEFORE, stages[1]: AFTER}, xrotation=30 if crowded else 0,
+        title=title, height=height, color="stage",
+        cmap={stages[0]: BEFORE, stages[1]: AFTER}, xrotation=rotation,
         tools=["hover"], toolbar=None, multi_level=False, show_legend=True,
-        legend_position="right", fontsize={"title": 10}, xlabel="")
+        legend_position="top", legend_opts=SMALL_LEGEND, fontsize={"title": 10}, xlabel="",
+        ylabel=ylabel or value, **_size(width))

@@ -12,16 +12,23 @@ import pandas as pd
 import holoviews as hv
 import holoviews.plotting.bokeh  # noqa: F401 - options need a loaded plotting backend
 
-from .style import algorithm_colors
+from .style import algorithm_colors, escape
 
 KINDS = {"value": ("value", "value_low", "value_high"),
          "delta": ("delta", "ci_low", "ci_high")}
+RATIO_LABEL = "ratio (group rows x (1 + r))"
+
 
 def feature_curves(summary: pd.DataFrame, feature: str, *, kind: str = "value",
                    ratio: float | None = None, colors: dict[str, str] | None = None,
-                   height: int = 300, width: int = 420) -> hv.Overlay:
+                   height: int = 320, width: int | None = 420,
+                   legend: bool = True) -> hv.Overlay:
     """Metric (or its change vs baseline) against ratio for every algorithm of one feature, each
-    with its 95 % interval band; a dashed vertical line marks ``ratio``."""
+    with its 95 % interval band; a dashed vertical line marks ``ratio``.
+
+    ``width=None`` fills the width it is given (``responsive``); ``legend`` puts the algorithms'
+    legend outside the plot, at its right (a page with several panels shows one
+    :func:`algorithm_key` instead)."""
     column, low, high = KINDS[kind]
     rows = summary[summary["feature"] == feature]
     if rows.empty:
@@ -30,7 +37,7 @@ def feature_curves(summary: pd.DataFrame, feature: str, *, kind: str = "value",
     group = rows["group"].iloc[0]
     colors = colors or algorithm_colors(summary["algorithm"])
     label = metric.upper() if kind == "value" else f"change in {metric.upper()}"
-    ratio_dim = hv.Dimension("ratio", label="ratio (group rows x (1 + r))")
+    ratio_dim = hv.Dimension("ratio", label=RATIO_LABEL)
     value_dim = hv.Dimension("value", label=label)
     elements = []
     if kind == "delta":
@@ -52,13 +59,25 @@ def feature_curves(summary: pd.DataFrame, feature: str, *, kind: str = "value",
     if ratio is not None:
         elements.append(hv.VLine(float(ratio)).opts(color="black", line_dash="dashed",
                                                    line_width=1.5))
+    size = {"width": width} if width else {"responsive": True, "min_width": 300}
+    # The axes are named here: an overlay would take them from its first layer (x, y of HLine).
     return hv.Overlay(elements).opts(
-        title=f"{feature} = {group}", height=height, width=width, show_grid=True,
-        legend_position="bottom_left" if kind == "value" else "top_left", toolbar="above")
+        title=f"{feature} = {group}", height=height, show_grid=True, xlabel=RATIO_LABEL,
+        ylabel=label, show_legend=legend, legend_position="right", toolbar="above", **size)
+
+
+def algorithm_key(colors: dict[str, str]) -> str:
+    """One legend for every panel: each algorithm's name after a swatch of its colour (HTML;
+    the names escaped)."""
+    items = [f'<span style="white-space:nowrap;margin-right:14px">'
+             f'<span style="display:inline-block;width:18px;height:3px;background:{color};'
+             f'vertical-align:middle;margin-right:5px"></span>{escape(name)}</span>'
+             for name, color in colors.items()]
+    return "<div>" + " ".join(items) + "</div>"
 
 
 def sweep_curves(summary: pd.DataFrame, *, kind: str = "value", ratio: float | None = None,
-                 cols: int = 3, **opts) -> hv.Layout:
+                 cols: int = 2, **opts) -> hv.Layout:
     """One :func:`feature_curves` panel per feature of the sweep, in sweep order."""
     colors = algorithm_colors(summary["algorithm"])
     panels = [feature_curves(summary, f, kind=kind, ratio=ratio, colors=colors, **opts)

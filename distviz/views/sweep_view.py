@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 
+import holoviews as hv
 import pandas as pd
 import panel as pn
 import param
@@ -17,7 +18,9 @@ from ..errors import DistvizError
 from ..loop import ModelLoop
 from ..sweep import DEFAULT_RATIOS, Sweep, summarize, winners
 from ..tasks import metric_names
-from .sweep_plots import sweep_curves, winner_table
+from .plot_grid import PlotGrid
+from .style import algorithm_colors
+from .sweep_plots import algorithm_key, sweep_curves, winner_table
 
 KIND_LABELS = {"metric": "value", "change vs baseline": "delta"}
 
@@ -79,7 +82,11 @@ class SweepView(pn.viewable.Viewer):
                                                 visible=False, sizing_mode="stretch_width",
                                                 bar_color="primary")
         self._status = pn.pane.Markdown(self._hint(), sizing_mode="stretch_width")
-        self._plot = pn.pane.HoloViews(None, sizing_mode="stretch_width", linked_axes=False)
+        # One panel per feature, as many a row as fit the main area (two at 1500 px), one
+        # legend for them all above.
+        self._key = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 10))
+        self._panels = PlotGrid(ncols=2)
+        self._curves: hv.Layout | None = None
         self._winners = pn.pane.DataFrame(None, index=False, sizing_mode="stretch_width")
         self._button = pn.widgets.Button.from_param(self.param.run_sweep,
                                                     color="primary")
@@ -91,7 +98,7 @@ class SweepView(pn.viewable.Viewer):
             pn.widgets.RadioButtonGroup.from_param(self.param.show, margin=(25, 10, 10, 10)),
             pn.Column(pn.Spacer(height=8), self._button), sizing_mode="stretch_width")
         self._layout = pn.Column(
-            self._controls, self._progress, self._status, self._plot,
+            self._controls, self._progress, self._status, self._key, self._panels,
             pn.pane.Markdown("#### Best algorithm at each ratio", margin=(10, 10, 0, 10)),
             self._winners, sizing_mode="stretch_width")
         self._update_metrics()
@@ -203,16 +210,23 @@ class SweepView(pn.viewable.Viewer):
             return None
         return summarize(self.table, self.metric)
 
+    def curves(self) -> hv.Layout | None:
+        """The panels shown, one :func:`~.sweep_plots.feature_curves` per feature."""
+        return self._curves
+
     @param.depends("table", "metric", "show", "ratio", watch=True)
     def _update_plot(self):
         summary = self.summary()
         if summary is None:
-            self._plot.object = None
-            self._winners.object = None
+            self._curves = None
+            self._panels.show([])
+            self._key.object, self._winners.object = "", None
             if self.table is None and not self.running:
                 self._status.object = self._hint()
             return
+        self._curves = sweep_curves(summary, kind=KIND_LABELS[self.show], ratio=self.ratio,
+                                    width=None, legend=False)
         with pn.io.hold():
-            self._plot.object = sweep_curves(summary, kind=KIND_LABELS[self.show],
-                                             ratio=self.ratio)
+            self._panels.show(self._curves)
+            self._key.object = algorithm_key(algorithm_colors(summary["algorithm"]))
             self._winners.object = winner_table(winners(summary))
