@@ -196,25 +196,21 @@ def test_verdicts_intervals_and_colours_follow_the_noise():
         assert coloured == (a.verdict["f1"] in ("better", "worse"))
         # The matrix's cell changes are the mean over the five seed pairs.
         change = run.confusion_change(a.algorithm)
-        shown = dashboard.models.shown_model(a.algorithm).get(0).dframe()["change"].to_numpy()
+        shown = np.asarray(dashboard.models.shown_model(a.algorithm)["cells"]["change"])
         assert sorted(np.round(shown, 6)) == sorted(np.round(change.ravel(), 6))
     # The ROC operating point shows its spread: one point per seed and algorithm.
-    spread = next(layer for layer in dashboard.models.shown_roc()
-                  if layer.label == "operating point, each seed").dframe()
+    roc = dashboard.models.shown_roc()
+    spread = pd.DataFrame(roc["spread"])
     assert spread.groupby("algorithm").size().to_dict() == {"logistic_regression": 5,
                                                             "naive_bayes": 5}
     # Each operating point has its model's curve colour; the title names the positive class.
-    import holoviews as hv
-    roc = dashboard.models.shown_roc()
-    curve_colour = {layer.label.split(" (")[0]: hv.Store.lookup_options(
-        "bokeh", layer, "style").kwargs["color"] for layer in roc
-        if isinstance(layer, hv.Curve) and layer.label.endswith("(now)")}
-    points = next(layer for layer in roc if layer.label == "operating point")
-    colour = hv.Store.lookup_options("bokeh", points, "style").kwargs["color"].apply(points)
-    assert dict(zip(points.dframe()["algorithm"], colour)) == curve_colour
+    lines = roc["lines"]
+    curve_colour = {label.split(" (")[0]: colour for label, colour in
+                    zip(lines["label"], lines["color"]) if label.endswith("(now)")}
+    points = roc["points"]
+    assert dict(zip(points["algorithm"], points["color"])) == curve_colour
     assert len(set(curve_colour.values())) == 2
-    title = hv.Store.lookup_options("bokeh", roc, "plot").kwargs["title"]
-    assert f"(class {run.dataset.positive})" in title
+    assert f"(class {run.dataset.positive})" in roc["title"]
     best, second, lead = run.lead("f1")
     assert board["best"].any() == bool(lead.significant)
     line = dashboard.models.best_line.object
@@ -308,7 +304,7 @@ def test_hidden_tabs_render_when_opened(dashboard):
     dashboard.open_tab("Models")
     dashboard.resampler.param.update(feature="sex", group="female")
     dashboard.resampler.ratio = 1.0
-    assert dashboard.stale_tabs == {"Distributions", "Per group"}
+    assert dashboard.stale_tabs == {"Distributions", "Per group", "Where data helps"}
     dashboard.open_tab("Per group")
     table = dashboard.groups.table.value
     best = dashboard.result.best("shifted")
@@ -318,7 +314,7 @@ def test_hidden_tabs_render_when_opened(dashboard):
     shown = table.set_index("group")["f1 now"]
     assert all(shown[g] == pytest.approx(v, abs=5e-4) for g, v in zip(now["group"], now["f1"]))
     dashboard.open_tab("Distributions")
-    assert dashboard.stale_tabs == set()
+    assert dashboard.stale_tabs == {"Where data helps"}  # not opened
     after = dashboard.distributions.rows_after()
     n_female = int((dashboard.dataset.group_labels("sex") == "female").sum())
     assert after["female"] == round(2 * n_female)  # ratio +1 doubles the group
@@ -327,21 +323,21 @@ def test_hidden_tabs_render_when_opened(dashboard):
 
 def test_confusion_matrices_and_roc_update_in_place(dashboard):
     """A move sends new numbers to the same plots (no new Bokeh plot per move)."""
-    import holoviews as hv
     dashboard.resampler.param.update(feature="sex", group="female")
     dashboard.resampler.ratio = -0.5
     panes = list(dashboard.models.matrices.objects)
-    roc = dashboard.models.roc[0].object  # the ROC pane inside its box
+    plots = [pane.object for pane in panes]
+    roc = dashboard.models.roc[0].object  # the ROC pane's figure
     dashboard.resampler.ratio = 1.0
     assert list(dashboard.models.matrices.objects) == panes
+    assert [pane.object for pane in panes] == plots
     assert dashboard.models.roc[0].object is roc
     for name in dashboard.loop.algorithms:
-        frame = dashboard.models.shown_model(name)  # heatmap * labels
-        shown = frame.get(1).dframe()["text"].map(lambda t: int(t.split("\n")[0]))
-        assert sorted(shown) == sorted(dashboard.result.confusion(name).ravel().tolist())
+        shown = dashboard.models.shown_model(name)
+        counts = [int(t.split("\n")[0]) for t in shown["cells"]["text"]]
+        assert sorted(counts) == sorted(dashboard.result.confusion(name).ravel().tolist())
         f1 = {a.algorithm: a for a in dashboard.result.algorithms}[name].metrics["f1"]
-        title = hv.Store.lookup_options("bokeh", frame.get(0), "plot").kwargs["title"]
-        assert f"F1 {f1:.3f}" in title
+        assert f"F1 {f1:.3f}" in shown["title"]
 
 
 def test_a_render_recomputes_the_bokeh_model_graph_once(dashboard, monkeypatch):
@@ -430,21 +426,21 @@ def test_dashboard_drives_an_existing_chain():
 
 def test_multiclass_roc_says_which_class_is_positive():
     """Three classes: the ROC is the positive class against the rest, and its title says so."""
-    import holoviews as hv
     import sklearn.metrics as skm
     from distviz import Dataset, ModelLoop
     from distviz.loop import ResultCache
-    from distviz.views import plots
+    from distviz.views import model_figures
+    from distviz.views.style import algorithm_colors
     penguins = Dataset(source="penguins")
     run = ModelLoop(dataset=penguins, algorithms=["logistic_regression"], n_jobs=1,
                     cache=ResultCache()).run()
-    roc = plots.roc_overlay(run)
-    title = hv.Store.lookup_options("bokeh", roc, "plot").kwargs["title"]
+    title = model_figures.roc_title(penguins)
     assert f"(class {penguins.positive} vs the rest)" in title and len(penguins.classes) == 3
-    curve = next(layer for layer in roc if layer.label == "logistic_regression (now)").dframe()
+    lines = model_figures.roc_lines(run, algorithm_colors(["logistic_regression"]))
+    now = lines["label"].index("logistic_regression (now)")
     fit = run.algorithms[0].first_fit
     fpr, tpr, _ = skm.roc_curve(penguins.y_test == penguins.positive_index,
                                 fit.scores[:, penguins.positive_index])
     assert len(fpr) <= 200  # not thinned: the whole one-vs-rest curve
-    np.testing.assert_allclose(curve["fpr"], fpr)
-    np.testing.assert_allclose(curve["tpr"], tpr)
+    np.testing.assert_allclose(lines["xs"][now], fpr)
+    np.testing.assert_allclose(lines["ys"][now], tpr)

@@ -1,51 +1,50 @@
 """A standalone HTML snapshot whose slider still works offline.
 
-Every state (feature x ratio) is computed through the cached ModelLoop first, then rendered as
-frames of a HoloMap; Panel embeds every frame, and every script and stylesheet is inlined so the
-file opens from ``file://`` with no network at all.
+Every state (feature x ratio) is computed through the cached ModelLoop first. The file is one
+plain Bokeh document: the Models tab's figures (:class:`~distviz.views.model_figures.
+ModelFigures`: the same plots as the dashboard), a metrics table, a slider (and a feature
+choice) and, embedded as JSON, each state's *frame*: the data and texts its plots show. Moving
+the slider applies that state's frame in the browser (no server, no Python), and BokehJS is
+inlined, so the file opens from ``file://`` with no network at all.
 
-Two things the file does not take from HoloViews' defaults:
-
-- the metrics table is an HTML table in an ``hv.Div``, not an ``hv.Table``. For a Table, every
-  embedded state first replaces the DataTable's ``columns`` (new TableColumn models each frame),
-  then its source's data; in the browser the grid redraws for the new columns with the data it
-  had, so it showed the previous position's numbers (at +3 those of +2) although the source
-  underneath held the right ones. A Div's state is one ``text`` change.
-- the slider opens at the baseline (ratio 0), not at the HoloMap's first key.
-
-It is built under a private Bokeh document (``set_curdoc``), so it is the same file from the
-command line and from a served dashboard's background job: Panel's per-document settings
-(``config.embed`` while embedding, the resolved stylesheets) are that document's, never a live
-session's.
+The metrics table is an HTML table in a ``Div``: one ``text`` per state. (A DataTable, whose
+columns are replaced before its data, once showed the previous position's numbers.)
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import re
-import tempfile
 from pathlib import Path
 
-import holoviews as hv
 import pandas as pd
-import panel as pn
-import param
-from bokeh.document import Document
-from bokeh.resources import INLINE
-from panel.io.state import set_curdoc
+from bokeh.embed import file_html
+from bokeh.layouts import column, row
+from bokeh.models import Div, Select, Slider
+from bokeh.resources import Resources
 
 from ..loop import ModelLoop
 from ..output import check_output
 from ..shift import ShiftSpec
 from ..shift.spec import DEFAULT_RATIOS
 from . import plots
+from .model_figures import ModelFigures, frame_switcher
 from .models_view import BEYOND_NOISE, best_model, delta_css
 
-hv.extension("bokeh", logo=False)
+#: Plots per row in the file (a regression model's pair counts as two).
+PLOTS_PER_ROW = 4
 
-_CDN_ASSET = re.compile(r"https?://[^\"'\s)]+?/dist/([^\"'\s)?#]+\.(css|png|ico|svg))")
-_MIME = {"css": "text/css", "png": "image/png", "ico": "image/x-icon", "svg": "image/svg+xml"}
+
+class _BokehOnly(Resources):
+    """BokehJS inline and nothing else: by default Bokeh also lists the scripts of every model
+    class registered in the process (Panel's, once imported), which this file does not use and
+    which would be requested, and fail, from ``file://``."""
+
+    def _collect_external_resources(self, resource_attr: str) -> list[str]:
+        return []
+
+    def clone(self, *, components=None) -> "_BokehOnly":  # Bokeh clones before bundling
+        return _BokehOnly(mode=self.mode, components=components if components is not None
+                          else list(self.components))
 
 
 def metrics_table(run, metric: str) -> str:
@@ -80,55 +79,13 @@ def metrics_table(run, metric: str) -> str:
             f'</tbody></table><div style="margin-top:6px">{best}</div></div>')
 
 
-def _unescaped_first_draw(plot, element) -> None:
-    plot.handles["plot"].text = element.data
-
-
-def _frame(run, metric: str) -> hv.Layout:
-    """One state: a metrics table and a confusion matrix (or predicted vs actual) per model."""
-    ds = run.dataset
-    # HoloViews escapes a Div's text when it draws the first frame but not on later frames,
-    # and Panel's HTML model shows escaped text: the frames carry escaped text, which the hook
-    # hands over unchanged at the first draw too.
-    table = hv.Div(html.escape(metrics_table(run, metric))).opts(
-        width=520, height=60 + 30 * len(run.algorithms), hooks=[_unescaped_first_draw])
-    views = [table]
-    for a in run.algorithms:
-        fit = a.first_fit
-        if fit is None:
-            continue
-        title = f"{a.algorithm} {metric.upper()} {a.metrics[metric]:.3f}"
-        if ds.is_classification:
-            # As the dashboard shows it: the mean change over seeds, coloured beyond the noise.
-            verdict = (a.verdict or {}).get(metric)
-            views.append(plots.confusion_heatmap(
-                run.confusion(a.algorithm), [str(c) for c in ds.classes], title=title,
-                baseline=run.confusion(a.algorithm, baseline=True),
-                change=run.confusion_change(a.algorithm),
-                coloured=verdict in BEYOND_NOISE, size=230))
-        else:
-            views.append(plots.predicted_vs_actual(ds.y_test, fit.y_pred, title=title, size=230))
-    # Framewise: each state's ranges come from that state alone. Otherwise HoloViews computes
-    # every plot's ranges over all the HoloMap's frames, at creation and again for each
-    # embedded state, which was most of the export's time (cProfile: 105 of 126 s).
-    return hv.Layout(views).cols(3).opts(
-        hv.opts.Overlay(framewise=True), hv.opts.HeatMap(framewise=True),
-        hv.opts.Labels(framewise=True), hv.opts.Scatter(framewise=True),
-        hv.opts.Curve(framewise=True), hv.opts.Layout(shared_axes=False))
-
-
-def inline_cdn_stylesheets(text: str) -> str:
-    """Replace the stylesheets (and icons) Panel would fetch from its CDN at run time with
-    ``data:`` URLs read from the installed panel package."""
-    dist = Path(pn.__file__).parent / "dist"
-
-    def replace(match: re.Match) -> str:
-        local = dist / match.group(1)
-        if not local.exists():
-            return match.group(0)
-        encoded = base64.b64encode(local.read_bytes()).decode()
-        return f"data:{_MIME[match.group(2)]};base64,{encoded}"
-    return _CDN_ASSET.sub(replace, text)
+def _coloured(run):
+    """As the dashboard: a matrix is coloured only when its headline change is beyond the
+    noise."""
+    def coloured(a) -> bool:
+        verdict = (a.verdict or {}).get(run.dataset.headline_metric)
+        return not run.at_baseline and verdict in BEYOND_NOISE
+    return coloured
 
 
 def snapshot_html(loop: ModelLoop, features: str | list[str], groups=None, *,
@@ -146,7 +103,10 @@ def snapshot_html(loop: ModelLoop, features: str | list[str], groups=None, *,
     groups : str, dict or None
         The group shifted per feature (default: each feature's default group).
     ratios : sequence of float
-        The slider positions (all precomputed and embedded); 0 is always among them.
+        The slider positions (all precomputed and embedded); 0 is always among them, and the
+        file opens there.
+    progress : callable, optional
+        ``progress(done, total)`` after each state.
     """
     dataset = loop.dataset
     features = [features] if isinstance(features, str) else list(features)
@@ -155,37 +115,69 @@ def snapshot_html(loop: ModelLoop, features: str | list[str], groups=None, *,
     groups = groups or {}
     ratios = sorted(set(float(r) for r in ratios) | {0.0})
     metric = dataset.headline_metric
-    frames = {}
-    for feature in features:
+    labels = [str(c) for c in dataset.classes] if dataset.is_classification else None
+    figures = ModelFigures(task=dataset.task_name, labels=labels,
+                           algorithms=[a.name for a in loop.resolved_algorithms()],
+                           size=230)
+    table = Div(text="", width=900)
+    frames: dict[str, dict] = {}
+    for f, feature in enumerate(features):
         group = groups.get(feature) or dataset.default_group(feature)
-        for ratio in ratios:
+        for r, ratio in enumerate(ratios):
             run = loop.run(ShiftSpec(feature, group, ratio, upsampler, class_balance))
-            frames[(feature, ratio)] = _frame(run, metric)
+            frame = figures.frame(run, coloured=_coloured(run), metric=metric)
+            frame["table"] = {"text": metrics_table(run, metric)}
+            frames[f"{f}|{r}"] = frame
             if progress:
                 progress(len(frames), len(features) * len(ratios))
-    with set_curdoc(Document()), tempfile.TemporaryDirectory() as folder:
-        with param.logging_level("ERROR"):  # a Layout per frame is what the snapshot needs
-            holomap = hv.HoloMap(frames, kdims=["feature", "ratio"])
-        header = pn.pane.Markdown(
-            f"## distviz snapshot: {html.escape(dataset.name)}\n"
-            f"Target **{html.escape(str(dataset.target_name))}** ({dataset.task_name}); "
-            f"{len(dataset.X_test)} frozen test rows; {loop.repeats} "
-            f"seed{'s' if loop.repeats != 1 else ''} per state (the table shows their mean). "
-            "Move the slider: negative ratios "
-            "down-sample the group in the training set, positive ones up-sample it; 0 is the "
-            "baseline. Cells show counts and, in brackets, the change against the baseline.",
-            sizing_mode="stretch_width", disable_math=True)
-        pane = pn.pane.HoloViews(holomap, widget_location="top", center=False)
-        for widget in pane.widget_box:
-            if widget.name == "ratio":
-                widget.value = 0.0  # open at the baseline
-        layout = pn.Column(header, pane.layout)
-        path = Path(folder) / "snapshot.html"
-        layout.save(path, embed=True, resources=INLINE, max_opts=len(ratios) + 5,
-                    max_states=len(frames) + 5, title=f"distviz: {dataset.name}",
-                    progress=False)
-        text = path.read_text(encoding="utf-8")
-    return inline_cdn_stylesheets(text)
+    baseline = ratios.index(0.0)
+    opening = f"0|{baseline}"
+    figures.apply({k: v for k, v in frames[opening].items() if k != "table"})
+    table.text = frames[opening]["table"]["text"]
+
+    seeds = f"{loop.repeats} seed{'s' if loop.repeats != 1 else ''} per state"
+    header = Div(width=900, text=(
+        f"<h2 style='margin:4px 0'>distviz snapshot: {html.escape(dataset.name)}</h2>"
+        f"<p>Target <b>{html.escape(str(dataset.target_name))}</b> ({dataset.task_name}); "
+        f"{len(dataset.X_test)} frozen test rows; {seeds} (the table shows their mean, the "
+        "plots the first seed). Move the slider: negative ratios down-sample the group in the "
+        "training set, positive ones up-sample it; 0 is the baseline. Cells show counts and, in "
+        "brackets, the mean change against the baseline over the seeds, coloured only when "
+        "the model's change is beyond the noise.</p>"))
+    slider = Slider(start=0, end=len(ratios) - 1, value=baseline, step=1, show_value=False,
+                    title=None, width=420)
+    position = Div(text=_position_text(ratios[baseline]), width=260)
+    choice = Select(title="Feature", value=features[0], options=features, width=220,
+                    visible=len(features) > 1)
+    targets = dict(figures.targets, table=table)
+    # The handle moves over indices; its label says the ratio (as the dashboard's slider).
+    switch = frame_switcher(targets, frames, key_code="""
+const key = `${choice.options.indexOf(choice.value)}|${slider.value}`;
+position.text = positions[slider.value];
+""", slider=slider, choice=choice, position=position,
+                            positions=[_position_text(r) for r in ratios])
+    slider.js_on_change("value", switch)
+    choice.js_on_change("value", switch)
+    plot_rows, current, width = [], [], 0
+    for name in figures.algorithms:
+        cost = 1 if dataset.is_classification else 2
+        if current and width + cost > PLOTS_PER_ROW:
+            plot_rows.append(row(*current))
+            current, width = [], 0
+        current.append(figures.plots[name])
+        width += cost
+    if current:
+        plot_rows.append(row(*current))
+    parts = [header, row(choice, column(position, slider)), table, *plot_rows]
+    if figures.roc is not None:
+        parts.append(figures.roc)
+    return file_html(column(*parts), resources=_BokehOnly(mode="inline"), title=f"distviz: {dataset.name}")
+
+
+def _position_text(ratio: float) -> str:
+    return (f"<b>Shift ratio {ratio:+g}</b>" + (" (baseline)" if ratio == 0 else
+                                                " (fewer rows)" if ratio < 0 else
+                                                " (more rows)"))
 
 
 def export_html(path: str | Path, loop: ModelLoop, features, **kwargs) -> Path:

@@ -3,9 +3,6 @@ matrix (or predicted-vs-actual and residuals) per algorithm and the ROC overlay.
 
 from __future__ import annotations
 
-import html
-
-import holoviews as hv
 import numpy as np
 import pandas as pd
 import panel as pn
@@ -14,7 +11,7 @@ import param
 from ..results import RunResult
 from ..tasks import metric_names
 from . import plots
-from .live_pane import LivePane
+from .model_figures import ModelFigures
 from .style import BETTER, WORSE, escape
 
 
@@ -63,7 +60,7 @@ class ModelsView(pn.viewable.Viewer):
     def __init__(self, **params):
         super().__init__(**params)
         self.run: RunResult | None = None  # what is shown
-        self.algorithms: list[str] = []  # the chosen algorithms, in order (one pane each)
+        self.algorithms: list[str] = []  # the chosen algorithms, in order (one plot each)
         self.best_line = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.table = pn.widgets.Tabulator(
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width",
@@ -71,12 +68,12 @@ class ModelsView(pn.viewable.Viewer):
             # A tick on the leader only: a cross on every other row would read as "wrong".
             formatters={"best": {"type": "tickCross", "crossElement": False}})
         self.table.style.apply(_RowCss(), axis=1)
+        # Built for the first run and kept while its shape (task, classes, algorithms) holds:
+        # a move only sends new data.
+        self.figures: ModelFigures | None = None
+        self._placed: ModelFigures | None = None  # the figures on the page
         self.matrices = pn.GridBox(ncols=4)
-        self._panes: dict[str, LivePane] = {}
-        self._roc = LivePane(linked_axes=False)
-        # Visibility and the spinner go on a plain layout around the pane: set on a HoloViews
-        # pane, Panel 1.8 re-syncs its Bokeh stylesheets and raises a TypeError.
-        self.roc = pn.Column(self._roc.pane, margin=0)
+        self.roc = pn.Column(pn.pane.Bokeh(None), margin=0)
         how = ("Move the **shift** slider: left down-samples the chosen group in the *training* "
                "set, right up-samples it. Every model is re-trained and scored on the same "
                "untouched test set; deltas are against the unshifted baseline. Each delta's "
@@ -118,33 +115,30 @@ class ModelsView(pn.viewable.Viewer):
             f"{best_model(run, metric)} — {escape(run.spec.feature)} = "
             f"{escape(run.spec.group)}, shift {run.spec.ratio:+g}, training rows "
             f"{run.shift.train_rows_before} → {run.shift.train_rows_after}")
-        self._show_models(run)
-        self._show_roc(run)
+        figures = self._figures_for(run)
+        figures.apply(figures.frame(run, normalise=self.normalise, compare=self.compare,
+                                    coloured=lambda a: self.matrix_coloured(run, a),
+                                    metric=metric))
+        if self._placed is not figures:
+            # New plots go on the page only once they hold this run's numbers: in a served
+            # session a model's changes before it joins the document are not sent.
+            self._placed = figures
+            self.matrices.ncols = 4 if run.dataset.is_classification else 2
+            self.matrices.objects = [pn.pane.Bokeh(figures.plots[name], margin=4)
+                                     for name in figures.algorithms]
+            self.roc[0].object = figures.roc
+            self.roc.visible = run.dataset.is_classification
 
-    def _show_models(self, run: RunResult) -> None:
-        """One pane per algorithm; a confusion matrix is updated in place (``LivePane``)."""
-        names = {a.algorithm: a for a in run.algorithms}
-        labels = tuple(str(c) for c in run.dataset.classes) \
-            if run.dataset.is_classification else None
-        chosen = self.algorithms or list(names)
-        for name in list(self._panes):
-            if name not in chosen:
-                del self._panes[name]
-        for name in chosen:
-            live = self._panes.setdefault(name, LivePane(linked_axes=False, margin=4))
-            a = names.get(name)
-            if a is None:
-                live.show(hv.Div(f"<b>{html.escape(name)}</b>: training...").opts(
-                    width=260, height=60))
-            else:
-                is_matrix = labels is not None and a.first_fit is not None
-                live.show(self._model_view(run, a), key=(
-                    labels, self.normalise, self.matrix_coloured(run, a)) if is_matrix else None)
-        panes = [self._panes[name].pane for name in chosen]
-        # A regression model is two plots side by side (predicted vs actual, residuals).
-        self.matrices.ncols = 4 if run.dataset.is_classification else 2
-        if [id(p) for p in self.matrices.objects] != [id(p) for p in panes]:
-            self.matrices.objects = panes
+    def _figures_for(self, run: RunResult) -> ModelFigures:
+        """The figures for ``run``'s shape: the current ones, or new ones when the task, the
+        classes or the algorithms changed."""
+        ds = run.dataset
+        algorithms = self.algorithms or [a.algorithm for a in run.algorithms]
+        labels = [str(c) for c in ds.classes] if ds.is_classification else None
+        shape = (ds.task_name, tuple(labels or ()), tuple(algorithms))
+        if self.figures is None or self.figures.shape != shape:
+            self.figures = ModelFigures(task=ds.task_name, labels=labels, algorithms=algorithms)
+        return self.figures
 
     def matrix_coloured(self, run: RunResult, a) -> bool:
         """A matrix is coloured by change only when the algorithm's headline change is beyond
@@ -152,44 +146,27 @@ class ModelsView(pn.viewable.Viewer):
         verdict = (a.verdict or {}).get(run.dataset.headline_metric)
         return self.compare and not run.at_baseline and verdict in BEYOND_NOISE
 
-    def shown_model(self, algorithm: str):
-        """The element shown for ``algorithm`` (a confusion matrix overlay, or a layout)."""
-        return self._panes[algorithm].element
+    def shown_model(self, algorithm: str) -> dict:
+        """What is shown for ``algorithm``: its title and, for a classifier, its matrix's cells
+        (``cells``: predicted, actual, value, change, text, fill); for a regressor its points
+        (actual, predicted) and residual bins (left, right, rows)."""
+        figures = self.figures
+        shown = {"title": figures.shown(f"title:{algorithm}")["text"]}
+        if figures.task == "classification":
+            shown["cells"] = figures.shown(f"matrix:{algorithm}")["data"]
+        else:
+            shown["points"] = figures.shown(f"points:{algorithm}")["data"]
+            shown["residuals"] = figures.shown(f"residuals:{algorithm}")["data"]
+        return shown
 
-    def shown_roc(self):
-        """The ROC overlay shown now (curves, operating points and their spread over seeds)."""
-        return self._roc.element
-
-    def _show_roc(self, run: RunResult) -> None:
-        """The ROC overlay, updated in place while it has the same curves."""
-        self.roc.visible = run.dataset.is_classification
-        if not run.dataset.is_classification:
-            self._roc.show(None)
-            return
-        overlay = plots.roc_overlay(run)
-        self._roc.show(overlay, key=tuple((type(layer).__name__, layer.label)
-                                          for layer in overlay))
-
-    def _model_view(self, run: RunResult, a):
-        ds, fit = run.dataset, a.first_fit
-        if fit is None:
-            return hv.Div(f"<b>{html.escape(a.algorithm)}</b><br>"
-                          f"{html.escape(str(a.error))}").opts(width=260, height=120)
-        value = a.metrics[ds.headline_metric]
-        title = f"{a.algorithm} {ds.headline_metric.upper()} {value:.3f}"
-        if ds.is_classification:
-            # At the baseline every change is 0: shade by value instead.
-            compare = self.compare and not run.at_baseline
-            return plots.confusion_heatmap(
-                run.confusion(a.algorithm), [str(c) for c in ds.classes], title=title,
-                normalise=self.normalise,
-                baseline=run.confusion(a.algorithm, baseline=True) if compare else None,
-                change=run.confusion_change(a.algorithm) if compare else None,
-                coloured=self.matrix_coloured(run, a))
-        return (plots.predicted_vs_actual(ds.y_test, fit.y_pred, title=title)
-                + plots.residuals_histogram(ds.y_test, fit.y_pred,
-                                            title=f"{a.algorithm} residuals")
-                ).opts(shared_axes=False)
+    def shown_roc(self) -> dict:
+        """The ROC overlay shown now: its title, curves (xs, ys, color, dash, label), the mean
+        operating points and each seed's point (fpr, tpr, algorithm, color)."""
+        figures = self.figures
+        return {"title": figures.shown("roc_title")["text"],
+                "lines": figures.shown("roc_lines")["data"],
+                "points": figures.shown("roc_points")["data"],
+                "spread": figures.shown("roc_spread")["data"]}
 
 
 def best_model(run: RunResult, metric: str) -> str:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..tasks import LOWER_IS_BETTER
-from .style import AFTER, BEFORE, PALETTE, algorithm_colors
+from .style import AFTER, BEFORE, PALETTE
 
 
 
@@ -56,126 +56,6 @@ def leaderboard(run, metric: str) -> pd.DataFrame:
     table["best"] = table["algorithm"].eq(best) & bool(lead is not None and lead.significant)
     return table[["algorithm", "baseline", "now", "delta", "interval", "verdict", "seeds",
                   "rank_change", "best", "fit_s", "train_rows", "note"]]
-
-
-# ------------------------------------------------------------------------------ classification
-def confusion_heatmap(counts: np.ndarray, labels: list[str], *, title: str,
-                      normalise: bool = False, baseline: np.ndarray | None = None,
-                      change: np.ndarray | None = None, coloured: bool = True,
-                      size: int = 260) -> hv.Overlay:
-    """A confusion matrix: rows are true classes, columns predictions; each cell labelled
-    with its count (or row share).
-
-    Given a baseline (or the ``change`` of the counts directly, e.g. their mean over seeds),
-    each cell also shows its change and, when ``coloured`` (the change is beyond the noise),
-    is coloured by whether it is for the better (green: more correct predictions on the
-    diagonal, fewer errors off it) or the worse (red); otherwise cells are shaded by value.
-    """
-    counts = np.asarray(counts, dtype=float)
-
-    def rows_normalised(matrix):
-        return matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
-    shown = rows_normalised(counts) if normalise else counts
-    if baseline is not None and (normalise or change is None):
-        base = np.asarray(baseline, dtype=float)
-        change = shown - (rows_normalised(base) if normalise else base)
-    compared = change is not None
-    change = np.zeros_like(shown) if change is None else np.asarray(change, dtype=float)
-    records = []
-    for i, true in enumerate(labels):
-        for j, pred in enumerate(labels):
-            text = f"{shown[i, j]:.2f}" if normalise else f"{int(counts[i, j])}"
-            if compared and round(change[i, j], 2):
-                whole = float(change[i, j]).is_integer()
-                text += (f"\n({change[i, j]:+.2f})" if normalise else
-                         f"\n({int(change[i, j]):+d})" if whole else f"\n({change[i, j]:+.1f})")
-            better = change[i, j] if i == j else -change[i, j]
-            records.append((f"pred {pred}", f"true {true}", shown[i, j], change[i, j], better,
-                            text))
-    frame = pd.DataFrame(records, columns=["predicted", "actual", "value", "change", "better",
-                                           "text"])
-    # HoloViews aggregates with numpy reshapes that pandas' Arrow strings do not support.
-    frame = frame.astype({"predicted": object, "actual": object, "text": object})
-    if compared and coloured:
-        # Small changes stay pale: the colour range is at least 5 % of a row (or 0.05).
-        floor = 0.05 if normalise else max(1.0, 0.05 * counts.sum() / max(len(labels), 1))
-        extent = max(float(frame["better"].abs().max()), floor)
-        colour, cmap, clim = "better", ["#e7877f", "#ffffff", "#7cc68a"], (-extent, extent)
-    else:
-        # At a degenerate (0, 0) colour range the plot breaks; 1 keeps an empty matrix white.
-        colour, cmap, clim = "value", ["#ffffff", "#8fbde0"], (0, float(shown.max()) or 1.0)
-    # Side by side, more than two (or long) class names overlap: slant them.
-    slant = 35 if len(labels) > 2 or max(len(str(c)) for c in labels) > 6 else 0
-    heatmap = hv.HeatMap(frame, ["predicted", "actual"], [colour, "value", "change", "text"]
-                         ).opts(cmap=cmap, colorbar=False, title=title,
-                                width=size + (40 if slant else 0),
-                                height=size + (30 if slant else 0), xrotation=slant,
-                                toolbar=None, invert_yaxis=True, xlabel="",
-                                ylabel="", clim=clim, tools=["hover"], fontsize={"title": 10},
-                                line_color="white", line_width=2)
-    text = hv.Labels(frame, ["predicted", "actual"], "text").opts(text_font_size="10pt",
-                                                                  text_color="#111111")
-    return heatmap * text
-
-
-def roc_overlay(run, *, colors: dict[str, str] | None = None) -> hv.Overlay:
-    """ROC of the positive class per algorithm (one-vs-rest with three or more classes; solid:
-    now, dashed: baseline; first seed) with
-    the operating point (1 - specificity, sensitivity) averaged over seeds and, with several
-    seeds, each seed's point (its spread)."""
-    colors = colors or algorithm_colors([a.algorithm for a in run.algorithms])
-    layers = [hv.Curve([(0, 0), (1, 1)], "FPR (1 - specificity)", "TPR (sensitivity)").opts(
-        color="#cccccc", line_dash="dotted")]
-    points, spread = [], []
-    # A point has its model's colour (the curves' colours), so each is known at a glance.
-    by_algorithm = hv.dim("algorithm").categorize(colors, default="#555555")
-    for a in run.algorithms:
-        for baseline, dash in ((True, "dashed"), (False, "solid")):
-            roc = run.roc(a.algorithm, baseline=baseline)
-            if roc is None:
-                continue
-            label = f"{a.algorithm} ({'baseline' if baseline else 'now'})"
-            layers.append(hv.Curve(roc, "fpr", "tpr", label=label).opts(
-                color=colors[a.algorithm], line_dash=dash, line_width=1.5 if baseline else 2.5,
-                alpha=0.6 if baseline else 1.0))
-        if a.ok:
-            points.append((1 - a.metrics["specificity"], a.metrics["recall"], a.algorithm))
-            spread.extend((1 - f.metrics["specificity"], f.metrics["recall"], a.algorithm,
-                           f.seed) for f in a.fits if f.error is None and f.metrics)
-    if len(spread) > len(points):  # the spread of the operating point over seeds
-        layers.append(hv.Scatter(pd.DataFrame(spread, columns=["fpr", "tpr", "algorithm", "seed"]),
-                                 "fpr", ["tpr", "algorithm", "seed"],
-                                 label="operating point, each seed").opts(
-            color=by_algorithm, size=4, alpha=0.45, marker="circle", tools=["hover"]))
-    if points:
-        layers.append(hv.Scatter(pd.DataFrame(points, columns=["fpr", "tpr", "algorithm"]),
-                                 "fpr", ["tpr", "algorithm"], label="operating point").opts(
-            color=by_algorithm, line_color="black", size=9, marker="circle", tools=["hover"]))
-    ds = run.dataset
-    positive = f"class {ds.positive}" + (" vs the rest" if len(ds.classes) > 2 else "")
-    return hv.Overlay(layers).opts(
-        title=f"Sensitivity vs specificity ({positive}): solid now, dashed baseline",
-        width=720, height=400, legend_position="right", xlim=(0, 1), ylim=(0, 1.02),
-        toolbar="above", fontsize={"legend": 8, "title": 10})
-
-
-# ------------------------------------------------------------------------------ regression
-def predicted_vs_actual(y_true, y_pred, *, title: str, size: int = 260) -> hv.Overlay:
-    low, high = float(min(np.min(y_true), np.min(y_pred))), float(max(np.max(y_true),
-                                                                        np.max(y_pred)))
-    scatter = hv.Scatter((y_true, y_pred), "actual", "predicted").opts(
-        size=3, alpha=0.5, color="#1f77b4")
-    return (scatter * hv.Curve([(low, low), (high, high)]).opts(
-        color="#999999", line_dash="dashed")).opts(title=title, width=size, height=size,
-                                                   toolbar=None)
-
-
-def residuals_histogram(y_true, y_pred, *, title: str, size: int = 260) -> hv.Histogram:
-    residuals = np.asarray(y_pred) - np.asarray(y_true)
-    edges = np.histogram_bin_edges(residuals, bins=30)
-    return hv.Histogram(np.histogram(residuals, bins=edges),
-                        kdims=["residual (predicted - actual)"], vdims=["rows"]).opts(
-        title=title, width=size, height=int(size / 1.3), color="#d6604d", toolbar=None)
 
 
 # ------------------------------------------------------------------------------ data
