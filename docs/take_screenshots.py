@@ -19,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from helpers import CHROMIUM, CHROMIUM_ARGS, move_slider, served  # noqa: E402
-from page_layout import TAB_NAMES, overlaps, past_right_edge, settle  # noqa: E402
+from page_layout import (TAB_NAMES, overlaps, past_right_edge, settle,  # noqa: E402
+                         wait_for_column)
 
 IMAGES = Path(__file__).resolve().parent / "images"
 WIDTH, HEIGHT = 1500, 1300
@@ -89,7 +90,7 @@ def every_tab(page, dataset: str, args, images: Path) -> list[str]:
         if tab == "Sweep":
             run_sweep(page, args.repeats, args.features)
         if tab == "Feature importance":  # permutation and SHAP arrive after the first run
-            page.get_by_text("rank_shap", exact=True).first.wait_for(timeout=300_000)
+            wait_for_column(page, "rank_shap")
         lines.append(shoot(page, images / f"{dataset}-{number}-{slug(tab)}.png",
                            plots=0 if tab not in PLOTTED else 1))
         if tab == "Sweep":

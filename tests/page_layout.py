@@ -70,3 +70,15 @@ def settle(page, minimum: int = 0, quiet: float = 2.0, timeout: float = 120.0) -
             break
         time.sleep(0.25)
     return last or []
+
+
+# True once a data source of the page (a table's or a plot's) has the column ``name``.
+HAS_COLUMN = """name => window.Bokeh && Bokeh.documents.length &&
+  [...Bokeh.documents[0].all_models].some(m => m.data &&
+    (typeof m.data.has === 'function' ? m.data.has(name) : name in m.data))"""
+
+
+def wait_for_column(page, name: str, timeout: float = 300.0) -> None:
+    """Wait until the page holds data with the column ``name`` (e.g. ``rank_shap``: the full
+    feature ranking, which arrives seconds after the first run)."""
+    page.wait_for_function(HAS_COLUMN, arg=name, timeout=timeout * 1000)

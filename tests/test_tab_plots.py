@@ -73,6 +73,13 @@ def test_views_update_their_panes_in_place(titanic, run):
     assert len(panes) == 4
     groups.show(run)
     assert groups.charts.panes == panes
+    # The table keeps its columns ("f1 now") under short headers grouped by baseline and now.
+    table = groups.table
+    assert table.value.set_index("group")["f1 now"].notna().all()
+    assert table.titles["f1 now"] == table.titles["f1 baseline"] == "f1"
+    assert table.titles["selection_rate now"] == "selection rate"
+    assert table.groups == {stage: [f"{m} {stage}" for m in ("f1", "tpr", "fpr", "selection_rate")]
+                            for stage in ("baseline", "now")}
     distributions = DistributionsView()
     distributions.show(run, ["sex", "class", "age"])
     others = distributions.others.panes
@@ -92,5 +99,7 @@ def test_importance_table_fills_the_width_and_scrolls_a_wide_file():
     assert view.table.width is None and view.table.sizing_mode == "stretch_width"
     assert view.table.height == TABLE_HEIGHT  # 30 rows scroll inside the table
     assert view.table.value["feature"].tolist() == names  # every feature is in it
+    assert view.table.groups == {"gini": ["gini", "rank_gini"]}
+    assert view.table.titles == {"gini": "importance", "rank_gini": "rank"}
     view.ranking = view.ranking.head(3)
     assert view.table.height < TABLE_HEIGHT  # a short table takes no more room than it needs

@@ -39,4 +39,9 @@ class GroupsView(pn.viewable.Viewer):
         self.charts.show(plots.group_effect(now, base, plots.GROUP_METRICS[run.dataset.task_name],
                                             title=f"{run.spec.feature}, {best}", width=None))
         merged = base.merge(now, on=["group", "rows"], suffixes=(" baseline", " now"))
-        self.table.value = merged.round(3)
+        metrics = [c for c in now.columns if c not in ("group", "rows")]
+        # Short headers under "baseline" and "now": the table fits the main area's width.
+        stages = {stage: [f"{m} {stage}" for m in metrics] for stage in ("baseline", "now")}
+        self.table.param.update(
+            value=merged.round(3), groups=stages,
+            titles={f"{m} {stage}": m.replace("_", " ") for m in metrics for stage in stages})

@@ -9,8 +9,8 @@ import param
 from . import plots
 
 METHODS = ("gini", "permutation", "shap")
-# px: a header and a row; at most about 12 rows show, the others scroll inside the table.
-HEADER, ROW, TABLE_HEIGHT = 42, 31, 420
+# px: the two-line header and a row; at most about 12 rows show, the others scroll inside.
+HEADER, ROW, TABLE_HEIGHT = 64, 29, 440
 
 
 class ImportanceView(pn.viewable.Viewer):
@@ -54,7 +54,13 @@ class ImportanceView(pn.viewable.Viewer):
         ordered = self.ranking.set_index("feature").loc[self.ranked()].reset_index()
         columns = ["feature", "kind"] + [c for m in METHODS for c in (m, f"rank_{m}")
                                          if c in ordered.columns]
+        methods = [m for m in METHODS if m in ordered.columns]
         with pn.io.hold():
             self.table.height = min(TABLE_HEIGHT, HEADER + ROW * len(ordered))
-            self.table.value = ordered[columns].round(3)
+            # Short headers ("importance", "rank") under each method: the table stays narrow.
+            self.table.param.update(
+                value=ordered[columns].round(3),
+                groups={m: [m, f"rank_{m}"] for m in methods if f"rank_{m}" in ordered},
+                titles={c: "rank" if c.startswith("rank_") else "importance"
+                        for c in columns if c not in ("feature", "kind")})
             self.bars.object = plots.importance_bars(ordered, width=None)

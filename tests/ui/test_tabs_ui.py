@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import pytest
 
 from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, served
-from page_layout import canvas_boxes, overlaps, past_right_edge, settle
+from page_layout import overlaps, past_right_edge, settle, wait_for_column
 
 pytestmark = pytest.mark.ui
 WIDTH = 1500
@@ -26,7 +26,7 @@ AXIS_LABELS = """() => [...Bokeh.documents[0].all_models]
   .flatMap(f => [...f.below, ...f.left]).map(a => a.axis_label)
   .filter(label => typeof label === 'string')"""
 
-# Every importance-table header cell and feature cell (Tabulator renders them in shadow DOM).
+# Every importance-table header title and feature cell (Tabulator renders them in shadow DOM).
 TABLE = """() => {
   const cells = [], headers = [], tables = [];
   const walk = root => {
@@ -34,7 +34,7 @@ TABLE = """() => {
       const box = el.getBoundingClientRect();
       if (el.classList && el.classList.contains('tabulator') && box.width > 0)
         tables.push([box.left, box.right]);
-      if (el.classList && el.classList.contains('tabulator-col') && box.width > 0)
+      if (el.classList && el.classList.contains('tabulator-col-title') && box.width > 0)
         headers.push([el.textContent.trim(), box.left, box.right]);
       if (el.classList && el.classList.contains('tabulator-cell') &&
           el.getAttribute('tabulator-field') === 'feature' && box.width > 0)
@@ -97,14 +97,15 @@ def test_tabs_lay_their_plots_out_apart_and_within_the_window(url, dataset):
         _assert_laid_out(page, f"{dataset}-groups", per_group)
 
         _open(page, "Feature importance")
-        page.get_by_text("rank_shap", exact=True).first.wait_for(timeout=300_000)
+        wait_for_column(page, "rank_shap")
         _assert_laid_out(page, f"{dataset}-importance", 1)
         table = page.evaluate(TABLE)
         # Every column inside the table, the table inside the window, every feature listed.
         (left, right), = table["tables"]
         assert right <= WIDTH, table["tables"]
         names = [h[0] for h in table["headers"]]
-        assert {"feature", "gini", "rank_permutation", "shap", "rank_shap"} <= set(names), names
+        assert {"feature", "kind", "gini", "permutation", "shap"} <= set(names), names
+        assert names.count("importance") == names.count("rank") == 3, names
         assert all(left - 1 <= h[1] and h[2] <= right + 1 for h in table["headers"]), table
         assert sorted(table["cells"]) == sorted(features), table["cells"]
 
