@@ -82,8 +82,7 @@ class SweepView(pn.viewable.Viewer):
                                                 visible=False, sizing_mode="stretch_width",
                                                 bar_color="primary")
         self._status = pn.pane.Markdown(self._hint(), sizing_mode="stretch_width")
-        # One panel per feature, as many a row as fit the main area (two at 1500 px), one
-        # legend for them all above.
+        # One panel per feature, two a row across the main area; one legend above them all.
         self._key = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 10))
         self._panels = PlotGrid(ncols=2)
         self._curves: hv.Layout | None = None
