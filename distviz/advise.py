@@ -436,43 +436,73 @@ def advise(loop, *, features: Sequence[str] | None = None, top: int = 3,
         raise UsageError("the model loop has no dataset; set ModelLoop.dataset first.")
     if not 0 < alpha < 1:
         raise UsageError(f"the false-discovery rate must lie in (0, 1), got {alpha}.")
-    chosen = resolve_features(dataset, features, top=top, method=method,
-                              random_state=loop.random_state)
-    values = resolve_ratios(ratios, max_ratio=loop.max_ratio)
-    entries, skipped = plan(dataset, chosen, values, upsampler=upsampler,
-                            class_balance=class_balance, min_rows=min_rows,
-                            max_ratio=loop.max_ratio)
-    metric = dataset.headline_metric
-    algorithms = [a.name for a in loop.resolved_algorithms()]
+    chosen, values, entries, skipped = plan_advice(
+        loop, features=features, top=top, method=method, ratios=ratios, upsampler=upsampler,
+        class_balance=class_balance, min_rows=min_rows)
     notes = []
     cells: list[Cell] = []
     fits = computed = 0
     backend = "local"
     if entries:
         tracker, backend = _fit_everything(loop, entries, scheduler, progress)
-        test_rows = {}
-        for feature, group, specs in entries:
-            if feature not in test_rows:
-                table = dataset.groups(feature)
-                test_rows[feature] = dict(zip(table["group"], table["test_rows"]))
-            for spec in specs:
-                run = loop.run(spec, progress=tracker)
-                cells += _cells(run, feature, group, metric, test_rows[feature].get(group, 0),
-                                min_test_rows)
+        cells = cells_of(loop, entries, min_test_rows=min_test_rows, progress=tracker)
         fits, computed = tracker.total, len(tracker.fresh)
     else:
         notes.append("no group could be shifted at these ratios; see skipped.")
+    judge(cells, dataset.headline_metric, alpha=alpha)
+    if cells and not any(c.p_adjusted is not None for c in cells):
+        notes.append("no cell has an interval (one seed, or failed fits): no advice; run "
+                     "with --repeats 2 or more.")
+    return Advice(dataset, dataset.headline_metric, chosen, values,
+                  [a.name for a in loop.resolved_algorithms()], loop.repeats, alpha, cells,
+                  skipped, fits, computed, time.perf_counter() - started, backend, notes)
+
+
+def plan_advice(loop, *, features: Sequence[str] | None = None, top: int = 3,
+                method: str = "gini", ratios: Sequence[float] = DEFAULT_ADVISE_RATIOS,
+                upsampler: str = "random", class_balance: str = "none",
+                min_rows: int = MIN_SHIFT_ROWS):
+    """What :func:`advise` shifts: (features, ratios, entries, skipped); ``entries`` are
+    (feature, group, specs) in feature, group, ratio order."""
+    dataset = loop.dataset
+    chosen = resolve_features(dataset, features, top=top, method=method,
+                              random_state=loop.random_state)
+    values = resolve_ratios(ratios, max_ratio=loop.max_ratio)
+    entries, skipped = plan(dataset, chosen, values, upsampler=upsampler,
+                            class_balance=class_balance, min_rows=min_rows,
+                            max_ratio=loop.max_ratio)
+    return chosen, values, entries, skipped
+
+
+def cells_of(loop, entries, *, min_test_rows: int = MIN_GROUP_TEST_ROWS,
+             progress: Progress | None = None) -> list[Cell]:
+    """The cells of ``entries`` for the loop's algorithms, read through :meth:`ModelLoop.run`
+    (instant once :meth:`ModelLoop.prefetch` has fitted them); not yet judged (:func:`judge`)."""
+    dataset = loop.dataset
+    metric = dataset.headline_metric
+    test_rows, cells = {}, []
+    for feature, group, specs in entries:
+        if feature not in test_rows:
+            table = dataset.groups(feature)
+            test_rows[feature] = dict(zip(table["group"], table["test_rows"]))
+        for spec in specs:
+            run = loop.run(spec, progress=progress)
+            cells += _cells(run, feature, group, metric, test_rows[feature].get(group, 0),
+                            min_test_rows)
+    return cells
+
+
+def judge(cells: Sequence[Cell], metric: str, *, alpha: float = 0.05) -> None:
+    """Benjamini–Hochberg over every cell with an interval, in place: ``p_adjusted`` and
+    ``verdict_bh`` (the family is ``cells``: judge them all together)."""
     judged = [c for c in cells if c.p_value is not None and math.isfinite(c.p_value)]
+    for c in cells:
+        c.p_adjusted = c.verdict_bh = None
     if judged:
         adjusted = adjusted_p_values([c.p_value for c in judged])
         for c, p in zip(judged, adjusted):
             c.p_adjusted = float(p)
             c.verdict_bh = verdict(metric, c.delta, bool(p <= alpha))
-    if cells and not judged:
-        notes.append("no cell has an interval (one seed, or failed fits): no advice; run "
-                     "with --repeats 2 or more.")
-    return Advice(dataset, metric, chosen, values, algorithms, loop.repeats, alpha, cells,
-                  skipped, fits, computed, time.perf_counter() - started, backend, notes)
 
 
 # ---------------------------------------------------------------------------- curves
