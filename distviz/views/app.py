@@ -26,6 +26,7 @@ from ..loop import ModelLoop
 from ..noise import default_repeats
 from ..results import RunResult
 from ..shift import Resampler, ShiftSpec
+from .advise_view import AdviseView
 from .controls import RATIOS, ShiftSlider, algorithm_choice, heading
 from .data_picker import DataPicker
 from .distributions_view import DistributionsView
@@ -33,6 +34,7 @@ from .export import snapshot_html
 from .groups_view import GroupsView
 from .importance_view import ImportanceView
 from .models_view import ModelsView
+from .preview_view import PreviewView
 from .session import Session
 from .style import escape
 from .sweep_view import SweepView
@@ -103,6 +105,8 @@ class Dashboard(pn.viewable.Viewer):
         self.groups = GroupsView()
         self.importance = ImportanceView()
         self.sweep = SweepView(session=self.session)
+        self.advise = AdviseView(loop=loop, resampler=self.resampler, session=self.session)
+        self.preview = PreviewView(loop=loop, session=self.session)
         self._build_layout()
         self._watch_engine()
         self.data.show(dataset, name, task)
@@ -192,17 +196,20 @@ class Dashboard(pn.viewable.Viewer):
             pn.widgets.Checkbox.from_param(self.models.param.normalise),
             pn.widgets.Checkbox.from_param(self.models.param.compare),
             self.export_button, self.download, sizing_mode="stretch_width")
-        panels = [self.models, self.distributions, self.groups, self.importance, self.sweep]
+        panels = [self.models, self.distributions, self.groups, self.importance, self.sweep,
+                  self.advise]
         self._panels = {"Models": self.models, "Distributions": self.distributions,
-                        "Per group": self.groups}
+                        "Per group": self.groups, "Where data helps": self.advise}
         # A slider move pays only for the tab the user is looking at: hidden tabs are neither
         # rendered (dynamic) nor computed (stale until opened).
         self.tabs = pn.Tabs(*[pn.Column(p, name=n) for p, n in zip(
-            panels, ["Models", "Distributions", "Per group", "Feature importance", "Sweep"])],
+            panels, ["Models", "Distributions", "Per group", "Feature importance", "Sweep",
+                     "Where data helps"])],
             dynamic=True, sizing_mode="stretch_width")
         self.stale_tabs: set[str] = set()
         self.tabs.param.watch(lambda event: self._refresh_tab(), "active")
-        self._main = pn.Column(pn.Row(self.status_line, self.progress), self.tabs, self.notes,
+        self._main = pn.Column(pn.Row(self.status_line, self.progress), self.preview, self.tabs,
+                               self.notes,
                                sizing_mode="stretch_width")
 
     def __panel__(self):
@@ -246,6 +253,7 @@ class Dashboard(pn.viewable.Viewer):
     def _run_started(self, event) -> None:
         self.session.cancel_prefetch()
         self.session.run_started()
+        self.preview.expect(self.resampler.spec)  # an estimate until the retrain lands
         self.busy = True
         self.models.algorithms = list(self.loop.algorithms)
         self.models.table.loading = True
@@ -295,7 +303,8 @@ class Dashboard(pn.viewable.Viewer):
     def _show(self, run: RunResult, *, final: bool) -> None:
         with self.session.batch(self._main):
             self.models.show(run)
-            self.stale_tabs = {"Distributions", "Per group"}  # until rendered for this run
+            self.preview.replaced(run, final=final)
+            self.stale_tabs = {"Distributions", "Per group", "Where data helps"}  # until rendered
             if final or self._tab_visible("Per group"):
                 self._refresh_tab()
         if final:

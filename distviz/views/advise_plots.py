@@ -1,0 +1,174 @@
+"""Pure functions: advise cells and response curves -> tables and HoloViews elements.
+
+The map colours a cell only when its change is beyond the noise after Benjamini–Hochberg:
+green better, red worse, in four steps of the size of the change (:data:`STEPS`, in units of
+the headline metric); a change within the noise is grey, a failed or skipped cell grey with a
+cross, a cell not computed yet blank with a dot.
+"""
+
+from __future__ import annotations
+
+import math
+
+import holoviews as hv
+import holoviews.plotting.bokeh  # noqa: F401 - options need a loaded plotting backend
+import numpy as np
+import pandas as pd
+
+from ..advise import Cell, Curve, metric_label
+from .style import BETTER, WORSE, algorithm_colors, escape
+
+WITHIN_NOISE = "#d9d9d9"
+PENDING = "·"
+FAILED = "×"
+ROW_HEIGHT, COLUMN_WIDTH = 30, 92
+#: Upper edges of the colour steps of a change beyond the noise (the last step is open).
+STEPS = (0.01, 0.02, 0.05)
+
+
+def row_label(feature: str, group: str) -> str:
+    return f"{feature} = {group}"
+
+
+def _ramp(colour: str, n: int) -> list[str]:
+    """``n`` shades of ``colour`` from light to full (never white: the smallest change beyond
+    the noise still shows a colour and never looks like 'within noise')."""
+    rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    return ["#" + "".join(f"{v:02x}" for v in np.round(rgb + (255 - rgb) * m).astype(int))
+            for m in np.linspace(0.6, 0.0, n)]  # the share of white mixed in
+
+
+#: Worst (dark red) .. slightly worse, slightly better .. best (dark green).
+PALETTE = _ramp(WORSE, len(STEPS) + 1)[::-1] + _ramp(BETTER, len(STEPS) + 1)
+
+
+def shade(improvement: float) -> float:
+    """The colour step of an improvement beyond the noise: +-0.5 (below STEPS[0]) ..
+    +-(len(STEPS) + 0.5), signed like the improvement (the middle of a palette bin)."""
+    step = sum(abs(improvement) >= edge for edge in STEPS) + 0.5
+    return math.copysign(step, improvement)
+
+
+def legend_html() -> str:
+    """What the colours mean, as a line of swatches."""
+    def swatch(colour, text):
+        return (f'<span style="display:inline-block;width:12px;height:12px;background:{colour};'
+                f'vertical-align:middle;margin:0 3px 0 8px"></span>{escape(text)}')
+    edges = [f"< {STEPS[0]:g}"] + [f"{a:g}–{b:g}" for a, b in zip(STEPS, STEPS[1:])] + \
+        [f"≥ {STEPS[-1]:g}"]
+    n = len(edges)
+    parts = [swatch(c, f"worse {e}") for c, e in zip(PALETTE[:n][::-1], edges)]
+    parts += [swatch(c, f"better {e}") for c, e in zip(PALETTE[n:], edges)]
+    parts += [swatch(WITHIN_NOISE, "within the noise"), f"&nbsp;&nbsp;{PENDING} not computed yet"]
+    return "Change beyond the noise (BH):" + "".join(parts)
+
+
+def cell_frame(cells: list[Cell], rows: list[tuple[str, str]], algorithms: list[str],
+               ratios: list[float], skipped=()) -> pd.DataFrame:
+    """One row per (feature, group) x ratio x algorithm of the plan, computed or not:
+    ``state`` is done / pending / error / skipped; ``shade`` is the improvement (positive =
+    better, also for RMSE / MAE) when the BH verdict is beyond the noise, else NaN (grey)."""
+    found = {(c.feature, c.group, c.ratio, c.algorithm): c for c in cells}
+    reasons = {(s.feature, s.group, s.ratio): s.reason for s in skipped}
+    records = []
+    for feature, group in rows:
+        for ratio in ratios:
+            for algorithm in algorithms:
+                cell = found.get((feature, group, ratio, algorithm))
+                record = {"feature": feature, "group": group, "row": row_label(feature, group),
+                          "ratio": ratio, "algorithm": algorithm, "delta": math.nan,
+                          "low": math.nan, "high": math.nan, "verdict": "not computed yet",
+                          "shade": math.nan, "state": "pending", "text": PENDING,
+                          "interval": "", "change": "", "opacity": 0.0}
+                if cell is not None:
+                    record.update(_done(cell))
+                elif (feature, group, ratio) in reasons:
+                    record.update(state="skipped", text=FAILED, opacity=1.0,
+                                  verdict=f"skipped: {reasons[(feature, group, ratio)]}")
+                records.append(record)
+    return pd.DataFrame.from_records(records)
+
+
+def _done(cell: Cell) -> dict:
+    if cell.delta is None:
+        return {"state": "error", "text": FAILED, "opacity": 1.0,
+                "verdict": f"failed: {cell.error or 'no fits'}"}
+    out = {"state": "done", "opacity": 1.0, "delta": cell.delta, "text": f"{cell.delta:+.3f}",
+           "change": f"{cell.delta:+.4f}", "verdict": cell.verdict_bh or "no interval (1 seed)"}
+    if cell.ci95 is not None:
+        out.update(low=cell.ci95[0], high=cell.ci95[1],
+                   interval=f"[{cell.ci95[0]:+.4f}, {cell.ci95[1]:+.4f}]")
+    if cell.beyond_noise:
+        out["shade"] = shade(cell.improvement)
+    return out
+
+
+def heatmap(frame: pd.DataFrame, ratio: float, *, metric: str,
+            title: str | None = None) -> hv.Overlay:
+    """Groups (rows) x algorithms (columns) at one ratio: the change of ``metric`` against the
+    baseline, coloured only beyond the noise, each cell labelled with its change. Every cell of
+    the plan has a rectangle (a pending one transparent), so a DynamicMap updates it in place."""
+    at = frame[frame["ratio"] == ratio]
+    rows = list(dict.fromkeys(at["row"]))[::-1]  # the first group on top
+    algorithms = list(dict.fromkeys(at["algorithm"]))
+    label = metric_label(metric)
+    vdims = ["shade", "opacity", "change", "interval", "verdict"]
+    # Text as objects: HoloViews reshapes a HeatMap's columns, which pandas' Arrow-backed
+    # strings cannot do.
+    cells = at[["algorithm", "row", *vdims]].astype({c: object for c in vdims[2:] + ["row"]})
+    tooltips = [("group", "@row"), ("algorithm", "@algorithm"),
+                (f"change in {label}", "@change"), ("95 % interval", "@interval"),
+                ("verdict (BH)", "@verdict")]
+    size = {"height": 90 + ROW_HEIGHT * max(len(rows), 1),
+            "width": 170 + COLUMN_WIDTH * max(len(algorithms), 1)}
+    steps = len(STEPS) + 1
+    heat = hv.HeatMap(cells, ["algorithm", "row"], vdims).redim.values(
+        algorithm=algorithms, row=rows).opts(
+        cmap=PALETTE, clim=(-steps, steps), clipping_colors={"NaN": WITHIN_NOISE},
+        fill_alpha=hv.dim("opacity"), colorbar=False, tools=["hover", "tap"],
+        hover_tooltips=tooltips, xrotation=30, line_color="white", line_width=2,
+        toolbar=None, default_tools=[], xlabel="", ylabel="",
+        title=title or f"ratio {ratio:+g}: change in {label}", **size)
+    labels = hv.Labels(at.astype({"row": object, "text": object}), ["algorithm", "row"],
+                       "text").opts(text_font_size="9pt", text_color="#222222")
+    return (heat * labels).opts(**size)
+
+
+def curves_plot(curves: dict[str, Curve], feature: str, group: str, *,
+                ratio: float | None = None, height: int = 320,
+                width: int = 620) -> hv.Overlay:
+    """The headline metric against the ratio for one group, per algorithm: the mean over seeds
+    with its 95 % band, the legend naming each curve's shape; ``ratio`` dashed."""
+    colors = algorithm_colors(curves)
+    elements = []
+    label = None
+    for name, curve in curves.items():
+        label = metric_label(curve.metric)
+        points = [p for p in curve.points if math.isfinite(p.value)]
+        data = pd.DataFrame({"ratio": [p.ratio for p in points],
+                             "value": [p.value for p in points],
+                             "low": [p.low if math.isfinite(p.low) else p.value for p in points],
+                             "high": [p.high if math.isfinite(p.high) else p.value
+                                      for p in points]})
+        shape = curve.shape + (f" at {curve.best_ratio:+g}" if curve.shape == "peaked" else "")
+        color = colors[name]
+        elements.append(hv.Area(data, "ratio", ["low", "high"]).opts(
+            color=color, alpha=0.15, line_alpha=0))
+        elements.append(hv.Curve(data, "ratio", "value", label=f"{name}: {shape}").opts(
+            color=color, line_width=2))
+        elements.append(hv.Scatter(data, "ratio", "value").opts(color=color, size=6))
+    if ratio is not None:
+        elements.append(hv.VLine(float(ratio)).opts(color="black", line_dash="dashed",
+                                                   line_width=1))
+    return hv.Overlay(elements).opts(
+        title=f"{label or 'metric'} against the ratio of {feature} = {group}",
+        xlabel="ratio (group rows x (1 + r))", ylabel=label or "metric", height=height,
+        width=width, show_grid=True, legend_position="right", toolbar=None)
+
+
+def no_curves(title: str, *, height: int = 320, width: int = 620) -> hv.Curve:
+    """Empty axes with a title: the curves pane always holds a plot (a pane that swaps between
+    no plot and a plot makes Bokeh rebuild its neighbours' axes without laying them out)."""
+    return hv.Curve([], "ratio", "value").opts(
+        title=title, xlabel="ratio (group rows x (1 + r))", ylabel="", height=height,
+        width=width, show_grid=True, toolbar=None)
