@@ -71,8 +71,10 @@ def score_regression(y_true, y_pred, *, sample_weight=None) -> dict[str, float]:
 
 
 def confusion(y_true, y_pred, n_classes: int) -> np.ndarray:
-    """Counts, rows = true class, columns = predicted class (scikit-learn's convention)."""
-    return skm.confusion_matrix(y_true, y_pred, labels=list(range(n_classes)))
+    """Counts, rows = true class, columns = predicted class (scikit-learn's convention, for
+    class indices 0..n_classes-1; one bincount: every render of every seed needs them)."""
+    cells = np.asarray(y_true, dtype=np.int64) * n_classes + np.asarray(y_pred, dtype=np.int64)
+    return np.bincount(cells, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
 
 def roc_points(y_true, scores, *, positive: int, max_points: int = 200) -> pd.DataFrame:

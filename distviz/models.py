@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -55,6 +57,10 @@ class Algorithm:
 
     def signature(self) -> str:
         """The estimator's parameters as text: part of every cache key."""
+        return self._signature
+
+    @functools.cached_property
+    def _signature(self) -> str:  # once per registration: every fit's cache key needs it
         params = self.make(0).get_params(deep=True)
         return repr(sorted((k, repr(v)) for k, v in params.items() if k != "random_state"))
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,14 @@ class FitResult:
     budget: int | None
     error: str | None = None
     from_cache: bool = False
+    _roc: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    def roc(self, y_true, positive: int) -> pd.DataFrame:
+        """The ROC points of this fit's scores (computed once: every render of a state shows
+        them)."""
+        if self._roc is None:
+            self._roc = metrics.roc_points(y_true, self.scores, positive=positive)
+        return self._roc
 
     @property
     def nbytes(self) -> int:
@@ -200,8 +208,7 @@ class RunResult:
         fit = result.first_baseline_fit if baseline else result.first_fit
         if fit is None or fit.scores is None:
             return None
-        return metrics.roc_points(self.dataset.y_test, fit.scores,
-                                   positive=self.dataset.positive_index)
+        return fit.roc(self.dataset.y_test, self.dataset.positive_index)
 
     def group_metrics(self, algorithm: str, *, baseline: bool = False) -> pd.DataFrame | None:
         """Per-group metrics of the shifted feature on the test set, averaged over repeats."""

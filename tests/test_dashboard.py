@@ -340,20 +340,29 @@ def test_confusion_matrices_and_roc_update_in_place(dashboard):
         assert f"F1 {f1:.3f}" in shown["title"]
 
 
-def test_a_render_recomputes_the_bokeh_model_graph_once(dashboard, monkeypatch):
-    """A move changes five plots; the document they are drawn in rebuilds its model graph once
-    per render (Session.batch), not once per plot."""
+def test_a_render_recomputes_the_bokeh_model_graph_at_most_once(dashboard, monkeypatch):
+    """A cached move only sends new data to the plots: the document it is drawn in keeps its
+    model graph. New plots (another algorithm) rebuild it at most once per render
+    (Session.batch), not once per plot."""
     from bokeh.document import Document
     doc = Document()
     doc.add_root(dashboard.__panel__().get_root(doc))
     dashboard.resampler.param.update(feature="sex", group="female", ratio=-0.5)
     dashboard.resampler.ratio = 1.0
-    calls = []
+    calls, renders = [], []
     original = doc.models.recompute
     monkeypatch.setattr(doc.models, "recompute", lambda: calls.append(1) or original())
-    dashboard.resampler.ratio = -0.5  # cached: one final render
+    dashboard.resampler.ratio = -0.5  # cached: one final render, data only
     assert dashboard.result.computed == 0
-    assert len(calls) == 1
+    assert calls == []
+    show = dashboard.models.show
+    monkeypatch.setattr(dashboard.models, "show", lambda run: renders.append(1) or show(run))
+    dashboard.loop.algorithms = FAST + ["naive_bayes"]  # a third plot
+    dashboard.wait()
+    assert len(dashboard.models.matrices.objects) == 3
+    assert 1 <= len(calls) <= len(renders)
+    dashboard.loop.algorithms = FAST
+    dashboard.wait()
 
 
 def test_export_fits_nothing_already_shown_and_shows_the_same_numbers(dashboard):
