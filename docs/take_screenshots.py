@@ -4,7 +4,8 @@
 
 For each dataset (default: titanic, a classification, and diabetes, a regression), the page
 opens on its defaults, trains, and every tab the page has is shown and saved as
-``<dataset>-<n>-<tab>.png`` (the Sweep tab after a small sweep). Titanic also gives the README's
+``<dataset>-<n>-<tab>.png`` (the Sweep tab after a small sweep, metric and change vs baseline; a
+tab that computes when opened, once it is done). Titanic also gives the README's
 walk-through (``dashboard.png``, ``step-*.png``: baseline, then sex = female at -0.5). The
 script prints, per image, the plots that overlap or reach past the right edge, as
 tests/ui/test_tabs_ui.py checks them. Re-run it after any UI change; it takes a few minutes.
@@ -66,9 +67,32 @@ CONTENT_HEIGHT = """() => {
 }"""
 
 
+# A progress bar in view (a tab computing in the background, e.g. the "Where data helps" map).
+BUSY = """() => {
+  let busy = false;
+  const walk = root => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.tagName === 'PROGRESS' && el.getBoundingClientRect().width > 0) busy = true;
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  return busy;
+}"""
+
+
+def wait_until_idle(page, timeout: float = 900) -> None:
+    """Wait until no progress bar shows (what a tab computes on opening is in its picture)."""
+    deadline = time.time() + timeout
+    while page.evaluate(BUSY) and time.time() < deadline:
+        time.sleep(1)
+
+
 def shoot(page, path: Path, plots: int = 1) -> str:
-    """Screenshot the page once it shows at least ``plots`` plots and they settled, as tall as
-    its content; returns a line on its layout."""
+    """Screenshot the page once it is idle and shows at least ``plots`` plots, settled, as
+    tall as its content (no tooltip: the pointer moves away); returns a line on its layout."""
+    page.mouse.move(WIDTH - 5, 5)
+    wait_until_idle(page)
     settle(page, plots)
     page.set_viewport_size({"width": WIDTH, "height": max(HEIGHT, page.evaluate(CONTENT_HEIGHT))})
     boxes = settle(page, plots)
