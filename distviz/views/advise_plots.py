@@ -125,7 +125,7 @@ def heatmap(frame: pd.DataFrame, ratio: float, *, metric: str,
     heat = hv.HeatMap(cells, ["algorithm", "row"], vdims).redim.values(
         algorithm=algorithms, row=rows).opts(
         cmap=PALETTE, clim=(-steps, steps), clipping_colors={"NaN": WITHIN_NOISE},
-        fill_alpha=hv.dim("opacity"), colorbar=False, tools=["hover", "tap"],
+        fill_alpha=hv.dim("opacity"), colorbar=False, tools=["hover"],
         hover_tooltips=tooltips, xrotation=30, line_color="white", line_width=2,
         toolbar=None, default_tools=[], xlabel="", ylabel="",
         title=title or f"ratio {ratio:+g}: change in {label}", **size)

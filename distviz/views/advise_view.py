@@ -355,10 +355,12 @@ class AdviseView(pn.viewable.Viewer):
         metric = self.loop.dataset.headline_metric
         panes = []
         for ratio in ratios:
-            dmap = hv.DynamicMap(partial(_map_at, ratio=ratio, metric=metric),
-                                 streams=[self._pipe])
-            self.taps[ratio] = hv.streams.Tap(source=dmap)
+            # The tap is one of the DynamicMap's streams: a Tap whose source is a DynamicMap
+            # (Tap(source=dmap)) never hears a click in the browser.
+            self.taps[ratio] = hv.streams.Tap()
             self.taps[ratio].add_subscriber(partial(self._clicked, ratio))
+            dmap = hv.DynamicMap(_map_at(ratio, metric),
+                                 streams=[self._pipe, self.taps[ratio]])
             panes.append(pn.pane.HoloViews(dmap, linked_axes=False, margin=(0, 5)))
         self.maps.objects = panes
 
@@ -469,5 +471,9 @@ class AdviseView(pn.viewable.Viewer):
             done(value)
 
 
-def _map_at(data, *, ratio, metric):
-    return heatmap(data, ratio, metric=metric)
+def _map_at(ratio: float, metric: str):
+    """The DynamicMap callback of one ratio's map (a plain function: HoloViews reads its
+    keywords to pass the streams' values; a click, x and y, changes nothing drawn)."""
+    def draw(data, x=None, y=None):
+        return heatmap(data, ratio, metric=metric)
+    return draw

@@ -1,0 +1,173 @@
+"""The "Where data helps" tab in a real browser against a real `panel serve`: the map fills in
+column by column while the slider keeps answering; a click on a cell moves the slider there;
+on an untrained position the estimate shows first and the retrain replaces it."""
+
+import json
+import time
+
+import pytest
+
+from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, move_slider, served
+
+pytestmark = pytest.mark.ui
+ALGORITHMS = "xgboost,logistic_regression"
+TAB = "Where data helps"
+# DiscreteSlider positions of distviz.views.controls.RATIOS; the centre (index 6) is the baseline.
+RATIOS = [-1.0, -0.8, -0.6, -0.5, -0.4, -0.2, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
+
+# What the page shows, read from the Bokeh models (texts are HTML-escaped there).
+STATE = """() => {
+  if (!window.Bokeh || !Bokeh.documents.length) return null;
+  const models = [...Bokeh.documents[0].all_models];
+  const texts = models.filter(m => typeof m.text === 'string').map(m => m.text);
+  const maps = {};
+  for (const f of models.filter(m => m.type === 'Figure' && m.title &&
+                                    / change in /.test(m.title.text || ''))) {
+    for (const r of f.renderers) {
+      const data = r.data_source && r.data_source.data;
+      if (!data || !(data.has ? data.has('opacity') : 'opacity' in data)) continue;
+      const opacity = Array.from(data.get ? data.get('opacity') : data.opacity);
+      maps[f.title.text] = {filled: opacity.filter(v => v > 0).length, cells: opacity.length};
+    }
+  }
+  const box = models.find(m => (m.css_classes || []).includes('distviz-preview'));
+  return {maps, label: texts.filter(t => t.startsWith('Shift ')),
+          status: texts.filter(t => /^&lt;p&gt;(Ran \d+ algorithms|Training)/.test(t)),
+          map: texts.filter(t => t.includes('Map done') || t.includes('fits (')),
+          preview: box ? {visible: box.visible, text: box.text} : null};
+}"""
+
+# The page position of one map cell: its figure's frame and categorical factors.
+CELL = """([title, column, row]) => {
+  let found = null;
+  const walk = v => {
+    if (!v || found) return;
+    if (v.model && v.model.type === 'Figure' && v.model.title && v.model.title.text === title) {
+      found = v;
+      return;
+    }
+    for (const c of (v.child_views || [])) walk(c);
+  };
+  for (const root of Bokeh.index.roots) walk(root);
+  if (!found) return null;
+  found.el.scrollIntoView({block: 'center'});
+  const box = found.el.getBoundingClientRect(), frame = found.frame.bbox;
+  const xs = found.model.x_range.factors, ys = found.model.y_range.factors;
+  const i = xs.indexOf(column), j = ys.indexOf(row);
+  if (i < 0 || j < 0) return null;
+  return {x: box.left + frame.left + (i + 0.5) * frame.width / xs.length,
+          y: box.top + frame.top + frame.height - (j + 0.5) * frame.height / ys.length};
+}"""
+
+
+def _state(page):
+    return page.evaluate(STATE) or {"maps": {}, "label": [], "status": [], "map": [],
+                                    "preview": None}
+
+
+def _shows(state, ratio, where="sex = female"):
+    """The run for this shift is done and shown: the label above the slider names it (it
+    changes with the request) and the status line says "Ran ..." (it said "Training" from the
+    request on)."""
+    times = "baseline" if ratio == 0 else f"{1 + ratio:g}x"
+    return any(t.startswith(f"Shift {where}:") and t.endswith(times) for t in state["label"]) \
+        and any(t.startswith("&lt;p&gt;Ran ") for t in state["status"])
+
+
+def _wait(page, check, timeout, what):
+    deadline = time.time() + timeout
+    state = _state(page)
+    while time.time() < deadline:
+        state = _state(page)
+        if check(state):
+            return state
+        time.sleep(0.1)
+    page.screenshot(path=str(ARTIFACTS / "advise-ui-failed.png"), full_page=True)
+    raise AssertionError(f"{what}: {json.dumps(state)[:1500]}")
+
+
+@pytest.mark.timeout(600)
+def test_map_fills_while_the_slider_answers_a_click_moves_it_and_the_preview_comes_first():
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    foreign = []
+    with served() as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1500, "height": 1400})
+
+        def route(request):
+            if request.request.url.startswith(url.rsplit("/", 1)[0]):
+                request.continue_()
+            else:
+                foreign.append(request.request.url)
+                request.abort()
+        context.route("**/*", route)
+        page = context.new_page()
+        page.goto(f"{url}?algorithms={ALGORITHMS}")
+        _wait(page, lambda s: _shows(s, 0.0), 180, "no baseline result")
+        handle = page.locator(".noUi-handle").first
+
+        # 1. The map fills in (column by column) while the slider keeps answering.
+        page.get_by_text(TAB).first.click()
+        filled = []
+
+        def progress(state):
+            maps = state["maps"]
+            if len(maps) == 2:
+                filled.append(sum(m["filled"] for m in maps.values()))
+            return bool(filled) and filled[-1] > 0
+        state = _wait(page, progress, 240, "the map never started filling")
+        total = sum(m["cells"] for m in state["maps"].values())
+        assert filled[-1] < total, "the map was complete before the slider could be tried"
+        # +0.5: neither a map cell nor a neighbour of the baseline (those are prefetched)
+        move_slider(handle, RATIOS.index(0.5))
+        pressed = time.time()
+        state = _wait(page, lambda s: progress(s) and _shows(s, 0.5), 180,
+                      "the slider's move was not answered")
+        answered = time.time() - pressed
+        assert filled[-1] < total, "the map had finished before the slider's answer came"
+        page.screenshot(path=str(ARTIFACTS / "advise-ui-filling.png"), full_page=True)
+        state = _wait(page, lambda s: progress(s) and filled[-1] == total
+                      and any("Map done" in t for t in s["map"]), 400,
+                      "the map never completed")
+        steps = sorted(set(filled))
+        assert len([n for n in steps if 0 < n < total]) >= 1, steps  # seen part-filled
+        page.screenshot(path=str(ARTIFACTS / "advise-ui-done.png"), full_page=True)
+
+        # 2. A click on a cell moves the slider to that group and ratio.
+        point = page.evaluate(CELL, ["ratio +1: change in F1", "logistic_regression",
+                                     "class = 1st"])
+        assert point is not None
+        page.mouse.click(point["x"], point["y"])
+        _wait(page, lambda s: _shows(s, 1.0, "class = 1st"), 120,
+              "the click did not move the shift")
+        assert int(float(handle.get_attribute("aria-valuenow"))) == RATIOS.index(1.0)
+        page.get_by_text("Shift class = 1st:").first.wait_for(timeout=10_000)
+
+        # 3. An untrained position: the estimate first, then the retrain replaces it.
+        handle.focus()
+        handle.press("End")  # ratio 3: class = 1st is trained at -0.5, 0 and +1 (the map)
+        seen_preview = seen_result = None
+        deadline = time.time() + 180
+        while time.time() < deadline:
+            state = _state(page)
+            box = state["preview"]
+            if seen_preview is None and box and box["visible"] and \
+                    "Estimate (not yet trained)" in box["text"] and "ratio +3" in box["text"]:
+                seen_preview = time.time()
+                page.screenshot(path=str(ARTIFACTS / "advise-ui-preview.png"))
+            if _shows(state, 3.0, "class = 1st"):
+                seen_result = time.time()
+                break
+            time.sleep(0.05)
+        assert seen_preview is not None, "no estimate was shown"
+        assert seen_result is not None and seen_preview < seen_result
+        final = _wait(page, lambda s: s["preview"] is not None and not s["preview"]["visible"],
+                      120, "the estimate stayed after the retrain")
+        assert _shows(final, 3.0, "class = 1st")
+        page.screenshot(path=str(ARTIFACTS / "advise-ui-after-preview.png"), full_page=True)
+        browser.close()
+    (ARTIFACTS / "advise-ui-latency.txt").write_text(
+        f"slider answered in {answered:.2f} s while the map was computing\n")
+    assert foreign == []
