@@ -23,6 +23,7 @@ import param
 from .. import models
 from ..advise import (
     DEFAULT_ADVISE_RATIOS,
+    MIN_SHIFT_ROWS,
     Advice,
     cells_of,
     curve_sentence,
@@ -334,7 +335,9 @@ class AdviseView(pn.viewable.Viewer):
             self.bar.visible = False
             self.status.object = (
                 f"Map done: {len(advice.cells)} cells, {advice.fits} fits ({reused} reused "
-                f"from the cache, {advice.computed} computed) in {advice.seconds:.0f} s.")
+                f"from the cache, {advice.computed} computed) in {advice.seconds:.0f} s."
+                if advice.cells else "No group of these features can be shifted at these "
+                f"ratios (each needs at least {MIN_SHIFT_ROWS} training rows).")
             if self._curve_spec is not None:
                 self.show_curves(self._curve_spec)  # more ratios are trained now
         else:
@@ -346,6 +349,9 @@ class AdviseView(pn.viewable.Viewer):
         """The map of ``cells``: one plot per ratio, built once per plan (a DynamicMap with a
         tap stream each), then updated in place through their pipe."""
         rows, algorithms, ratios, skipped = self._frame_args
+        if not rows:  # no group can be shifted at these ratios: the status says so
+            self.maps.objects = []
+            return
         frame = cell_frame(cells, rows, algorithms, ratios, skipped)
         if self._pipe is not None:
             self._pipe.send(frame)

@@ -16,7 +16,7 @@ TAB = "Where data helps"
 RATIOS = [-1.0, -0.8, -0.6, -0.5, -0.4, -0.2, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
 
 # What the page shows, read from the Bokeh models (texts are HTML-escaped there).
-STATE = """() => {
+STATE = r"""() => {
   if (!window.Bokeh || !Bokeh.documents.length) return null;
   const models = [...Bokeh.documents[0].all_models];
   const texts = models.filter(m => typeof m.text === 'string').map(m => m.text);
