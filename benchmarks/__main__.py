@@ -15,7 +15,8 @@ BENCHMARKS = [("loop", "benchmarks.bench_loop"), ("slider", "benchmarks.bench_sl
               ("sweep", "benchmarks.bench_sweep"), ("cluster", "benchmarks.bench_cluster"),
               ("million", "benchmarks.bench_million"),
               ("snapshot", "benchmarks.bench_snapshot"), ("changes", "benchmarks.bench_changes"),
-              ("calibration", "benchmarks.bench_calibration")]
+              ("calibration", "benchmarks.bench_calibration"),
+              ("advise", "benchmarks.bench_advise")]
 
 
 def main(argv=None) -> int:
