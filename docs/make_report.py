@@ -4,10 +4,13 @@
    default ratios, the default algorithms, several seeds) and saves the tidy tables to
    ``docs/results/<dataset>.csv`` with the run's metadata in ``docs/results/meta.json``;
 2. draws the figures in ``docs/figures/`` from those tables;
-3. renders ``docs/writeup.md`` from ``docs/writeup.md.j2``: every number in it is computed here
-   from the saved tables (``tests/test_report.py`` re-renders it and recomputes the tables).
+3. runs ``distviz advise`` per dataset (every group of the top ``ADVISE_TOP`` features, halved
+   and doubled, the same algorithms and seeds) and saves it to
+   ``docs/results/<dataset>_advice.json`` (the ``distviz advise --json`` object);
+4. renders ``docs/writeup.md`` from ``docs/writeup.md.j2``: every number in it is computed here
+   from the saved results (``tests/test_report.py`` re-renders it and recomputes the tables).
 
-``--render-only`` skips step 1 and rebuilds figures and text from the saved tables.
+``--render-only`` skips steps 1 and 3 and rebuilds figures and text from the saved results.
 Fits are read from and written to the on-disk result cache (``$DISTVIZ_CACHE_DIR`` or
 ``~/.cache/distviz``) unless ``--no-cache`` is given, so a second run is quick.
 """
@@ -40,6 +43,12 @@ WRITEUP = DOCS / "writeup.md"
 DATASETS = ("titanic", "breast_cancer", "penguins", "diabetes", "superstore")
 TOP = 3
 REPEATS = 3
+# The advise runs, small so `make report` stays affordable (superstore's sweep alone fits for
+# minutes): every group of the top 3 features (as the dashboard's map), halved and doubled, two
+# fast algorithms, the sweeps' seeds.
+ADVISE_TOP = 3
+ADVISE_ALGORITHMS = {"classification": ["xgboost", "logistic_regression"],
+                     "regression": ["xgboost", "ridge"]}
 TINY_GROUP = 10  # training rows below which the write-up warns that a group is tiny
 METRIC_LABELS = {"f1": "F1", "r2": "R²", "recall": "recall", "specificity": "specificity",
                  "rmse": "RMSE", "mae": "MAE", "precision": "precision",
@@ -95,6 +104,28 @@ def run_sweeps(names=DATASETS, *, use_cache: bool = True, n_jobs: int = 2) -> di
     return meta
 
 
+def run_advice(names=DATASETS, *, use_cache: bool = True, n_jobs: int = 2) -> None:
+    """``advise`` per dataset, saved as ``docs/results/<dataset>_advice.json``."""
+    from distviz.advise import advise
+    from distviz.data import Dataset
+    from distviz.loop import ModelLoop, ResultCache, default_cache_dir
+    from distviz.output import to_json
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    cache = ResultCache(default_cache_dir()) if use_cache else ResultCache()
+    for name in names:
+        dataset = Dataset(source=name)
+        loop = ModelLoop(dataset=dataset, n_jobs=n_jobs, cache=cache, repeats=REPEATS,
+                         algorithms=ADVISE_ALGORITHMS[dataset.task_name])
+        print(f"{name}: advise over the top {ADVISE_TOP} features ...", flush=True)
+        result = advise(loop, top=ADVISE_TOP, progress=_progress(f"{name} advise"))
+        saved = result.to_dict()  # the `distviz advise --json` object, and the group tables
+        saved["groups"] = {f: dataset.groups(f).to_dict("records") for f in result.features}
+        (RESULTS / f"{name}_advice.json").write_text(to_json(saved) + "\n")
+        print(f"{name}: {result.fits} fits, {result.computed} computed, "
+              f"{result.seconds:.0f} s", flush=True)
+
+
 def _progress(name):
     if not sys.stderr.isatty():
         return None
@@ -145,7 +176,9 @@ def load_results(directory: Path = RESULTS) -> dict:
     tables = {name: read_table(directory / f"{name}.csv") for name in meta["datasets"]}
     rankings = {name: read_table(directory / f"{name}_ranking.csv")
                 for name in meta["datasets"]}
-    return {"meta": meta, "tables": tables, "rankings": rankings}
+    advice = {name: json.loads((directory / f"{name}_advice.json").read_text())
+              for name in meta["datasets"] if (directory / f"{name}_advice.json").exists()}
+    return {"meta": meta, "tables": tables, "rankings": rankings, "advice": advice}
 
 
 # ---------------------------------------------------------------------------- numbers
@@ -499,7 +532,86 @@ def build_context(results: dict) -> dict:
         "dashboard_image": (IMAGES / "dashboard.png").exists(),
         "step_images": [f"images/{p.name}" for p in steps],
         "distribution_figure": "figures/distribution.png",
+        "advice": advice_context(results.get("advice", {})),
     }
+
+
+# ---------------------------------------------------------------------------- where data helps
+SHOWN_ADVICE = 5  # advice sentences quoted per dataset (the JSON holds them all)
+
+
+def advice_context(advice: dict) -> dict | None:
+    """Every number the "Where more data helps" section says, from the saved advise runs."""
+    if not advice:
+        return None
+    datasets, rows = [], []
+    for name, out in advice.items():
+        cells = out["cells"]
+        judged = [c for c in cells if c["verdict_bh"] is not None]
+        better = [c for c in judged if c["verdict_bh"] == "better"]
+        worse = [c for c in judged if c["verdict_bh"] == "worse"]
+        chance = out["chance"]
+        ranked = out["advice"]
+        label = METRIC_LABELS.get(out["metric"], out["metric"])
+        top = [{"sentence": a["sentence"], "group": a["group_sentence"]}
+               for a in ranked[:SHOWN_ADVICE]]
+        # The largest fall comes last in the advice (best improvement first).
+        fall = next((a for a in reversed(ranked) if a["verdict_bh"] == "worse"), None)
+        groups = len({(c["feature"], c["group"]) for c in cells})
+        datasets.append({
+            "name": name, "label": label, "features": _and(out["features"]), "groups": groups,
+            "algorithms": out["algorithms"], "cells": len(cells), "judged": len(judged),
+            "better": len(better), "worse": len(worse), "per_cell": chance["per_cell_flagged"],
+            "expected": f"{chance['expected_by_chance']:.1f}", "top": top,
+            "more": max(len(ranked) - SHOWN_ADVICE, 0),
+            "worst": fall["sentence"] if fall is not None and fall not in ranked[:SHOWN_ADVICE]
+            else None,
+            "skipped": _skipped(out["skipped"]),
+            "fits": out["fits"]["total"], "computed": out["fits"]["computed"],
+            "seconds": f"{out['seconds']:.0f}", "figure": f"figures/{name}_advice.png"})
+        best = ranked[0] if ranked and ranked[0]["verdict_bh"] == "better" else None
+        rows.append([name, label, len(cells), len(better) + len(worse), len(better), len(worse),
+                     chance["per_cell_flagged"], f"{chance['expected_by_chance']:.1f}",
+                     best["sentence"] if best else "none"])
+    first = next(iter(advice.values()))
+    table_ = md_table("advice", ["dataset", "metric", "cells", "beyond the noise (BH)", "better",
+                                 "worse", "beyond at 5 % per cell", "flagged by chance",
+                                 "largest improvement"], rows)
+    tasks = {}  # task -> its algorithms, as run
+    for name, out in advice.items():
+        tasks.setdefault(out["dataset"]["task"], out["algorithms"])
+    return {"datasets": datasets, "table": table_, "top": len(first["features"]),
+            "algorithms": "; ".join(f"{_and(names)} for {task}" for task, names in tasks.items()),
+            "ratios": [ratio_text(r) for r in first["ratios"]], "repeats": first["repeats"],
+            "fdr": f"{100 * first['multiple_comparisons']['fdr']:.0f} %",
+            "cells": sum(d["cells"] for d in datasets),
+            "beyond": sum(d["better"] + d["worse"] for d in datasets),
+            "better": sum(d["better"] for d in datasets),
+            "per_cell": sum(d["per_cell"] for d in datasets),
+            "expected": f"{sum(float(d['expected']) for d in datasets):.0f}",
+            "fits": sum(d["fits"] for d in datasets),
+            "seconds": f"{sum(float(d['seconds']) for d in datasets):.0f}",
+            "steps": [f"{edge:g}" for edge in _advice_steps()]}
+
+
+def _and(names) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    names = list(names)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _skipped(skipped: list[dict]) -> list[str]:
+    """What was not shifted, one entry per group and reason (with the ratios it applies to)."""
+    ratios: dict[tuple, list] = {}
+    for s in skipped:
+        ratios.setdefault((s["feature"], s["group"], s["reason"]), []).append(s["ratio"])
+    return [f"`{feature} = {group}` at r = {_and(ratio_text(r) for r in rs)} ({reason})"
+            for (feature, group, reason), rs in ratios.items()]
+
+
+def _advice_steps():
+    from distviz.views.advise_plots import STEPS
+    return STEPS
 
 
 def _natural(text: str):
@@ -543,7 +655,50 @@ def make_figures(results: dict) -> list[Path]:
             _grid_figure(plt, table, columns, title, path)
             written.append(path)
     written.append(_distribution_figure(results, plt))
+    for name, advice in results.get("advice", {}).items():
+        written.append(_advice_figure(plt, name, advice))
     return written
+
+
+def _advice_figure(plt, name: str, advice: dict) -> Path:
+    """The dashboard's map of an advise run: groups x algorithms per ratio, coloured (the
+    dashboard's colours) only beyond the noise after Benjamini–Hochberg, each cell labelled
+    with its change."""
+    from matplotlib.colors import to_rgb
+
+    from distviz.advise import Cell, Skipped
+    from distviz.views.advise_plots import cell_frame, colour_of
+
+    cells = [Cell(**c) for c in advice["cells"]]
+    skipped = [Skipped(**s) for s in advice["skipped"]]
+    rows = list(dict.fromkeys((c.feature, c.group) for c in cells))
+    algorithms, ratios = advice["algorithms"], advice["ratios"]
+    frame = cell_frame(cells, rows, algorithms, ratios, skipped)
+    label = METRIC_LABELS.get(advice["metric"], advice["metric"])
+    fig, axes = plt.subplots(1, len(ratios), squeeze=False, sharey=True,
+                             figsize=(1.2 + 1.25 * len(algorithms) * len(ratios),
+                                      1.3 + 0.32 * len(rows)))
+    for ax, ratio in zip(axes[0], ratios):
+        at = frame[frame["ratio"] == ratio].set_index(["row", "algorithm"])
+        labels = [f"{f} = {g}" for f, g in rows]
+        image = np.ones((len(rows), len(algorithms), 3))
+        for i, row in enumerate(labels):
+            for j, algorithm in enumerate(algorithms):
+                cell = at.loc[(row, algorithm)]
+                image[i, j] = to_rgb(colour_of(cell["shade"], cell["state"]))
+                ax.text(j, i, cell["text"], ha="center", va="center", fontsize=7)
+        ax.imshow(image, aspect="auto")
+        ax.set_xticks(range(len(algorithms)), algorithms, rotation=30, ha="right", fontsize=8)
+        ax.set_yticks(range(len(rows)), labels, fontsize=8)
+        ax.set_title(f"r = {ratio_text(ratio)}: change in {label}", fontsize=9)
+        ax.grid(False)
+    fig.suptitle(f"{name}: where more (or fewer) rows help; colour only beyond the noise "
+                 "(Benjamini–Hochberg), grey within it", fontsize=9)
+    fig.tight_layout()
+    path = FIGURES / f"{name}_advice.png"
+    fig.savefig(path)
+    plt.close(fig)
+    return path
 
 
 def _grid_figure(plt, table, columns, title, path) -> None:
@@ -628,8 +783,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     if not args.render_only:
-        run_sweeps([n for n in args.datasets.split(",") if n], use_cache=not args.no_cache,
-                   n_jobs=args.n_jobs)
+        names = [n for n in args.datasets.split(",") if n]
+        run_sweeps(names, use_cache=not args.no_cache, n_jobs=args.n_jobs)
+        run_advice(names, use_cache=not args.no_cache, n_jobs=args.n_jobs)
     results = load_results()
     figures = make_figures(results)
     WRITEUP.write_text(render(results))

@@ -365,3 +365,95 @@ def test_every_figure_in_the_writeup_exists(writeup):
     for name in report.load_results()["tables"]:
         assert (report.FIGURES / f"{name}_curves.png").is_file()
         assert (report.FIGURES / f"{name}_delta.png").is_file()
+
+
+# ---------------------------------------------------------------------------- 4. where data helps
+ADVICE_SENTENCE = re.compile(r" (raises|lowers) (\S+)'s (F1|R²) by (\S+) \[(\S+), (\S+)\]$")
+
+
+def test_advice_covers_every_dataset(results):
+    meta = results["meta"]["datasets"]
+    assert set(results["advice"]) == set(meta)
+    for name, out in results["advice"].items():
+        ranking = results["rankings"][name]
+        assert out["features"] == ranking["feature"].head(report.ADVISE_TOP).tolist()
+        assert out["ratios"] == [-0.5, 1.0] and out["repeats"] == 3
+        task = meta[name]["summary"]["task"]
+        assert out["algorithms"] == report.ADVISE_ALGORITHMS[task]
+        expected, skipped = set(), set()
+        for feature in out["features"]:
+            for group in out["groups"][feature]:  # the dataset's group table, saved with it
+                n = group["train_rows"]
+                if n == 0:
+                    continue
+                for ratio in out["ratios"]:
+                    # docs/semantics.md: at least 10 training rows, and a ratio that moves one
+                    if n < 10 or round(n * (1 + ratio)) == n:
+                        skipped.add((feature, group["group"], ratio))
+                        continue
+                    expected |= {(feature, group["group"], ratio, a) for a in out["algorithms"]}
+        cells = out["cells"]
+        assert {(c["feature"], c["group"], c["ratio"], c["algorithm"]) for c in cells} == expected
+        assert len(cells) == len(expected)
+        assert {(s["feature"], s["group"], s["ratio"]) for s in out["skipped"]} == skipped
+        for c in cells:
+            assert c["ci95"][0] <= c["delta"] <= c["ci95"][1]
+            assert c["seeds"] == 3 and c["error"] is None
+
+
+def test_advice_table(results, tables, writeup):
+    shown = tables["advice"].set_index("dataset")
+    per_cell = 0
+    for name, out in results["advice"].items():
+        cells = pd.DataFrame(out["cells"])
+        real = bh(cells["p_value"])  # SciPy's Benjamini–Hochberg over the dataset's cells
+        better = cells[real & (cells["delta"] > 0)]  # F1 and R²: higher is better
+        worse = cells[real & (cells["delta"] < 0)]
+        lows = cells["ci95"].str[0]
+        highs = cells["ci95"].str[1]
+        row = shown.loc[name]
+        assert int(row["cells"]) == len(cells)
+        assert int(row["beyond the noise (BH)"]) == int(real.sum())
+        assert (int(row["better"]), int(row["worse"])) == (len(better), len(worse))
+        assert int(row["beyond at 5 % per cell"]) == int(((lows > 0) | (highs < 0)).sum())
+        per_cell += int(((lows > 0) | (highs < 0)).sum())
+        assert_close(row["flagged by chance"], 0.05 * len(cells), 0.05 + 1e-9)
+        if better.empty:
+            assert row["largest improvement"] == "none"
+        else:
+            best = better.loc[better["delta"].idxmax()]
+            assert row["largest improvement"].startswith(
+                f"{'halving' if best['ratio'] < 0 else 'doubling'} rows with "
+                f"{best['feature']} = {best['group']} raises {best['algorithm']}'s")
+    cells = sum(len(out["cells"]) for out in results["advice"].values())
+    assert re.search(rf"Over the {cells} cells of the {len(results['advice'])} datasets",
+                     writeup)
+    assert re.search(rf"; {per_cell} cells have a 95 %\s+interval that excludes 0", writeup)
+
+
+def test_advice_sentences_state_their_cells(results, writeup):
+    """Each quoted sentence is its saved cell's numbers: the change and its interval."""
+    quoted = 0
+    for name, out in results["advice"].items():
+        ranked = out["advice"]
+        for a in ranked[:report.SHOWN_ADVICE]:
+            assert f"{a['sentence']} ({a['group_sentence']})." in writeup
+            verb, algorithm, _, size, low, high = ADVICE_SENTENCE.search(a["sentence"]).groups()
+            assert algorithm == a["algorithm"] and verb == ("raises" if a["delta"] > 0
+                                                            else "lowers")
+            lo, hi = a["ci95"] if a["delta"] > 0 else (-a["ci95"][1], -a["ci95"][0])
+            assert_close(size, abs(a["delta"]))
+            assert_interval(f"[{low}, {high}]", lo, hi)
+            quoted += 1
+        improvements = [a["improvement"] for a in ranked]
+        assert improvements == sorted(improvements, reverse=True)
+        # Only cells beyond the noise after BH are advice.
+        assert all(a["verdict_bh"] in ("better", "worse") for a in ranked)
+    assert quoted == sum(min(len(o["advice"]), report.SHOWN_ADVICE)
+                         for o in results["advice"].values())
+
+
+def test_every_advice_map_exists(writeup):
+    for name in report.load_results()["advice"]:
+        assert f"](figures/{name}_advice.png)" in writeup
+        assert (report.FIGURES / f"{name}_advice.png").is_file()
