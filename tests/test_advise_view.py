@@ -104,6 +104,18 @@ def test_the_curves_are_response_curve_of_the_slider_group(dashboard):
         np.testing.assert_allclose(curve.data["value"], [p.value for p in want.points])
 
 
+def test_training_every_ratio_of_the_group_fills_its_curve(dashboard):
+    from distviz.shift.spec import DEFAULT_RATIOS
+    view = dashboard.advise
+    assert view._curve_spec.feature == "sex" and view._curve_spec.group == "female"
+    view.param.trigger("train_curve")  # the button; inline here (no background session)
+    curves = [e for e in view.curves.object if type(e) is hv.Curve]
+    wanted = sorted(set(DEFAULT_RATIOS) | {-0.5, 1.0})
+    for curve in curves:
+        assert sorted(curve.data["ratio"]) == wanted
+    assert all(f"{r:+g}" in view.curve_text.object for r in wanted if r)
+
+
 def test_changing_the_algorithms_restarts_the_map_when_shown(dashboard):
     view = dashboard.advise
     key = view._key
@@ -157,7 +169,7 @@ def test_lower_is_better_metrics_colour_a_fall_green():
 
 # ------------------------------------------------------------------------------ the preview
 def test_the_preview_shows_before_the_retrain_and_goes_when_it_lands(dashboard):
-    dashboard.resampler.param.update(feature="sex", group="female", ratio=-0.5)
+    dashboard.resampler.param.update(feature="class", group="3rd", ratio=-0.5)
     dashboard.wait()
     shown = []
     dashboard.preview.param.watch(lambda e: shown.append((dashboard.loop.running,
