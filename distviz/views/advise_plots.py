@@ -49,6 +49,16 @@ def shade(improvement: float) -> float:
     return math.copysign(step, improvement)
 
 
+def colour_of(shade_step: float, state: str = "done") -> str:
+    """A cell's fill: its palette step beyond the noise, grey within it (or failed, skipped),
+    white while pending (the map draws those transparent)."""
+    if state == "pending":
+        return "#ffffff"
+    if shade_step is None or not math.isfinite(shade_step):
+        return WITHIN_NOISE
+    return PALETTE[int(shade_step + len(STEPS) + 1)]
+
+
 def legend_html() -> str:
     """What the colours mean, as a line of swatches."""
     def swatch(colour, text):
@@ -93,7 +103,8 @@ def _done(cell: Cell) -> dict:
     if cell.delta is None:
         return {"state": "error", "text": FAILED, "opacity": 1.0,
                 "verdict": f"failed: {cell.error or 'no fits'}"}
-    out = {"state": "done", "opacity": 1.0, "delta": cell.delta, "text": f"{cell.delta:+.3f}",
+    shown = round(cell.delta, 3) + 0.0  # + 0.0: no "-0.000"
+    out = {"state": "done", "opacity": 1.0, "delta": cell.delta, "text": f"{shown:+.3f}",
            "change": f"{cell.delta:+.4f}", "verdict": cell.verdict_bh or "no interval (1 seed)"}
     if cell.ci95 is not None:
         out.update(low=cell.ci95[0], high=cell.ci95[1],
