@@ -55,6 +55,10 @@ class Dashboard(pn.viewable.Viewer):
     code and the loop re-runs; ``wait()`` blocks until what was asked is shown.
     """
 
+    # A run still training after this many seconds shows a spinner and a progress bar (a
+    # cached move is done sooner, and its page does not flicker).
+    BUSY_AFTER: float = 0.3
+
     status = param.String(default="", precedence=-1, doc="The status line (plain text).")
     busy = param.Boolean(default=False, precedence=-1, doc="Training or loading.")
 
@@ -256,8 +260,9 @@ class Dashboard(pn.viewable.Viewer):
         self.preview.expect(self.resampler.spec)  # an estimate until the retrain lands
         self.busy = True
         self.models.algorithms = list(self.loop.algorithms)
-        self.models.table.loading = True
-        self.progress.param.update(value=0, max=1, visible=True)
+        self.progress.param.update(value=0, max=1)
+        request = self.loop.request
+        self.session.later(self.BUSY_AFTER, lambda: self._show_busy(request))
         shown = self.models.run
         if shown is not None and shown.dataset is not self.dataset:
             # Until the new dataset's first result, what is shown is the old one's: every
@@ -268,6 +273,13 @@ class Dashboard(pn.viewable.Viewer):
         else:
             self._training, self._caveat = "Training", ""
         self.status_line.object = f"{self._training}...{self._caveat}"
+
+    def _show_busy(self, request: int) -> None:
+        """The spinner and the progress bar, for a run still training BUSY_AFTER seconds after
+        it started (showing and hiding them re-lays the page out: ~0.2 s in the browser)."""
+        if self.loop.running and self.loop.request == request:
+            self.models.table.loading = True
+            self.progress.visible = True
 
     def _show_progress(self, event) -> None:
         done, total = self.loop.progress

@@ -39,9 +39,10 @@ class Session:
     """
 
     # While a run trains: seconds before the first render of partial results (a run done
-    # sooner shows only its final result), and at least this long between two such renders.
-    PARTIAL_RENDER_FIRST: float = 0.4
-    PARTIAL_RENDER_EVERY: float = 1.0
+    # sooner shows only its final result), and at least this long between two such renders
+    # (a render costs the server's loop ~40 ms and the browser a redraw of every plot).
+    PARTIAL_RENDER_FIRST: float = 0.15
+    PARTIAL_RENDER_EVERY: float = 0.5
     # Once the user has stopped for PREFETCH_DELAY seconds, the slider positions either side
     # of the current one are fitted at low priority, so the next move is often cached.
     PREFETCH_DELAY: float | None = 1.0
@@ -221,8 +222,8 @@ class Session:
                                   + self.PARTIAL_RENDER_FIRST)
 
     def throttle_partial(self, render: Callable[[], None]) -> None:
-        """``render()`` on the document loop, at most once per PARTIAL_RENDER_EVERY seconds
-        (a render costs the server's loop up to a second); calls in between are merged."""
+        """``render()`` on the document loop, at most once per PARTIAL_RENDER_EVERY seconds;
+        calls in between are merged."""
         if not self.background:
             return  # inline runs show their final result only
         with self._lock:
@@ -239,6 +240,14 @@ class Session:
             self._partial_timer = None
             self._partial_last = time.perf_counter()
         self.ui(render)
+
+    def later(self, delay: float, fn: Callable[[], None]) -> None:
+        """``fn()`` on the document loop in ``delay`` seconds (never for inline runs)."""
+        if not self.background or self.closed:
+            return
+        timer = threading.Timer(delay, self.ui, (fn,))
+        timer.daemon = True
+        timer.start()
 
     # ------------------------------------------------------------------ prefetch
     def schedule_prefetch(self, loop: ModelLoop, specs, still_current: Callable[[], bool]) -> None:
