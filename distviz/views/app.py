@@ -181,25 +181,33 @@ class Dashboard(pn.viewable.Viewer):
                                                 sizing_mode="stretch_width")
         self.algorithm_widget = algorithm_choice(loop, self.dataset.task_name)
         self._class_balance = pn.widgets.Select.from_param(rs.param.class_balance,
-                                                           label="Class balance",
+                                                           label="Class balance (training)",
                                                            sizing_mode="stretch_width")
         wide = {"sizing_mode": "stretch_width"}
         self.controls = pn.Column(
             heading("Data"), self.data,
-            heading("What to shift"),
+            heading("Rank features by"),
             pn.widgets.RadioButtonGroup.from_param(self.importance.param.method, **wide),
-            pn.widgets.Select.from_param(rs.param.feature, label="Feature", **wide),
-            pn.widgets.Select.from_param(rs.param.group, label="Group", **wide),
-            self.slider,
-            pn.widgets.RadioButtonGroup.from_param(rs.param.upsampler, label="Up-sampler", **wide),
-            self._class_balance,
             heading("Models"), self.algorithm_widget,
             pn.widgets.Select.from_param(self.models.param.metric, **wide),
-            pn.widgets.IntSlider.from_param(loop.param.repeats, label="Repeats (seeds)", end=10,
-                                            **wide),
+            pn.widgets.IntInput.from_param(loop.param.repeats, label="Repeats (seeds)", start=1,
+                                           end=20, **wide),
+            self._class_balance,
             pn.widgets.Checkbox.from_param(self.models.param.normalise),
             pn.widgets.Checkbox.from_param(self.models.param.compare),
             self.export_button, self.download, sizing_mode="stretch_width")
+        # The question the page answers comes first in the main area: which group, and the
+        # slider that shifts it.
+        self.question = pn.Column(
+            pn.pane.Markdown("### What if the training data had more or fewer rows of one "
+                             "group?", margin=(0, 10)),
+            pn.Row(pn.widgets.Select.from_param(rs.param.feature, label="Feature", width=260),
+                   pn.widgets.Select.from_param(rs.param.group, label="Group", width=260),
+                   pn.widgets.Select.from_param(rs.param.upsampler, label="Adding rows by",
+                                                width=200),
+                   sizing_mode="stretch_width"),
+            self.slider, sizing_mode="stretch_width", margin=(0, 0, 8, 0),
+            styles={"background": "#f5f7f9", "border-radius": "6px", "padding": "4px 6px"})
         panels = [self.models, self.distributions, self.groups, self.importance, self.sweep,
                   self.advise]
         self._panels = {"Models": self.models, "Distributions": self.distributions,
@@ -212,9 +220,8 @@ class Dashboard(pn.viewable.Viewer):
             dynamic=True, sizing_mode="stretch_width")
         self.stale_tabs: set[str] = set()
         self.tabs.param.watch(lambda event: self._refresh_tab(), "active")
-        self._main = pn.Column(pn.Row(self.status_line, self.progress), self.preview, self.tabs,
-                               self.notes,
-                               sizing_mode="stretch_width")
+        self._main = pn.Column(self.question, pn.Row(self.status_line, self.progress),
+                               self.preview, self.tabs, self.notes, sizing_mode="stretch_width")
 
     def __panel__(self):
         return pn.Row(pn.Column(self.controls, width=330), self._main,

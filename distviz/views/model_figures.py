@@ -244,6 +244,7 @@ class ModelFigures:
         bins = self._source(f"residuals:{name}", ("left", "right", "rows"))
         histogram.quad(left="left", right="right", top="rows", bottom=0, source=bins,
                        color="#d6604d", line_color="white")
+        histogram.xaxis.ticker.desired_num_ticks = 4  # wide residuals' labels ran together
         self._titled(f"title:{name}", scatter)
         self._titled(f"residuals_title:{name}", histogram)
         return row(scatter, histogram)

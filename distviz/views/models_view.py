@@ -111,6 +111,11 @@ class ModelsView(pn.viewable.Viewer):
         self.run = run
         metric = self.metric if self.metric in metric_names(run.dataset.task_name) else run.metric
         self.table.value = plots.leaderboard(run, metric).round(4)
+        # Tall enough for every row and no more (a new height re-lays the page out: only when
+        # the number of algorithms changes).
+        height = 40 + 30 * len(self.table.value)
+        if self.table.height != height:
+            self.table.height = height
         self.best_line.object = (
             f"{best_model(run, metric)} — {escape(run.spec.feature)} = "
             f"{escape(run.spec.group)}, shift {run.spec.ratio:+g}, training rows "
