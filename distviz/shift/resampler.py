@@ -101,7 +101,10 @@ class Resampler(param.Parameterized):
                 if group not in groups:
                     group = dataset.default_group(feature)
                 self.param.feature.objects = features
-                self.param.group.objects = groups
+                # Offered with their size: a tiny group stays selectable, and says it is tiny.
+                sizes = dataset.groups(feature).set_index("group")["train_rows"]
+                self.param.group.objects = {
+                    f"{g} ({int(sizes.get(g, 0)):,} training rows)": g for g in groups}
                 self.param.update(feature=feature, group=group)
         finally:
             self._settling = False

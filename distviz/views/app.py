@@ -184,6 +184,12 @@ class Dashboard(pn.viewable.Viewer):
                                                            label="Class balance (training)",
                                                            sizing_mode="stretch_width")
         wide = {"sizing_mode": "stretch_width"}
+        self.feature_widget = pn.widgets.Select.from_param(rs.param.feature, label="Feature",
+                                                           width=260)
+        # Panel compares a Select's options as a mapping, order ignored: the same features in
+        # ranking order would never reach the browser.
+        rs.param.watch(lambda event: self.session.ui(self.feature_widget.param.trigger,
+                                                     "options"), ["feature"], what="objects")
         self.controls = pn.Column(
             heading("Data"), self.data,
             heading("Rank features by"),
@@ -201,7 +207,7 @@ class Dashboard(pn.viewable.Viewer):
         self.question = pn.Column(
             pn.pane.Markdown("### What if the training data had more or fewer rows of one "
                              "group?", margin=(0, 10)),
-            pn.Row(pn.widgets.Select.from_param(rs.param.feature, label="Feature", width=260),
+            pn.Row(self.feature_widget,
                    pn.widgets.Select.from_param(rs.param.group, label="Group", width=260),
                    pn.widgets.Select.from_param(rs.param.upsampler, label="Adding rows by",
                                                 width=200),
