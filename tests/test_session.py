@@ -88,3 +88,35 @@ def test_a_waiting_cell_applies_the_changes_queued_for_it(kernel):
         seen.append("waited")
     cell.call(cell_waits)
     assert seen == ["done", "waited"]
+
+
+def test_batches_recompute_only_when_asked_and_may_overlap(monkeypatch):
+    """A batch of data-only changes leaves the document's model graph alone; a batch that adds
+    a model recomputes it once; batches that overlap (renders from two threads outside a
+    server) end cleanly, the outermost one deciding."""
+    import panel as pn
+    from bokeh.document import Document
+    from bokeh.models import ColumnDataSource
+
+    column = pn.Column(pn.pane.Markdown("a"))
+    doc = Document()
+    doc.add_root(column.get_root(doc))
+    calls = []
+    original = doc.models.recompute
+    monkeypatch.setattr(doc.models, "recompute", lambda: calls.append(1) or original())
+    session = Session(background=False)
+    with session.batch(column):
+        column[0].object = "b"  # text only
+    assert calls == []
+    outer = session.batch(column)
+    outer.__enter__()
+    with session.batch(column):  # overlapping: ends first
+        column.append(pn.pane.Markdown("new model"))
+    assert calls == []  # the outer batch still holds the graph
+    column[0].object = "c"
+    outer.__exit__(None, None, None)
+    assert calls == [1]
+    assert "invalidate" not in vars(doc.models) and doc.models._freeze_count == 0
+    # The document behaves as before: a new model outside a batch recomputes at once.
+    doc.add_root(ColumnDataSource({"x": [1]}))
+    assert len(calls) == 2

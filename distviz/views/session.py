@@ -101,22 +101,13 @@ class Session:
         docs = {self._doc} if self._doc is not None else {
             model.document for model, _ in list(viewable._models.values())}
         docs.discard(None)
-        asked: set = set()
-        # Bokeh's freeze() always recomputes when it ends (70 ms on a full page): this one
-        # holds the same freeze (as Panel does, with the same private calls) and ends it with
-        # a recompute only when a change asked for one (a model added or removed).
         for doc in docs:
-            doc.models._push_freeze()
-            doc.models.invalidate = partial(asked.add, doc)
+            _hold_recompute(doc.models)
         try:
             yield
         finally:
             for doc in docs:
-                del doc.models.invalidate  # the class's own method again
-                if doc in asked:
-                    doc.models._pop_freeze()
-                else:
-                    doc.models._freeze_count -= 1
+                _release_recompute(doc.models)
 
     def watch(self, obj, names, fn: Callable) -> None:
         """``fn(event)`` on the document loop whenever ``obj``'s parameters ``names`` change,
@@ -280,6 +271,37 @@ class Session:
             timer.cancel()
         if prefetch is not None:
             prefetch.cancel()
+
+
+# Bokeh's freeze() always recomputes the model graph when it ends (70 ms on a full page). A
+# batch holds the same freeze (as Panel does, with the same private calls) and ends it with a
+# recompute only when a change asked for one (a model added or removed). Batches may overlap
+# (renders from two threads outside a server): the outermost one decides.
+_BATCHES_LOCK = threading.Lock()
+
+
+def _hold_recompute(models) -> None:
+    with _BATCHES_LOCK:
+        state = models.__dict__.setdefault("_distviz_batch", {"depth": 0, "asked": False})
+        if state["depth"] == 0:
+            models.invalidate = partial(state.__setitem__, "asked", True)
+        state["depth"] += 1
+        models._push_freeze()
+
+
+def _release_recompute(models) -> None:
+    with _BATCHES_LOCK:
+        state = models.__dict__["_distviz_batch"]
+        state["depth"] -= 1
+        if state["depth"] > 0:
+            models._freeze_count -= 1  # the outermost batch ends the freeze
+            return
+        del models.invalidate  # the class's own method again
+        del models.__dict__["_distviz_batch"]
+        if state["asked"]:
+            models._pop_freeze()
+        else:
+            models._freeze_count -= 1
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

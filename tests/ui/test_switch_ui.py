@@ -9,33 +9,11 @@ import time
 import pytest
 
 from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, served
+from page_layout import canvas_boxes, overlaps
 
 pytestmark = pytest.mark.ui
 ALGORITHMS = "xgboost,mlp"  # both serve classification and regression
 STATUS = re.compile(r"^(Ran \d+ algorithms|Training|Loading|display update failed)")
-
-# The boxes of every drawn Bokeh canvas wider than a toolbar icon (shadow roots included).
-CANVASES = """() => {
-  const boxes = [];
-  const walk = root => {
-    for (const el of root.querySelectorAll('*')) {
-      if (el.tagName === 'CANVAS') {
-        const r = el.getBoundingClientRect();
-        if (r.width > 60 && r.height > 60) boxes.push([r.left, r.top, r.right, r.bottom]);
-      }
-      if (el.shadowRoot) walk(el.shadowRoot);
-    }
-  };
-  walk(document);
-  return boxes;
-}"""
-
-
-def _overlap(a, b):
-    width = min(a[2], b[2]) - max(a[0], b[0])
-    height = min(a[3], b[3]) - max(a[1], b[1])
-    return width > 1 and height > 1
-
 
 @pytest.mark.timeout(300)
 def test_switch_to_regression_says_what_is_shown_and_lays_plots_out_apart():
@@ -63,7 +41,7 @@ def test_switch_to_regression_says_what_is_shown_and_lays_plots_out_apart():
         time.sleep(1.5)  # the last plots draw
         page.screenshot(path=str(ARTIFACTS / "switch-regression.png"), full_page=True)
         # A plot's layered canvases share one box: count each box once.
-        boxes = sorted({tuple(round(v) for v in box) for box in page.evaluate(CANVASES)})
+        boxes = canvas_boxes(page)
         browser.close()
 
     # Between the switch and the new result, the old "Ran ..." line never returns as if current.
@@ -77,5 +55,4 @@ def test_switch_to_regression_says_what_is_shown_and_lays_plots_out_apart():
                line.endswith("(the results shown are for titanic)") for line in training), seen
     # Two models x (predicted vs actual, residuals): four plots, each in its own box.
     assert len(boxes) >= 4, boxes
-    clashes = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if _overlap(a, b)]
-    assert not clashes, clashes
+    assert not overlaps(boxes), overlaps(boxes)
