@@ -146,7 +146,10 @@ def section(s: dict) -> str:
                 "the main process, which shifts and preprocesses each of the grid's training "
                 "sets and ships every fit's matrices to a worker; with titanic's fits taking "
                 "~0.1 s each, these fixed costs are a large share, and any other load on the "
-                "machine (see the load average) takes a core from the workers.\n")
+                "machine (see the load average) takes a core from the workers. The table's "
+                f"intervals are part of it too: reading the whole grid back from the cache, "
+                f"which is mostly the paired bootstrap of every cell (issue 12's honest "
+                f"intervals), takes {s['cached']:.1f} s of the sweep's {s['local']:.1f} s.\n")
     return f"""## Sweep vs plain serial loop (`bench_sweep.py`)
 
 titanic, features {', '.join(FEATURES)} (each shifted in its smallest group), ratios
