@@ -64,7 +64,7 @@ class ModelsView(pn.viewable.Viewer):
         self.best_line = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.table = pn.widgets.Tabulator(
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width",
-            height=210, text_align={"interval": "center"}, widths={"interval": 150},
+            height=170, text_align={"interval": "center"}, widths={"interval": 150},
             # A tick on the leader only: a cross on every other row would read as "wrong".
             formatters={"best": {"type": "tickCross", "crossElement": False}})
         self.table.style.apply(_RowCss(), axis=1)
@@ -111,9 +111,9 @@ class ModelsView(pn.viewable.Viewer):
         self.run = run
         metric = self.metric if self.metric in metric_names(run.dataset.task_name) else run.metric
         self.table.value = plots.leaderboard(run, metric).round(4)
-        # Tall enough for every row and no more (a new height re-lays the page out: only when
-        # the number of algorithms changes).
-        height = 40 + 30 * len(self.table.value)
+        # A row per chosen algorithm, finished or not: the height changes only with the choice
+        # (a new height re-lays the page out; an auto height costs a layout on every move).
+        height = 40 + 32 * len(self.algorithms or run.algorithms)
         if self.table.height != height:
             self.table.height = height
         self.best_line.object = (

@@ -90,7 +90,8 @@ def test_tabs_lay_their_plots_out_apart_and_within_the_window(url, dataset):
                 route.abort()
         context.route("**/*", only_local)
         page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
+        # The stack says which library raised (the message alone did not, once in CI).
+        page.on("pageerror", lambda error: errors.append(f"{error.message}\n{error.stack}"))
         page.goto(url + query)
         page.get_by_text(re.compile(r"^Ran \d+ algorithms")).first.wait_for(timeout=180_000)
 
