@@ -42,6 +42,10 @@ def connect(scheduler: str):
     except ImportError:  # pragma: no cover - a dependency of distviz
         raise UsageError("dask.distributed is not installed; pip install 'dask[distributed]'.") \
             from None
+    import dask
+    # Each fit carries its own shifted training matrices, as it does to the local pool: at
+    # 40,000 rows ~13 MiB, which dask would otherwise warn about on every fit.
+    dask.config.set({"distributed.admin.large-graph-warning-threshold": "1GiB"})
     if scheduler == "local":
         cluster = LocalCluster(n_workers=LOCAL_CLUSTER_WORKERS, threads_per_worker=1,
                                processes=True, host="127.0.0.1", dashboard_address=None)
