@@ -92,3 +92,45 @@ def move_slider(handle, index: int, attempts: int = 40) -> None:
         time.sleep(0.25)
     raise AssertionError(f"slider stuck at {handle.get_attribute('aria-valuenow')}, "
                          f"wanted {index}")
+
+
+# The leaderboard as shown: per row its cells' text and the delta cell's inline colour
+# (Tabulator lives in shadow DOM, so the walk enters every shadow root).
+LEADERBOARD_JS = """() => {
+  const rows = [];
+  const walk = root => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.classList && el.classList.contains('tabulator-row')) {
+        const row = {};
+        for (const cell of el.querySelectorAll('.tabulator-cell')) {
+          const field = cell.getAttribute('tabulator-field');
+          row[field] = cell.textContent.trim();
+          if (field === 'delta') row.delta_color = cell.style.color || '';
+        }
+        if (row.algorithm) rows.push(row);
+      }
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  return rows;
+}"""
+
+
+def leaderboard(page) -> dict[str, dict]:
+    """The page's leaderboard rows by algorithm: each cell's text, plus ``delta_color``."""
+    return {row["algorithm"]: row for row in page.evaluate(LEADERBOARD_JS)}
+
+
+def wait_for_leaderboard(page, what: str, predicate, timeout: float = 120,
+                         screenshot: str = "leaderboard-failed.png") -> dict[str, dict]:
+    """Poll the page's leaderboard until ``predicate(board)`` holds; return that board. On a
+    time-out, a full-page screenshot goes to the artifacts and the error shows the board."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        board = leaderboard(page)
+        if predicate(board):
+            return board
+        time.sleep(0.1)
+    page.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)
+    raise AssertionError(f"timed out waiting for {what}: {leaderboard(page)}")

@@ -7,53 +7,23 @@ render (on titanic every seed can finish before it, and the page rightly skips t
 """
 
 import re
-import time
 
 import pytest
+from helpers import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    move_slider,
+    served,
+    wait_for_leaderboard,
+)
 
 from distviz.synth import TARGET, write_csv
-from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, move_slider, served
+from distviz.views.controls import RATIOS
 
 pytestmark = pytest.mark.ui
 ALGORITHMS = "xgboost,logistic_regression,mlp"
 ROWS = 20_000  # the dashboard trains on its 10,000-row budget of these
-RATIOS = [-1.0, -0.8, -0.6, -0.5, -0.4, -0.2, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
-
-# The leaderboard as shown: per row its cells' text and the delta cell's inline colour.
-BOARD = """() => {
-  const rows = [];
-  const walk = root => {
-    for (const el of root.querySelectorAll('*')) {
-      if (el.classList && el.classList.contains('tabulator-row')) {
-        const row = {};
-        for (const cell of el.querySelectorAll('.tabulator-cell')) {
-          const field = cell.getAttribute('tabulator-field');
-          row[field] = cell.textContent.trim();
-          if (field === 'delta') row.delta_color = cell.style.color || '';
-        }
-        if (row.algorithm) rows.push(row);
-      }
-      if (el.shadowRoot) walk(el.shadowRoot);
-    }
-  };
-  walk(document);
-  return rows;
-}"""
-
-
-def _board(page):
-    return {row["algorithm"]: row for row in page.evaluate(BOARD)}
-
-
-def _wait(page, what, predicate, timeout=120, every=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        board = _board(page)
-        if predicate(board):
-            return board
-        time.sleep(every)
-    page.screenshot(path=str(ARTIFACTS / "progressive-failed.png"), full_page=True)
-    raise AssertionError(f"timed out waiting for {what}: {_board(page)}")
 
 
 @pytest.mark.timeout(300)
@@ -68,8 +38,10 @@ def test_first_seed_shows_provisional_then_the_verdict_arrives(tmp_path):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
         page.goto(f"{url}?algorithms={ALGORITHMS}")
-        _wait(page, "the baseline with every seed",
-              lambda b: set(b) == set(names) and all(r["seeds"] == "5 of 5" for r in b.values()))
+        wait_for_leaderboard(
+            page, "the baseline with every seed",
+            lambda b: set(b) == set(names) and all(r["seeds"] == "5 of 5" for r in b.values()),
+            screenshot="progressive-failed.png")
         handle = page.locator(".noUi-handle").first
         move_slider(handle, RATIOS.index(-1.0))  # none of the group in training: a large change
         page.get_by_text(re.compile(r"Shift .+ = .+: 0 rows")).first.wait_for(timeout=30_000)
@@ -85,7 +57,8 @@ def test_first_seed_shows_provisional_then_the_verdict_arrives(tmp_path):
             return set(board) == set(names) and all(
                 r["seeds"] == "5 of 5" and r["verdict"] in ("better", "worse", "within noise")
                 for r in board.values())
-        final = _wait(page, "every seed of the shifted state", settled, timeout=180)
+        final = wait_for_leaderboard(page, "every seed of the shifted state", settled,
+                                     timeout=180, screenshot="progressive-failed.png")
         page.screenshot(path=str(ARTIFACTS / "progressive-final.png"), full_page=True)
         browser.close()
 
