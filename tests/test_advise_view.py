@@ -92,10 +92,10 @@ def test_the_curves_are_response_curve_of_the_slider_group(dashboard):
     dashboard.open_tab("Models")
     dashboard.open_tab(TAB)  # shown again with the current group
     view = dashboard.advise
-    text = view.curve_text.object
+    text = view.curves.text.object
     assert "Trained ratios of sex = female:" in text and "-0.5" in text and "+1" in text
     expected = response_curve(dashboard.loop.clone(), "sex", "female", [-0.5, 1.0])
-    overlay = view.curves.object
+    overlay = view.curves.plot.object
     curves = [e for e in overlay if type(e) is hv.Curve]  # hv.Area is a Curve too
     assert [c.label for c in curves] == [f"{n}: {c.shape}" + (
         f" at {c.best_ratio:+g}" if c.shape == "peaked" else "") for n, c in expected.items()]
@@ -107,13 +107,13 @@ def test_the_curves_are_response_curve_of_the_slider_group(dashboard):
 def test_training_every_ratio_of_the_group_fills_its_curve(dashboard):
     from distviz.shift.spec import DEFAULT_RATIOS
     view = dashboard.advise
-    assert view._curve_spec.feature == "sex" and view._curve_spec.group == "female"
-    view.param.trigger("train_curve")  # the button; inline here (no background session)
-    curves = [e for e in view.curves.object if type(e) is hv.Curve]
+    assert view.curves.spec.feature == "sex" and view.curves.spec.group == "female"
+    view.curves.param.trigger("train")  # the button; inline here (no background session)
+    curves = [e for e in view.curves.plot.object if type(e) is hv.Curve]
     wanted = sorted(set(DEFAULT_RATIOS) | {-0.5, 1.0})
     for curve in curves:
         assert sorted(curve.data["ratio"]) == wanted
-    assert all(f"{r:+g}" in view.curve_text.object for r in wanted if r)
+    assert all(f"{r:+g}" in view.curves.text.object for r in wanted if r)
 
 
 def test_changing_the_algorithms_restarts_the_map_when_shown(dashboard):

@@ -1,6 +1,6 @@
 """The dashboard's "Where data helps" tab: every group of the top features x the ratios x the
 algorithms (:func:`distviz.advise.advise`, computed in the background), the ranked advice,
-and the response curves of the group the slider is on.
+and (:mod:`distviz.views.response_view`) the response curves of the group the slider is on.
 
 The map is computed at low priority: one background prefetch per algorithm, the cheapest
 first (each column fills in as its algorithm finishes), through clones of the dashboard's loop
@@ -26,26 +26,20 @@ from ..advise import (
     MIN_SHIFT_ROWS,
     Advice,
     cells_of,
-    curve_sentence,
     judge,
     plan_advice,
-    response_curve,
     sentence,
 )
 from ..errors import DistvizError
 from ..loop import ModelLoop
-from ..preview import trained_ratios
-from ..shift import Resampler, ShiftSpec
-from ..shift.spec import DEFAULT_RATIOS
+from ..shift import Resampler
 from .advise_plots import (
     cell_frame,
-    curves_plot,
     heatmap,
     legend_html,
-    no_curves,
     row_label,
 )
-from .controls import RATIOS
+from .response_view import ResponseCurvesView
 from .style import escape
 
 SHOWN_ADVICE = 12  # sentences listed beside the map; the rest are counted
@@ -85,9 +79,6 @@ class AdviseView(pn.viewable.Viewer):
     progress = param.Tuple(default=(0, 0), length=2, precedence=-1, doc="""
         (fits known, fits in the map), cached ones included.""")
 
-    train_curve = param.Event(label="Train every ratio of this group", doc="""
-        Fit the slider's other ratios of the current group in the background, for its curve.""")
-
     def __init__(self, **params):
         super().__init__(**params)
         self._token = 0
@@ -96,8 +87,6 @@ class AdviseView(pn.viewable.Viewer):
         self._thread: threading.Thread | None = None
         self._rows: dict[str, tuple[str, str]] = {}  # row label -> (feature, group)
         self._ranked: list[str] = []
-        self._curve_token = 0
-        self._curve_spec: ShiftSpec | None = None
         self._last_progress = 0.0
         self._frame_args: tuple = ([], [], [], [])  # rows, algorithms, ratios, skipped
         self._pipe: hv.streams.Pipe | None = None  # feeds the map's DynamicMaps
@@ -110,8 +99,8 @@ class AdviseView(pn.viewable.Viewer):
         self.maps = pn.Row(margin=0)  # one plot per ratio
         self.sentences = pn.pane.Markdown("", min_width=300, sizing_mode="stretch_width",
                                           margin=(0, 10), styles={"font-size": "13px"})
-        self.curves = pn.pane.HoloViews(no_curves("no curve yet"), linked_axes=False)
-        self.curve_text = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10))
+        self.curves = ResponseCurvesView(loop=self.loop, session=self.session,
+                                         ratios=list(self.ratios), alpha=self.alpha)
         how = ("Each cell: the change of the headline metric (whole test set) when the group's "
                "training rows are shifted by that ratio, against the baseline with the same "
                "seeds. **Green/red only beyond the noise** after Benjamini–Hochberg over all "
@@ -124,10 +113,7 @@ class AdviseView(pn.viewable.Viewer):
             pn.Row(self.maps, self.sentences, sizing_mode="stretch_width"),
             pn.pane.HTML(legend_html(), sizing_mode="stretch_width",
                          styles={"font-size": "12px", "color": "#444"}),
-            pn.pane.Markdown("#### Response curves", margin=(10, 10, 0, 10)),
-            self.curves, self.curve_text,
-            pn.widgets.Button.from_param(self.param.train_curve, width=260),
-            sizing_mode="stretch_width")
+            self.curves, sizing_mode="stretch_width")
         if self.loop is not None:
             self._watch(self.loop, ["dataset", "algorithms", "repeats", "max_train_rows",
                                     "lift_budgets"], self._settings_changed)
@@ -159,7 +145,7 @@ class AdviseView(pn.viewable.Viewer):
         self._ranked = list(ranked or [])
         self.start()
         if run is not None and run.spec.feature is not None:
-            self.show_curves(run.spec)
+            self.curves.show(run.spec)
 
     # ------------------------------------------------------------------ the map
     def plan_key(self) -> tuple | None:
@@ -222,6 +208,10 @@ class AdviseView(pn.viewable.Viewer):
 
     def _current(self, token: int) -> bool:
         return token == self._token and not (self.session is not None and self.session.closed)
+
+    @param.depends("ratios", "alpha", watch=True)
+    def _update_curves(self) -> None:
+        self.curves.param.update(ratios=list(self.ratios), alpha=self.alpha)
 
     @param.depends("top", watch=True)
     def _update_top(self) -> None:
@@ -338,8 +328,7 @@ class AdviseView(pn.viewable.Viewer):
                 f"from the cache, {advice.computed} computed) in {advice.seconds:.0f} s."
                 if advice.cells else "No group of these features can be shifted at these "
                 f"ratios (each needs at least {MIN_SHIFT_ROWS} training rows).")
-            if self._curve_spec is not None:
-                self.show_curves(self._curve_spec)  # more ratios are trained now
+            self.curves.show()  # more ratios are trained now
         else:
             self.status.object = (f"{', '.join(finished)} done; computing "
                                   f"{names[len(finished)]} ({advice.fits} fits so far, "
@@ -398,83 +387,6 @@ class AdviseView(pn.viewable.Viewer):
             return
         feature, group = self._rows[y]
         self.resampler.param.update(feature=feature, group=group, ratio=float(ratio))
-
-    # ------------------------------------------------------------------ response curves
-    def show_curves(self, spec: ShiftSpec) -> None:
-        """The response curves of ``spec``'s group over every trained slider ratio (nothing is
-        fitted for them: 'Train every ratio of this group' does that)."""
-        self._curve_spec = spec
-        self._curve_token += 1
-        token, loop = self._curve_token, self.loop.clone()
-        grid = sorted(set(RATIOS) | set(self.ratios))
-
-        def work():
-            ratios = [r for r in trained_ratios(loop, spec, grid) if r != 0]
-            if not ratios:
-                return ratios, None
-            return ratios, response_curve(loop, spec.feature, spec.group, ratios,
-                                          upsampler=spec.upsampler,
-                                          class_balance=spec.class_balance, alpha=self.alpha)
-
-        def done(value):
-            if token == self._curve_token:
-                self._draw_curves(spec, *value)
-        self._job(work, done=done, failed=lambda m: self._curve_failed(token, m),
-                  name="distviz-curves")
-
-    def _draw_curves(self, spec, ratios, curves) -> None:
-        where = f"{escape(spec.feature)} = {escape(spec.group)}"
-        if curves is None:
-            self.curves.object = no_curves(f"{spec.feature} = {spec.group}: no trained ratio yet")
-            self.curve_text.object = (f"No ratio of {where} other than the baseline is trained "
-                                      "yet: move the slider, wait for the map, or train them.")
-            return
-        self.curves.object = curves_plot(curves, spec.feature, spec.group, ratio=spec.ratio)
-        lines = [f"- {escape(curve_sentence(spec.feature, spec.group, c))}"
-                 for c in curves.values()]
-        self.curve_text.object = (f"Trained ratios of {where}: "
-                                  f"{', '.join(f'{r:+g}' for r in ratios)} and the baseline "
-                                  "(bands: 95 % intervals; shapes after Benjamini–Hochberg "
-                                  "over each curve's pairs of ratios).\n\n" + "\n".join(lines))
-
-    def _curve_failed(self, token, message) -> None:
-        if token == self._curve_token:
-            self.curve_text.object = f"**The curves failed:** {escape(message)}"
-
-    @param.depends("train_curve", watch=True)
-    def _handle_train_curve(self) -> None:
-        spec = self._curve_spec
-        if spec is None or self.loop is None:
-            return
-        specs = [ShiftSpec(spec.feature, spec.group, r, spec.upsampler, spec.class_balance)
-                 for r in sorted(set(DEFAULT_RATIOS) | set(self.ratios)) if r != 0]
-        self.curve_text.object = (f"Training {len(specs)} ratios of {escape(spec.feature)} = "
-                                  f"{escape(spec.group)} in the background...")
-        token = self._curve_token
-        handle = self.loop.clone().prefetch(specs, background=True)
-
-        def work():
-            handle.wait()
-            if handle.error is not None:
-                raise DistvizError(handle.error)
-
-        def done(_):
-            if self._curve_spec == spec:
-                self.show_curves(spec)
-        self._job(work, done=done, failed=lambda m: self._curve_failed(token, m),
-                  name="distviz-train-curve")
-
-    def _job(self, work, *, done, failed, name) -> None:
-        """Session.job (a background thread), or inline without a session."""
-        if self.session is not None:
-            self.session.job(work, done=done, failed=failed, name=name)
-            return
-        try:
-            value = work()
-        except Exception as exc:  # noqa: BLE001 - as Session.job
-            failed(str(exc) if isinstance(exc, DistvizError) else f"{type(exc).__name__}: {exc}")
-        else:
-            done(value)
 
 
 def _map_at(ratio: float, metric: str):

@@ -1,0 +1,132 @@
+"""Response curves of the slider's group: the headline metric against the ratio per algorithm,
+with its 95 % band and a shape label (rising, falling, peaked, flat within the noise), over
+every ratio already trained; a button trains the rest in the background."""
+
+from __future__ import annotations
+
+import panel as pn
+import param
+
+from ..advise import DEFAULT_ADVISE_RATIOS, curve_sentence, response_curve
+from ..errors import DistvizError
+from ..loop import ModelLoop
+from ..preview import trained_ratios
+from ..shift import ShiftSpec
+from ..shift.spec import DEFAULT_RATIOS
+from .advise_plots import curves_plot, no_curves
+from .controls import RATIOS
+from .style import escape
+
+
+class ResponseCurvesView(pn.viewable.Viewer):
+    """The curves of one group (the slider's): nothing is fitted to draw them, only read from
+    the loop's cache; :attr:`train` fits the group's other ratios."""
+
+    loop = param.ClassSelector(class_=ModelLoop, default=None, allow_None=True, doc="""
+        The dashboard's model loop: the curves read clones of it (same settings, same cache).""")
+
+    session = param.Parameter(default=None, precedence=-1, doc="""
+        The dashboard's Session: work runs in its background jobs.""")
+
+    ratios = param.List(default=list(DEFAULT_ADVISE_RATIOS), item_type=float, doc="""
+        Ratios drawn (when trained) and trained besides the slider's positions.""")
+
+    alpha = param.Number(default=0.05, bounds=(0.001, 0.5), doc="""
+        False-discovery rate of the Benjamini–Hochberg step over each curve's pairs.""")
+
+    spec = param.ClassSelector(class_=ShiftSpec, default=None, allow_None=True, precedence=-1,
+                               doc="The shift whose group is drawn (the slider's).")
+
+    train = param.Event(label="Train every ratio of this group", doc="""
+        Fit the slider's other ratios of the current group in the background, for its curve.""")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._token = 0
+        self.plot = pn.pane.HoloViews(no_curves("no curve yet"), linked_axes=False)
+        self.text = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10))
+        self._layout = pn.Column(
+            pn.pane.Markdown("#### Response curves", margin=(10, 10, 0, 10)),
+            self.plot, self.text, pn.widgets.Button.from_param(self.param.train, width=260),
+            sizing_mode="stretch_width")
+
+    def __panel__(self):
+        return self._layout
+
+    def show(self, spec: ShiftSpec | None = None) -> None:
+        """Draw ``spec``'s group (default: the one shown) over every trained slider ratio."""
+        spec = spec or self.spec
+        if spec is None or self.loop is None:
+            return
+        self.spec = spec
+        self._token += 1
+        token, loop, alpha = self._token, self.loop.clone(), self.alpha
+        grid = sorted(set(RATIOS) | set(self.ratios))
+
+        def work():
+            ratios = [r for r in trained_ratios(loop, spec, grid) if r != 0]
+            if not ratios:
+                return ratios, None
+            return ratios, response_curve(loop, spec.feature, spec.group, ratios,
+                                          upsampler=spec.upsampler,
+                                          class_balance=spec.class_balance, alpha=alpha)
+
+        def done(value):
+            if token == self._token:
+                self._draw(spec, *value)
+        self._job(work, done=done, failed=lambda m: self._failed(token, m),
+                  name="distviz-curves")
+
+    def _draw(self, spec, ratios, curves) -> None:
+        where = f"{escape(spec.feature)} = {escape(spec.group)}"
+        if curves is None:
+            self.plot.object = no_curves(f"{spec.feature} = {spec.group}: no trained ratio yet")
+            self.text.object = (f"No ratio of {where} other than the baseline is trained "
+                                "yet: move the slider, wait for the map, or train them.")
+            return
+        self.plot.object = curves_plot(curves, spec.feature, spec.group, ratio=spec.ratio)
+        lines = [f"- {escape(curve_sentence(spec.feature, spec.group, c))}"
+                 for c in curves.values()]
+        self.text.object = (f"Trained ratios of {where}: "
+                            f"{', '.join(f'{r:+g}' for r in ratios)} and the baseline "
+                            "(bands: 95 % intervals; shapes after Benjamini–Hochberg "
+                            "over each curve's pairs of ratios).\n\n" + "\n".join(lines))
+
+    def _failed(self, token, message) -> None:
+        if token == self._token:
+            self.text.object = f"**The curves failed:** {escape(message)}"
+
+    @param.depends("train", watch=True)
+    def _train(self) -> None:
+        spec = self.spec
+        if spec is None or self.loop is None:
+            return
+        specs = [ShiftSpec(spec.feature, spec.group, r, spec.upsampler, spec.class_balance)
+                 for r in sorted(set(DEFAULT_RATIOS) | set(self.ratios)) if r != 0]
+        self.text.object = (f"Training {len(specs)} ratios of {escape(spec.feature)} = "
+                            f"{escape(spec.group)} in the background...")
+        token = self._token
+        handle = self.loop.clone().prefetch(specs, background=True)
+
+        def work():
+            handle.wait()
+            if handle.error is not None:
+                raise DistvizError(handle.error)
+
+        def done(_):
+            if self.spec == spec:
+                self.show(spec)
+        self._job(work, done=done, failed=lambda m: self._failed(token, m),
+                  name="distviz-train-curve")
+
+    def _job(self, work, *, done, failed, name) -> None:
+        """Session.job (a background thread), or inline without a session."""
+        if self.session is not None:
+            self.session.job(work, done=done, failed=failed, name=name)
+            return
+        try:
+            value = work()
+        except Exception as exc:  # noqa: BLE001 - as Session.job
+            failed(str(exc) if isinstance(exc, DistvizError) else f"{type(exc).__name__}: {exc}")
+        else:
+            done(value)
