@@ -24,7 +24,7 @@ from distviz.views.advise_plots import (
     legend_html,
     shade,
 )
-from distviz.views.advise_view import AdviseView
+from distviz.views.advise_view import AdviseView, advice_beside
 from distviz.views.app import Dashboard
 from distviz.views.preview_view import preview_html
 
@@ -82,6 +82,11 @@ def test_a_click_on_a_cell_moves_the_slider_there(dashboard):
     assert dashboard.resampler.spec == ShiftSpec("class", "2nd", 1.0)
     assert dashboard.slider.slider.value == 1.0 and dashboard.result.spec.group == "2nd"
     assert "class = 2nd" in dashboard.shift_label
+    # The map outlines the slider's cells: that group at that ratio, every algorithm.
+    frame = view.frame
+    outlined = frame[frame["current"] == 1.0]
+    assert set(zip(outlined["row"], outlined["ratio"])) == {("class = 2nd", 1.0)}
+    assert sorted(outlined["algorithm"]) == sorted(FAST)
     view.taps[-0.5].event(x=None, y=None)  # a click beside the cells changes nothing
     assert dashboard.resampler.spec == ShiftSpec("class", "2nd", 1.0)
 
@@ -197,3 +202,11 @@ def test_the_preview_says_it_is_an_estimate():
     assert "F1 ≈ 0.750" in text and "Δ ≈ +0.031" in text and "likely better" in text
     assert "interpolated between ratios 0 and +1" in text
     assert "&lt;b&gt;x&lt;/b&gt;" in text  # a group name is escaped
+
+
+def test_the_advice_goes_under_maps_too_wide_to_leave_room_for_it(dashboard):
+    # 2 ratios x 2 algorithms leave room in a 1500 px window; with the 4 default algorithms
+    # the maps fill it and the advice goes under them (not past the window's edge).
+    assert advice_beside(2, 2) and not advice_beside(2, 4) and not advice_beside(3, 2)
+    area = dashboard.advise.map_area
+    assert len(area.objects) == 1 and dashboard.advise.sentences in area.objects[0].objects

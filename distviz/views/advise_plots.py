@@ -19,11 +19,17 @@ from ..advise import Cell, Curve, metric_label
 from .style import BETTER, WORSE, algorithm_colors, escape
 
 WITHIN_NOISE = "#d9d9d9"
+CURRENT_OUTLINE = "#1f1f1f"  # the cells of the shift the slider is on
 PENDING = "·"
 FAILED = "×"
 ROW_HEIGHT, COLUMN_WIDTH = 30, 92
 #: Upper edges of the colour steps of a change beyond the noise (the last step is open).
 STEPS = (0.01, 0.02, 0.05)
+
+
+def map_width(n_algorithms: int) -> int:
+    """One ratio's map in pixels: the group labels and a column per algorithm."""
+    return 170 + COLUMN_WIDTH * max(n_algorithms, 1)
 
 
 def row_label(feature: str, group: str) -> str:
@@ -69,15 +75,19 @@ def legend_html() -> str:
     n = len(edges)
     parts = [swatch(c, f"worse {e}") for c, e in zip(PALETTE[:n][::-1], edges)]
     parts += [swatch(c, f"better {e}") for c, e in zip(PALETTE[n:], edges)]
-    parts += [swatch(WITHIN_NOISE, "within the noise"), f"&nbsp;&nbsp;{PENDING} not computed yet"]
+    outline = (f'<span style="display:inline-block;width:10px;height:10px;border:2px solid '
+               f'{CURRENT_OUTLINE};vertical-align:middle;margin:0 3px 0 8px"></span>')
+    parts += [swatch(WITHIN_NOISE, "within the noise"), f"&nbsp;&nbsp;{PENDING} not computed yet",
+              outline + "the slider's shift"]
     return "Change beyond the noise (BH):" + "".join(parts)
 
 
 def cell_frame(cells: list[Cell], rows: list[tuple[str, str]], algorithms: list[str],
-               ratios: list[float], skipped=()) -> pd.DataFrame:
+               ratios: list[float], skipped=(), current: tuple | None = None) -> pd.DataFrame:
     """One row per (feature, group) x ratio x algorithm of the plan, computed or not:
     ``state`` is done / pending / error / skipped; ``shade`` is the improvement (positive =
-    better, also for RMSE / MAE) when the BH verdict is beyond the noise, else NaN (grey)."""
+    better, also for RMSE / MAE) when the BH verdict is beyond the noise, else NaN (grey);
+    ``current`` is 1.0 on the cells of ``current`` = (feature, group, ratio), the slider's."""
     found = {(c.feature, c.group, c.ratio, c.algorithm): c for c in cells}
     reasons = {(s.feature, s.group, s.ratio): s.reason for s in skipped}
     records = []
@@ -89,7 +99,8 @@ def cell_frame(cells: list[Cell], rows: list[tuple[str, str]], algorithms: list[
                           "ratio": ratio, "algorithm": algorithm, "delta": math.nan,
                           "low": math.nan, "high": math.nan, "verdict": "not computed yet",
                           "shade": math.nan, "state": "pending", "text": PENDING,
-                          "interval": "", "change": "", "opacity": 0.0}
+                          "interval": "", "change": "", "opacity": 0.0,
+                          "current": float((feature, group, ratio) == current)}
                 if cell is not None:
                     record.update(_done(cell))
                 elif (feature, group, ratio) in reasons:
@@ -130,8 +141,7 @@ def heatmap(frame: pd.DataFrame, ratio: float, *, metric: str,
     tooltips = [("group", "@row"), ("algorithm", "@algorithm"),
                 (f"change in {label}", "@change"), ("95 % interval", "@interval"),
                 ("verdict (BH)", "@verdict")]
-    size = {"height": 90 + ROW_HEIGHT * max(len(rows), 1),
-            "width": 170 + COLUMN_WIDTH * max(len(algorithms), 1)}
+    size = {"height": 90 + ROW_HEIGHT * max(len(rows), 1), "width": map_width(len(algorithms))}
     steps = len(STEPS) + 1
     heat = hv.HeatMap(cells, ["algorithm", "row"], vdims).redim.values(
         algorithm=algorithms, row=rows).opts(
@@ -142,7 +152,14 @@ def heatmap(frame: pd.DataFrame, ratio: float, *, metric: str,
         title=title or f"ratio {ratio:+g}: change in {label}", **size)
     labels = hv.Labels(at.astype({"row": object, "text": object}), ["algorithm", "row"],
                        "text").opts(text_font_size="9pt", text_color="#222222")
-    return (heat * labels).opts(**size)
+    # The slider's cells outlined: a layer drawn over every cell, visible only on those (a
+    # DynamicMap keeps its layers from frame to frame).
+    outline = hv.HeatMap(at[["algorithm", "row", "current"]].astype({"row": object}),
+                         ["algorithm", "row"], "current").redim.values(
+        algorithm=algorithms, row=rows).opts(
+        fill_alpha=0, line_alpha=hv.dim("current"), line_color=CURRENT_OUTLINE, line_width=3,
+        colorbar=False, tools=[], toolbar=None, default_tools=[])
+    return (heat * outline * labels).opts(**size)
 
 
 def curves_plot(curves: dict[str, Curve], feature: str, group: str, *,

@@ -37,12 +37,17 @@ from .advise_plots import (
     cell_frame,
     heatmap,
     legend_html,
+    map_width,
     row_label,
 )
 from .response_view import ResponseCurvesView
 from .style import escape
 
 SHOWN_ADVICE = 12  # sentences listed beside the map; the rest are counted
+# Room for the maps and the advice side by side: the main area of a 1500 px window (about
+# 1,075 px in Chromium); wider maps put the advice under them, not past the window's edge.
+SIDE_BY_SIDE_PX = 1060
+ADVICE_PX = 320
 
 
 class AdviseView(pn.viewable.Viewer):
@@ -89,6 +94,8 @@ class AdviseView(pn.viewable.Viewer):
         self._ranked: list[str] = []
         self._last_progress = 0.0
         self._frame_args: tuple = ([], [], [], [])  # rows, algorithms, ratios, skipped
+        self._cells: list = []  # the map's cells so far
+        self._slider_cells: tuple | None = None  # the slider's (feature, group, ratio)
         self._pipe: hv.streams.Pipe | None = None  # feeds the map's DynamicMaps
         self.taps: dict[float, hv.streams.Tap] = {}  # ratio -> the clicks on its map
         self.status = pn.pane.Markdown(
@@ -97,8 +104,10 @@ class AdviseView(pn.viewable.Viewer):
         self.bar = pn.indicators.Progress(value=0, max=1, visible=False, width=280,
                                           bar_color="primary")
         self.maps = pn.Row(margin=0)  # one plot per ratio
-        self.sentences = pn.pane.Markdown("", min_width=300, sizing_mode="stretch_width",
+        self.map_area = pn.Column(sizing_mode="stretch_width", margin=0)  # maps and advice
+        self.sentences = pn.pane.Markdown("", min_width=ADVICE_PX, sizing_mode="stretch_width",
                                           margin=(0, 10), styles={"font-size": "13px"})
+        self._place_advice(beside=True)
         self.curves = ResponseCurvesView(loop=self.loop, session=self.session,
                                          ratios=list(self.ratios), alpha=self.alpha)
         how = ("Each cell: the change of the headline metric (whole test set) when the group's "
@@ -110,7 +119,7 @@ class AdviseView(pn.viewable.Viewer):
             pn.pane.Markdown(how, sizing_mode="stretch_width", styles={"color": "#444"}),
             pn.Row(pn.widgets.IntInput.from_param(self.param.top, width=90), self.bar,
                    self.status, sizing_mode="stretch_width"),
-            pn.Row(self.maps, self.sentences, sizing_mode="stretch_width"),
+            self.map_area,
             pn.pane.HTML(legend_html(), sizing_mode="stretch_width",
                          styles={"font-size": "12px", "color": "#444"}),
             self.curves, sizing_mode="stretch_width")
@@ -146,6 +155,12 @@ class AdviseView(pn.viewable.Viewer):
         self.start()
         if run is not None and run.spec.feature is not None:
             self.curves.show(run.spec)
+            spec = run.spec
+            slider_cells = (spec.feature, spec.group, spec.ratio)
+            if slider_cells != self._slider_cells:
+                self._slider_cells = slider_cells
+                if self._pipe is not None:
+                    self._draw(self._cells)  # the outline moves to the slider's cells
 
     # ------------------------------------------------------------------ the map
     def plan_key(self) -> tuple | None:
@@ -299,6 +314,7 @@ class AdviseView(pn.viewable.Viewer):
             return
         self._rows = {row_label(f, g): (f, g) for f, g in rows}
         self._frame_args = (rows, list(self.loop.algorithms), ratios, skipped)
+        self._place_advice(beside=advice_beside(len(ratios), len(self.loop.algorithms)))
         self._pipe = None  # a new plan: a new map
         self._draw([])
         self._show_progress(token, 0, total, 0)
@@ -338,10 +354,11 @@ class AdviseView(pn.viewable.Viewer):
         """The map of ``cells``: one plot per ratio, built once per plan (a DynamicMap with a
         tap stream each), then updated in place through their pipe."""
         rows, algorithms, ratios, skipped = self._frame_args
+        self._cells = cells
         if not rows:  # no group can be shifted at these ratios: the status says so
             self.maps.objects = []
             return
-        frame = cell_frame(cells, rows, algorithms, ratios, skipped)
+        frame = cell_frame(cells, rows, algorithms, ratios, skipped, current=self._slider_cells)
         if self._pipe is not None:
             self._pipe.send(frame)
             return
@@ -358,6 +375,19 @@ class AdviseView(pn.viewable.Viewer):
                                  streams=[self._pipe, self.taps[ratio]])
             panes.append(pn.pane.HoloViews(dmap, linked_axes=False, margin=(0, 5)))
         self.maps.objects = panes
+
+    def _place_advice(self, *, beside: bool) -> None:
+        """The advice beside the maps, or under them when both do not fit in a window."""
+        if beside:
+            self.map_area.objects = [pn.Row(self.maps, self.sentences,
+                                            sizing_mode="stretch_width", margin=0)]
+        else:
+            self.map_area.objects = [self.maps, self.sentences]
+
+    @property
+    def frame(self):
+        """The map's data as drawn (:func:`cell_frame`), or None before a plan."""
+        return None if self._pipe is None else self._pipe.data
 
     def _sentences(self, advice: Advice, done: bool) -> str:
         ranked = advice.advice
@@ -387,6 +417,12 @@ class AdviseView(pn.viewable.Viewer):
             return
         feature, group = self._rows[y]
         self.resampler.param.update(feature=feature, group=group, ratio=float(ratio))
+
+
+def advice_beside(n_ratios: int, n_algorithms: int) -> bool:
+    """Whether the maps (one per ratio) leave room for the advice beside them."""
+    maps = n_ratios * (map_width(n_algorithms) + 10)  # + each plot's margins
+    return maps + ADVICE_PX <= SIDE_BY_SIDE_PX
 
 
 def _map_at(ratio: float, metric: str):

@@ -3,15 +3,18 @@ column by column while the slider keeps answering; a click on a cell moves the s
 on an untrained position the estimate shows first and the retrain replaces it."""
 
 import json
+import re
 import time
 
 import pytest
 
 from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, move_slider, served
+from page_layout import overlaps, past_right_edge, settle
 
 pytestmark = pytest.mark.ui
 ALGORITHMS = "xgboost,logistic_regression"
 TAB = "Where data helps"
+WIDTH = 1500
 # DiscreteSlider positions of distviz.views.controls.RATIOS; the centre (index 6) is the baseline.
 RATIOS = [-1.0, -0.8, -0.6, -0.5, -0.4, -0.2, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
 
@@ -94,7 +97,7 @@ def test_map_fills_while_the_slider_answers_a_click_moves_it_and_the_preview_com
     foreign = []
     with served() as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1500, "height": 1400})
+        context = browser.new_context(viewport={"width": WIDTH, "height": 1400})
 
         def route(request):
             if request.request.url.startswith(url.rsplit("/", 1)[0]):
@@ -134,6 +137,11 @@ def test_map_fills_while_the_slider_answers_a_click_moves_it_and_the_preview_com
         steps = sorted(set(filled))
         assert len([n for n in steps if 0 < n < total]) >= 1, steps  # seen part-filled
         page.screenshot(path=str(ARTIFACTS / "advise-ui-done.png"), full_page=True)
+        # The advice is on the page, inside the window, as are the maps and the curves.
+        advice = page.get_by_text(re.compile(r"^Advice")).first.bounding_box()
+        assert advice is not None and advice["x"] + advice["width"] <= WIDTH, advice
+        boxes = settle(page, 3)
+        assert not overlaps(boxes) and not past_right_edge(boxes, WIDTH), boxes
 
         # 2. A click on a cell moves the slider to that group and ratio.
         point = page.evaluate(CELL, ["ratio +1: change in F1", "logistic_regression",
