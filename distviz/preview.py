@@ -143,12 +143,7 @@ def trained_ratios(loop, spec: ShiftSpec, ratios: Sequence[float]) -> list[float
     """The ``ratios`` (spec's feature, group, up-sampler, class balance) whose fits are all
     cached for every algorithm, ascending; ratio 0 when the baseline is."""
     return sorted(r for r in {float(r) + 0.0 for r in ratios} | {0.0}
-                  if is_trained(loop, _at(spec, r)))
-
-
-def _at(spec: ShiftSpec, ratio: float) -> ShiftSpec:
-    return ShiftSpec(spec.feature, spec.group, float(ratio) + 0.0, spec.upsampler,
-                     spec.class_balance)
+                  if is_trained(loop, spec.at(r)))
 
 
 def known_points(loop, spec: ShiftSpec, algorithm, ratios: Sequence[float]) -> list[KnownPoint]:
@@ -167,7 +162,7 @@ def known_points(loop, spec: ShiftSpec, algorithm, ratios: Sequence[float]) -> l
         for ratio in sorted(side, key=lambda r: abs(r - target)):
             if ratio == 0:
                 break  # the baseline is nearer than any shifted ratio on this side
-            near = _at(spec, ratio)
+            near = spec.at(ratio)
             fits = cached_fits(loop, near, algorithm)
             if fits is None:
                 continue

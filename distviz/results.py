@@ -30,14 +30,14 @@ class FitResult:
     budget: int | None
     error: str | None = None
     from_cache: bool = False
-    _roc: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    _roc: dict = field(default_factory=dict, repr=False, compare=False)
 
     def roc(self, y_true, positive: int) -> pd.DataFrame:
-        """The ROC points of this fit's scores (computed once: every render of a state shows
-        them)."""
-        if self._roc is None:
-            self._roc = metrics.roc_points(y_true, self.scores, positive=positive)
-        return self._roc
+        """The ROC points of this fit's scores for class ``positive`` (computed once per class:
+        every render of a state shows them; ``y_true`` is the test set the fit scored)."""
+        if positive not in self._roc:
+            self._roc[positive] = metrics.roc_points(y_true, self.scores, positive=positive)
+        return self._roc[positive]
 
     @property
     def nbytes(self) -> int:

@@ -6,7 +6,7 @@ it); :func:`rows_after` is the one statement of the ratio rule (docs/semantics.m
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -52,6 +52,10 @@ class ShiftSpec:
             if self.ratio > 0:
                 parts.append(f"upsampler={self.upsampler}")
         return "|".join(parts)
+
+    def at(self, ratio: float) -> "ShiftSpec":
+        """The same feature, group, up-sampler and class balance at another ratio (-0.0 as 0)."""
+        return replace(self, ratio=float(ratio) + 0.0)
 
     def baseline(self) -> "ShiftSpec":
         """The same feature and group, unshifted (docs/semantics.md, 5)."""

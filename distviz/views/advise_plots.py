@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..advise import Cell, Curve, metric_label
-from .style import BETTER, WORSE, algorithm_colors, escape
+from .style import BETTER, RATIO_LABEL, WORSE, algorithm_colors, escape, mix
 
 WITHIN_NOISE = "#d9d9d9"
 CURRENT_OUTLINE = "#1f1f1f"  # the cells of the shift the slider is on
@@ -39,9 +39,7 @@ def row_label(feature: str, group: str) -> str:
 def _ramp(colour: str, n: int) -> list[str]:
     """``n`` shades of ``colour`` from light to full (never white: the smallest change beyond
     the noise still shows a colour and never looks like 'within noise')."""
-    rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
-    return ["#" + "".join(f"{v:02x}" for v in np.round(rgb + (255 - rgb) * m).astype(int))
-            for m in np.linspace(0.6, 0.0, n)]  # the share of white mixed in
+    return [mix(colour, "#ffffff", m) for m in np.linspace(0.6, 0.0, n)]  # m: white mixed in
 
 
 #: Worst (dark red) .. slightly worse, slightly better .. best (dark green).
@@ -190,7 +188,7 @@ def curves_plot(curves: dict[str, Curve], feature: str, group: str, *,
                                                    line_width=1))
     return hv.Overlay(elements).opts(
         title=f"{label or 'metric'} against the ratio of {feature} = {group}",
-        xlabel="ratio (group rows x (1 + r))", ylabel=label or "metric", height=height,
+        xlabel=RATIO_LABEL, ylabel=label or "metric", height=height,
         width=width, show_grid=True, legend_position="right", toolbar=None)
 
 
@@ -198,5 +196,5 @@ def no_curves(title: str, *, height: int = 320, width: int = 620) -> hv.Curve:
     """Empty axes with a title: the curves pane always holds a plot (a pane that swaps between
     no plot and a plot makes Bokeh rebuild its neighbours' axes without laying them out)."""
     return hv.Curve([], "ratio", "value").opts(
-        title=title, xlabel="ratio (group rows x (1 + r))", ylabel="", height=height,
+        title=title, xlabel=RATIO_LABEL, ylabel="", height=height,
         width=width, show_grid=True, toolbar=None)

@@ -41,6 +41,7 @@ from .advise_plots import (
     row_label,
 )
 from .response_view import ResponseCurvesView
+from .session import Session
 from .style import escape
 
 SHOWN_ADVICE = 12  # sentences listed beside the map; the rest are counted
@@ -64,7 +65,8 @@ class AdviseView(pn.viewable.Viewer):
         The dashboard's resampler: a click on a cell sets its feature, group and ratio.""")
 
     session = param.Parameter(default=None, precedence=-1, doc="""
-        The dashboard's Session: panes change only through it.""")
+        The dashboard's Session: panes change only through it (default: one that runs
+        everything inline, for scripts and tests).""")
 
     top = param.Integer(default=3, bounds=(1, 10), label="Features", doc="""
         How many of the top-ranked features to map (every group of each).""")
@@ -86,6 +88,7 @@ class AdviseView(pn.viewable.Viewer):
 
     def __init__(self, **params):
         super().__init__(**params)
+        self.session = self.session or Session(background=False)
         self._token = 0
         self._key: tuple | None = None  # what the map shows or computes
         self._handle = None  # the running background prefetch
@@ -124,28 +127,11 @@ class AdviseView(pn.viewable.Viewer):
                          styles={"font-size": "12px", "color": "#444"}),
             self.curves, sizing_mode="stretch_width")
         if self.loop is not None:
-            self._watch(self.loop, ["dataset", "algorithms", "repeats", "max_train_rows",
+            self.session.watch(self.loop, ["dataset", "algorithms", "repeats", "max_train_rows",
                                     "lift_budgets"], self._settings_changed)
 
     def __panel__(self):
         return self._layout
-
-    # ------------------------------------------------------------------ the threading rule
-    def _ui(self, fn, *args) -> None:
-        if self.session is not None:
-            self.session.ui(fn, *args)
-        else:
-            fn(*args)
-
-    def _watch(self, obj, names, fn) -> None:
-        if self.session is not None:
-            self.session.watch(obj, names, fn)
-        else:
-            obj.param.watch(fn, names)
-
-    @property
-    def _background(self) -> bool:
-        return self.session is None or self.session.background
 
     # ------------------------------------------------------------------ the dashboard's hook
     def show(self, run, ranked=None) -> None:
@@ -196,7 +182,7 @@ class AdviseView(pn.viewable.Viewer):
         self.bar.param.update(value=0, max=1, visible=True)
         self.status.object = "Planning the map..."
         self.sentences.object = ""
-        if self._background:
+        if self.session.background:
             self._thread = threading.Thread(target=self._work, args=(token, loop, plan),
                                             daemon=True, name="distviz-advise")
             self._thread.start()
@@ -222,7 +208,7 @@ class AdviseView(pn.viewable.Viewer):
         return self
 
     def _current(self, token: int) -> bool:
-        return token == self._token and not (self.session is not None and self.session.closed)
+        return token == self._token and not self.session.closed
 
     @param.depends("ratios", "alpha", watch=True)
     def _update_curves(self) -> None:
@@ -251,7 +237,7 @@ class AdviseView(pn.viewable.Viewer):
             states = {s.training_key() for spec in specs for s in (spec, spec.baseline())}
             total = len(states) * len(loop.seeds) * len(names)
             counts = {"done": 0, "cached": 0}
-            self._ui(self._planned, token, rows, ratios, skipped, total)
+            self.session.ui(self._planned, token, rows, ratios, skipped, total)
             order = {(f, g): i for i, (f, g, _) in enumerate(entries)}
             position = {name: i for i, name in enumerate(loop.algorithms)}
             cells, finished = [], []
@@ -271,11 +257,11 @@ class AdviseView(pn.viewable.Viewer):
                                 self.alpha, [replace(c) for c in cells], skipped,
                                 counts["done"], counts["done"] - counts["cached"],
                                 time.perf_counter() - started, "local (background)")
-                self._ui(self._show_map, token, advice, list(finished), names)
+                self.session.ui(self._show_map, token, advice, list(finished), names)
         except Exception as exc:  # noqa: BLE001 - shown in the tab; the server keeps running
             message = str(exc) if isinstance(exc, DistvizError) else \
                 f"{type(exc).__name__}: {exc}"
-            self._ui(self._failed, token, message)
+            self.session.ui(self._failed, token, message)
 
     def _prefetch(self, token, loop, specs, counts, total) -> bool:
         """One algorithm's fits at low priority; False when cancelled."""
@@ -287,7 +273,7 @@ class AdviseView(pn.viewable.Viewer):
             now = time.perf_counter()
             if now - self._last_progress > 0.25 or done == _total:  # one render per 1/4 s
                 self._last_progress = now
-                self._ui(self._show_progress, token, counts["done"], total, counts["cached"])
+                self.session.ui(self._show_progress, token, counts["done"], total, counts["cached"])
         handle = loop.prefetch(specs, background=True, progress=progress)
         self._handle = handle
         while not handle.wait(0.2):

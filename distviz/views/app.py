@@ -429,9 +429,7 @@ class Dashboard(pn.viewable.Viewer):
     def _prefetch_neighbours(self, spec: ShiftSpec) -> None:
         """The positions either side of the current one, once the user stops."""
         index = RATIOS.index(min(RATIOS, key=lambda r: abs(r - spec.ratio)))
-        neighbours = [ShiftSpec(spec.feature, spec.group, RATIOS[i], spec.upsampler,
-                                spec.class_balance)
-                      for i in (index - 1, index + 1)
+        neighbours = [spec.at(RATIOS[i]) for i in (index - 1, index + 1)
                       if 0 <= i < len(RATIOS) and RATIOS[i] <= self.loop.max_ratio]
         request = self.loop.request
         self.session.schedule_prefetch(self.loop.clone(), neighbours,

@@ -14,6 +14,7 @@ columns are replaced before its data, once showed the previous position's number
 from __future__ import annotations
 
 import html
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -28,7 +29,7 @@ from ..shift import ShiftSpec
 from ..shift.spec import DEFAULT_RATIOS
 from . import plots
 from .model_figures import ModelFigures, frame_switcher
-from .models_view import BEYOND_NOISE, best_model, delta_css
+from .models_view import best_model, change_beyond_noise, delta_css
 
 #: Plots per row in the file (a regression model's pair counts as two).
 PLOTS_PER_ROW = 4
@@ -79,15 +80,6 @@ def metrics_table(run, metric: str) -> str:
             f'</tbody></table><div style="margin-top:6px">{best}</div></div>')
 
 
-def _coloured(run):
-    """As the dashboard: a matrix is coloured only when its headline change is beyond the
-    noise."""
-    def coloured(a) -> bool:
-        verdict = (a.verdict or {}).get(run.dataset.headline_metric)
-        return not run.at_baseline and verdict in BEYOND_NOISE
-    return coloured
-
-
 def snapshot_html(loop: ModelLoop, features: str | list[str], groups=None, *,
                   ratios=DEFAULT_RATIOS, upsampler: str = "random", class_balance: str = "none",
                   progress=None) -> str:
@@ -125,7 +117,8 @@ def snapshot_html(loop: ModelLoop, features: str | list[str], groups=None, *,
         group = groups.get(feature) or dataset.default_group(feature)
         for r, ratio in enumerate(ratios):
             run = loop.run(ShiftSpec(feature, group, ratio, upsampler, class_balance))
-            frame = figures.frame(run, coloured=_coloured(run), metric=metric)
+            frame = figures.frame(run, coloured=partial(change_beyond_noise, run),
+                                  metric=metric)
             frame["table"] = {"text": metrics_table(run, metric)}
             frames[f"{f}|{r}"] = frame
             if progress:
@@ -159,8 +152,8 @@ position.text = positions[slider.value];
     slider.js_on_change("value", switch)
     choice.js_on_change("value", switch)
     plot_rows, current, width = [], [], 0
+    cost = 1 if dataset.is_classification else 2  # a regression model is two plots
     for name in figures.algorithms:
-        cost = 1 if dataset.is_classification else 2
         if current and width + cost > PLOTS_PER_ROW:
             plot_rows.append(row(*current))
             current, width = [], 0
@@ -171,7 +164,8 @@ position.text = positions[slider.value];
     parts = [header, row(choice, column(position, slider)), table, *plot_rows]
     if figures.roc is not None:
         parts.append(figures.roc)
-    return file_html(column(*parts), resources=_BokehOnly(mode="inline"), title=f"distviz: {dataset.name}")
+    return file_html(column(*parts), resources=_BokehOnly(mode="inline"),
+                     title=f"distviz: {dataset.name}")
 
 
 def _position_text(ratio: float) -> str:

@@ -28,7 +28,7 @@ from bokeh.models import (
 )
 from bokeh.plotting import figure
 
-from .style import algorithm_colors
+from .style import algorithm_colors, mix
 
 MATRIX_SIZE = 260
 #: A regression plot shows at most this many test rows (a fixed random sample, said in its
@@ -36,15 +36,14 @@ MATRIX_SIZE = 260
 MAX_POINTS = 2000
 _VALUE_COLOURS = ("#ffffff", "#8fbde0")  # shaded by value: white to blue
 _CHANGE_COLOURS = ("#e7877f", "#ffffff", "#7cc68a")  # worse, none, better
+# The columns of each plot's data source (a frame of a plot with no fit sends them empty).
+MATRIX_COLUMNS = ("predicted", "actual", "value", "change", "text", "fill")
+POINT_COLUMNS, DIAGONAL_COLUMNS, BIN_COLUMNS = ("actual", "predicted"), ("x", "y"), \
+    ("left", "right", "rows")
 
 
-# ------------------------------------------------------------------------------ colours
-def _mix(a: str, b: str, t: float) -> str:
-    """The colour a fraction ``t`` (0..1) of the way from hex colour ``a`` to ``b``."""
-    t = min(max(t, 0.0), 1.0)
-    ca = [int(a[i:i + 2], 16) for i in (1, 3, 5)]
-    cb = [int(b[i:i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(ca, cb))
+def _empty(columns) -> dict[str, list]:
+    return {c: [] for c in columns}
 
 
 # ------------------------------------------------------------------------------ pure data
@@ -76,11 +75,11 @@ def confusion_cells(counts, labels, *, normalise: bool = False, baseline=None, c
         # Small changes stay pale: the colour range is at least 5 % of a row (or 0.05).
         floor = 0.05 if normalise else max(1.0, 0.05 * counts.sum() / max(n, 1))
         extent = max(float(np.abs(better).max()), floor)
-        fill = [_mix(_CHANGE_COLOURS[1], _CHANGE_COLOURS[2 if b > 0 else 0], abs(b) / extent)
+        fill = [mix(_CHANGE_COLOURS[1], _CHANGE_COLOURS[2 if b > 0 else 0], abs(b) / extent)
                 for b in better.ravel()]
     else:
         top = float(shown.max()) or 1.0  # an empty matrix stays white
-        fill = [_mix(*_VALUE_COLOURS, v / top) for v in shown.ravel()]
+        fill = [mix(*_VALUE_COLOURS, v / top) for v in shown.ravel()]
     text = []
     for i in range(n):
         for j in range(n):
@@ -183,7 +182,7 @@ class ModelFigures:
 
     def __init__(self, *, task: str, labels: list[str] | None, algorithms: list[str],
                  size: int = MATRIX_SIZE):
-        self.shape = (task, tuple(labels or ()), tuple(algorithms))
+        self.shape = self.shape_of(task, labels, algorithms)
         self.task, self.labels, self.algorithms = task, list(labels or []), list(algorithms)
         self.colors = algorithm_colors(algorithms)
         self.targets: dict = {}
@@ -192,6 +191,11 @@ class ModelFigures:
             self.plots[name] = (self._matrix(name, size) if task == "classification"
                                 else self._regression(name, size))
         self.roc = self._roc() if task == "classification" else None
+
+    @staticmethod
+    def shape_of(task: str, labels: list[str] | None, algorithms: list[str]) -> tuple:
+        """What a set of figures is built for: a run of another shape needs new figures."""
+        return task, tuple(labels or ()), tuple(algorithms)
 
     # -- construction -------------------------------------------------------------------
     def _source(self, key: str, columns) -> ColumnDataSource:
@@ -212,8 +216,7 @@ class ModelFigures:
                      width=size + (40 if slant else 0), height=size + (30 if slant else 0),
                      toolbar_location=None, tools="", title=f"{name}: training...",
                      x_axis_label="predicted", y_axis_label="true")
-        source = self._source(f"matrix:{name}", ("predicted", "actual", "value", "change",
-                                                   "text", "fill"))
+        source = self._source(f"matrix:{name}", MATRIX_COLUMNS)
         cells = fig.rect("predicted", "actual", 1, 1, source=source, fill_color="fill",
                          line_color="white", line_width=2)
         fig.text("predicted", "actual", text="text", source=source, text_align="center",
@@ -233,15 +236,15 @@ class ModelFigures:
         scatter = figure(width=size, height=size, toolbar_location=None, tools="",
                          title=f"{name}: training...", x_axis_label="actual",
                          y_axis_label="predicted")
-        points = self._source(f"points:{name}", ("actual", "predicted"))
-        diagonal = self._source(f"diagonal:{name}", ("x", "y"))
+        points = self._source(f"points:{name}", POINT_COLUMNS)
+        diagonal = self._source(f"diagonal:{name}", DIAGONAL_COLUMNS)
         scatter.scatter("actual", "predicted", source=points, size=3, alpha=0.5,
                         color="#1f77b4")
         scatter.line("x", "y", source=diagonal, color="#999999", line_dash="dashed")
         histogram = figure(width=size, height=size, toolbar_location=None, tools="",
                            title=f"{name} residuals", x_axis_label="residual (predicted - actual)",
                            y_axis_label="test rows")
-        bins = self._source(f"residuals:{name}", ("left", "right", "rows"))
+        bins = self._source(f"residuals:{name}", BIN_COLUMNS)
         histogram.quad(left="left", right="right", top="rows", bottom=0, source=bins,
                        color="#d6604d", line_color="white")
         histogram.xaxis.ticker.desired_num_ticks = 4  # wide residuals' labels ran together
@@ -301,8 +304,7 @@ class ModelFigures:
             out[f"title:{name}"] = {"text": title}
             if ds.is_classification:
                 if fit is None:
-                    cells = {k: [] for k in ("predicted", "actual", "value", "change", "text",
-                                             "fill")}
+                    cells = _empty(MATRIX_COLUMNS)
                 else:
                     compared = compare and not run.at_baseline
                     cells = confusion_cells(
@@ -313,8 +315,8 @@ class ModelFigures:
                 out[f"matrix:{name}"] = {"data": cells}
             else:
                 if fit is None:
-                    points, diagonal = {"actual": [], "predicted": []}, {"x": [], "y": []}
-                    bins = {"left": [], "right": [], "rows": []}
+                    points, diagonal = _empty(POINT_COLUMNS), _empty(DIAGONAL_COLUMNS)
+                    bins = _empty(BIN_COLUMNS)
                 else:
                     points, diagonal = regression_points(ds.y_test, fit.y_pred, rows)
                     bins = residual_bins(ds.y_test, fit.y_pred)

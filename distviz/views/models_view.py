@@ -140,16 +140,15 @@ class ModelsView(pn.viewable.Viewer):
         ds = run.dataset
         algorithms = self.algorithms or [a.algorithm for a in run.algorithms]
         labels = [str(c) for c in ds.classes] if ds.is_classification else None
-        shape = (ds.task_name, tuple(labels or ()), tuple(algorithms))
-        if self.figures is None or self.figures.shape != shape:
+        if self.figures is None or \
+                self.figures.shape != ModelFigures.shape_of(ds.task_name, labels, algorithms):
             self.figures = ModelFigures(task=ds.task_name, labels=labels, algorithms=algorithms)
         return self.figures
 
     def matrix_coloured(self, run: RunResult, a) -> bool:
-        """A matrix is coloured by change only when the algorithm's headline change is beyond
-        the noise (and colouring by change is on)."""
-        verdict = (a.verdict or {}).get(run.dataset.headline_metric)
-        return self.compare and not run.at_baseline and verdict in BEYOND_NOISE
+        """Whether ``a``'s matrix is coloured by change: colouring by change is on and
+        :func:`change_beyond_noise`."""
+        return self.compare and change_beyond_noise(run, a)
 
     def shown_model(self, algorithm: str) -> dict:
         """What is shown for ``algorithm``: its title and, for a classifier, its matrix's cells
@@ -172,6 +171,13 @@ class ModelsView(pn.viewable.Viewer):
                 "lines": figures.shown("roc_lines")["data"],
                 "points": figures.shown("roc_points")["data"],
                 "spread": figures.shown("roc_spread")["data"]}
+
+
+def change_beyond_noise(run: RunResult, a) -> bool:
+    """Whether algorithm result ``a``'s headline change is beyond the noise (never at the
+    baseline): only then is its matrix coloured, in the dashboard and in the snapshot."""
+    verdict = (a.verdict or {}).get(run.dataset.headline_metric)
+    return not run.at_baseline and verdict in BEYOND_NOISE
 
 
 def best_model(run: RunResult, metric: str) -> str:

@@ -15,6 +15,7 @@ from ..shift import ShiftSpec
 from ..shift.spec import DEFAULT_RATIOS
 from .advise_plots import curves_plot, no_curves
 from .controls import RATIOS
+from .session import Session
 from .style import escape
 
 
@@ -26,7 +27,7 @@ class ResponseCurvesView(pn.viewable.Viewer):
         The dashboard's model loop: the curves read clones of it (same settings, same cache).""")
 
     session = param.Parameter(default=None, precedence=-1, doc="""
-        The dashboard's Session: work runs in its background jobs.""")
+        The dashboard's Session: work runs in its background jobs (default: inline).""")
 
     ratios = param.List(default=list(DEFAULT_ADVISE_RATIOS), item_type=float, doc="""
         Ratios drawn (when trained) and trained besides the slider's positions.""")
@@ -42,6 +43,7 @@ class ResponseCurvesView(pn.viewable.Viewer):
 
     def __init__(self, **params):
         super().__init__(**params)
+        self.session = self.session or Session(background=False)
         self._token = 0
         self.plot = pn.pane.HoloViews(no_curves("no curve yet"), linked_axes=False)
         self.text = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10))
@@ -74,8 +76,8 @@ class ResponseCurvesView(pn.viewable.Viewer):
         def done(value):
             if token == self._token:
                 self._draw(spec, *value)
-        self._job(work, done=done, failed=lambda m: self._failed(token, m),
-                  name="distviz-curves")
+        self.session.job(work, done=done, failed=lambda m: self._failed(token, m),
+                         name="distviz-curves")
 
     def _draw(self, spec, ratios, curves) -> None:
         where = f"{escape(spec.feature)} = {escape(spec.group)}"
@@ -101,8 +103,7 @@ class ResponseCurvesView(pn.viewable.Viewer):
         spec = self.spec
         if spec is None or self.loop is None:
             return
-        specs = [ShiftSpec(spec.feature, spec.group, r, spec.upsampler, spec.class_balance)
-                 for r in sorted(set(DEFAULT_RATIOS) | set(self.ratios)) if r != 0]
+        specs = [spec.at(r) for r in sorted(set(DEFAULT_RATIOS) | set(self.ratios)) if r != 0]
         self.text.object = (f"Training {len(specs)} ratios of {escape(spec.feature)} = "
                             f"{escape(spec.group)} in the background...")
         token = self._token
@@ -116,17 +117,5 @@ class ResponseCurvesView(pn.viewable.Viewer):
         def done(_):
             if self.spec == spec:
                 self.show(spec)
-        self._job(work, done=done, failed=lambda m: self._failed(token, m),
-                  name="distviz-train-curve")
-
-    def _job(self, work, *, done, failed, name) -> None:
-        """Session.job (a background thread), or inline without a session."""
-        if self.session is not None:
-            self.session.job(work, done=done, failed=failed, name=name)
-            return
-        try:
-            value = work()
-        except Exception as exc:  # noqa: BLE001 - as Session.job
-            failed(str(exc) if isinstance(exc, DistvizError) else f"{type(exc).__name__}: {exc}")
-        else:
-            done(value)
+        self.session.job(work, done=done, failed=lambda m: self._failed(token, m),
+                         name="distviz-train-curve")

@@ -12,11 +12,11 @@ import pandas as pd
 import holoviews as hv
 import holoviews.plotting.bokeh  # noqa: F401 - options need a loaded plotting backend
 
-from .style import algorithm_colors, escape
+from .plots import size_opts
+from .style import RATIO_LABEL, algorithm_colors, escape
 
 KINDS = {"value": ("value", "value_low", "value_high"),
          "delta": ("delta", "ci_low", "ci_high")}
-RATIO_LABEL = "ratio (group rows x (1 + r))"
 
 
 def feature_curves(summary: pd.DataFrame, feature: str, *, kind: str = "value",
@@ -59,11 +59,11 @@ def feature_curves(summary: pd.DataFrame, feature: str, *, kind: str = "value",
     if ratio is not None:
         elements.append(hv.VLine(float(ratio)).opts(color="black", line_dash="dashed",
                                                    line_width=1.5))
-    size = {"width": width} if width else {"responsive": True, "min_width": 300}
     # The axes are named here: an overlay would take them from its first layer (x, y of HLine).
     return hv.Overlay(elements).opts(
         title=f"{feature} = {group}", height=height, show_grid=True, xlabel=RATIO_LABEL,
-        ylabel=label, show_legend=legend, legend_position="right", toolbar="above", **size)
+        ylabel=label, show_legend=legend, legend_position="right", toolbar="above",
+        **size_opts(width, min_width=300))
 
 
 def algorithm_key(colors: dict[str, str]) -> str:
