@@ -83,10 +83,9 @@ def test_a_click_on_a_cell_moves_the_slider_there(dashboard):
     assert dashboard.slider.slider.value == 1.0 and dashboard.result.spec.group == "2nd"
     assert "class = 2nd" in dashboard.shift_label
     # The map outlines the slider's cells: that group at that ratio, every algorithm.
-    frame = view.frame
-    outlined = frame[frame["current"] == 1.0]
-    assert set(zip(outlined["row"], outlined["ratio"])) == {("class = 2nd", 1.0)}
-    assert sorted(outlined["algorithm"]) == sorted(FAST)
+    outlined = [(ratio, cell.row, cell.algorithm) for ratio, layer in view.outlines.items()
+                for cell in layer[()].data.itertuples() if cell.current == 1.0]
+    assert sorted(outlined) == sorted((1.0, "class = 2nd", a) for a in FAST)
     view.taps[-0.5].event(x=None, y=None)  # a click beside the cells changes nothing
     assert dashboard.resampler.spec == ShiftSpec("class", "2nd", 1.0)
 

@@ -81,11 +81,10 @@ def legend_html() -> str:
 
 
 def cell_frame(cells: list[Cell], rows: list[tuple[str, str]], algorithms: list[str],
-               ratios: list[float], skipped=(), current: tuple | None = None) -> pd.DataFrame:
+               ratios: list[float], skipped=()) -> pd.DataFrame:
     """One row per (feature, group) x ratio x algorithm of the plan, computed or not:
     ``state`` is done / pending / error / skipped; ``shade`` is the improvement (positive =
-    better, also for RMSE / MAE) when the BH verdict is beyond the noise, else NaN (grey);
-    ``current`` is 1.0 on the cells of ``current`` = (feature, group, ratio), the slider's."""
+    better, also for RMSE / MAE) when the BH verdict is beyond the noise, else NaN (grey)."""
     found = {(c.feature, c.group, c.ratio, c.algorithm): c for c in cells}
     reasons = {(s.feature, s.group, s.ratio): s.reason for s in skipped}
     records = []
@@ -97,8 +96,7 @@ def cell_frame(cells: list[Cell], rows: list[tuple[str, str]], algorithms: list[
                           "ratio": ratio, "algorithm": algorithm, "delta": math.nan,
                           "low": math.nan, "high": math.nan, "verdict": "not computed yet",
                           "shade": math.nan, "state": "pending", "text": PENDING,
-                          "interval": "", "change": "", "opacity": 0.0,
-                          "current": float((feature, group, ratio) == current)}
+                          "interval": "", "change": "", "opacity": 0.0}
                 if cell is not None:
                     record.update(_done(cell))
                 elif (feature, group, ratio) in reasons:
@@ -150,14 +148,21 @@ def heatmap(frame: pd.DataFrame, ratio: float, *, metric: str,
         title=title or f"ratio {ratio:+g}: change in {label}", **size)
     labels = hv.Labels(at.astype({"row": object, "text": object}), ["algorithm", "row"],
                        "text").opts(text_font_size="9pt", text_color="#222222")
-    # The slider's cells outlined: a layer drawn over every cell, visible only on those (a
-    # DynamicMap keeps its layers from frame to frame).
-    outline = hv.HeatMap(at[["algorithm", "row", "current"]].astype({"row": object}),
-                         ["algorithm", "row"], "current").redim.values(
-        algorithm=algorithms, row=rows).opts(
+    return (heat * labels).opts(**size)
+
+
+def outline(rows: list[tuple[str, str]], algorithms: list[str], ratio: float,
+            current: tuple | None) -> hv.HeatMap:
+    """The slider's cells of one ratio's map outlined: ``current`` = (feature, group, ratio),
+    a layer over every cell of the map, visible only on those (drawn on its own, so the
+    slider moving redraws the outline and not the map)."""
+    frame = pd.DataFrame([(a, row_label(f, g), float((f, g, ratio) == current))
+                          for f, g in rows for a in algorithms],
+                         columns=["algorithm", "row", "current"]).astype({"row": object})
+    return hv.HeatMap(frame, ["algorithm", "row"], "current").redim.values(
+        algorithm=algorithms, row=[row_label(f, g) for f, g in rows][::-1]).opts(
         fill_alpha=0, line_alpha=hv.dim("current"), line_color=CURRENT_OUTLINE, line_width=3,
         colorbar=False, tools=[], toolbar=None, default_tools=[])
-    return (heat * outline * labels).opts(**size)
 
 
 def curves_plot(curves: dict[str, Curve], feature: str, group: str, *,

@@ -35,6 +35,7 @@ from ..loop import ModelLoop
 from ..shift import Resampler
 from .advise_plots import (
     cell_frame,
+    outline,
     heatmap,
     legend_html,
     map_width,
@@ -97,8 +98,9 @@ class AdviseView(pn.viewable.Viewer):
         self._ranked: list[str] = []
         self._last_progress = 0.0
         self._frame_args: tuple = ([], [], [], [])  # rows, algorithms, ratios, skipped
-        self._cells: list = []  # the map's cells so far
-        self._slider_cells: tuple | None = None  # the slider's (feature, group, ratio)
+        # The slider's (feature, group, ratio): its cells are outlined on the map.
+        self._slider = hv.streams.Pipe(data=None)
+        self.outlines: dict[float, hv.DynamicMap] = {}  # ratio -> its map's outline layer
         self._pipe: hv.streams.Pipe | None = None  # feeds the map's DynamicMaps
         self.taps: dict[float, hv.streams.Tap] = {}  # ratio -> the clicks on its map
         self.status = pn.pane.Markdown(
@@ -142,11 +144,8 @@ class AdviseView(pn.viewable.Viewer):
         if run is not None and run.spec.feature is not None:
             self.curves.show(run.spec)
             spec = run.spec
-            slider_cells = (spec.feature, spec.group, spec.ratio)
-            if slider_cells != self._slider_cells:
-                self._slider_cells = slider_cells
-                if self._pipe is not None:
-                    self._draw(self._cells)  # the outline moves to the slider's cells
+            if self._slider.data != (spec.feature, spec.group, spec.ratio):
+                self._slider.send((spec.feature, spec.group, spec.ratio))  # the outline only
 
     # ------------------------------------------------------------------ the map
     def plan_key(self) -> tuple | None:
@@ -340,16 +339,15 @@ class AdviseView(pn.viewable.Viewer):
         """The map of ``cells``: one plot per ratio, built once per plan (a DynamicMap with a
         tap stream each), then updated in place through their pipe."""
         rows, algorithms, ratios, skipped = self._frame_args
-        self._cells = cells
         if not rows:  # no group can be shifted at these ratios: the status says so
             self.maps.objects = []
             return
-        frame = cell_frame(cells, rows, algorithms, ratios, skipped, current=self._slider_cells)
+        frame = cell_frame(cells, rows, algorithms, ratios, skipped)
         if self._pipe is not None:
             self._pipe.send(frame)
             return
         self._pipe = hv.streams.Pipe(data=frame)
-        self.taps = {}
+        self.taps, self.outlines = {}, {}
         metric = self.loop.dataset.headline_metric
         panes = []
         for ratio in ratios:
@@ -359,7 +357,10 @@ class AdviseView(pn.viewable.Viewer):
             self.taps[ratio].add_subscriber(partial(self._clicked, ratio))
             dmap = hv.DynamicMap(_map_at(ratio, metric),
                                  streams=[self._pipe, self.taps[ratio]])
-            panes.append(pn.pane.HoloViews(dmap, linked_axes=False, margin=(0, 5)))
+            self.outlines[ratio] = hv.DynamicMap(
+                partial(_outline_at, rows, algorithms, ratio), streams=[self._slider])
+            panes.append(pn.pane.HoloViews(dmap * self.outlines[ratio], linked_axes=False,
+                                           margin=(0, 5)))
         self.maps.objects = panes
 
     def _place_advice(self, *, beside: bool) -> None:
@@ -369,11 +370,6 @@ class AdviseView(pn.viewable.Viewer):
                                             sizing_mode="stretch_width", margin=0)]
         else:
             self.map_area.objects = [self.maps, self.sentences]
-
-    @property
-    def frame(self):
-        """The map's data as drawn (:func:`cell_frame`), or None before a plan."""
-        return None if self._pipe is None else self._pipe.data
 
     def _sentences(self, advice: Advice, done: bool) -> str:
         ranked = advice.advice
@@ -409,6 +405,11 @@ def advice_beside(n_ratios: int, n_algorithms: int) -> bool:
     """Whether the maps (one per ratio) leave room for the advice beside them."""
     maps = n_ratios * (map_width(n_algorithms) + 10)  # + each plot's margins
     return maps + ADVICE_PX <= SIDE_BY_SIDE_PX
+
+
+def _outline_at(rows, algorithms, ratio, data=None):
+    """The DynamicMap callback of one ratio's outline layer (``data``: the slider's cells)."""
+    return outline(rows, algorithms, ratio, data)
 
 
 def _map_at(ratio: float, metric: str):
