@@ -11,6 +11,7 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -134,3 +135,41 @@ def wait_for_leaderboard(page, what: str, predicate, timeout: float = 120,
         time.sleep(0.1)
     page.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)
     raise AssertionError(f"timed out waiting for {what}: {leaderboard(page)}")
+
+
+LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
+
+
+class Guard:
+    """Routes every request of a browser context: the server's own (``host``) and local
+    schemes pass, anything else is aborted and kept in ``outside``. Answers of 400 and more
+    from the server are kept in ``failed`` (a local asset that is missing)."""
+
+    def __init__(self, context, host: str | None = None):
+        self.host, self.outside, self.failed, self.errors = host, [], [], []
+        context.route("**/*", self._route)
+        context.on("response", self._response)
+
+    def local(self, url: str) -> bool:
+        if url.startswith(LOCAL_SCHEMES):
+            return True
+        return self.host is not None and urlparse(url).netloc == self.host
+
+    def _route(self, route):
+        if self.local(route.request.url):
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def _response(self, response):
+        if response.status >= 400:
+            self.failed.append(f"{response.status} {response.url}")
+
+    def watch(self, page):
+        # The stack says which library raised (the message alone did not, once in CI).
+        page.on("pageerror", lambda error: self.errors.append(f"{error.message}\n{error.stack}"))
+        # WebSockets do not pass through routes: check them too.
+        page.on("websocket", lambda ws: None if self.local(ws.url.replace("ws", "http", 1))
+                else self.outside.append(ws.url))
+        return page

@@ -5,10 +5,11 @@ on an untrained position the estimate shows first and the retrain replaces it.""
 import json
 import re
 import time
+from urllib.parse import urlparse
 
 import pytest
 
-from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, move_slider, served
+from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Guard, move_slider, served
 from page_layout import overlaps, past_right_edge, settle
 
 pytestmark = pytest.mark.ui
@@ -94,18 +95,10 @@ def test_map_fills_while_the_slider_answers_a_click_moves_it_and_the_preview_com
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    foreign = []
     with served() as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": WIDTH, "height": 1400})
-
-        def route(request):
-            if request.request.url.startswith(url.rsplit("/", 1)[0]):
-                request.continue_()
-            else:
-                foreign.append(request.request.url)
-                request.abort()
-        context.route("**/*", route)
+        guard = Guard(context, urlparse(url).netloc)
         page = context.new_page()
         page.goto(f"{url}?algorithms={ALGORITHMS}")
         _wait(page, lambda s: _shows(s, 0.0), 180, "no baseline result")
@@ -178,4 +171,4 @@ def test_map_fills_while_the_slider_answers_a_click_moves_it_and_the_preview_com
         browser.close()
     (ARTIFACTS / "advise-ui-latency.txt").write_text(
         f"slider answered in {answered:.2f} s while the map was computing\n")
-    assert foreign == []
+    assert guard.outside == []

@@ -10,48 +10,11 @@ from urllib.parse import urlparse
 
 import pytest
 
-from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, served
+from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Guard, served
 
 pytestmark = pytest.mark.ui
 ALGORITHMS = "xgboost,logistic_regression"
 TABS = ["Models", "Distributions", "Per group", "Feature importance", "Sweep"]
-LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
-
-
-class Guard:
-    """Routes every request of a browser context: the server's own (``host``) and local
-    schemes pass, anything else is aborted and kept in ``outside``. Answers of 400 and more
-    from the server are kept in ``failed`` (a local asset that is missing)."""
-
-    def __init__(self, context, host: str | None = None):
-        self.host, self.outside, self.failed, self.errors = host, [], [], []
-        context.route("**/*", self._route)
-        context.on("response", self._response)
-
-    def local(self, url: str) -> bool:
-        if url.startswith(LOCAL_SCHEMES):
-            return True
-        return self.host is not None and urlparse(url).netloc == self.host
-
-    def _route(self, route):
-        if self.local(route.request.url):
-            route.continue_()
-        else:
-            self.outside.append(route.request.url)
-            route.abort()
-
-    def _response(self, response):
-        if response.status >= 400:
-            self.failed.append(f"{response.status} {response.url}")
-
-    def watch(self, page):
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-        # WebSockets do not pass through routes: check them too.
-        page.on("websocket", lambda ws: None if self.local(ws.url.replace("ws", "http", 1))
-                else self.outside.append(ws.url))
-        return page
-
-
 def open_offline(browser, path, shot: str):
     """Open a snapshot from file:// with everything else aborted; it must render a Bokeh
     figure and a metrics table with numbers. Returns the guard."""

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, served
+from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Guard, served
 from page_layout import overlaps, past_right_edge, settle, wait_for_column
 
 pytestmark = pytest.mark.ui
@@ -76,22 +76,12 @@ def test_tabs_lay_their_plots_out_apart_and_within_the_window(url, dataset):
     query, per_group = DATASETS[dataset]
     features = Dataset(source=dataset).features
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    local = urlparse(url).netloc
-    errors, foreign = [], []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": WIDTH, "height": 1100})
 
-        def only_local(route):
-            if urlparse(route.request.url).netloc == local:
-                route.continue_()
-            else:
-                foreign.append(route.request.url)
-                route.abort()
-        context.route("**/*", only_local)
-        page = context.new_page()
-        # The stack says which library raised (the message alone did not, once in CI).
-        page.on("pageerror", lambda error: errors.append(f"{error.message}\n{error.stack}"))
+        guard = Guard(context, urlparse(url).netloc)
+        page = guard.watch(context.new_page())
         page.goto(url + query)
         page.get_by_text(re.compile(r"^Ran \d+ algorithms")).first.wait_for(timeout=180_000)
 
@@ -134,5 +124,5 @@ def test_tabs_lay_their_plots_out_apart_and_within_the_window(url, dataset):
     metric = "R2" if dataset == "diabetes" else "F1"
     assert f"change in {metric}" in labels and "ratio (group rows x (1 + r))" in labels, labels
     assert not {"x", "y"} & set(labels), labels
-    assert not errors, errors
-    assert not foreign, foreign
+    assert not guard.errors, guard.errors
+    assert not guard.outside, guard.outside
