@@ -118,6 +118,29 @@ def resolve(names, task: str) -> list[Algorithm]:
     return [get(name, task) for name in names]
 
 
+PLUGINS_ENV = "DISTVIZ_PLUGINS"
+
+
+def load_plugins(modules: str | None = None) -> list[str]:
+    """Import the modules that register a user's own algorithms (``register`` at import), so a
+    served dashboard, a worker or the command line offers them: ``modules`` is a
+    comma-separated list of importable module names, default ``$DISTVIZ_PLUGINS``.
+
+    Returns the names imported; a module that does not import is one UsageError line."""
+    import importlib
+    import os
+    text = os.environ.get(PLUGINS_ENV, "") if modules is None else modules
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # noqa: BLE001 - any failure of the user's module, said once
+            raise UsageError(f"cannot import the algorithm plugin {name!r} "
+                             f"({type(exc).__name__}: {exc}); check {PLUGINS_ENV} and that "
+                             "the module is on PYTHONPATH.") from None
+    return names
+
+
 def default_algorithms(task: str) -> list[str]:
     return [name for name in DEFAULT_ALGORITHMS if (task, name) in _REGISTRY]
 

@@ -55,7 +55,10 @@ def dask_processes(tmp_path):
         dask = Path(shutil.which("dask") or "dask")
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # tests/ on the path: a test's own estimators (helpers_estimators) unpickle in the workers.
+    tests = str(Path(__file__).resolve().parent)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1",
+           "PYTHONPATH": os.pathsep.join(p for p in (tests, os.environ.get("PYTHONPATH")) if p)}
     logs = []
     processes = []
 

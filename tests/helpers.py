@@ -173,3 +173,38 @@ class Guard:
         page.on("websocket", lambda ws: None if self.local(ws.url.replace("ws", "http", 1))
                 else self.outside.append(ws.url))
         return page
+
+
+class Gate:
+    """Holds fits of the ``gated`` test algorithm (tests/plugins/distviz_gate.py) in flight
+    while it is shut: a test makes "an export still running" or "a move still on the cluster"
+    certain instead of hoping it is slow. ``env`` goes to the served process (and dask workers)
+    so they import the plugin."""
+
+    def __init__(self, folder: Path):
+        self.hold = Path(folder) / "gate-hold"
+        self.reached_marker = Path(str(self.hold) + ".reached")
+        tests = ROOT / "tests"
+        path = os.pathsep.join(p for p in (str(tests), str(tests / "plugins"),
+                                           os.environ.get("PYTHONPATH", "")) if p)
+        self.env = {"PYTHONPATH": path, "DISTVIZ_PLUGINS": "distviz_gate",
+                    "DISTVIZ_TEST_HOLD": str(self.hold)}
+
+    def shut(self) -> None:
+        self.reached_marker.unlink(missing_ok=True)
+        self.hold.touch()
+
+    def open(self) -> None:
+        self.hold.unlink(missing_ok=True)
+
+    @property
+    def reached(self) -> bool:
+        """Whether a gated fit has started waiting since the gate was shut."""
+        return self.reached_marker.exists()
+
+    def wait_reached(self, timeout: float = 120) -> None:
+        deadline = time.time() + timeout
+        while not self.reached:
+            if time.time() > deadline:
+                raise AssertionError("no gated fit reached the shut gate")
+            time.sleep(0.05)

@@ -34,6 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return EXIT_USAGE
+        from ..models import load_plugins
+        load_plugins()  # the user's own algorithms ($DISTVIZ_PLUGINS), offered like the rest
         return COMMANDS[args.command].run(args)
     except DistvizError as exc:
         message = " ".join(str(exc).split())  # always exactly one line

@@ -475,77 +475,94 @@ class ModelLoop(LoopSettings):
 
     def _fit_parallel(self, jobs, finish, background, stop=None) -> None:
         """Submit fits to the shared pool as workers free up (a few queued ahead), share fits
-        already in flight for the same cache key, collect results as they come."""
+        already in flight for the same cache key, collect results as they come.
+
+        A fit whose future fails (its dask worker or scheduler went away, or a local worker
+        died) runs once more locally: a fit is never lost to the machinery, only to its own
+        error. Whatever this call leaves in flight is forgotten on the way out, so a later run
+        never shares a future nobody collects."""
         executor, workers, on_cluster = self._executor()
         ahead = workers if background is not None else 2 * workers
         queue = list(jobs)
-        pending: dict[Future, tuple] = {}
+        pending: dict[Future, tuple] = {}  # future -> (job, rows_used, budget, shift, owned)
         started_at: dict[Future, float] = {}
-        retried: set[str] = set()  # fits the cluster lost, run again locally
-        while queue or pending:
-            if on_cluster and not self.scheduler.clusters.alive(self.cluster):
-                # The cluster went away: what it had in flight, and what is left, runs here.
-                self.notice = f"the dask cluster at {self.cluster} went away; fitting locally"
-                self.scheduler.clusters.drop(self.cluster)  # no more reconnecting to it
-                for future, (job, *_, owned) in list(pending.items()):
-                    if not future.done() or future.exception() is not None:
-                        del pending[future]
-                        if owned:
-                            self.scheduler.forget(job[3], future)
-                        queue.insert(0, job)
-                executor, workers, on_cluster = self.scheduler.executor(self.n_jobs), \
-                    self.n_jobs, False
-                ahead = workers if background is not None else 2 * workers
-            if stop is not None and queue and stop():
-                queue.clear()  # superseded: the fits in flight finish, nothing more starts
-            while queue and len(pending) < ahead and (
-                    background is None or background.may_submit()):
-                job = queue.pop(0)
-                future, extra = self._submit(executor, job)
-                pending[future] = (job,) + extra
-            if background is not None and background.cancelled and not pending:
-                return
-            if not pending:
-                time.sleep(0.05)  # a background prefetch waiting for the foreground to finish
-                continue
-            finished, _ = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
-            for future in finished:
-                job, rows_used, budget, shift, owned = pending.pop(future)
-                try:
-                    outcome = future.result()
-                except Exception as exc:  # a worker died (e.g. out of memory)
-                    if on_cluster and job[3] not in retried:
-                        # The cluster lost this fit (its worker or scheduler went away): here.
-                        retried.add(job[3])
-                        if owned:
-                            self.scheduler.forget(job[3], future)
-                        self.notice = (f"a fit was lost on the dask cluster at {self.cluster} "
-                                       f"({type(exc).__name__}); it ran locally")
-                        local, extra = self._submit(self.scheduler.executor(self.n_jobs), job)
-                        pending[local] = (job,) + extra
-                        continue
-                    outcome = {"error": f"{type(exc).__name__}: {exc}"[:300],
-                               "fit_seconds": 0.0, "transient": True}
-                finish(job, outcome, rows_used, budget, shift)
-                if owned:  # only now: the result is cached, so no run misses it in between
-                    self.scheduler.forget(job[3], future)
-            if self.time_budget:
-                now = time.perf_counter()
-                for future in list(pending):
-                    if future.running():
-                        started_at.setdefault(future, now)
-                        # Backstop for fits the worker's alarm cannot interrupt (one long C
-                        # call). loky marks a call "running" once it is queued for a worker,
-                        # possibly behind another fit, hence the slack.
-                        if now - started_at[future] > 2 * self.time_budget + 2:
-                            job, rows_used, budget, shift, owned = pending.pop(future)
+        retried: set[str] = set()  # fits whose future failed, run again locally
+        try:
+            while queue or pending:
+                if on_cluster and not self.scheduler.clusters.alive(self.cluster):
+                    # The cluster went away: what it had not finished, and what is left, runs
+                    # here (a future it cancelled on the way out counts as not finished).
+                    self.notice = f"the dask cluster at {self.cluster} went away; fitting locally"
+                    self.scheduler.clusters.drop(self.cluster)  # no more reconnecting to it
+                    for future, (job, *_, owned) in list(pending.items()):
+                        if not _succeeded(future):
+                            del pending[future]
                             if owned:
                                 self.scheduler.forget(job[3], future)
-                            finish(job, {"error": f"TimeoutError: exceeded the time budget of "
-                                                  f"{self.time_budget:g} s; raise "
-                                                  "time_budget or use fewer rows",
-                                         "fit_seconds": now - started_at[future],
-                                         "transient": True}, rows_used, budget, shift)
+                            queue.insert(0, job)
+                    executor, workers, on_cluster = self.scheduler.executor(self.n_jobs), \
+                        self.n_jobs, False
+                    ahead = workers if background is not None else 2 * workers
+                if stop is not None and queue and stop():
+                    queue.clear()  # superseded: the fits in flight finish, nothing more starts
+                while queue and len(pending) < ahead and (
+                        background is None or background.may_submit()):
+                    job = queue.pop(0)
+                    future, extra = self._submit(executor, job)
+                    pending[future] = (job,) + extra
+                if background is not None and background.cancelled and not pending:
+                    return
+                if not pending:
+                    time.sleep(0.05)  # a background prefetch waiting for the foreground
+                    continue
+                finished, _ = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    job, rows_used, budget, shift, owned = pending.pop(future)
+                    try:
+                        outcome = future.result()
+                    except Exception as exc:  # noqa: BLE001 - lost, cancelled or a dead worker
+                        if owned:
+                            self.scheduler.forget(job[3], future)
+                        if job[3] not in retried:
+                            retried.add(job[3])
+                            self.notice = (
+                                f"a fit was lost on the dask cluster at {self.cluster} "
+                                f"({type(exc).__name__}); it ran locally" if self.cluster else
+                                f"a worker process died during a fit ({type(exc).__name__}); "
+                                "the fit ran again")
+                            local, extra = self._submit(self.scheduler.executor(self.n_jobs),
+                                                        job, share=False)
+                            pending[local] = (job,) + extra
+                            continue
+                        outcome = {"error": f"{type(exc).__name__}: {exc}"[:300],
+                                   "fit_seconds": 0.0, "transient": True}
+                    finish(job, outcome, rows_used, budget, shift)
+                    if owned:  # only now: the result is cached, so no run misses it between
+                        self.scheduler.forget(job[3], future)
+                if self.time_budget:
+                    self._enforce_time_budget(pending, started_at, finish)
+        finally:
+            for future, (job, *_, owned) in pending.items():
+                if owned:
+                    self.scheduler.forget(job[3], future)
+
+    def _enforce_time_budget(self, pending, started_at, finish) -> None:
+        """Backstop for fits the worker's alarm cannot interrupt (one long C call). loky marks
+        a call "running" once it is queued for a worker, possibly behind another fit, hence
+        the slack."""
+        now = time.perf_counter()
+        for future in list(pending):
+            if future.running():
+                started_at.setdefault(future, now)
+                if now - started_at[future] > 2 * self.time_budget + 2:
+                    job, rows_used, budget, shift, owned = pending.pop(future)
+                    if owned:
+                        self.scheduler.forget(job[3], future)
+                    finish(job, {"error": f"TimeoutError: exceeded the time budget of "
+                                          f"{self.time_budget:g} s; raise time_budget or use "
+                                          "fewer rows",
+                                 "fit_seconds": now - started_at[future], "transient": True},
+                           rows_used, budget, shift)
 
     def _executor(self) -> tuple:
         """Where fits go: (executor, fits it runs at once, whether it is the cluster); the
@@ -560,12 +577,12 @@ class ModelLoop(LoopSettings):
                                "locally (start it with 'dask scheduler' and 'dask worker')")
         return self.scheduler.executor(self.n_jobs), self.n_jobs, False
 
-    def _submit(self, executor, job) -> tuple[Future, tuple]:
+    def _submit(self, executor, job, *, share: bool = True) -> tuple[Future, tuple]:
         """One fit to the pool, or the same fit another run already has in flight."""
         state, seed, algorithm, key = job
         shift = self.shift_result(state, seed)
         budget = self.budget_for(algorithm)
-        shared = self.scheduler.in_flight(key)
+        shared = self.scheduler.in_flight(key) if share else None
         if shared is not None:
             rows = len(shift.y)
             return shared, ((min(rows, budget) if budget else rows), budget, shift, False)
@@ -587,3 +604,9 @@ class ModelLoop(LoopSettings):
         """Start the worker processes and import the model libraries in them, in advance."""
         if self.n_jobs > 1:
             self.scheduler.warm_up(self.n_jobs)
+
+
+def _succeeded(future: Future) -> bool:
+    """Done with a result (not cancelled, no exception): ``future.exception()`` itself raises
+    on a cancelled future, as dask cancels every future when its scheduler goes away."""
+    return future.done() and not future.cancelled() and future.exception() is None

@@ -54,8 +54,14 @@ class Scheduler:
 
     # -- fits in flight ----------------------------------------------------------------
     def in_flight(self, key: str) -> Future | None:
+        """The future of the fit with cache key ``key`` another run has in flight, unless it
+        failed (a run that shares it would only inherit the failure)."""
         with self._in_flight_lock:
-            return self._in_flight.get(key)
+            future = self._in_flight.get(key)
+        if future is not None and future.done() and (future.cancelled()
+                                                     or future.exception() is not None):
+            return None
+        return future
 
     def start(self, key: str, future: Future) -> None:
         with self._in_flight_lock:

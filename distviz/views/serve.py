@@ -1,7 +1,8 @@
 """Serving the dashboard: ``panel serve apps/dashboard.py`` and ``distviz serve``.
 
 The server's own settings (arguments, then DISTVIZ_DATA / DISTVIZ_TARGET / DISTVIZ_ALGORITHMS /
-DISTVIZ_SCHEDULER) come first; a visitor's URL arguments are checked by :func:`url_settings`.
+DISTVIZ_SCHEDULER; DISTVIZ_PLUGINS names modules that register algorithms) come first; a
+visitor's URL arguments are checked by :func:`url_settings`.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def build_app(data: str | None = None, target: str | None = None, *, task: str |
 
     ``pn.state.served`` looks at its caller's module, so the app script passes it in.
     """
+    models.load_plugins()  # the user's own algorithms ($DISTVIZ_PLUGINS), before any choice
     from_url, problems = url_settings(pn.state.session_args if pn.state.curdoc else {})
     settings = dict(from_url)
     if data or os.environ.get("DISTVIZ_DATA"):
