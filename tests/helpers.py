@@ -181,18 +181,22 @@ class Gate:
     certain instead of hoping it is slow. ``env`` goes to the served process (and dask workers)
     so they import the plugin."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, seconds: float = 0.0):
         self.hold = Path(folder) / "gate-hold"
         self.reached_marker = Path(str(self.hold) + ".reached")
         tests = ROOT / "tests"
         path = os.pathsep.join(p for p in (str(tests), str(tests / "plugins"),
                                            os.environ.get("PYTHONPATH", "")) if p)
         self.env = {"PYTHONPATH": path, "DISTVIZ_PLUGINS": "distviz_gate",
-                    "DISTVIZ_TEST_HOLD": str(self.hold)}
+                    "DISTVIZ_TEST_HOLD": str(self.hold),
+                    "DISTVIZ_TEST_GATE_SECONDS": str(seconds)}
 
-    def shut(self) -> None:
+    def shut(self, *, limit: int | None = None, rows: list[int] | None = None) -> None:
+        """Gated fits wait from now on: all of them, or only those on a training set of
+        ``rows`` rows, and of those only the first ``limit`` to arrive."""
         self.reached_marker.unlink(missing_ok=True)
-        self.hold.touch()
+        rule = {k: v for k, v in (("limit", limit), ("rows", rows)) if v is not None}
+        self.hold.write_text(json.dumps(rule) if rule else "")
 
     def open(self) -> None:
         self.hold.unlink(missing_ok=True)

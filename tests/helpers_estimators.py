@@ -55,21 +55,33 @@ def make_sleepy_short(seed):
 
 
 class GatedClassifier(ClassifierMixin, BaseEstimator):
-    """Waits in ``fit`` while the file ``hold`` exists (having written ``hold + ".reached"``),
-    then predicts the majority class: a test holds fits in flight for exactly as long as it
-    needs, in whichever process or dask worker they run, instead of hoping they are slow."""
+    """Waits in ``fit`` while the file ``hold`` exists, then predicts the majority class: a test
+    holds fits in flight for exactly as long as it needs, in whichever process or dask worker
+    they run, instead of hoping they are slow.
 
-    def __init__(self, hold="", random_state=None):
+    The hold file may narrow what waits (JSON): ``{"rows": [n, ...]}`` only fits on a training
+    set of those sizes, ``{"limit": k}`` only the first k such fits to arrive (the others pass),
+    so a test can hold one particular fit and leave the other worker free. Each fit that waits
+    appends a line to ``hold + ".reached"``. An open gate costs ``seconds``."""
+
+    def __init__(self, hold="", seconds=0.0, random_state=None):
         self.hold = hold
+        self.seconds = seconds
         self.random_state = random_state
 
     def fit(self, X, y):
         import os
-        if self.hold and os.path.exists(self.hold):
-            with open(self.hold + ".reached", "a") as marker:
-                marker.write(f"{os.getpid()}\n")
-            while os.path.exists(self.hold):
+        rule = _hold_rule(self.hold) if self.hold else None
+        if rule is not None and len(y) in rule.get("rows", [len(y)]):
+            marker, me = self.hold + ".reached", f"{os.getpid()}-{id(self)}"
+            with open(marker, "a") as arrivals:
+                arrivals.write(me + "\n")
+            with open(marker) as arrivals:
+                position = arrivals.read().split().index(me) + 1
+            while position <= rule.get("limit", position) and os.path.exists(self.hold):
                 time.sleep(0.05)
+        else:
+            time.sleep(self.seconds)
         self.classes_, counts = np.unique(y, return_counts=True)
         self.majority_ = self.classes_[np.argmax(counts)]
         return self
@@ -81,3 +93,13 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
         proba = np.zeros((len(X), len(self.classes_)))
         proba[:, list(self.classes_).index(self.majority_)] = 1.0
         return proba
+
+
+def _hold_rule(path):
+    """The shut gate's rule (a dict, empty: every fit waits), or None when it is open."""
+    import json
+    try:
+        text = open(path).read().strip()
+    except OSError:
+        return None
+    return json.loads(text) if text else {}
