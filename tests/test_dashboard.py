@@ -262,41 +262,54 @@ def test_progress_bar_takes_any_count(dashboard):
             loop.running = False
 
 
-def test_finished_algorithms_show_while_slower_ones_train(monkeypatch):
+def test_finished_algorithms_show_while_slower_ones_train(monkeypatch, tmp_path):
+    """The slower algorithm is held at a gate (its fit waits while a file exists), so it is
+    certainly still training when the finished one shows."""
+    import json
+
     import helpers_estimators
+
+    from distviz.shift import shift_training_set
     from distviz import models
     from distviz.loop import ResultCache
     from distviz.views.session import Session
     monkeypatch.setattr(Session, "PARTIAL_RENDER_FIRST", 0.3)
-    models.register("test_sleepy_3s", helpers_estimators.make_sleepy_short,
-                    task="classification", replace=True)
+    hold = tmp_path / "hold"
+    models.register("test_gated", lambda seed: helpers_estimators.GatedClassifier(
+        hold=str(hold), random_state=seed), task="classification", replace=True)
     try:
         dashboard = Dashboard(algorithms=["logistic_regression"], n_jobs=2, repeats=1)
         dashboard.wait()
-        dashboard.loop.algorithms = ["logistic_regression", "test_sleepy_3s"]
+        dashboard.loop.algorithms = ["logistic_regression", "test_gated"]
         dashboard.wait()
         dashboard.loop.cache = ResultCache()  # every fit of the next run is computed
+        # test_gated's fit on the shifted training set waits (its baseline fit passes), so one
+        # worker stays free for logistic regression.
+        shifted = shift_training_set(dashboard.dataset, dashboard.resampler.spec.at(0.5))
+        hold.write_text(json.dumps({"rows": [len(shifted.y)]}))
         dashboard.resampler.ratio = 0.5
         seen_partial = None
         deadline = time.perf_counter() + 120
-        while dashboard.busy and time.perf_counter() < deadline:
+        while time.perf_counter() < deadline:
             board = dashboard.leaderboard()
             if ("shift +0.5" in dashboard.models.best_line.object
                     and list(board["algorithm"]) == ["logistic_regression"]):
                 seen_partial = board.copy()
                 break
             time.sleep(0.05)
-        # Seen while busy: the sleepy algorithm (2 fits x 3 s) was still training.
+        assert dashboard.busy  # still held: the gated algorithm is training
+        hold.unlink()
         assert seen_partial is not None, (
             f"logistic regression's result never showed alone: {dashboard.status}")
         dashboard.wait()
         board = dashboard.leaderboard().set_index("algorithm")
-        assert sorted(board.index) == ["logistic_regression", "test_sleepy_3s"]
+        assert sorted(board.index) == ["logistic_regression", "test_gated"]
         # What showed early is what the finished run shows for that algorithm.
         assert seen_partial.set_index("algorithm").loc["logistic_regression", "now"] == \
             board.loc["logistic_regression", "now"]
     finally:
-        models.unregister("test_sleepy_3s", task="classification")
+        hold.unlink(missing_ok=True)
+        models.unregister("test_gated", task="classification")
 
 
 def test_hidden_tabs_render_when_opened(dashboard):

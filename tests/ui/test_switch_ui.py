@@ -9,7 +9,7 @@ import time
 import pytest
 
 from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, served
-from page_layout import canvas_boxes, overlaps
+from page_layout import overlaps, settle
 
 pytestmark = pytest.mark.ui
 ALGORITHMS = "xgboost,mlp"  # both serve classification and regression
@@ -38,10 +38,11 @@ def test_switch_to_regression_says_what_is_shown_and_lays_plots_out_apart():
             if len(seen) > 1 and seen[-1].startswith("Ran"):
                 break
             time.sleep(0.1)
-        time.sleep(1.5)  # the last plots draw
+        # The plots arrive after the line that announces them: wait until there are the four
+        # of two models (predicted vs actual, residuals) and they stop moving. A plot's layered
+        # canvases share one box: each box counts once.
+        boxes = settle(page, 4)
         page.screenshot(path=str(ARTIFACTS / "switch-regression.png"), full_page=True)
-        # A plot's layered canvases share one box: count each box once.
-        boxes = canvas_boxes(page)
         browser.close()
 
     # Between the switch and the new result, the old "Ran ..." line never returns as if current.
