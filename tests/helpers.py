@@ -191,11 +191,14 @@ class Gate:
                     "DISTVIZ_TEST_HOLD": str(self.hold),
                     "DISTVIZ_TEST_GATE_SECONDS": str(seconds)}
 
-    def shut(self, *, limit: int | None = None, rows: list[int] | None = None) -> None:
+    def shut(self, *, limit: int | None = None, rows: list[int] | None = None,
+             seeds: list[int] | None = None) -> None:
         """Gated fits wait from now on: all of them, or only those on a training set of
-        ``rows`` rows, and of those only the first ``limit`` to arrive."""
+        ``rows`` rows and with one of ``seeds``, and of those only the first ``limit`` to
+        arrive."""
         self.reached_marker.unlink(missing_ok=True)
-        rule = {k: v for k, v in (("limit", limit), ("rows", rows)) if v is not None}
+        rule = {k: v for k, v in (("limit", limit), ("rows", rows), ("seeds", seeds))
+                if v is not None}
         self.hold.write_text(json.dumps(rule) if rule else "")
 
     def open(self) -> None:

@@ -60,7 +60,7 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
     they run, instead of hoping they are slow.
 
     The hold file may narrow what waits (JSON): ``{"rows": [n, ...]}`` only fits on a training
-    set of those sizes, ``{"limit": k}`` only the first k such fits to arrive (the others pass),
+    set of those sizes, ``{"seeds": [s, ...]}`` only fits with those seeds, ``{"limit": k}`` only the first k such fits to arrive (the others pass),
     so a test can hold one particular fit and leave the other worker free. Each fit that waits
     appends a line to ``hold + ".reached"``. An open gate costs ``seconds``."""
 
@@ -72,7 +72,8 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         import os
         rule = _hold_rule(self.hold) if self.hold else None
-        if rule is not None and len(y) in rule.get("rows", [len(y)]):
+        if rule is not None and len(y) in rule.get("rows", [len(y)]) \
+                and self.random_state in rule.get("seeds", [self.random_state]):
             marker, me = self.hold + ".reached", f"{os.getpid()}-{id(self)}"
             with open(marker, "a") as arrivals:
                 arrivals.write(me + "\n")
