@@ -159,30 +159,40 @@ class RunResult:
         same test rows (:func:`distviz.noise.paired_delta`: seed and test-sample noise), as
         ``(best, runner_up, effect)``; ``effect`` is None with fewer than two paired seeds or
         fewer than two algorithms. Its verdict says whether the lead is beyond the noise."""
-        from . import noise
         metric = metric or self.metric
         # Computed once per run and metric: the leaderboard and the best-model line both ask.
         memo = self.__dict__.setdefault("_leads", {})
         if metric not in memo:
-            memo[metric] = self._lead(metric, noise)
+            memo[metric] = self._lead(metric)
         return memo[metric]
 
-    def _lead(self, metric: str, noise):
+    def _lead(self, metric: str):
         sign = -1 if metric in metrics.LOWER_IS_BETTER else 1
         ranked = sorted((a for a in self.algorithms if a.ok and not math.isnan(a.metrics[metric])),
                         key=lambda a: -sign * a.metrics[metric])
         if len(ranked) < 2:
             return (ranked[0].algorithm if ranked else None), None, None
         best, second = ranked[0], ranked[1]
-        by_seed = {f.seed: f for f in second.fits if f.error is None}
-        pairs = [(f, by_seed[f.seed]) for f in best.fits if f.error is None and f.seed in by_seed]
+        return best.algorithm, second.algorithm, self.compare(best, second, metric)
+
+    def compare(self, first, second, metric: str | None = None, *, stage: str = "shifted"):
+        """``first``'s score minus ``second``'s (algorithm results or names) at ``stage``
+        (``"shifted"`` or ``"baseline"``), paired by seed on the same test rows
+        (:func:`distviz.noise.paired_delta`); None with fewer than two paired seeds. Its
+        verdict says whether the difference is beyond the noise."""
+        from . import noise
+        metric = metric or self.metric
+        first, second = (self.result(a) if isinstance(a, str) else a for a in (first, second))
+        attr = "fits" if stage == "shifted" else "baseline_fits"
+        by_seed = {f.seed: f for f in getattr(second, attr) if f.error is None}
+        pairs = [(f, by_seed[f.seed]) for f in getattr(first, attr)
+                 if f.error is None and f.seed in by_seed]
         if len(pairs) < 2:
-            return best.algorithm, second.algorithm, None
+            return None
         ds = self.dataset
-        effect = noise.paired_delta(ds.y_test, [p[0] for p in pairs], [p[1] for p in pairs],
-                                    task=ds.task_name, n_classes=len(ds.classes),
-                                    positive=ds.positive_index, metrics=[metric])[metric]
-        return best.algorithm, second.algorithm, effect
+        return noise.paired_delta(ds.y_test, [p[0] for p in pairs], [p[1] for p in pairs],
+                                  task=ds.task_name, n_classes=len(ds.classes),
+                                  positive=ds.positive_index, metrics=[metric])[metric]
 
     def confusion_change(self, algorithm: str) -> np.ndarray | None:
         """Mean over paired seeds of the shifted minus the baseline confusion counts."""

@@ -215,3 +215,66 @@ class Gate:
             if time.time() > deadline:
                 raise AssertionError("no gated fit reached the shut gate")
             time.sleep(0.05)
+
+
+# Text of the page, shadow roots included (inner_text of Bokeh panes comes back empty).
+PAGE_TEXT_JS = """() => {
+  const parts = [];
+  const walk = root => {
+    for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
+    parts.push(root.textContent || '');
+  };
+  walk(document);
+  return parts.join('\\n');
+}"""
+
+# Panel's notifications are notyf toasts inside shadow roots.
+TOASTS_JS = """() => {
+  const found = [];
+  const walk = root => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.classList && el.classList.contains('notyf__toast')) found.push(el.textContent);
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  return found;
+}"""
+
+
+def page_text(page) -> str:
+    return page.evaluate(PAGE_TEXT_JS)
+
+
+def wait_text(page, words, timeout: float = 60) -> str:
+    """Poll until the page's text holds every one of ``words``; return that text."""
+    deadline = time.time() + timeout
+    text = ""
+    while time.time() < deadline:
+        text = page_text(page)
+        if all(w in text for w in words):
+            return text
+        time.sleep(0.3)
+    raise AssertionError(f"page never showed {words}; it shows: {text[-1500:]}")
+
+
+def notifications(page) -> list[str]:
+    return page.evaluate(TOASTS_JS)
+
+
+def wait_notification(page, words, timeout: float = 30) -> list[str]:
+    """Poll until a notification holds every one of ``words`` (any case); return them all."""
+    deadline = time.time() + timeout
+    shown = []
+    while time.time() < deadline:
+        shown = notifications(page)
+        if any(all(w.lower() in s.lower() for w in words) for s in shown):
+            return shown
+        time.sleep(0.2)
+    raise AssertionError(f"no notification with {words}; notifications: {shown}")
+
+
+def dismiss_notifications(page) -> None:
+    page.evaluate("""() => { const walk = r => { for (const el of r.querySelectorAll('*')) {
+        if (el.classList && el.classList.contains('notyf__toast')) el.remove();
+        if (el.shadowRoot) walk(el.shadowRoot); } }; walk(document); }""")

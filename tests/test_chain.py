@@ -51,11 +51,11 @@ def test_a_new_dataset_revalidates_the_feature(chain):
     assert loop.result.dataset is penguins
 
 
-def test_defaults_are_the_top_feature_and_a_group_of_at_least_30_rows(titanic):
+def test_defaults_are_the_top_feature_and_a_group_with_a_real_share(titanic):
     rs = Resampler(dataset=titanic)
     assert (rs.feature, rs.group) == ("sex", "female")
-    rs.feature = "class"  # its smallest group "*" has one training row
-    assert rs.group != "*" and rs.group_rows() >= 30
+    rs.feature = "class"  # its smallest group "*" has one training row; "3rd" is the majority
+    assert rs.group == "2nd" and rs.group_rows() >= 0.10 * len(titanic.X_train)
     assert "*" in rs.param.group.objects  # still selectable
 
 

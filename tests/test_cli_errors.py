@@ -189,6 +189,8 @@ BAD_ARGS = {
     "unknown rank method": ["rank", "--data", "titanic", "--method", "vibes"],
     "regression task on text target": ["rank", "--data", "titanic", "--target", "sex",
                                        "--task", "regression"],
+    "classification task on a many-valued number": ["rank", "--data", "titanic", "--target",
+                                                    "age", "--task", "classification"],
 }
 
 
@@ -203,6 +205,8 @@ def test_bad_argument_is_one_error_line(case):
         assert bad in line, line
     if case.startswith("ratio") and case != "ratio abc":
         assert "ratio" in line
+    if case.startswith("classification task"):  # says why, and what to use instead
+        assert "'age'" in line and "too many to be classes" in line and "regression" in line
 
 
 def test_bad_inputs_are_distinct_and_many():

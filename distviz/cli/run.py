@@ -10,8 +10,9 @@ def add_parser(sub):
     p = sub.add_parser("run", help="shift one group's training rows and run the model loop")
     add_data(p)
     p.add_argument("--feature", help="feature to shift (default: the top-ranked one)")
-    p.add_argument("--group", help="group of the feature (default: its smallest group with at "
-                                   "least 30 training rows)")
+    p.add_argument("--group", help="group of the feature (default: besides its largest group, "
+                                   "its smallest group with at least 10%% of the training "
+                                   "rows, else the largest)")
     p.add_argument("--ratio", type=float, default=0.0,
                    help="-1 removes the group, 0 is the baseline, 1 doubles it (max 3)")
     add_shift(p)

@@ -33,7 +33,8 @@ class CatalogEntry:
     target : str
         The column to predict (for a ``data/`` file: from its sidecar, else its last column).
     task : {"classification", "regression"} or None
-        None means "detect from the target".
+        What "auto" detects for ``target`` (listed; never imposed on another target); None
+        means "detected when it loads".
     description : str
         One line for the dataset list.
     origin : str
@@ -211,7 +212,9 @@ def load(source: str | os.PathLike | pd.DataFrame, *, target: str | None = None,
         The column to predict. Required for a DataFrame or a file outside the catalog; for a
         catalog name it defaults to the entry's target.
     task : {"auto", "classification", "regression"}
-        ``"auto"`` uses the catalog entry's task when it has one, else detection.
+        ``"auto"`` detects the task from the chosen target (a bundled dataset's listed task
+        describes its default target only); a ``data/`` file's sidecar task applies to the
+        sidecar's own target.
     name : str, optional
         Name of the result; default the catalog name, the file stem, or ``"data"``.
     data_dir : str or path-like, optional
@@ -236,9 +239,8 @@ def load(source: str | os.PathLike | pd.DataFrame, *, target: str | None = None,
     entries = catalog(data_dir)
     entry = entries.get(text) if isinstance(source, str) else None
     if entry is not None and entry.name in BUNDLED:
-        return _prepare(_bundled_rows(entry), target=target or entry.target,
-                        task=task if task != "auto" else entry.task, name=name or entry.name,
-                        origin=entry.origin, label=entry.name)
+        return _prepare(_bundled_rows(entry), target=target or entry.target, task=task,
+                        name=name or entry.name, origin=entry.origin, label=entry.name)
     path = Path(entry.origin) if entry is not None else Path(text).expanduser()
     if entry is None and not path.exists() and os.sep not in text and "/" not in text \
             and not _table_stem(path):
@@ -254,7 +256,9 @@ def load(source: str | os.PathLike | pd.DataFrame, *, target: str | None = None,
         shown = ", ".join(map(repr, map(str, list(raw.columns)[:10])))
         raise DatasetError(f"{path.name} needs a target column; pass --target with one of: "
                            f"{shown}.")
-    chosen_task = task if task != "auto" else meta.get("task")
+    # The sidecar's task was written for its target; another target has its task detected.
+    described = meta.get("target") or (entry.target if entry is not None else target)
+    chosen_task = task if task != "auto" else meta.get("task") if target == described else None
     prepared = _prepare(raw, target=target, task=chosen_task,
                         name=name or _table_stem(path) or path.stem, origin=str(path),
                         label=path.name)

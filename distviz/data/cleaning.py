@@ -14,6 +14,8 @@ from ..tasks import TASKS
 
 MIN_ROWS = 20
 _MAX_CLASSES_FOR_INTEGER_TARGET = 10
+# An explicit classification of a number with more values than this is refused (age, price).
+_MAX_CLASSES_FOR_NUMERIC_TARGET = 30
 _NUMERIC_SHARE = 0.95  # a text column this numeric is a number column with a few typos
 _ID_UNIQUE_SHARE = 0.95
 _ID_MIN_ROWS = 50
@@ -103,14 +105,21 @@ def _is_numeric_dtype(values: pd.Series) -> bool:
 
 def _detect_task(y: pd.Series, task: str | None, target: str, label: str) -> str:
     """The task for target ``y`` (no missing values): the explicit one, or detected."""
-    if task in TASKS:
-        if task == "regression" and (pd.api.types.is_bool_dtype(y) or _to_numbers(y).isna().any()):
+    if task == "regression":
+        if pd.api.types.is_bool_dtype(y) or _to_numbers(y).isna().any():
             raise DatasetError(f"target {target!r} of {label} is not numeric, so it cannot be a "
                                "regression target; use --task classification.")
         return task
     if not _is_numeric_dtype(y):
         return "classification"
     distinct = pd.unique(y.astype("float64"))
+    if task == "classification":
+        if len(distinct) > _MAX_CLASSES_FOR_NUMERIC_TARGET:
+            raise DatasetError(
+                f"target {target!r} of {label} is a number with {len(distinct)} different "
+                f"values, too many to be classes (at most {_MAX_CLASSES_FOR_NUMERIC_TARGET}); "
+                "use --task regression (or auto), or store class codes as text.")
+        return task
     whole = np.all(np.isfinite(distinct) & (np.mod(distinct, 1) == 0))
     return ("classification" if len(distinct) <= _MAX_CLASSES_FOR_INTEGER_TARGET and whole
             else "regression")
@@ -268,6 +277,7 @@ def prepare(frame: pd.DataFrame, *, target: str, task: str = "auto", name: str =
     task : {"auto", "classification", "regression"}
         ``"auto"``: a text, bool or category target, or a numeric one with at most 10 distinct
         whole values, is classification; any other numeric target is regression.
+        ``"classification"`` of a numeric target with more than 30 distinct values is refused.
     name, origin : str
         Recorded in the result; ``name`` also names the data in error messages.
 
@@ -278,25 +288,132 @@ def prepare(frame: pd.DataFrame, *, target: str, task: str = "auto", name: str =
     Raises
     ------
     DatasetError
-        Unknown target; target empty, constant, not numeric for regression, or without 2
-        classes of at least 2 rows; no usable feature; fewer than ``MIN_ROWS`` rows.
+        Unknown target; target empty, constant, not numeric for regression, numeric with
+        more than 30 values for classification, or without 2 classes of at least 2 rows; no
+        usable feature; fewer than ``MIN_ROWS`` rows.
     """
     return _prepare(frame, target=target, task=task, name=name, origin=origin, label=name)
 
 
-# Column names that usually hold what a table is for (compared lower-cased).
-_TARGET_NAMES = ("target", "label", "labels", "class", "y", "outcome", "response", "survived",
-                 "income", "churn", "default", "result", "diagnosis", "species", "price")
+# Column names that usually hold what a table is for (compared lower-cased); earlier is more
+# specific, so it wins a tie.
+_TARGET_NAMES = ("target", "label", "labels", "class", "outcome", "response", "survived",
+                 "income", "churn", "default", "result", "diagnosis", "species", "price",
+                 "salary", "fraud", "y")
+_FEW_VALUES = 10  # a column with at most this many values reads like classes
+# Evidence weights: a usual name outweighs position and shape, which only break ties.
+_NAME, _NAME_PART, _LAST, _BINARY, _FEW = 4.0, 3.0, 1.0, 0.5, 0.25
 
 
-def suggest_target(frame: pd.DataFrame) -> str:
-    """The column a new table most likely predicts: the first with a usual target name
-    (``target``, ``label``, ``class``, ``outcome``, ...), else the last column. Only a
-    suggestion: the user confirms or picks another before anything trains."""
+@dataclass(frozen=True)
+class TargetSuggestion:
+    """The column a new table most likely predicts, and why in a few words.
+
+    Attributes
+    ----------
+    column : str
+        The suggested target.
+    reason : str
+        Why, e.g. ``"a usual target name"`` or ``"the last column, 3 values"``.
+    """
+
+    column: str
+    reason: str
+
+    @property
+    def line(self) -> str:
+        """The suggestion in one line: ``"price: a usual target name"``."""
+        return f"{self.column}: {self.reason}"
+
+
+def _name_words(name: str) -> list[str]:
+    """The words of a column name: ``"SalePrice"`` -> sale, price; ``"is_fraud"`` -> is, fraud."""
+    spaced = "".join(f" {c}" if c.isupper() and i and name[i - 1].islower() else c
+                     for i, c in enumerate(name))
+    return [w for w in "".join(c if c.isalnum() else " " for c in spaced.lower()).split()]
+
+
+def _can_be_target(frame: pd.DataFrame, column) -> bool:
+    """False for an identifier (by name or values), free text, a date, an empty or a constant
+    column: what cleaning would leave out as a feature is no target either."""
+    return "id" not in _name_words(str(column))[-1:] and \
+        _clean_feature(frame[column], len(frame))[0] is not None
+
+
+def _target_evidence(frame: pd.DataFrame, column, *, last: str | None,
+                     one_letter: list[str]) -> tuple[float, list[str]]:
+    """How much ``column`` looks like the target, with the evidence in words (``last``: how
+    to say it is the last column, or None)."""
+    lowered = str(column).strip().lower()
+    score, why = 0.0, []
+    # x, y, z side by side are coordinates or sizes of the row, not what it is for.
+    coordinate = len(lowered) == 1 and len(one_letter) > 1
+    if lowered in _TARGET_NAMES and not coordinate:
+        score += _NAME + (len(_TARGET_NAMES) - _TARGET_NAMES.index(lowered)) / 100
+        why.append("a usual target name")
+    elif len(lowered) > 1:
+        words = [w for w in _name_words(str(column)) if len(w) > 1 and w in _TARGET_NAMES]
+        if words:
+            score += _NAME_PART
+            why.append(f"its name holds {words[0]!r}, a usual target name")
+    if last:
+        score += _LAST
+        why.append(last)
+    distinct = frame[column].nunique()
+    classes_like = distinct * 5 <= len(frame)  # values that seldom repeat are not classes
+    if classes_like and distinct == 2:
+        score += _BINARY
+        why.append("two values")
+    elif classes_like and distinct <= _FEW_VALUES:
+        score += _FEW
+        why.append(f"{distinct} values")
+    return score, why
+
+
+def suggest_target(frame: pd.DataFrame) -> TargetSuggestion:
+    """The column a new table most likely predicts, with the reason.
+
+    Each column is scored on its evidence: a usual target name (``target``, ``label``,
+    ``class``, ``income``, ``price``, ...; a name holding one of those words scores a little
+    less), being the last column, and few values (two most). A one-letter name beside other
+    one-letter names (``x, y, z``: a diamond's sizes) is a measurement, so its name counts
+    for nothing; an identifier, free text, a date or a constant column is never suggested.
+    The highest score wins (the first column on a tie; the last usable column scores for its
+    place); the last column when no column can be a target. Only a suggestion: the user
+    confirms it or picks another before anything trains.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table as read (before cleaning).
+
+    Returns
+    -------
+    TargetSuggestion
+
+    Examples
+    --------
+    >>> columns = ["carat", "cut", "price", "x", "y", "z"]
+    >>> suggest_target(pd.DataFrame([[0.3, "Good", 334, 4.0, 3.9, 2.4],
+    ...                              [0.2, "Fair", 326, 3.9, 4.1, 2.3],
+    ...                              [0.4, "Ideal", 402, 4.1, 4.2, 2.5]], columns=columns)).line
+    'price: a usual target name (y is a measurement beside x, z)'
+    """
     if frame.shape[1] == 0:
         raise DatasetError("the table has no columns; check the file's header row.")
-    by_name = {str(c).strip().lower(): str(c) for c in reversed(list(frame.columns))}
-    for name in _TARGET_NAMES:
-        if name in by_name:
-            return by_name[name]
-    return str(frame.columns[-1])
+    columns = list(frame.columns)
+    usable = [c for c in columns if _can_be_target(frame, c)]
+    if not usable:
+        return TargetSuggestion(str(columns[-1]), "the last column (no column looks like a "
+                                                  "target)")
+    one_letter = [str(c).strip() for c in columns if len(str(c).strip()) == 1]
+    last = "the last column" if usable[-1] == columns[-1] else "the last usable column"
+    scored = [(*_target_evidence(frame, c, last=last if c == usable[-1] else None,
+                                 one_letter=one_letter), c) for c in usable]
+    _, why, best = max(scored, key=lambda s: s[0])  # a tie: the first column
+    reason = ", ".join(why)
+    passed = [c for c in one_letter if c.lower() in _TARGET_NAMES and c != str(best).strip()]
+    if passed and len(one_letter) > 1:
+        siblings = ", ".join(c for c in one_letter if c not in passed)
+        reason += f" ({passed[0]} is a measurement beside {siblings})"
+    return TargetSuggestion(str(best), reason)

@@ -20,8 +20,8 @@ MISSING = "missing"
 #: The grouping rule's version: part of the fingerprint, so no cached result made under another
 #: rule (the same label, other rows) is ever read back.
 GROUPING = 2
-#: A default group has at least this many training rows when the feature has such a group.
-MIN_GROUP_ROWS = 30
+#: A default group holds at least this share of the training rows when the feature has one.
+MIN_GROUP_SHARE = 0.10
 OTHER = "other"
 
 
@@ -312,13 +312,22 @@ class Dataset(param.Parameterized):
                              f"{', '.join(known)}.")
         return group
 
-    def default_group(self, feature: str, *, min_rows: int = MIN_GROUP_ROWS) -> str:
-        """The group shifted when none is named: the smallest with at least ``min_rows``
-        training rows (a 1-row group makes a flat, meaningless curve), else the largest."""
+    def default_group(self, feature: str, *, min_share: float = MIN_GROUP_SHARE) -> str:
+        """The group shifted when none is named: one that holds a real share of the training
+        set, so that a shift of it can matter (a 1 % group moves a few dozen rows and every
+        move reads "within noise"). Besides the majority (largest) group: the smallest group
+        with at least ``min_share`` of the training rows, else the largest group; the only
+        group when there is no other. Ties go to the group listed first (docs/semantics.md,
+        Defaults)."""
         table = self.groups(feature)
-        table = table[table["train_rows"] > 0].sort_values("train_rows", kind="stable")
-        large = table[table["train_rows"] >= min_rows]
-        return str(large.iloc[0]["group"] if len(large) else table.iloc[-1]["group"])
+        table = table[table["train_rows"] > 0]
+        majority = table["train_rows"].idxmax()
+        others = table.drop(index=majority)
+        if others.empty:
+            return str(table.loc[majority, "group"])
+        large = others[others["train_share"] >= min_share]
+        chosen = large["train_rows"].idxmin() if len(large) else others["train_rows"].idxmax()
+        return str(others.loc[chosen, "group"])
 
 
 def _class_sort_key(label: str):

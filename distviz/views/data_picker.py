@@ -10,7 +10,7 @@ from typing import Callable
 import panel as pn
 import param
 
-from ..data import Dataset, catalog, read_table, suggest_target
+from ..data import Dataset, TargetSuggestion, catalog, read_table, suggest_target
 from ..importance import rank_features
 from .session import Session
 from .style import escape
@@ -158,14 +158,17 @@ class DataPicker(pn.viewable.Viewer):
                 self._ask_target(path, filename, *answer)
         self._session.job(read, done=ask, failed=self._notify, name="distviz-read-upload")
 
-    def _ask_target(self, path: Path, filename: str, frame, suggested: str) -> None:
-        """Ask before training: a wrong guess (e.g. a 41-class country column) costs minutes."""
+    def _ask_target(self, path: Path, filename: str, frame,
+                    suggested: TargetSuggestion) -> None:
+        """Ask before training: a wrong guess (e.g. a 41-class country column) costs minutes;
+        the suggestion says why it was made, so a user can judge it."""
         self._pending_path = path
         self._pending_prompt.object = (
             f"**{escape(filename)}**: {len(frame)} rows, {frame.shape[1]} columns. Which "
-            f"column should the models predict? Suggested: *{escape(suggested)}*.")
+            f"column should the models predict? Suggested: *{escape(suggested.column)}* — "
+            f"{escape(suggested.reason)}.")
         self._pending_target.param.update(options=[str(c) for c in frame.columns],
-                                          value=suggested)
+                                          value=suggested.column)
         self.pending.visible = True
 
     def _confirm_upload(self, event=None) -> None:

@@ -37,7 +37,7 @@ class _RowCss:
             if column == "delta":
                 css = "; ".join(c for c in (css, delta_css(row.get("verdict"), row["delta"]))
                                 if c)
-            elif column == "rank_change" and row.get("verdict") in BEYOND_NOISE and row[column]:
+            elif column == "rank_change" and row[column]:  # only overtakes beyond the noise
                 css = "; ".join(c for c in (css, f"color: {BETTER if row[column] > 0 else WORSE}")
                                 if c)
             styles.append(css)

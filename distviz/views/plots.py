@@ -19,8 +19,10 @@ from .style import AFTER, BEFORE, PALETTE
 def leaderboard(run, metric: str) -> pd.DataFrame:
     """One row per algorithm: baseline, now, delta with its interval and verdict (better /
     worse / within noise, or no interval below two seed pairs; "baseline" at the baseline
-    itself), seeds in, ranks. ``best``
-    marks the leader only when its lead over the runner-up is beyond the noise."""
+    itself), seeds in, rank change. Both claims about the order are gated by the noise, as
+    the best-model line is: ``best`` marks the leader only when its lead over the runner-up
+    is beyond the noise, and ``rank_change`` counts only overtakes beyond the noise
+    (:func:`rank_changes`)."""
     rows = []
     for a in run.algorithms:
         row = {"algorithm": a.algorithm, "baseline": np.nan, "now": np.nan, "delta": np.nan,
@@ -48,14 +50,34 @@ def leaderboard(run, metric: str) -> pd.DataFrame:
         row["note"] = "; ".join(notes)
         rows.append(row)
     table = pd.DataFrame(rows)
-    ascending = metric in LOWER_IS_BETTER
-    for column in ("baseline", "now"):
-        table[f"rank_{column}"] = table[column].rank(ascending=ascending, method="min")
-    table["rank_change"] = (table["rank_baseline"] - table["rank_now"]).fillna(0).astype(int)
+    table["rank_change"] = table["algorithm"].map(rank_changes(run, metric))
     best, _, lead = run.lead(metric)
     table["best"] = table["algorithm"].eq(best) & bool(lead is not None and lead.significant)
     return table[["algorithm", "baseline", "now", "delta", "interval", "verdict", "seeds",
                   "rank_change", "best", "fit_s", "train_rows", "note"]]
+
+
+def rank_changes(run, metric: str) -> dict[str, int]:
+    """Places each algorithm gained (+) or lost (-) since the baseline, counting a pair of
+    algorithms only when its order flipped and both orders are beyond the noise (paired by
+    seed, :meth:`~distviz.results.RunResult.compare`); when every comparison is beyond the
+    noise this is the plain change of rank."""
+    sign = -1 if metric in LOWER_IS_BETTER else 1
+    scored = [a for a in run.algorithms if a.ok and a.baseline
+              and np.isfinite(a.baseline[metric]) and np.isfinite(a.metrics[metric])]
+    places = {a.algorithm: 0 for a in run.algorithms}
+    for i, first in enumerate(scored):
+        for second in scored[i + 1:]:
+            was = sign * (first.baseline[metric] - second.baseline[metric])
+            now = sign * (first.metrics[metric] - second.metrics[metric])
+            if was * now >= 0:  # same order, or a tie: no place changed hands
+                continue
+            beyond = [run.compare(first, second, metric, stage=stage)
+                      for stage in ("baseline", "shifted")]
+            if all(effect is not None and effect.significant for effect in beyond):
+                places[first.algorithm] += 1 if now > 0 else -1
+                places[second.algorithm] -= 1 if now > 0 else -1
+    return places
 
 
 # ------------------------------------------------------------------------------ data

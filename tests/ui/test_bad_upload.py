@@ -11,22 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, served
+from helpers import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, dismiss_notifications,
+                     notifications, page_text, served, wait_notification, wait_text)
 
 pytestmark = pytest.mark.ui
 LIMIT_MB = 0.05  # the server's upload limit in this test: 52 kB
 QUERY = urllib.parse.urlencode({"algorithms": "logistic_regression"})
-
-# Text of the page, shadow roots included (inner_text of Bokeh panes comes back empty).
-ALL_TEXT = """() => {
-  const parts = [];
-  const walk = root => {
-    for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
-    parts.push(root.textContent || '');
-  };
-  walk(document);
-  return parts.join('\\n');
-}"""
 
 # The value shown by the dataset Select (the first Select whose options include titanic).
 DATASET_SELECT = """() => {
@@ -64,52 +54,6 @@ def _bad_files(tmp_path):
             (big, ["big.csv", "upload limit"])]
 
 
-def _wait_text(page, words, timeout=60):
-    deadline = time.time() + timeout
-    text = ""
-    while time.time() < deadline:
-        text = page.evaluate(ALL_TEXT)
-        if all(w in text for w in words):
-            return text
-        time.sleep(0.3)
-    raise AssertionError(f"page never showed {words}; it shows: {text[-1500:]}")
-
-
-# Panel's notifications are notyf toasts inside shadow roots.
-TOASTS = """() => {
-  const found = [];
-  const walk = root => {
-    for (const el of root.querySelectorAll('*')) {
-      if (el.classList && el.classList.contains('notyf__toast')) found.push(el.textContent);
-      if (el.shadowRoot) walk(el.shadowRoot);
-    }
-  };
-  walk(document);
-  return found;
-}"""
-
-
-def _notification_texts(page) -> list[str]:
-    return page.evaluate(TOASTS)
-
-
-def _wait_notification(page, words, timeout=30):
-    deadline = time.time() + timeout
-    shown = []
-    while time.time() < deadline:
-        shown = _notification_texts(page)
-        if any(all(w.lower() in s.lower() for w in words) for s in shown):
-            return shown
-        time.sleep(0.2)
-    raise AssertionError(f"no notification with {words}; notifications: {shown}")
-
-
-def _dismiss_notifications(page):
-    page.evaluate("""() => { const walk = r => { for (const el of r.querySelectorAll('*')) {
-        if (el.classList && el.classList.contains('notyf__toast')) el.remove();
-        if (el.shadowRoot) walk(el.shadowRoot); } }; walk(document); }""")
-
-
 @pytest.mark.timeout(300)
 def test_bad_uploads_notify_and_keep_the_previous_dataset(tmp_path):
     from playwright.sync_api import sync_playwright
@@ -125,35 +69,35 @@ def test_bad_uploads_notify_and_keep_the_previous_dataset(tmp_path):
         page.set_default_timeout(120_000)  # other test processes may share the 2 cores
         page.goto(f"{url}?{QUERY}")
         # The titanic baseline is loaded and trained.
-        _wait_text(page, ["titanic: 1313 rows", "logistic_regression is the only model compared"], timeout=120)
+        wait_text(page, ["titanic: 1313 rows", "logistic_regression is the only model compared"], timeout=120)
         upload = page.locator("input[type=file]")
         assert upload.count() == 1
 
         for path, words in bad_files:
             upload.set_input_files(str(path))
-            shown = _wait_notification(page, words)
+            shown = wait_notification(page, words)
             # One clear message, no traceback.
             assert not any("Traceback" in s for s in shown)
             # The previous dataset is still loaded and still shown.
             assert page.evaluate(DATASET_SELECT) == "titanic"
-            text = page.evaluate(ALL_TEXT)
+            text = page_text(page)
             assert "titanic: 1313 rows" in text
             assert "logistic_regression is the only model compared" in text
-            _dismiss_notifications(page)
+            dismiss_notifications(page)
         page.screenshot(path=str(ARTIFACTS / "ui-bad-upload.png"), full_page=True)
 
         # The same input accepts a good file (so the bad ones were refused, not ignored). Its
         # target is its first column: the page suggests it by name and trains only once the
         # user confirms it; until then titanic stays loaded and shown.
         upload.set_input_files(str(good))
-        _wait_text(page, ["shades.csv", "200 rows, 3 columns", "Suggested: outcome"])
+        wait_text(page, ["shades.csv", "200 rows, 3 columns", "Suggested: outcome"])
         time.sleep(2)
         page.screenshot(path=str(ARTIFACTS / "ui-upload-asks-target.png"), full_page=True)
         assert page.evaluate(DATASET_SELECT) == "titanic"
-        assert "titanic: 1313 rows" in page.evaluate(ALL_TEXT)
+        assert "titanic: 1313 rows" in page_text(page)
         page.get_by_role("button", name="Train on this target").click()
-        _wait_notification(page, ["Loaded shades.csv", "predicting outcome"])
-        _wait_text(page, ["shades: 200 rows", "target outcome"], timeout=120)
+        wait_notification(page, ["Loaded shades.csv", "predicting outcome"])
+        wait_text(page, ["shades: 200 rows", "target outcome"], timeout=120)
         assert page.evaluate(DATASET_SELECT) == "shades.csv"
 
         # The server still serves: a second session starts on the default dataset, trains,
@@ -161,7 +105,7 @@ def test_bad_uploads_notify_and_keep_the_previous_dataset(tmp_path):
         second = browser.new_page(viewport={"width": 1500, "height": 1000})
         second.set_default_timeout(120_000)
         second.goto(f"{url}?{QUERY}")
-        text = _wait_text(second, ["titanic: 1313 rows", "logistic_regression is the only model compared"],
+        text = wait_text(second, ["titanic: 1313 rows", "logistic_regression is the only model compared"],
                           timeout=120)
         assert "shades" not in text
         assert second.evaluate(DATASET_SELECT) == "titanic"
@@ -169,8 +113,8 @@ def test_bad_uploads_notify_and_keep_the_previous_dataset(tmp_path):
         # Notifications reach every session, not only the first one the server made.
         path, words = bad_files[0]
         second.locator("input[type=file]").set_input_files(str(path))
-        _wait_notification(second, words)
+        wait_notification(second, words)
         assert second.evaluate(DATASET_SELECT) == "titanic"
-        assert _notification_texts(page) == [] or not any(
-            path.name in s for s in _notification_texts(page)), "a toast leaked across sessions"
+        assert notifications(page) == [] or not any(
+            path.name in s for s in notifications(page)), "a toast leaked across sessions"
         browser.close()

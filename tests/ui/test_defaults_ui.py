@@ -1,6 +1,7 @@
-"""What a new user sees first, in a real browser (issue 11.5 and 11.7): the page opens on the
-top-ranked feature and on a group a user would pick (at least 30 training rows, not a 1-row
-leftover); every group is offered with its size; the feature list follows the ranking."""
+"""What a new user sees first, in a real browser (issue 11.5, 11.7 and 25.2): the page opens on
+the top-ranked feature and on a group a user would pick (one holding a real share of the
+training rows, not a 1 % leftover); every group is offered with its size; the feature list
+follows the ranking."""
 
 import re
 import time
@@ -12,7 +13,7 @@ from distviz.importance import rank_features
 from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, served
 
 pytestmark = pytest.mark.ui
-MIN_ROWS = 30  # the default-group rule (docs/semantics.md)
+MIN_SHARE = 0.10  # the default-group rule (docs/semantics.md, Defaults)
 
 # The shift's Select widgets as the browser has them: title -> options ([value, label]), value.
 SELECTS = """() => Object.fromEntries([...Bokeh.documents[0].all_models]
@@ -42,13 +43,14 @@ def test_opens_on_the_top_feature_and_a_group_a_user_would_pick(name):
     # The feature list is in rank order, and the page opens on the top one.
     assert [value for value, _ in feature["options"]] == ranked
     assert feature["value"] == ranked[0]
-    # The group is one with at least MIN_ROWS training rows (the smallest such), every group
-    # says its size, and tiny groups are still offered.
+    # Besides the majority group, the smallest group with at least MIN_SHARE of the training
+    # rows (both sets have one); every group says its size, and tiny groups are still offered.
     sizes = dataset.groups(ranked[0]).set_index("group")["train_rows"]
     offered = {value: label for value, label in group["options"]}
     assert set(offered) == set(dataset.training_groups(ranked[0]))
     for value, label in offered.items():
         assert label == f"{value} ({int(sizes[value]):,} training rows)", label
     chosen = group["value"]
-    assert sizes[chosen] >= MIN_ROWS
-    assert sizes[chosen] == min(n for g, n in sizes.items() if g in offered and n >= MIN_ROWS)
+    others = sizes[[g for g in offered if g != sizes.idxmax()]]
+    assert sizes[chosen] >= MIN_SHARE * len(dataset.X_train) and chosen != sizes.idxmax()
+    assert sizes[chosen] == min(n for n in others if n >= MIN_SHARE * len(dataset.X_train))
