@@ -493,6 +493,8 @@ def practical_section(s: dict) -> str:
                                                if np.isfinite(r["median_needed"]) else "-")}
                for r in s["planted_summary"]]
     lines, edges = [], []
+    inconclusive = [q["levels"][0]["null_inconclusive"]
+                    for task in ("classification", "regression") for q in s["practical"][task]]
     for task in ("classification", "regression"):
         for q in s["practical"][task]:
             for level in q["levels"]:
@@ -536,16 +538,17 @@ against min_effect = 1, 2, 5 and 10 times the default (0.01; RMSE / MAE: 1 % of 
 prediction's error on the population). True delta 0 = the A/A comparisons (two runs of one
 configuration differing only in seeds); **power (lower bound)** = as above at each cell's own
 standard error (the intervals are conservative, so the true power is higher). True |delta| >=
-min_effect = the shifted cells whose population delta is at least min_effect. With
-{d.test_rows:,} test rows the half-width is about 0.02-0.05, so at the default 0.01 nothing can
-be called equivalent: those cells are *inconclusive*, which is what the call is for.
+min_effect = the shifted cells whose population delta is at least min_effect. At the
+default min_effect, {pct(min(inconclusive))} to {pct(max(inconclusive))} of the true-delta-0
+cells are *inconclusive*: {d.test_rows:,} test rows often cannot tell a change of min_effect
+from none, which is what the call is for.
 
 {table(lines, list(lines[0]))}
 
 At the boundary (min_effect = a cell's own |true delta|, the least favourable case for the two
 one-sided tests), cells whose half-width leaves room for equivalence at all: {', '.join(edges)}
-(the fitted cells' true deltas are smaller than their half-widths; the planted rows at true delta
-= min_effect test the boundary instead).
+(few fitted cells have a true delta larger than their half-width; the planted rows at true
+delta = min_effect test the boundary with {p.cells} cells per size).
 
 {s['seconds']:.0f} s, 1-minute load average {' -> '.join(s['loads'])}.
 
