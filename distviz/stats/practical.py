@@ -31,7 +31,8 @@ called beyond the noise by this run (one exactly that large, about half the time
 is ``inconclusive``, :func:`judge` says roughly what would make ``min_effect`` detectable: the
 test-sample part of the variance scales with 1 / test rows, the seed part does not, so either
 about ``test_rows_needed`` test rows (the seed part kept), or, when the seed part alone is too
-wide, more seeds (about ``seeds_needed``, the test rows kept) instead.
+wide, more seeds (about ``seeds_needed``, the test rows kept) instead, or both when each part
+alone is too wide.
 
 References
 ----------
@@ -268,16 +269,6 @@ class PracticalCall:
         return (f"the seed part and the test part are each wider than {m}: both are needed, "
                 f"e.g. about {self.seeds_needed} seeds (now {self.seeds}) and "
                 f"{self.test_rows_needed:,} test rows (now {self.test_rows:,})")
-
-    def sentence(self) -> str:
-        """What the call means, in one line."""
-        m = _num(self.min_effect)
-        return {"better": f"better, possibly by more than {m}",
-                "worse": f"worse, possibly by more than {m}",
-                "negligible": f"a real change, but smaller than {m}",
-                "equivalent": f"no change that matters (> {m})",
-                "inconclusive": f"can't tell: {self.needs()}" if self.call else "",
-                None: "no interval"}[self.call]
 
     def to_dict(self) -> dict:
         return asdict(self)
