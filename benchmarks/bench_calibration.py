@@ -12,9 +12,12 @@ Reported: coverage of the nominal 95 % intervals of F1 and R² deltas (and of th
 metrics), the same for the old method (t-interval over seeds on one frozen test set), the A/A
 false-positive rate (two runs that differ only in seeds, compared on one frozen test set),
 the power to detect a planted effect (a group whose training labels are coin flips: removing
-it helps), single-seed coverage, and the time of ``paired_delta``.
+it helps), single-seed coverage, and the time of ``paired_delta``; and the practical calls
+(``distviz.stats``, issue 27) on the same cells: with a true delta of 0 how often each call is
+made against the power of equivalence, and with a true |delta| >= min_effect how often
+``equivalent`` is called (a section of its own, "Practical calls").
 
-    python -m benchmarks.bench_calibration [--replications 8] [--no-write]
+    python -m benchmarks.bench_calibration [--replications 8] [--no-write] [--practical-only]
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from scipy import stats
 from threadpoolctl import threadpool_limits
 
-from benchmarks._common import Timer, load_average, median, report, table
+from benchmarks._common import Timer, load_average, median, report, table, write_results
 from distviz import metrics as scoring
 from distviz import noise
+from distviz.stats import CALLS, default_min_effect, judge, practical_call
 
 GROUP_SHARES = (0.45, 0.30, 0.15, 0.10)
 GROUP_SHIFT = (-0.5, 0.0, 0.5, 1.0)      # mean of x0 per group
@@ -254,6 +259,9 @@ def coverage_cells(world: World, metrics, seed_part: str = "sum") -> list[dict]:
                                 abs(single[m].delta - truth) <= 1.959964 * single[m].se_test),
                             "aa_significant": aa[m].significant,
                             "seed_sd_truth": float(per_seed_truth[m].std(ddof=1)),
+                            "se": e.se, "half_width": e.half_width,
+                            "aa_low": aa[m].low, "aa_high": aa[m].high, "aa_se": aa[m].se,
+                            "aa_half_width": aa[m].half_width,
                         })
     return rows
 
@@ -319,6 +327,235 @@ def summarise_power(rows: list[dict]) -> list[dict]:
     return out
 
 
+# ---------------------------------------------------------------------------- practical calls
+MIN_EFFECT_MULTIPLES = (1, 2, 5, 10)
+
+
+def equivalence_power(min_effect: float, half_width: float, se: float) -> float:
+    """P(equivalent) when the true delta is 0 and the estimate ~ N(0, se^2): the interval
+    ``delta +- half_width`` lies inside ``(-min_effect, min_effect)`` when ``|delta| <
+    min_effect - half_width``. With the cell's own (conservative) se it is a lower bound."""
+    if not min_effect > half_width:
+        return 0.0
+    if se <= 0:
+        return 1.0
+    return float(2 * stats.norm.cdf((min_effect - half_width) / se) - 1)
+
+
+def summarise_practical(rows: list[dict], metric: str, scale: float,
+                        multiples=MIN_EFFECT_MULTIPLES) -> dict:
+    """The practical calls of one metric's cells against ``min_effect = k * scale``.
+
+    True delta 0: the A/A comparisons (two runs differing only in seeds): how often each call
+    is made, beside the power of equivalence at each cell's own standard error. True |delta|
+    >= min_effect: the shifted cells whose population delta is at least min_effect, called
+    equivalent how often. At the boundary (min_effect = |true delta|, the least favourable
+    case of the two one-sided tests), over the cells whose half-width leaves room for it."""
+    picked = [r for r in rows if r["metric"] == metric]
+    levels = []
+    for k in multiples:
+        m = k * scale
+        null = [practical_call(metric, r["aa_low"], r["aa_high"], m) for r in picked]
+        real = [r for r in picked if abs(r["truth"]) >= m]
+        real_calls = [practical_call(metric, r["low"], r["high"], m) for r in real]
+        levels.append({
+            "multiple": k, "min_effect": m, "null_cells": len(null),
+            "null_equivalent": float(np.mean([c == "equivalent" for c in null])),
+            "null_power": float(np.mean([equivalence_power(m, r["aa_half_width"], r["aa_se"])
+                                         for r in picked])),
+            "null_better_worse": float(np.mean([c in ("better", "worse") for c in null])),
+            "null_negligible": float(np.mean([c == "negligible" for c in null])),
+            "null_inconclusive": float(np.mean([c == "inconclusive" for c in null])),
+            "real_cells": len(real),
+            "real_equivalent": float(np.mean([c == "equivalent" for c in real_calls]))
+            if real else float("nan")})
+    reachable = [r for r in picked if 0 < r["half_width"] < abs(r["truth"])]
+    boundary = [practical_call(metric, r["low"], r["high"], abs(r["truth"])) for r in reachable]
+    return {"metric": metric, "scale": scale, "cells": len(picked), "levels": levels,
+            "boundary_cells": len(reachable),
+            "boundary_equivalent": float(np.mean([c == "equivalent" for c in boundary]))
+            if boundary else float("nan")}
+
+
+@dataclass(frozen=True)
+class Planted:
+    """A population of predictions with a planted accuracy delta (the prediction-level
+    calibration of the practical calls: the true delta is known exactly, and many cells cost
+    no fit)."""
+
+    deltas: tuple[float, ...] = (0.0, 0.005, 0.01, 0.02)
+    min_effect: float = 0.01
+    test_rows: tuple[int, ...] = (1_000, 4_000, 16_000)
+    population_rows: int = 200_000
+    seeds: int = 5
+    cells: int = 300
+    redrawn: float = 0.25       # share of rows the shifted model decides afresh
+    error_rate: float = 0.20    # the baseline's error rate
+    seed_sd: float = 0.01       # sd of a seed's error rate on the re-drawn rows
+    random_state: int = 0
+
+
+def planted_cells(p: Planted) -> list[dict]:
+    """One row per (test rows, true delta, cell): the practical call of ``paired_delta``'s
+    accuracy interval on a fresh test sample of the population with fresh seeds.
+
+    Every baseline seed errs on the same rows (share ``error_rate``) except that it re-draws
+    the ``redrawn`` rows at the same rate; every shifted seed re-draws them at
+    ``error_rate - delta / redrawn`` plus its own N(0, seed_sd) (the seed part). The expected
+    accuracy delta over seeds and the population is exactly ``delta``."""
+    rng = np.random.default_rng([p.random_state, 27])
+    y = (rng.random(p.population_rows) < 0.35).astype(np.int64)
+    wrong = rng.random(p.population_rows) < p.error_rate
+    redraw = rng.random(p.population_rows) < p.redrawn
+
+    def arm(rows, rate):
+        errs = np.where(redraw[rows], rng.random(len(rows)) < rate, wrong[rows])
+        return np.where(errs, 1 - y[rows], y[rows]), None
+
+    out = []
+    for n in p.test_rows:
+        for delta in p.deltas:
+            shifted_rate = p.error_rate - delta / p.redrawn
+            for _ in range(p.cells):
+                rows = rng.choice(p.population_rows, n, replace=False)
+                shifted = [arm(rows, shifted_rate + rng.normal(0, p.seed_sd))
+                           for _ in range(p.seeds)]
+                baseline = [arm(rows, p.error_rate) for _ in range(p.seeds)]
+                e = noise.paired_delta(y[rows], shifted, baseline, task="classification",
+                                       n_classes=2, metrics=["accuracy"])["accuracy"]
+                judged = judge(e, p.min_effect, test_rows=n)
+                out.append({"test_rows": n, "truth": delta, "delta": e.delta, "low": e.low,
+                            "high": e.high, "se": e.se, "half_width": e.half_width,
+                            "call": judged.call, "needed": judged.test_rows_needed})
+    return out
+
+
+def summarise_planted(rows: list[dict], p: Planted) -> list[dict]:
+    """Per (test rows, true delta): how often each call is made; with a true delta of 0 the
+    power of equivalence (at the empirical sd of the estimates over the cells) beside it."""
+    out = []
+    for n in p.test_rows:
+        for delta in p.deltas:
+            cell = [r for r in rows if r["test_rows"] == n and r["truth"] == delta]
+            sd = float(np.std([r["delta"] for r in cell], ddof=1))
+            needed = [r["needed"] for r in cell if r["call"] == "inconclusive" and r["needed"]]
+            out.append({
+                "test_rows": n, "truth": delta, "cells": len(cell),
+                **{call: float(np.mean([r["call"] == call for r in cell])) for call in CALLS},
+                "power": float(np.mean([equivalence_power(p.min_effect, r["half_width"], sd)
+                                        for r in cell])) if delta == 0 else float("nan"),
+                "coverage": float(np.mean([r["low"] <= delta <= r["high"] for r in cell])),
+                "median_half_width": float(np.median([r["half_width"] for r in cell])),
+                "median_needed": float(np.median(needed)) if needed else float("nan")})
+    return out
+
+
+def practical_summaries(rows: dict, scales: dict) -> dict:
+    """:func:`summarise_practical` of every reported metric of both tasks."""
+    return {task: [summarise_practical(rows[task], m, scales[task][m]) for m in metrics]
+            for task, metrics in (("classification", CLASSIFICATION_REPORTED),
+                                  ("regression", REGRESSION_REPORTED))}
+
+
+def run_practical(design: Design | None = None, log=print) -> dict:
+    """Only what the practical calls need: the coverage cells of both tasks."""
+    design = design or Design()
+    started, loads = time.perf_counter(), [load_average()]
+    rows, scales = {}, {}
+    for task, metrics in (("classification", CLASSIFICATION_REPORTED),
+                          ("regression", REGRESSION_REPORTED)):
+        world = make_world(task, design)
+        scales[task] = default_min_effect(task, world.y_population)
+        with Timer() as t:
+            rows[task] = coverage_cells(world, metrics)
+        log(f"  {task}: {len(rows[task])} metric cells in {t.seconds:.0f} s")
+    planted = Planted()
+    with Timer() as t:
+        planted_rows = planted_cells(planted)
+    log(f"  planted predictions: {len(planted_rows)} cells in {t.seconds:.0f} s")
+    loads.append(load_average())
+    return {"design": design, "practical": practical_summaries(rows, scales),
+            "planted": planted, "planted_summary": summarise_planted(planted_rows, planted),
+            "seconds": time.perf_counter() - started, "loads": loads}
+
+
+def practical_section(s: dict) -> str:
+    d: Design = s["design"]
+    p: Planted = s["planted"]
+    planted = [{"test rows": f"{r['test_rows']:,}", "true delta": f"{r['truth']:g}",
+                "cells": r["cells"], "better / worse": f"**{pct(r['better'] + r['worse'])}**",
+                "negligible": pct(r["negligible"]),
+                "equivalent": f"**{pct(r['equivalent'])}**",
+                "power of equivalence": pct(r["power"]) if r["truth"] == 0 else "-",
+                "inconclusive": pct(r["inconclusive"]), "coverage": pct(r["coverage"]),
+                "median half-width": f"{r['median_half_width']:.4f}",
+                "median test rows asked for": (f"{r['median_needed']:,.0f}"
+                                               if np.isfinite(r["median_needed"]) else "-")}
+               for r in s["planted_summary"]]
+    lines, edges = [], []
+    inconclusive = [q["levels"][0]["null_inconclusive"]
+                    for task in ("classification", "regression") for q in s["practical"][task]]
+    for task in ("classification", "regression"):
+        for q in s["practical"][task]:
+            for level in q["levels"]:
+                lines.append({
+                    "metric": q["metric"], "min_effect": f"{level['min_effect']:.3g}"
+                    + (" (default)" if level["multiple"] == 1 else ""),
+                    "true delta 0: cells": level["null_cells"],
+                    "better / worse": f"**{pct(level['null_better_worse'])}**",
+                    "equivalent": f"**{pct(level['null_equivalent'])}**",
+                    "power (lower bound)": pct(level["null_power"]),
+                    "negligible": pct(level["null_negligible"]),
+                    "inconclusive": pct(level["null_inconclusive"]),
+                    "true abs delta >= min_effect: cells": level["real_cells"],
+                    "called equivalent": (f"**{pct(level['real_equivalent'])}**"
+                                          if level["real_cells"] else "-")})
+            edges.append(f"{q['metric']} {q['boundary_cells']}"
+                         + (f" ({pct(q['boundary_equivalent'])} equivalent)"
+                            if q["boundary_cells"] else ""))
+    return f"""## Practical calls (`bench_calibration.py`, issue 27)
+
+`distviz.stats.practical_call` (better / worse / negligible / equivalent / inconclusive against
+min_effect; equivalence = two one-sided tests read off the 95 % interval, 2.5 % per side).
+Targets: with a true delta of 0, **better / worse <= 5 %** and **equivalent** at the rate power
+allows; with a true |delta| >= min_effect, **equivalent <= 5 %** (nominal 2.5 %).
+
+**Planted predictions** (the true delta known exactly): a population of {p.population_rows:,}
+rows; every baseline seed errs on the same {p.error_rate:.0%} of rows except that it re-draws
+{p.redrawn:.0%} of the rows at that rate; every shifted seed re-draws them at a rate lowered by
+delta / {p.redrawn:g}, plus its own N(0, {p.seed_sd:g}) (the seed part), so the expected accuracy
+delta is exactly the planted one. Each cell: a fresh sample of test rows, {p.seeds} fresh seeds
+per arm, `paired_delta`'s accuracy interval, min_effect {p.min_effect:g}. **Power of
+equivalence** = the mean over cells of P(|estimate| < min_effect - the cell's half-width), the
+estimate ~ N(0, sd of the estimates over the cells). **Median test rows asked for** = the
+inconclusive cells' `test_rows_needed` (what would bring the half-width to min_effect).
+
+{table(planted, list(planted[0]))}
+
+**Fitted models** (the calibration cells above: the same population, algorithms, groups x
+ratios x {d.replications} replications, {d.test_rows:,} frozen test rows, {d.seeds} seeds each),
+against min_effect = 1, 2, 5 and 10 times the default (0.01; RMSE / MAE: 1 % of a constant
+prediction's error on the population). True delta 0 = the A/A comparisons (two runs of one
+configuration differing only in seeds); **power (lower bound)** = as above at each cell's own
+standard error (the intervals are conservative, so the true power is higher). True |delta| >=
+min_effect = the shifted cells whose population delta is at least min_effect. At the
+default min_effect, {pct(min(inconclusive))} to {pct(max(inconclusive))} of the true-delta-0
+cells are *inconclusive*: {d.test_rows:,} test rows often cannot tell a change of min_effect
+from none, which is what the call is for.
+
+{table(lines, list(lines[0]))}
+
+At the boundary (min_effect = a cell's own |true delta|, the least favourable case for the two
+one-sided tests), cells whose half-width leaves room for equivalence at all: {', '.join(edges)}
+(few fitted cells have a true delta larger than their half-width; the planted rows at true
+delta = min_effect test the boundary with {p.cells} cells per size).
+
+{s['seconds']:.0f} s, 1-minute load average {' -> '.join(s['loads'])}.
+
+    python -m benchmarks.bench_calibration --practical-only
+"""
+
+
 # ---------------------------------------------------------------------------- timing
 def time_paired_delta(n_rows: int = 10_000, n_seeds: int = 5, n_boot: int = 200,
                       task: str = "classification", runs: int = 7) -> float:
@@ -371,16 +608,18 @@ REGRESSION_REPORTED = ("r2", "rmse", "mae")
 def run(design: Design | None = None, log=print, variants: bool = True) -> dict:
     design = design or Design()
     started, loads = time.perf_counter(), [load_average()]
-    rows = {}
+    rows, scales = {}, {}
     for task, metrics in (("classification", CLASSIFICATION_REPORTED),
                           ("regression", REGRESSION_REPORTED)):
         world = make_world(task, design)
+        scales[task] = default_min_effect(task, world.y_population)
         with Timer() as t:
             rows[task] = coverage_cells(world, metrics)
         log(f"  {task}: {len(rows[task])} metric cells in {t.seconds:.0f} s")
         if variants:
             rows[task + "_corrected"] = coverage_cells(world, metrics, seed_part="corrected")
-    summary = {"design": design, "loads": loads}
+    summary = {"design": design, "loads": loads,
+               "practical": practical_summaries(rows, scales)}
     for key, metrics in (("classification", CLASSIFICATION_REPORTED),
                          ("regression", REGRESSION_REPORTED)):
         summary[key] = {m: summarise(rows[key], m) for m in metrics}
@@ -391,6 +630,9 @@ def run(design: Design | None = None, log=print, variants: bool = True) -> dict:
         power = power_cells(design)
     log(f"  power: {len(power)} cells in {t.seconds:.0f} s")
     summary["power"] = summarise_power(power)
+    planted = Planted()
+    summary.update(planted=planted, planted_summary=summarise_planted(planted_cells(planted),
+                                                                      planted))
     summary["timing"] = {
         (task, b): time_paired_delta(design.timing_rows, 5, b, task)
         for task in ("classification", "regression") for b in (200, 500)}
@@ -471,9 +713,19 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=Design.replications)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--practical-only", action="store_true",
+                        help="only the practical calls' section (no variants, power, timing)")
     args = parser.parse_args(argv)
-    return report("calibration", section(run(Design(replications=args.replications))),
-                  args.no_write)
+    design = Design(replications=args.replications)
+    if args.practical_only:
+        return report("calibration_practical", practical_section(run_practical(design)),
+                      args.no_write)
+    summary = run(design)
+    text, practical = section(summary), practical_section(summary)
+    print(text, practical, sep="\n")
+    if not args.no_write:
+        print(f"wrote {write_results({'calibration': text, 'calibration_practical': practical})}")
+    return 0
 
 
 if __name__ == "__main__":

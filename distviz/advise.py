@@ -11,7 +11,12 @@ very path of ``distviz sweep``), land in the loop's cache (so a re-run resumes),
   ``distviz run --json``): :func:`distviz.noise.paired_delta`, seed + resampling draw + test
   sample, judged per cell at 5 %.
 - ``p_adjusted``, ``verdict_bh``: the same change after Benjamini–Hochberg over all cells of the
-  call (false-discovery rate ``alpha``, default 5 %). Only these decide the advice.
+  call (false-discovery rate ``alpha``, default 5 %).
+- ``practical``, ``detectable``, ``min_effect``, ``to_detect``: the change's practical call
+  against the loop's smallest change that matters (:mod:`distviz.stats.practical`), exactly what
+  ``distviz run --json`` reports for that shift. The advice is the cells beyond the noise after
+  Benjamini–Hochberg whose practical call is ``better`` or ``worse``: a real change smaller than
+  ``min_effect`` (``negligible``) is never advised.
 - ``group_delta``, ``group_ci95``, ``group_verdict``: the change of the same headline metric on
   the group's own test rows ("does adding women's rows help the model on women?"), with the same
   paired bootstrap restricted to those rows (:func:`distviz.noise.paired_delta` on the subset:
@@ -43,6 +48,7 @@ from .noise import (
     verdict,
 )
 from .shift.spec import MAX_RATIO, ShiftSpec, rows_after, validate_spec
+from .stats import CALLS
 from .tasks import LOWER_IS_BETTER
 
 DEFAULT_ADVISE_RATIOS = (-0.5, 1.0)
@@ -90,6 +96,10 @@ class Cell:
     group_note: str | None = None
     seeds: int = 0
     error: str | None = None
+    practical: str | None = None
+    detectable: float | None = None
+    min_effect: float | None = None
+    to_detect: dict | None = None
 
     @property
     def improvement(self) -> float:
@@ -101,6 +111,11 @@ class Cell:
     @property
     def beyond_noise(self) -> bool:
         return self.verdict_bh in ("better", "worse")
+
+    @property
+    def matters(self) -> bool:
+        """Beyond the noise after Benjamini–Hochberg, and not confined within +-min_effect."""
+        return self.beyond_noise and self.practical in ("better", "worse")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -138,6 +153,7 @@ class Advice:
     seconds: float = 0.0
     backend: str = "local"
     notes: list[str] = field(default_factory=list)
+    min_effect: dict[str, float] | None = None  # the smallest change that matters, per metric
 
     @property
     def judged(self) -> list[Cell]:
@@ -146,28 +162,38 @@ class Advice:
 
     @property
     def advice(self) -> list[Cell]:
-        """The cells beyond the noise after Benjamini–Hochberg, largest improvement first
-        (cells that make things worse come last, the worst at the end)."""
+        """The cells beyond the noise after Benjamini–Hochberg whose practical call is better
+        or worse (never negligible), largest improvement first (cells that make things worse
+        come last, the worst at the end)."""
         order = {id(c): i for i, c in enumerate(self.cells)}
-        chosen = [c for c in self.cells if c.beyond_noise]
+        chosen = [c for c in self.cells if c.matters]
         return sorted(chosen, key=lambda c: (-c.improvement, order[id(c)]))
 
     def chance(self) -> dict:
-        """How many cells a per-cell 5 % test flags, and how many it would flag by chance."""
+        """How many cells a per-cell 5 % test flags, how many it would flag by chance, and
+        how many cells get each practical call."""
         judged = self.judged
         flags = flagged_by_chance(len(judged), 0.05)
         per_cell = sum(1 for c in judged if c.verdict in ("better", "worse"))
+        beyond = sum(1 for c in self.cells if c.beyond_noise)
+        negligible = [c for c in self.cells if c.beyond_noise and c.practical == "negligible"]
+        text = (f"{beyond} of {flags.cells} cells are beyond the noise after Benjamini-Hochberg "
+                f"(false-discovery rate {self.alpha:.0%}); a per-cell 5 % test flags "
+                f"{per_cell}, where " + flags.sentence().replace(" cells would", " would"))
+        if negligible:
+            text += (f" {len(negligible)} of the {beyond} are negligible (the whole interval "
+                     f"within +-{negligible[0].min_effect:.3g}) and not advised.")
         return {"cells": flags.cells, "per_cell_flagged": per_cell,
-                "beyond_noise_bh": len(self.advice), "expected_by_chance": flags.expected,
+                "beyond_noise_bh": beyond, "negligible_bh": len(negligible),
+                "advised": len(self.advice), "expected_by_chance": flags.expected,
                 "upper_by_chance": flags.upper, "fdr": self.alpha,
-                "sentence": (f"{len(self.advice)} of {flags.cells} cells are beyond the noise "
-                             f"after Benjamini-Hochberg (false-discovery rate "
-                             f"{self.alpha:.0%}); a per-cell 5 % test flags {per_cell}, where "
-                             + flags.sentence().replace(" cells would", " would"))}
+                "practical": {word: sum(1 for c in judged if c.practical == word)
+                              for word in CALLS},
+                "sentence": text}
 
     def to_dict(self) -> dict:
         """The ``distviz advise --json`` object (docs/semantics.md, command line contract)."""
-        from .results import INTERVAL_METHOD
+        from .results import interval_method
         summary = self.dataset.summary() if hasattr(self.dataset, "summary") else self.dataset
         return {
             "dataset": summary, "metric": self.metric, "features": self.features,
@@ -177,7 +203,7 @@ class Advice:
             "advice": [{**c.to_dict(), "improvement": c.improvement, "sentence": sentence(c),
                         "group_sentence": group_sentence(c)} for c in self.advice],
             "chance": self.chance(),
-            "interval": INTERVAL_METHOD if self.repeats > 1 else None,
+            "interval": interval_method(self.min_effect) if self.repeats > 1 else None,
             "multiple_comparisons": {"method": "benjamini-hochberg", "fdr": self.alpha,
                                      "over": "every cell with an interval"},
             "fits": {"total": self.fits, "computed": self.computed,
@@ -378,6 +404,10 @@ def _cells(run, feature, group, metric, test_rows, min_test_rows) -> list[Cell]:
             cell.ci95 = [float(v) for v in a.ci95[metric]]
             cell.p_value = _finite(a.p_value[metric])
             cell.verdict = a.verdict[metric]
+        call = (a.practical_calls or {}).get(metric)
+        if call is not None and call.call is not None:
+            cell.practical, cell.detectable = call.call, call.detectable
+            cell.min_effect, cell.to_detect = call.min_effect, call.to_detect()
         effect, note = group_effect(dataset, feature, group, a.fits, a.baseline_fits, metric,
                                     min_test_rows=min_test_rows)
         cell.group_note = note
@@ -455,7 +485,8 @@ def advise(loop, *, features: Sequence[str] | None = None, top: int = 3,
                      "with --repeats 2 or more.")
     return Advice(dataset, dataset.headline_metric, chosen, values,
                   [a.name for a in loop.resolved_algorithms()], loop.repeats, alpha, cells,
-                  skipped, fits, computed, time.perf_counter() - started, backend, notes)
+                  skipped, fits, computed, time.perf_counter() - started, backend, notes,
+                  loop.min_effects())
 
 
 def plan_advice(loop, *, features: Sequence[str] | None = None, top: int = 3,

@@ -137,6 +137,10 @@ class Effect:
         Paired seeds used.
     shifted, baseline : float
         The metric's mean over those seeds, shifted and baseline.
+    half_width : float
+        ``t(df) * se``, the interval's half-width before classification deltas are clipped to
+        [-1, 1]: the smallest change this run calls beyond the noise
+        (:mod:`distviz.stats.practical`'s ``detectable``).
     """
 
     metric: str
@@ -153,6 +157,7 @@ class Effect:
     n_seeds: int
     shifted: float
     baseline: float
+    half_width: float = float("nan")
 
     @property
     def ci(self) -> tuple[float, float]:
@@ -599,7 +604,8 @@ def _effect(metric, shifted, baseline, shifted_boot, baseline_boot, *, confidenc
     significant = bool(low > 0 or high < 0)
     return Effect(metric, delta, float(low), float(high), p_value, significant,
                   verdict(metric, delta, significant), se, float(np.sqrt(var_test)), se_seed,
-                  float(df), k, float(np.mean(shifted)), float(np.mean(baseline)))
+                  float(df), k, float(np.mean(shifted)), float(np.mean(baseline)),
+                  float(quantile * se))
 
 
 def verdict(metric: str, delta: float, significant: bool) -> str:

@@ -60,6 +60,10 @@ class AlgorithmResult:
     :func:`distviz.noise.paired_delta` (seed, resampling draw and test sample) and are None
     with fewer than two paired seeds (``note`` says why). ``effects`` holds the full
     :class:`distviz.noise.Effect` per metric (with one seed: the test-sample part alone).
+    ``practical`` (better / worse / negligible / equivalent / inconclusive, against the loop's
+    ``min_effect``) and ``detectable`` (the interval's half-width) come from
+    :func:`distviz.stats.judge`, whose full :class:`~distviz.stats.PracticalCall` per metric
+    is in ``practical_calls``; None with fewer than two paired seeds, like ``ci95``.
     """
 
     algorithm: str
@@ -78,6 +82,9 @@ class AlgorithmResult:
     effects: dict | None = None
     n_seeds: int = 0
     note: str | None = None
+    practical: dict[str, str | None] | None = None
+    detectable: dict[str, float | None] | None = None
+    practical_calls: dict | None = None
 
     @property
     def seed_part_known(self) -> bool:
@@ -130,6 +137,7 @@ class RunResult:
     seconds: float = 0.0
     computed: int = 0
     cached: int = 0
+    min_effect: dict[str, float] | None = None  # the smallest change that matters, per metric
 
     @property
     def spec(self) -> ShiftSpec:
@@ -250,6 +258,10 @@ class RunResult:
                 entry["significant"] = a.significant
                 entry["p_value"] = a.p_value
                 entry["verdict"] = a.verdict
+                entry["practical"] = a.practical
+                entry["detectable"] = a.detectable
+                entry["to_detect"] = None if a.practical_calls is None else {
+                    m: c.to_detect() for m, c in a.practical_calls.items()}
             entry["seeds"] = a.n_seeds
             entry["seed_part_known"] = a.seed_part_known
             if a.note and self.repeats > 1:
@@ -271,13 +283,30 @@ class RunResult:
                "repeats": self.repeats, "results": results,
                "best": {"metric": self.metric, "baseline": self.best("baseline"),
                         "shifted": self.best("shifted")},
-               "interval": INTERVAL_METHOD if self.repeats > 1 else None,
+               "interval": self.interval_method(),
                "fits": {"computed": self.computed, "cached": self.cached}}
         if self.repeats < 2:
             from .noise import NO_INTERVAL_NOTE
             out["note"] = NO_INTERVAL_NOTE
         return out
 
+
+    def interval_method(self) -> dict | None:
+        """The JSON's ``interval`` block: how intervals are made, and the ``min_effect`` per
+        metric the practical calls were judged against; None with one seed."""
+        return interval_method(self.min_effect) if self.repeats > 1 else None
+
+
+def interval_method(min_effect: dict[str, float] | None) -> dict:
+    """:data:`INTERVAL_METHOD` with the smallest change that matters per metric."""
+    return {**INTERVAL_METHOD, "min_effect": min_effect, "practical": PRACTICAL_METHOD}
+
+
+PRACTICAL_METHOD = (
+    "against min_effect: better / worse = the interval excludes 0 and reaches past "
+    "+-min_effect; negligible = excludes 0, inside +-min_effect; equivalent = includes 0, "
+    "inside +-min_effect (two one-sided tests at 2.5 % each, read off the 95 % interval); "
+    "inconclusive = includes 0, reaches past +-min_effect (distviz.stats.practical)")
 
 INTERVAL_METHOD = {
     "confidence": 0.95,

@@ -139,8 +139,9 @@ SENTENCE = re.compile(rf"^(halving|doubling) rows with (.+) = (.+) (raises|lower
 
 
 def check_advice(out):
-    """Advice = exactly the cells beyond the noise after BH (recomputed with SciPy), ranked by
-    improvement, each sentence stating the cell's numbers."""
+    """Advice = exactly the cells beyond the noise after BH (recomputed with SciPy) whose
+    practical call is better / worse (never negligible), ranked by improvement, each sentence
+    stating the cell's numbers."""
     cells = out["cells"]
     adjusted = stats.false_discovery_control([c["p_value"] for c in cells], method="bh")
     fdr = 0.05
@@ -149,10 +150,17 @@ def check_advice(out):
         expected = "within noise" if p > fdr else ("better" if cell["delta"] > 0 else "worse")
         assert cell["verdict_bh"] == expected
     beyond = [c for c in cells if c["verdict_bh"] != "within noise"]
+    assert len(beyond) == out["chance"]["beyond_noise_bh"]
+    min_effect = out["interval"]["min_effect"][out["metric"]]
+    for cell in beyond:  # beyond the noise: the interval excludes 0
+        inside = -min_effect < cell["ci95"][0] and cell["ci95"][1] < min_effect
+        assert cell["practical"] == ("negligible" if inside else cell["verdict_bh"]), cell
+    matters = [c for c in beyond if c["practical"] != "negligible"]
     advice = out["advice"]
-    assert len(advice) == len(beyond) == out["chance"]["beyond_noise_bh"]
+    assert len(advice) == len(matters) == out["chance"]["advised"]
+    assert out["chance"]["negligible_bh"] == len(beyond) - len(matters)
     assert {(a["feature"], a["group"], a["ratio"], a["algorithm"]) for a in advice} == {
-        (c["feature"], c["group"], c["ratio"], c["algorithm"]) for c in beyond}
+        (c["feature"], c["group"], c["ratio"], c["algorithm"]) for c in matters}
     improvements = [a["improvement"] for a in advice]
     assert improvements == sorted(improvements, reverse=True)
     for a in advice:

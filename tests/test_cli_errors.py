@@ -191,6 +191,16 @@ BAD_ARGS = {
                                        "--task", "regression"],
     "classification task on a many-valued number": ["rank", "--data", "titanic", "--target",
                                                     "age", "--task", "classification"],
+    "min-effect abc (run)": ["run", "--data", "titanic", "--min-effect", "abc"],
+    "min-effect negative (sweep)": ["sweep", "--data", "titanic", "--features", "sex",
+                                    "--min-effect=-0.1", "--algorithms", FAST, "--no-cache"],
+    "min-effect above 1 (advise)": ["advise", "--data", "titanic", "--features", "sex",
+                                    "--min-effect", "f1=2", "--algorithms", FAST, "--no-cache"],
+    "min-effect unknown metric (export)": ["export", "--data", "titanic", "--out", "x.html",
+                                           "--min-effect", "f2=0.1", "--no-cache"],
+    "min-effect metric of the other task (run)": ["run", "--data", "titanic", "--min-effect",
+                                                  "rmse=0.5", "--algorithms", FAST,
+                                                  "--no-cache"],
 }
 
 
@@ -207,6 +217,8 @@ def test_bad_argument_is_one_error_line(case):
         assert "ratio" in line
     if case.startswith("classification task"):  # says why, and what to use instead
         assert "'age'" in line and "too many to be classes" in line and "regression" in line
+    if case.startswith("min-effect"):
+        assert "min_effect" in line, line
 
 
 def test_bad_inputs_are_distinct_and_many():

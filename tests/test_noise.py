@@ -311,6 +311,46 @@ def test_runs_differing_only_in_seeds_are_rarely_significant(calibration_cells, 
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("task, metric", [("classification", "f1"), ("regression", "r2")])
+def test_practical_calls_are_calibrated(calibration_cells, task, metric):
+    """Issue 27 on the fitted cells. True delta 0 (runs differing only in seeds): better /
+    worse in at most 5 %, equivalent at least as often as power allows (at each cell's own
+    standard error; at 10x min_effect power is high, so the check is not vacuous). True |delta|
+    >= min_effect: equivalent in at most 5 %."""
+    summary = calibration.summarise_practical(calibration_cells[task], metric, 0.01)
+    assert summary["cells"] >= 200
+    for level in summary["levels"]:
+        assert level["null_better_worse"] <= 0.05, level
+        assert level["null_equivalent"] >= level["null_power"] - 0.05, level
+        if level["real_cells"] >= 20:
+            assert level["real_equivalent"] <= 0.05, level
+    assert summary["levels"][-1]["null_power"] >= 0.5, summary["levels"][-1]
+    assert summary["levels"][0]["null_equivalent"] < summary["levels"][-1]["null_equivalent"]
+    assert any(level["real_cells"] >= 20 for level in summary["levels"])
+
+
+def test_practical_calls_on_planted_predictions():
+    """Issue 27 with the true delta known exactly (a population of predictions, 200 cells per
+    size and delta): at delta 0 better / worse <= 5 % and equivalent at the rate power allows;
+    at delta = min_effect (the two one-sided tests' boundary) and above, equivalent <= 5 %; and
+    the test rows an inconclusive cell asks for are enough: on 4x the rows, the half-width is
+    below min_effect."""
+    planted = calibration.Planted(cells=200, test_rows=(1_000, 4_000))
+    summary = calibration.summarise_planted(calibration.planted_cells(planted), planted)
+    by = {(r["test_rows"], r["truth"]): r for r in summary}
+    for (rows, truth), r in by.items():
+        assert r["coverage"] >= 0.90, r
+        if truth == 0:
+            assert r["better"] + r["worse"] <= 0.05, r
+            assert r["equivalent"] >= r["power"] - 0.07, r
+        if truth >= planted.min_effect:
+            assert r["equivalent"] <= 0.05, r
+    assert by[(4_000, 0.0)]["power"] >= 0.5 and by[(1_000, 0.0)]["power"] < 0.2
+    asked = by[(1_000, 0.0)]["median_needed"]
+    assert 1_000 < asked < 4_000 and by[(4_000, 0.0)]["median_half_width"] < planted.min_effect
+
+
+@pytest.mark.slow
 def test_a_planted_effect_is_detected():
     """Group 3's training labels are coin flips; removing it raises population F1 by several
     points, which 3 seeds and 2,000 test rows detect with the right sign."""

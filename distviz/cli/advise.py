@@ -106,7 +106,8 @@ def format_advice(result, curves=None) -> str:
              f"({seeds}; intervals count the seed, the resampling draw and the test sample; "
              f"verdicts after Benjamini-Hochberg over all cells)"), ""]
     header = (f"{'feature':<14}{'group':<18}{'ratio':>6}  {'algorithm':<24}{'delta':>8}  "
-              f"{'95% interval':<18}{'verdict':<14}{'group delta':>12}  {'interval':<18}")
+              f"{'95% interval':<18}{'verdict':<14}{'practical':<14}{'group delta':>12}  "
+              f"{'interval':<18}")
     lines += [header, "-" * len(header)]
     for c in result.cells:
         if c.error and c.delta is None:
@@ -118,15 +119,24 @@ def format_advice(result, curves=None) -> str:
                       else "no interval")
         lines.append(f"{c.feature[:13]:<14}{c.group[:17]:<18}{c.ratio:>+6g}  "
                      f"{c.algorithm:<24}{_fmt(c.delta):>8}  {interval:<18}"
-                     f"{c.verdict_bh or '-':<14}{_fmt(c.group_delta):>12}  {g_interval:<18}")
-    lines += ["", "Advice (beyond the noise, best improvement first):"]
+                     f"{c.verdict_bh or '-':<14}{c.practical or '-':<14}"
+                     f"{_fmt(c.group_delta):>12}  {g_interval:<18}")
+    min_effect = (result.min_effect or {}).get(result.metric)
+    larger = f" and past +-{min_effect:.3g}" if min_effect else ""
+    lines += ["", f"Advice (beyond the noise{larger}, best improvement first):"]
     advice = result.advice
     if not advice:
-        lines.append("  none: no change is beyond the noise.")
+        lines.append(f"  none: no change is beyond the noise{larger}.")
     for c in advice:
         lines.append(f"  {sentence(c)}")
         lines.append(f"      ({group_sentence(c)})")
-    lines += ["", result.chance()["sentence"]]
+    chance = result.chance()
+    lines += ["", chance["sentence"]]
+    if min_effect and result.judged:
+        lines.append(f"Practical calls per cell against {min_effect:.3g}: "
+                     + ", ".join(f"{n} {word}" for word, n in chance["practical"].items())
+                     + " (equivalent = no change that matters; inconclusive = the data "
+                       "cannot tell).")
     if result.skipped:
         lines += ["", "Skipped:"]
         lines += [f"  {s.feature} = {s.group} at ratio {s.ratio:+g}: {s.reason}"

@@ -51,7 +51,22 @@ def add_loop(parser, *, repeats: int | None = 1, repeats_help: str | None = None
     parser.add_argument("--n-jobs", type=int, default=None, help="parallel fits (default 2)")
     parser.add_argument("--lift-budgets", action="store_true",
                         help="fit every algorithm on all training rows")
+    parser.add_argument("--min-effect", metavar="M", type=min_effect_option,
+                        help="the smallest change that matters, for the practical calls: a "
+                             "number for the headline metric and/or metric=value pairs, e.g. "
+                             "0.02 or f1=0.02,roc_auc=0.005 (default 0.01; RMSE/MAE 1 %% of "
+                             "a constant prediction's error)")
     add_cache(parser)
+
+
+def min_effect_option(text: str) -> str:
+    """``--min-effect``'s text, checked as it is parsed (before any data loads)."""
+    from ..stats import parse_min_effect
+    try:
+        parse_min_effect(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc).rstrip(".")) from None
+    return text
 
 
 def add_shift(parser):
@@ -96,7 +111,9 @@ def make_loop(args, dataset, *, auto_repeats: bool = False, **params):
                     cache=make_cache(args))
     if args.n_jobs:
         settings["n_jobs"] = args.n_jobs
-    return ModelLoop(**settings, **params)
+    loop = ModelLoop(**settings, min_effect=args.min_effect, **params)
+    loop.min_effects()  # a metric the task does not report fails before any fit
+    return loop
 
 
 def parse_floats(text: str, option: str) -> list[float]:

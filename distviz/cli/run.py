@@ -77,24 +77,34 @@ def format_run(result) -> str:
              f", class balance {spec.class_balance}); training rows "
              f"{shift.train_rows_before} -> {shift.train_rows_after}", ""]
     header = (f"{'algorithm':<24}{'baseline':>10}{'now':>10}{'delta':>10}  "
-              f"{'95% interval':<20}{'verdict':<14}")
+              f"{'95% interval':<20}{'verdict':<14}{'practical':<14}{'detectable':>10}")
     seeds = f"{result.repeats} seed{'s' if result.repeats != 1 else ''}"
     counts = ("; the interval counts the seed, the resampling draw and the test sample"
               if result.repeats > 1 else "")
     lines += [f"{metric.upper()} on the frozen test set ({seeds}{counts})", header,
               "-" * len(header)]
+    needs: list[str] = []
     for a in result.algorithms:
         if not a.ok:
             lines.append(f"{a.algorithm:<24}  error: {a.error}")
             continue
         interval, mark = "no interval", f"({a.n_seeds} seed)" if a.n_seeds == 1 else ""
+        practical, detectable = "", ""
         if a.ci95 and a.significant.get(metric) is not None:
             low, high = a.ci95[metric]
             interval, mark = f"[{low:+.3f}, {high:+.3f}]", a.verdict[metric]
+        call = (a.practical_calls or {}).get(metric)
+        if call is not None and call.call is not None:
+            practical, detectable = call.call, f"{call.detectable:.3f}"
+            if call.call == "inconclusive":
+                needs.append(f"  {a.algorithm}: {call.needs()}")
         budget = f"  (trained on {a.train_rows_used} rows: budget)" if a.budget_applied else ""
         delta = a.delta[metric] if a.delta else float("nan")
         lines.append(f"{a.algorithm:<24}{a.baseline[metric]:>10.3f}{a.metrics[metric]:>10.3f}"
-                     f"{delta:>+10.3f}  {interval:<20}{mark:<14}{budget}")
+                     f"{delta:>+10.3f}  {interval:<20}{mark:<14}{practical:<14}"
+                     f"{detectable:>10}{budget}")
+    if result.repeats > 1 and result.min_effect:
+        lines += ["", practical_legend(metric, result.min_effect[metric])] + needs
     lines += ["", f"best at baseline: {result.best('baseline')}; best now: "
                   f"{result.best('shifted')}; {result.computed} fits computed, "
                   f"{result.cached} from cache, {result.seconds:.2f} s"]
@@ -102,3 +112,14 @@ def format_run(result) -> str:
         from ..noise import NO_INTERVAL_NOTE
         lines.append("note: " + NO_INTERVAL_NOTE)
     return "\n".join(lines)
+
+
+def practical_legend(metric: str, min_effect: float) -> str:
+    """What the practical column's words mean, against the smallest change that matters."""
+    import textwrap
+    m = f"{min_effect:.3g}"
+    return textwrap.fill(f"practical, against a smallest change that matters of {m} ({metric}; "
+            f"--min-effect): better/worse = beyond the noise, possibly by more than {m}; "
+            f"negligible = beyond the noise, but under {m}; equivalent = no change over {m}; "
+            f"inconclusive = can't tell (the interval reaches past +-{m}). detectable = the "
+            "smallest change this run calls beyond the noise.", width=100)

@@ -29,7 +29,8 @@ from .cache import ResultCache, shared_cache
 from .fit import fit_and_score
 from .scheduler import Scheduler, default_scheduler
 from .settings import LoopSettings
-from .summary import EffectsMemo, summarize
+from ..stats import resolve_min_effect
+from .summary import EffectsMemo, rejudge, summarize
 
 ProgressCallback = Callable[[int, int, FitResult], None]
 
@@ -169,6 +170,29 @@ class ModelLoop(LoopSettings):
         self._asked = asked
         self.update()
 
+    @param.depends("min_effect", watch=True)
+    def _update_min_effect(self) -> None:
+        """A new smallest change that matters re-judges what is published; nothing refits."""
+        if self.dataset is None:
+            return
+        changed = {name: self._judged(getattr(self, name)) for name in ("result", "partial")
+                   if getattr(self, name) is not None}
+        if changed:
+            self.param.update(**changed)
+
+    def min_effects(self) -> dict[str, float]:
+        """The smallest change that matters per metric of the dataset's task: ``min_effect``
+        over the defaults (:func:`distviz.stats.resolve_min_effect`)."""
+        return resolve_min_effect(self.min_effect, self.dataset.task_name,
+                                  y_test=self.dataset.y_test)
+
+    def _judged(self, run: RunResult) -> RunResult:
+        """``run`` judged against the current ``min_effect`` (as it is, if it already is)."""
+        min_effect = self.min_effects()
+        if run.dataset is not self.dataset or run.min_effect == min_effect:
+            return run
+        return rejudge(run, min_effect)
+
     def update(self) -> None:
         """Run the loop for the resampler's current shift and publish it as ``result``:
         at once, or in a background thread when ``background`` (then ``wait()``). A newer
@@ -228,7 +252,7 @@ class ModelLoop(LoopSettings):
                 raise
             return
         if run is not None and self.current(token):
-            self.param.update(result=run, running=False)
+            self.param.update(result=self._judged(run), running=False)
 
     def _partial_run(self, spec, fits, complete, names) -> RunResult | None:
         """Every algorithm whose fits are all in, when one more has just completed; when
@@ -243,10 +267,12 @@ class ModelLoop(LoopSettings):
             return None  # nothing new, or the final result follows at once
         complete.clear()
         complete.update(done.items())
+        min_effect = self.min_effects()
         return RunResult(self.dataset, self.shift_result(spec, self.seeds[0]),
                          self.dataset.headline_metric,
-                         [self.summarize(n, spec, fits) for n in names if n in done],
-                         self.repeats)
+                         [self.summarize(n, spec, fits, min_effect=min_effect)
+                          for n in names if n in done],
+                         self.repeats, min_effect=min_effect)
 
     def wait(self, timeout: float | None = 600) -> "ModelLoop":
         """Block until the newest request is done (background mode); returns the loop."""
@@ -349,15 +375,17 @@ class ModelLoop(LoopSettings):
         started = time.perf_counter()
         spec = spec or ShiftSpec()
         validate_spec(self.dataset, spec, max_ratio=self.max_ratio)
+        min_effect = self.min_effects()  # a bad min_effect fails before any fit
         algorithms = self.resolved_algorithms()
         states = [spec] + ([spec.baseline()] if with_baseline and not spec.is_baseline else [])
         fits = self._fit_all(states, algorithms, progress, stop=stop)
         shift = self.shift_result(spec, self.seeds[0])
-        summaries = [self.summarize(a.name, spec, fits) for a in algorithms]
+        summaries = [self.summarize(a.name, spec, fits, min_effect=min_effect)
+                     for a in algorithms]
         computed = sum(1 for f in fits.values() if not f.from_cache)
         return RunResult(self.dataset, shift, self.dataset.headline_metric, summaries,
                          self.repeats, time.perf_counter() - started, computed,
-                         len(fits) - computed)
+                         len(fits) - computed, min_effect=min_effect)
 
     def prefetch(self, specs, *, progress: ProgressCallback | None = None,
                  background: bool = False) -> "Prefetch | None":
@@ -594,11 +622,15 @@ class ModelLoop(LoopSettings):
         self.scheduler.start(key, future)
         return future, (rows_used, budget, shift, True)
 
-    def summarize(self, name: str, spec: ShiftSpec, fits: dict) -> AlgorithmResult:
+    def summarize(self, name: str, spec: ShiftSpec, fits: dict, *,
+                  min_effect: dict[str, float] | None = None) -> AlgorithmResult:
         """One algorithm's summary from fits keyed by (training key, algorithm, seed):
-        :func:`distviz.loop.summary.summarize` with this loop's dataset, seeds and memo."""
+        :func:`distviz.loop.summary.summarize` with this loop's dataset, seeds, memo and
+        smallest change that matters (``min_effects()`` unless given)."""
         return summarize(self.dataset, self.seeds, name, spec, fits, effects=self._effects,
-                         shifted_test=self.shifted_test)
+                         shifted_test=self.shifted_test,
+                         min_effect=min_effect if min_effect is not None
+                         else self.min_effects())
 
     def warm_up(self) -> None:
         """Start the worker processes and import the model libraries in them, in advance."""

@@ -10,6 +10,7 @@ import param
 
 from .. import models
 from ..shift.spec import MAX_RATIO
+from ..stats import MinEffect
 from .cache import ResultCache
 from .scheduler import default_n_jobs
 
@@ -50,6 +51,13 @@ class LoopSettings(param.Parameterized):
     max_ratio = param.Number(default=MAX_RATIO, bounds=(0.0, 20.0), doc="""
         Largest up-sampling ratio.""")
 
+    min_effect = MinEffect(default=None, doc="""
+        The smallest change that matters, for the practical calls (better / worse /
+        negligible / equivalent / inconclusive): None for the defaults (0.01 for every
+        classification metric and R², 1 % of a constant prediction's error for RMSE / MAE;
+        docs/noise.md), a number for the headline metric, or {metric: number}. It changes
+        judgments only: never a fit, never a cache key.""")
+
     cache = param.ClassSelector(class_=ResultCache, default=None, allow_None=True, doc="""
         Result cache; None uses the process-wide shared in-memory cache.""")
 
@@ -67,6 +75,8 @@ class LoopSettings(param.Parameterized):
             values.pop("n_jobs")
             values.pop("cluster")
             values["algorithms"] = tuple(values["algorithms"])
+            if isinstance(values["min_effect"], dict):
+                values["min_effect"] = tuple(sorted(values["min_effect"].items(), key=str))
         return values
 
     def clone(self, **overrides) -> "LoopSettings":

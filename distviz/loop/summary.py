@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import replace
 
 import numpy as np
 
 from ..data import Dataset
 from ..metrics import score_classification, score_regression
 from ..noise import paired_delta
-from ..results import AlgorithmResult, mean_metrics
+from ..results import AlgorithmResult, RunResult, mean_metrics
 from ..shift import ShiftSpec
+from ..stats import judge_all
 
 
 class EffectsMemo:
@@ -54,14 +56,17 @@ class EffectsMemo:
 
 
 def summarize(dataset: Dataset, seeds: list[int], name: str, spec: ShiftSpec, fits: dict, *,
-              effects: EffectsMemo, shifted_test: bool = False) -> AlgorithmResult:
+              effects: EffectsMemo, shifted_test: bool = False,
+              min_effect: dict[str, float] | None = None) -> AlgorithmResult:
     """One algorithm's summary from fits keyed by (training key, algorithm, seed).
 
     ``delta`` is the mean over paired seeds of the shifted-minus-baseline metrics (exactly
     scikit-learn's); ``ci95``, ``significant``, ``p_value`` and ``verdict`` come from
     :func:`distviz.noise.paired_delta` on the fits' predictions against the frozen test
-    set (seed, resampling draw and test sample: docs/semantics.md, 6). With fewer than two
-    paired seeds there is no interval: those are None and ``note`` says so."""
+    set (seed, resampling draw and test sample: docs/semantics.md, 6), and ``practical`` /
+    ``detectable`` from those intervals against ``min_effect`` (per metric; semantics 13).
+    With fewer than two paired seeds there is no interval: those are None and ``note`` says
+    so."""
     base_spec = spec.baseline()
     shifted = [fits[(spec.training_key(), name, s)] for s in seeds
                if (spec.training_key(), name, s) in fits]
@@ -95,11 +100,32 @@ def summarize(dataset: Dataset, seeds: list[int], name: str, spec: ShiftSpec, fi
     result = AlgorithmResult(name, metrics, base, delta, ci95, significant, shifted,
                              baseline, errors[0] if errors else None, p_value=p_value,
                              verdict=verdicts, effects=found, n_seeds=n_pairs, note=note)
+    if found is not None and min_effect:
+        result = replace(result, **practical_fields(found, min_effect, len(dataset.y_test)))
     if shifted_test and spec.feature and spec.ratio != 0:
         weights = shifted_test_weights(dataset, spec)
         result.metrics_shifted_test = weighted_metrics(dataset, shifted, weights)
         result.baseline_shifted_test = weighted_metrics(dataset, baseline, weights)
     return result
+
+
+def practical_fields(effects: dict, min_effect: dict[str, float], test_rows: int) -> dict:
+    """``practical``, ``detectable`` and ``practical_calls`` of an AlgorithmResult: each
+    metric's Effect judged against ``min_effect`` (:func:`distviz.stats.judge`)."""
+    calls = judge_all(effects, min_effect, test_rows=test_rows)
+    return {"practical": {m: c.call for m, c in calls.items()},
+            "detectable": {m: c.detectable if c.call is not None else None
+                           for m, c in calls.items()},
+            "practical_calls": calls}
+
+
+def rejudge(run: RunResult, min_effect: dict[str, float]) -> RunResult:
+    """``run`` with every practical call judged against another ``min_effect``: the same fits
+    and intervals (nothing is refitted or re-scored), new ``practical`` / ``detectable``."""
+    rows = len(run.dataset.y_test)
+    algorithms = [replace(a, **practical_fields(a.effects, min_effect, rows))
+                  if a.effects is not None and a.n_seeds >= 2 else a for a in run.algorithms]
+    return replace(run, algorithms=algorithms, min_effect=dict(min_effect))
 
 
 def shifted_test_weights(dataset: Dataset, spec: ShiftSpec) -> np.ndarray:

@@ -280,7 +280,10 @@ def _rows(run, feature: str, group: str, fresh: set) -> pd.DataFrame:
     - ``lead_low_m``, ``lead_high_m``, ``lead_p_m``: how far the cell's leader on ``m`` (the
       best mean over seeds; ties: the first listed) is ahead of this algorithm, paired by seed
       on the same test rows (positive = the leader is better, for RMSE / MAE too); NaN on the
-      leader's own rows.
+      leader's own rows;
+    - ``practical_m`` (better / worse / negligible / equivalent / inconclusive; None without
+      an interval), ``detectable_m`` and ``min_effect_m``: the change's practical call against
+      the loop's smallest change that matters (:mod:`distviz.stats.practical`).
     """
     dataset, spec = run.dataset, run.spec
     names = metrics.metric_names(dataset.task_name)
@@ -310,22 +313,23 @@ def _rows(run, feature: str, group: str, fresh: set) -> pd.DataFrame:
             records.append(record)
     table = pd.DataFrame.from_records(records)
     for column in table.columns:
-        if column.startswith(tuple(f"{p}_" for p in INTERVAL_PREFIXES)) or column in names \
-                or column.startswith("delta_"):
+        if column.startswith(tuple(f"{p}_" for p in INTERVAL_PREFIXES + PRACTICAL_NUMBERS)) \
+                or column in names or column.startswith("delta_"):
             table[column] = table[column].astype("float64")
     return table
 
 
 INTERVAL_PREFIXES = ("delta_low", "delta_high", "delta_p", "value_low", "value_high",
                      "lead_low", "lead_high", "lead_p")
+PRACTICAL_NUMBERS = ("detectable", "min_effect")
 
 
 def _cell_columns(run, names) -> dict[str, dict[str, float]]:
     """Per algorithm of one run: the per-cell interval columns of :func:`_rows`."""
     dataset = run.dataset
     nan = float("nan")
-    out = {a.algorithm: {f"{p}_{m}": nan for p in INTERVAL_PREFIXES for m in names}
-           for a in run.algorithms}
+    out = {a.algorithm: {f"{p}_{m}": nan for p in INTERVAL_PREFIXES + PRACTICAL_NUMBERS
+                         for m in names} for a in run.algorithms}
     board = ScoreBoard(dataset.y_test, {a.algorithm: {f.seed: f for f in a.fits}
                                         for a in run.algorithms},
                        task=dataset.task_name,
@@ -339,6 +343,12 @@ def _cell_columns(run, names) -> dict[str, dict[str, float]]:
                 columns[f"delta_low_{m}"], columns[f"delta_high_{m}"] = a.ci95[m]
                 p = a.p_value.get(m) if a.p_value else None
                 columns[f"delta_p_{m}"] = nan if p is None else p
+            call = (a.practical_calls or {}).get(m)
+            columns[f"practical_{m}"] = call.call if call is not None else None
+            if call is not None and call.call is not None:
+                columns[f"detectable_{m}"] = call.detectable
+            if run.min_effect:
+                columns[f"min_effect_{m}"] = run.min_effect.get(m, nan)
         for m, level in board.level(a.algorithm).items():
             columns[f"value_low_{m}"], columns[f"value_high_{m}"] = level.low, level.high
         good = [f.metrics for f in a.fits if f.error is None and f.metrics]

@@ -21,6 +21,14 @@ def _first(cell: pd.DataFrame, column: str) -> float:
     return float(values.iloc[0]) if len(values) else float("nan")
 
 
+def _word(cell: pd.DataFrame, column: str) -> str | None:
+    """A per-cell text column's value (e.g. ``practical_<metric>``); None when absent."""
+    if column not in cell.columns:
+        return None
+    values = cell[column].dropna()
+    return str(values.iloc[0]) if len(values) else None
+
+
 def summarize(table: pd.DataFrame, metric: str | None = None, *,
               alpha: float = 0.05) -> pd.DataFrame:
     """Mean over repeats of ``metric`` and of its change against the baseline of the same seed,
@@ -34,7 +42,10 @@ def summarize(table: pd.DataFrame, metric: str | None = None, *,
     Benjamini–Hochberg decision at false-discovery rate ``alpha`` over every shifted cell
     (ratio != 0) of the summary; ``verdict`` is better / worse / within noise (None without an
     interval). ``lead_low`` / ``lead_high`` / ``lead_p`` are the cell leader's lead over this
-    algorithm (NaN for the leader), which :func:`winners` reads.
+    algorithm (NaN for the leader), which :func:`winners` reads. ``practical`` (better / worse /
+    negligible / equivalent / inconclusive, None without an interval), ``detectable`` and
+    ``min_effect`` are the change's practical call against the smallest change that matters
+    (per cell, like ``verdict``; :mod:`distviz.stats.practical`).
     """
     metric = metric or headline_metric(table)
     rows = []
@@ -57,6 +68,9 @@ def summarize(table: pd.DataFrame, metric: str | None = None, *,
                      "lead_low": _first(cell, f"lead_low_{metric}"),
                      "lead_high": _first(cell, f"lead_high_{metric}"),
                      "lead_p": _first(cell, f"lead_p_{metric}"),
+                     "practical": _word(cell, f"practical_{metric}"),
+                     "detectable": _first(cell, f"detectable_{metric}"),
+                     "min_effect": _first(cell, f"min_effect_{metric}"),
                      "repeats": int(len(values)), "errors": int(cell["error"].notna().sum())})
     summary = pd.DataFrame(rows)
     if summary.empty:
@@ -188,6 +202,9 @@ def format_summary(table: pd.DataFrame, stats=None) -> str:
                       f"Benjamini-Hochberg (false-discovery rate 5 %); {per_cell} at 5 % per "
                       f"cell, where {chance.expected:.1f} would be flagged by chance (up to "
                       f"{chance.upper} in 95 % of sweeps)."]
+        counts = practical_counts(shifted)
+        if counts:
+            lines.append(counts)
     best = winners(summary)
     base = best[best["ratio"] == 0.0]
     if len(base):
@@ -213,3 +230,18 @@ def format_summary(table: pd.DataFrame, stats=None) -> str:
         lines.append(f"{stats.fits} distinct fits: {stats.computed} computed, {stats.cached} "
                      f"from cache, {stats.seconds:.1f} s on {stats.backend}")
     return "\n".join(lines)
+
+
+def practical_counts(summary: pd.DataFrame) -> str | None:
+    """One line: how many cells of a :func:`summarize` table get each practical call, against
+    which smallest change that matters; None when no cell has one."""
+    from ..stats import CALLS
+    called = summary[summary["practical"].notna()] if "practical" in summary else summary[:0]
+    if called.empty:
+        return None
+    counts = called["practical"].value_counts()
+    min_effect = called["min_effect"].dropna()
+    against = f" (min_effect {min_effect.iloc[0]:.3g})" if len(min_effect) else ""
+    return ("practical calls per cell" + against + ": "
+            + ", ".join(f"{int(counts.get(word, 0))} {word}" for word in CALLS)
+            + "; equivalent = no change that matters, inconclusive = the data cannot tell.")
