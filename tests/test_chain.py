@@ -99,7 +99,7 @@ def test_finished_algorithms_are_published_before_the_run_ends(titanic):
     # the forest's are still to come: a partial run with it alone is published first.
     rs = Resampler(dataset=titanic, feature="sex", group="female")
     loop = ModelLoop(resampler=rs, algorithms=["random_forest", "logistic_regression"],
-                     n_jobs=1, cache=ResultCache())
+                     repeats=1, n_jobs=1, cache=ResultCache())
     partials = []
     loop.param.watch(lambda e: partials.append(e.new), "partial")
     rs.ratio = 1.0
