@@ -30,13 +30,6 @@ def add_data(parser, required=True):
     parser.add_argument("--target", help="the column to predict (required for a file)")
     parser.add_argument("--task", choices=["auto", "classification", "regression"],
                         default="auto", help="override the detected task")
-    rows = parser.add_mutually_exclusive_group()
-    rows.add_argument("--sample", type=int, metavar="N",
-                      help=f"explore a file of more than N rows on a seeded sample of N rows, "
-                           f"stratified, taken before the split (default {SAMPLE_ROWS:,}, as "
-                           "the page)")
-    rows.add_argument("--all-rows", action="store_true",
-                      help="use every row of a large file (no sample)")
 
 
 def add_cache(parser):
@@ -65,6 +58,13 @@ def add_loop(parser):
     parser.add_argument("--n-jobs", type=int, default=None, help="parallel fits (default 2)")
     parser.add_argument("--lift-budgets", action="store_true",
                         help="fit every algorithm on all training rows (no budget at all)")
+    rows = parser.add_mutually_exclusive_group()
+    rows.add_argument("--sample", type=int, metavar="N",
+                      help=f"explore a file of more than N rows on a seeded sample of N rows, "
+                           f"stratified, taken before the split (default {SAMPLE_ROWS:,}, as "
+                           "the page)")
+    rows.add_argument("--all-rows", action="store_true",
+                      help="use every row of a large file (no sample)")
     add_cache(parser)
 
 
