@@ -27,8 +27,8 @@ from ..results import AlgorithmResult, FitResult, RunResult
 from ..shift import Resampler, ShiftResult, ShiftSpec, shift_training_set, validate_spec
 from .cache import ResultCache, shared_cache
 from .fit import fit_and_score
-from .scheduler import Scheduler, default_scheduler
 from .policy import stated
+from .scheduler import Scheduler, default_scheduler
 from .settings import LoopSettings
 from .summary import EffectsMemo, summarize
 
@@ -207,7 +207,7 @@ class ModelLoop(LoopSettings):
         self.follow_policy(dataset)
 
     @param.depends("dataset", watch=True)
-    def _dataset_set(self) -> None:
+    def _handle_dataset(self) -> None:  # a dataset set directly (no resampler followed)
         self.follow_policy(self.dataset)
 
     def current(self, token: int) -> bool:

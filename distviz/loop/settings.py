@@ -11,8 +11,8 @@ from __future__ import annotations
 import param
 
 from .. import models
-from ..shift.spec import MAX_RATIO
 from ..noise import REPEATS_SMALL
+from ..shift.spec import MAX_RATIO
 from .cache import ResultCache
 from .policy import FIRST_SEED, LOOP_SETTINGS, TRAIN_ROWS, settings_for
 from .scheduler import default_n_jobs
