@@ -154,6 +154,8 @@ class Advice:
     backend: str = "local"
     notes: list[str] = field(default_factory=list)
     min_effect: dict[str, float] | None = None  # the smallest change that matters, per metric
+    #: The settings used (distviz.loop.policy.stated): seeds, budgets, rows, test rows.
+    settings: dict | None = None
 
     @property
     def judged(self) -> list[Cell]:
@@ -196,7 +198,8 @@ class Advice:
         from .results import interval_method
         summary = self.dataset.summary() if hasattr(self.dataset, "summary") else self.dataset
         return {
-            "dataset": summary, "metric": self.metric, "features": self.features,
+            "dataset": summary, "settings": self.settings, "metric": self.metric,
+            "features": self.features,
             "ratios": self.ratios, "algorithms": self.algorithms, "repeats": self.repeats,
             "cells": [c.to_dict() for c in self.cells],
             "skipped": [s.to_dict() for s in self.skipped],
@@ -486,7 +489,8 @@ def advise(loop, *, features: Sequence[str] | None = None, top: int = 3,
     return Advice(dataset, dataset.headline_metric, chosen, values,
                   [a.name for a in loop.resolved_algorithms()], loop.repeats, alpha, cells,
                   skipped, fits, computed, time.perf_counter() - started, backend, notes,
-                  loop.min_effects())
+                  loop.min_effects(),
+                  settings=loop.stated_settings())
 
 
 def plan_advice(loop, *, features: Sequence[str] | None = None, top: int = 3,

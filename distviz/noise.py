@@ -740,7 +740,7 @@ REPEATS_SMALL, REPEATS_LARGE = 5, 3
 
 def default_repeats(n_train_rows: int) -> int:
     """Seeds per state that reach a useful interval by default: 5 up to 20,000 training rows,
-    3 above (issue 12). The one rule for ``distviz run``, and for the dashboard.
+    3 above (issue 12). The settings policy's seeds (distviz.loop.policy), on every surface.
 
     Two seeds are the least that estimate the seed part of the noise; with one, distviz reports
     the change without an interval (``ci95`` / ``significant`` absent, a ``note`` says so)."""

@@ -138,6 +138,8 @@ class RunResult:
     computed: int = 0
     cached: int = 0
     min_effect: dict[str, float] | None = None  # the smallest change that matters, per metric
+    #: What the run used: seeds, budgets, rows, test rows (distviz.loop.policy.stated).
+    settings: dict | None = None
 
     @property
     def spec(self) -> ShiftSpec:
@@ -214,12 +216,21 @@ class RunResult:
         return np.mean(changes, axis=0) if changes else None
 
     def confusion(self, algorithm: str, *, baseline: bool = False) -> np.ndarray | None:
-        """Confusion-matrix counts of the first repeat (rows: true, columns: predicted)."""
-        result = self.result(algorithm)
-        fit = result.first_baseline_fit if baseline else result.first_fit
-        if fit is None or not self.dataset.is_classification:
-            return None
-        return metrics.confusion(self.dataset.y_test, fit.y_pred, len(self.dataset.classes))
+        """Confusion-matrix counts, the mean over seeds (rows: true, columns: predicted): the
+        matrix of the metrics beside it, which are means over the same seeds."""
+        per_seed = [c for c in self.confusion_per_seed(algorithm, baseline=baseline)
+                    if c is not None]
+        return np.mean(per_seed, axis=0) if per_seed else None
+
+    def confusion_per_seed(self, algorithm: str, *, baseline: bool = False) -> list:
+        """Each seed's integer confusion counts, in seed order (None for a failed fit); empty
+        for regression."""
+        result, ds = self.result(algorithm), self.dataset
+        if not ds.is_classification:
+            return []
+        return [None if f.error is not None or f.y_pred is None
+                else metrics.confusion(ds.y_test, f.y_pred, len(ds.classes))
+                for f in (result.baseline_fits if baseline else result.fits)]
 
     def roc(self, algorithm: str, *, baseline: bool = False) -> pd.DataFrame | None:
         result = self.result(algorithm)
@@ -266,10 +277,14 @@ class RunResult:
             entry["seed_part_known"] = a.seed_part_known
             if a.note and self.repeats > 1:
                 entry["note"] = a.note
+            entry["metrics_per_seed"] = _per_seed_metrics(a.fits)
+            entry["baseline_per_seed"] = _per_seed_metrics(a.baseline_fits)
             if self.dataset.is_classification:
                 counts = self.confusion(a.algorithm)
                 entry["confusion_matrix"] = None if counts is None else {
-                    "labels": list(self.dataset.classes), "counts": counts.tolist()}
+                    "labels": list(self.dataset.classes), "counts": counts.tolist(),
+                    "per_seed": [None if c is None else c.tolist()
+                                 for c in self.confusion_per_seed(a.algorithm)]}
             if a.metrics_shifted_test is not None:
                 entry["metrics_shifted_test"] = a.metrics_shifted_test
                 entry["baseline_shifted_test"] = a.baseline_shifted_test
@@ -280,7 +295,7 @@ class RunResult:
                          budget_applied=a.budget_applied, error=a.error)
             results.append(entry)
         out = {"dataset": self.dataset.summary(), "shift": self.shift.summary(),
-               "repeats": self.repeats, "results": results,
+               "settings": self.settings, "repeats": self.repeats, "results": results,
                "best": {"metric": self.metric, "baseline": self.best("baseline"),
                         "shifted": self.best("shifted")},
                "interval": self.interval_method(),
@@ -321,6 +336,11 @@ INTERVAL_METHOD = {
 def _records(table: pd.DataFrame) -> list[dict]:
     return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
             for row in table.to_dict("records")]
+
+
+def _per_seed_metrics(fits: list[FitResult]) -> list[dict | None]:
+    """Each fit's metrics in seed order (None for a failed fit): the means are over these."""
+    return [dict(f.metrics) if f.error is None and f.metrics else None for f in fits]
 
 
 def mean_metrics(fits: list[FitResult]) -> dict[str, float] | None:

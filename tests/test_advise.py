@@ -131,6 +131,11 @@ def test_a_cell_equals_distviz_run_json(titanic_json):
     assert cell["delta"] == pytest.approx(result["delta"]["f1"], abs=1e-12)
     assert cell["ci95"] == pytest.approx(result["ci95"]["f1"], abs=1e-12)
     assert cell["verdict"] == result["verdict"]["f1"]
+    # Both state the same settings: the seeds given, the policy's budget, every row.
+    settings = titanic_json["settings"]
+    assert settings == json.loads(proc.stdout)["settings"]
+    assert settings["seeds"] == [0, 1, 2] and settings["given"] == ["repeats"]
+    assert settings["train_rows_budget"] == 10_000 and settings["test_rows"] == 329
 
 
 NUMBER = r"(\d+\.\d+)"

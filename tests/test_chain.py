@@ -99,7 +99,7 @@ def test_finished_algorithms_are_published_before_the_run_ends(titanic):
     # the forest's are still to come: a partial run with it alone is published first.
     rs = Resampler(dataset=titanic, feature="sex", group="female")
     loop = ModelLoop(resampler=rs, algorithms=["random_forest", "logistic_regression"],
-                     n_jobs=1, cache=ResultCache())
+                     repeats=1, n_jobs=1, cache=ResultCache())
     partials = []
     loop.param.watch(lambda e: partials.append(e.new), "partial")
     rs.ratio = 1.0
@@ -178,3 +178,40 @@ def test_a_newer_request_stops_the_older_ones_remaining_fits():
     assert loop.result.spec.ratio == 0.5
     probe = loop.clone(cache=cache).run(ShiftSpec("sex", "female", 2.0))
     assert probe.computed > 0, "the superseded request fitted all its seeds anyway"
+
+
+def test_a_loop_given_nothing_follows_the_settings_policy(titanic):
+    """Issue 25.1: `ModelLoop(resampler=rs)` uses the settings policy's seeds and training-row
+    budget for its dataset (as the page and `distviz run`), states them, and a clone carries
+    the resolved values (same cache keys); a setting the caller gives is kept."""
+    from distviz.loop import policy
+    from distviz.synth import make_table
+    rs = Resampler(dataset=titanic, feature="sex", group="female")
+    loop = ModelLoop(resampler=rs, algorithms=["logistic_regression", "svm"], n_jobs=1,
+                     cache=ResultCache())
+    chosen = policy.settings_for(titanic)
+    assert (loop.repeats, loop.random_state, loop.max_train_rows) == (5, 0, 10_000)
+    assert (chosen.repeats, chosen.max_train_rows, chosen.sample_rows) == (5, 10_000, 50_000)
+    stated = loop.result.settings
+    assert stated["seeds"] == [0, 1, 2, 3, 4] and stated["given"] == []
+    assert stated["algorithm_budgets"] == {"logistic_regression": 10_000, "svm": 5_000}
+    assert stated["test_rows"] == len(titanic.y_test) and stated["rows"] == len(titanic.frame)
+    assert [f.seed for f in loop.result.algorithms[0].fits] == stated["seeds"]
+    twin = loop.clone()
+    algorithm = loop.resolved_algorithms()[1]
+    spec = ShiftSpec("sex", "female", 1.0)
+    assert twin.cache_key(spec, algorithm, 3) == loop.cache_key(spec, algorithm, 3)
+    assert twin.stated_settings() == loop.stated_settings()
+    # A larger training set: 3 seeds by the policy; a caller's repeats stay theirs.
+    large = Dataset(source=make_table(30_000, random_state=3), target="target")
+    assert len(large.y_train) > 20_000
+    loop.resampler = None
+    loop.dataset = large
+    assert loop.repeats == 3 and loop.max_train_rows == 10_000
+    loop.repeats = 4
+    loop.dataset = titanic
+    assert loop.repeats == 4 and loop.stated_settings()["given"] == ["repeats"]
+    fixed = ModelLoop(dataset=large, repeats=2, max_train_rows=None, n_jobs=1)
+    assert (fixed.repeats, fixed.max_train_rows) == (2, None)
+    assert fixed.stated_settings()["given"] == ["repeats", "max_train_rows"]
+    assert fixed.clone().stated_settings()["given"] == ["repeats", "max_train_rows"]

@@ -180,12 +180,17 @@ def test_verdicts_intervals_and_colours_follow_the_noise():
     """With seeds, every delta has its interval and verdict; colour, the best tick and the
     matrices' change colours appear only beyond the noise; the defaults are progressive."""
     dashboard = Dashboard(background=False, algorithms=["logistic_regression", "naive_bayes"])
-    from distviz.noise import default_repeats
-    assert dashboard.loop.repeats == default_repeats(len(dashboard.dataset.X_train)) == 5
+    from distviz.loop.policy import describe, settings_for
+    assert dashboard.loop.repeats == settings_for(dashboard.dataset).repeats == 5
+    assert dashboard.loop.max_train_rows == settings_for(dashboard.dataset).max_train_rows
     assert dashboard.loop.progressive
     dashboard.resampler.param.update(feature="sex", group="female", ratio=-1.0)
     board = dashboard.leaderboard().set_index("algorithm")
     run = dashboard.result
+    # The status line states the settings the run used: the policy's, as `distviz run`'s.
+    assert run.settings["seeds"] == [0, 1, 2, 3, 4] and run.settings["given"] == []
+    assert f"Settings: {describe(run.settings)}." in dashboard.status
+    assert all([f.seed for f in a.fits] == run.settings["seeds"] for a in run.algorithms)
     for a in run.algorithms:
         row = board.loc[a.algorithm]
         low, high = a.ci95["f1"]
@@ -347,8 +352,8 @@ def test_confusion_matrices_and_roc_update_in_place(dashboard):
     assert dashboard.models.roc[0].object is roc
     for name in dashboard.loop.algorithms:
         shown = dashboard.models.shown_model(name)
-        counts = [int(t.split("\n")[0]) for t in shown["cells"]["text"]]
-        assert sorted(counts) == sorted(dashboard.result.confusion(name).ravel().tolist())
+        counts = [t.split("\n")[0] for t in shown["cells"]["text"]]
+        assert counts == [f"{c:.1f}" for c in dashboard.result.confusion(name).ravel()]
         f1 = {a.algorithm: a for a in dashboard.result.algorithms}[name].metrics["f1"]
         assert f"F1 {f1:.3f}" in shown["title"]
 
@@ -381,9 +386,9 @@ def test_a_render_recomputes_the_bokeh_model_graph_at_most_once(dashboard, monke
 def test_export_fits_nothing_already_shown_and_shows_the_same_numbers(dashboard):
     """The snapshot is built with the dashboard's own settings (budgets, repeats, algorithms):
     every state the user already saw comes from the cache, and its numbers are the shown ones."""
-    from distviz.shift import DEFAULT_RATIOS
+    from distviz.shift import RATIOS  # the slider's positions: the snapshot's too
     dashboard.resampler.param.update(feature="sex", group="female")
-    for ratio in sorted(set(DEFAULT_RATIOS) | {-0.5}):
+    for ratio in RATIOS:
         dashboard.resampler.ratio = ratio
         dashboard.wait()
     shown = _shown(dashboard)["now"]  # the last position, +3

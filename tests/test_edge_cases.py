@@ -145,7 +145,7 @@ def test_raising_algorithm_reports_and_others_run(titanic, misbehaving, n_jobs):
 def test_algorithm_past_its_time_budget_times_out(titanic, misbehaving):
     budget = 1.5
     loop = ModelLoop(dataset=titanic, algorithms=["test_sleepy", "logistic_regression"],
-                     n_jobs=2, time_budget=budget, cache=ResultCache())
+                     repeats=1, n_jobs=2, time_budget=budget, cache=ResultCache())
     loop.warm_up()
     started = time.perf_counter()
     run = loop.run(ShiftSpec("sex", "female", -0.5))

@@ -19,27 +19,38 @@ FAST = ["xgboost", "logistic_regression", "decision_tree"]
 
 
 def test_every_metric_equals_scikit_learn(titanic, fresh_cache):
+    """Each seed's metrics and confusion counts are scikit-learn's; the reported metrics and
+    matrix are their means over the seeds (the policy's five on titanic)."""
     loop = ModelLoop(dataset=titanic, algorithms=FAST + ["svm"], n_jobs=1, cache=fresh_cache)
     run = loop.run(ShiftSpec("sex", "female", -0.5))
     y = titanic.y_test
+    assert run.repeats == 5
     for entry in run.algorithms:
-        fit = entry.first_fit
-        pred, scores = fit.y_pred, fit.scores
-        expected = {
-            "f1": skm.f1_score(y, pred, pos_label=1),
-            "precision": skm.precision_score(y, pred, pos_label=1, zero_division=0),
-            "recall": skm.recall_score(y, pred, pos_label=1),
-            "specificity": skm.recall_score(y, pred, pos_label=0),
-            "accuracy": skm.accuracy_score(y, pred),
-            "balanced_accuracy": skm.balanced_accuracy_score(y, pred),
-            "roc_auc": skm.roc_auc_score(y, scores[:, 1]),
-        }
-        assert entry.metrics == pytest.approx(expected, abs=1e-12)
+        per_seed, matrices = [], []
+        for fit in entry.fits:
+            pred, scores = fit.y_pred, fit.scores
+            expected = {
+                "f1": skm.f1_score(y, pred, pos_label=1),
+                "precision": skm.precision_score(y, pred, pos_label=1, zero_division=0),
+                "recall": skm.recall_score(y, pred, pos_label=1),
+                "specificity": skm.recall_score(y, pred, pos_label=0),
+                "accuracy": skm.accuracy_score(y, pred),
+                "balanced_accuracy": skm.balanced_accuracy_score(y, pred),
+                "roc_auc": skm.roc_auc_score(y, scores[:, 1]),
+            }
+            assert fit.metrics == pytest.approx(expected, abs=1e-12)
+            per_seed.append(expected)
+            matrices.append(skm.confusion_matrix(y, pred))
+        assert [f.seed for f in entry.fits] == [0, 1, 2, 3, 4]
+        assert entry.metrics == pytest.approx(
+            {m: np.mean([e[m] for e in per_seed]) for m in per_seed[0]}, abs=1e-12)
         counts = run.confusion(entry.algorithm)
-        np.testing.assert_array_equal(counts, skm.confusion_matrix(y, pred))
-        assert counts.sum() == len(titanic.X_test)
-        base = entry.first_baseline_fit
-        assert entry.baseline["f1"] == pytest.approx(skm.f1_score(y, base.y_pred))
+        np.testing.assert_allclose(counts, np.mean(matrices, axis=0))
+        for shown, expected in zip(run.confusion_per_seed(entry.algorithm), matrices):
+            np.testing.assert_array_equal(shown, expected)
+        assert counts.sum() == pytest.approx(len(titanic.X_test))
+        base = [skm.f1_score(y, f.y_pred) for f in entry.baseline_fits]
+        assert entry.baseline["f1"] == pytest.approx(np.mean(base))
         assert entry.delta["f1"] == pytest.approx(entry.metrics["f1"] - entry.baseline["f1"])
 
 
@@ -58,7 +69,7 @@ def test_multiclass_metrics_are_macro():
 
 def test_regression_metrics_equal_scikit_learn():
     diabetes = Dataset(source="diabetes")
-    loop = ModelLoop(dataset=diabetes, algorithms=["ridge", "xgboost"], n_jobs=1,
+    loop = ModelLoop(dataset=diabetes, algorithms=["ridge", "xgboost"], repeats=1, n_jobs=1,
                      cache=ResultCache())
     run = loop.run(ShiftSpec("age", diabetes.default_group("age"), 1.0, "smote"))
     for entry in run.algorithms:
@@ -71,7 +82,7 @@ def test_regression_metrics_equal_scikit_learn():
 
 
 def test_per_group_metrics_match_a_direct_computation(titanic, fresh_cache):
-    loop = ModelLoop(dataset=titanic, algorithms=["logistic_regression"], n_jobs=1,
+    loop = ModelLoop(dataset=titanic, algorithms=["logistic_regression"], repeats=1, n_jobs=1,
                      cache=fresh_cache)
     run = loop.run(ShiftSpec("sex", "female", 1.0))
     table = run.group_metrics("logistic_regression").set_index("group")
@@ -99,8 +110,8 @@ def test_every_registered_algorithm_fits_every_bundled_dataset(task):
     for name in names:
         dataset = Dataset(source=name)
         assert dataset.task_name == task
-        loop = ModelLoop(dataset=dataset, algorithms=models.available(task), n_jobs=2,
-                         cache=ResultCache())
+        loop = ModelLoop(dataset=dataset, algorithms=models.available(task), repeats=1,
+                         n_jobs=2, cache=ResultCache())
         run = loop.run()
         for entry in run.algorithms:
             assert entry.error is None, (name, entry.algorithm, entry.error)
@@ -161,7 +172,7 @@ def test_a_deterministic_model_on_a_deterministic_shift_gets_a_nonzero_interval(
 
 
 def test_one_seed_has_no_interval_and_says_so(titanic, fresh_cache):
-    loop = ModelLoop(dataset=titanic, algorithms=["logistic_regression"], n_jobs=1,
+    loop = ModelLoop(dataset=titanic, algorithms=["logistic_regression"], repeats=1, n_jobs=1,
                      cache=fresh_cache)
     entry = loop.run(ShiftSpec("sex", "female", -0.5)).algorithms[0]
     assert entry.delta["f1"] == pytest.approx(entry.metrics["f1"] - entry.baseline["f1"])
@@ -203,11 +214,12 @@ def test_budget_is_reported_and_can_be_lifted(titanic, fresh_cache):
 def test_cache_hits_and_disk_persistence(titanic, tmp_path):
     cache = ResultCache(tmp_path)
     loop = ModelLoop(dataset=titanic, algorithms=FAST, n_jobs=1, cache=cache)
+    fits = len(FAST) * 2 * loop.repeats  # (shifted + baseline) x the policy's seeds
     first = loop.run(ShiftSpec("class", "1st", 0.5))
-    assert first.computed == 6 and first.cached == 0
+    assert first.computed == fits and first.cached == 0
     again = ModelLoop(dataset=titanic, algorithms=FAST, n_jobs=1, cache=ResultCache(tmp_path))
     second = again.run(ShiftSpec("class", "1st", 0.5))
-    assert second.computed == 0 and second.cached == 6
+    assert second.computed == 0 and second.cached == fits
     assert json.dumps(first.to_dict()["results"][0]["metrics"]) == json.dumps(
         second.to_dict()["results"][0]["metrics"])
     assert {p.suffix for p in tmp_path.iterdir()} <= {".json", ".npz"}
@@ -215,9 +227,9 @@ def test_cache_hits_and_disk_persistence(titanic, tmp_path):
 
 def test_progress_reports_every_fit(titanic, fresh_cache):
     seen = []
-    loop = ModelLoop(dataset=titanic, algorithms=FAST, n_jobs=2, cache=fresh_cache)
+    loop = ModelLoop(dataset=titanic, algorithms=FAST, repeats=2, n_jobs=2, cache=fresh_cache)
     loop.run(ShiftSpec("sex", "male", -0.3), progress=lambda d, t, f: seen.append((d, t)))
-    assert [d for d, _ in seen] == list(range(1, 7)) and {t for _, t in seen} == {6}
+    assert [d for d, _ in seen] == list(range(1, 13)) and {t for _, t in seen} == {12}
 
 
 def test_unknown_algorithm_is_a_usage_error(titanic):

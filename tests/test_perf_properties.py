@@ -13,7 +13,7 @@ def test_a_cached_rerun_fits_nothing_and_gives_the_same_numbers(titanic, fresh_c
     """Its speed (0.0001x the cold run) is measured by benchmarks/bench_loop.py; here, what
     makes it fast: not one fit is computed again, and the numbers are the cold run's."""
     loop = ModelLoop(dataset=titanic, algorithms=default_algorithms("classification"),
-                     cache=fresh_cache, n_jobs=2)
+                     repeats=1, cache=fresh_cache, n_jobs=2)
     spec = ShiftSpec("sex", "female", -0.5)
     cold = loop.run(spec)
     cached = loop.run(spec)

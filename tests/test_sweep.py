@@ -58,7 +58,11 @@ def table(swept):
 
 def test_defaults_follow_the_issue(titanic):
     sweep = Sweep(dataset=titanic)
-    assert sweep.repeats == 3 and sweep.top == 3 and sweep.method == "gini"
+    assert sweep.top == 3 and sweep.method == "gini"
+    # Seeds and budgets: the settings policy's, as the page's and `distviz run`'s.
+    loop = sweep.make_loop()
+    assert sweep.repeats is None and (loop.repeats, loop.random_state) == (5, 0)
+    assert loop.max_train_rows == 10_000 and loop.stated_settings()["given"] == []
     assert len(DEFAULT_RATIOS) == 9 and min(sweep.ratios) == -0.8 and max(sweep.ratios) == 3
     assert 0.0 in sweep.ratios  # the baseline is part of every default sweep
     assert sweep.resolved_algorithms() == ["xgboost", "mlp", "random_forest", "svm"]
@@ -353,6 +357,9 @@ def test_cli_sweep_writes_24_rows_and_reruns_from_cache(tmp_path):
     assert set(CONTRACT_COLUMNS) <= set(written.columns)
     assert not written["from_cache"].all()
     assert "wrote 24 rows" in first.stdout and "F1" in first.stdout
+    # It states what it used: the policy's budget, the seeds given on the command line.
+    assert ("settings: 2 seeds (0-1); at most 10,000 training rows per fit; all 1,313 rows; "
+            "every test row (329); set by you: seeds") in first.stdout
     second = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
                             timeout=300)
     assert second.returncode == 0, second.stderr
@@ -574,3 +581,15 @@ def test_served_sweep_tab_shows_progress_then_curves(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_the_sweep_states_the_settings_it_used(swept):
+    """The sweep's stats state its seeds and budgets; the table's rows are those fits."""
+    sweep, table = swept
+    settings = sweep.stats.settings
+    assert settings["seeds"] == sorted(table["seed"].unique()) == [0, 1]
+    assert settings["given"] == ["repeats"]  # the sweep's own; the rest is the policy's
+    budgets = settings["algorithm_budgets"]
+    assert set(budgets) == set(table["algorithm"])
+    for name, rows in table.groupby("algorithm")["train_rows_used"]:
+        assert rows.max() <= budgets[name]

@@ -6,17 +6,18 @@ import math
 
 from ..errors import UsageError
 from .common import (
-    AUTO_REPEATS_HELP,
     Progress,
     add_data,
     add_loop,
     add_shift,
     check_features_or_top,
+    check_settings,
     load_dataset,
     make_loop,
     parse_floats,
     parse_names,
     print_json,
+    settings_line,
 )
 
 
@@ -39,13 +40,14 @@ def add_parser(sub):
                    help="also give each group's response curve (metric against ratio) with "
                         "its shape")
     p.add_argument("--scheduler", help="'local' for a dask LocalCluster, or tcp://HOST:PORT")
-    add_loop(p, repeats=None, repeats_help=AUTO_REPEATS_HELP)
+    add_loop(p)
     p.add_argument("--json", action="store_true")
 
 
 def run(args) -> int:
     from ..advise import DEFAULT_ADVISE_RATIOS, MIN_SHIFT_ROWS, advise, resolve_ratios
     check_features_or_top(args)
+    check_settings(args)
     if args.min_rows is not None and args.min_rows < 1:
         raise UsageError(f"--min-rows must be at least 1, got {args.min_rows}.")
     if not 0 < args.fdr < 1:
@@ -59,7 +61,7 @@ def run(args) -> int:
     if args.features is not None and not features:
         raise UsageError("--features needs at least one feature name, e.g. --features sex.")
     dataset = load_dataset(args)
-    loop = make_loop(args, dataset, auto_repeats=True)
+    loop = make_loop(args, dataset)
     with Progress("advise") as progress:
         result = advise(loop, features=features, top=args.top or 3, method=args.method,
                         ratios=ratios, upsampler=args.upsampler,
@@ -150,4 +152,6 @@ def format_advice(result, curves=None) -> str:
     lines += ["", (f"{result.fits} fits ({result.computed} computed, "
                   f"{result.fits - result.computed} from cache), {result.seconds:.1f} s, "
                   f"{result.backend}")]
+    if result.settings:
+        lines.append(settings_line(result.settings))
     return "\n".join(lines)

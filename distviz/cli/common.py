@@ -9,6 +9,7 @@ import re
 import sys
 
 from ..errors import UsageError
+from ..loop.policy import FIRST_SEED, SAMPLE_ROWS, TRAIN_ROWS, dataset_options
 
 
 class Parser(argparse.ArgumentParser):
@@ -38,24 +39,37 @@ def add_cache(parser):
                                                                 "on-disk cache")
 
 
-AUTO_REPEATS_HELP = ("seeds per state (default: enough for a 95 %% interval, 5 up to 20,000 "
-                     "training rows and 3 above; 1 reports no interval)")
+REPEATS_HELP = ("seeds per state (default: the settings policy's, as the page: 5 up to "
+                "20,000 training rows and 3 above; 1 reports no interval)")
 
 
-def add_loop(parser, *, repeats: int | None = 1, repeats_help: str | None = None):
+def add_loop(parser):
+    """The algorithms and the settings knobs (each default: the settings policy's, as the page
+    uses; every output states what was used)."""
     parser.add_argument("--algorithms", help="comma-separated registry names "
                                              "(default xgboost,mlp,random_forest,svm)")
-    parser.add_argument("--repeats", type=int, default=repeats,
-                        help=repeats_help or f"seeds per state (default {repeats})")
-    parser.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    parser.add_argument("--repeats", type=int, default=None, help=REPEATS_HELP)
+    parser.add_argument("--seed", type=int, default=None,
+                        help=f"first seed (default {FIRST_SEED})")
+    parser.add_argument("--train-rows", metavar="N|all", default=None,
+                        help=f"training rows a fit may use, for every algorithm (default "
+                             f"{TRAIN_ROWS:,}, as the page; 'all': no such budget, an "
+                             "algorithm's own, e.g. the SVM's, still applies)")
     parser.add_argument("--n-jobs", type=int, default=None, help="parallel fits (default 2)")
     parser.add_argument("--lift-budgets", action="store_true",
-                        help="fit every algorithm on all training rows")
+                        help="fit every algorithm on all training rows (no budget at all)")
     parser.add_argument("--min-effect", metavar="M", type=min_effect_option,
                         help="the smallest change that matters, for the practical calls: a "
                              "number for the headline metric and/or metric=value pairs, e.g. "
                              "0.02 or f1=0.02,roc_auc=0.005 (default 0.01; RMSE/MAE 1 %% of "
                              "a constant prediction's error)")
+    rows = parser.add_mutually_exclusive_group()
+    rows.add_argument("--sample", type=int, metavar="N",
+                      help=f"explore a file of more than N rows on a seeded sample of N rows, "
+                           f"stratified, taken before the split (default {SAMPLE_ROWS:,}, as "
+                           "the page)")
+    rows.add_argument("--all-rows", action="store_true",
+                      help="use every row of a large file (no sample)")
     add_cache(parser)
 
 
@@ -76,8 +90,15 @@ def add_shift(parser):
 
 
 def load_dataset(args):
+    """The dataset, sampled as the settings policy says unless --sample / --all-rows."""
     from ..data import Dataset
-    return Dataset(source=args.data, target=args.target, task=args.task)
+    sample = getattr(args, "sample", None)
+    if sample is not None and sample < 100:
+        raise UsageError(f"--sample must be at least 100 rows, got {sample}; or use "
+                         "--all-rows.")
+    options = dataset_options(sample_rows=sample or SAMPLE_ROWS,
+                              all_rows=getattr(args, "all_rows", False))
+    return Dataset(source=args.data, target=args.target, task=args.task, **options)
 
 
 def make_cache(args):
@@ -89,31 +110,60 @@ def make_cache(args):
     return ResultCache(args.cache_dir or default_cache_dir())
 
 
-def make_loop(args, dataset, *, auto_repeats: bool = False, **params):
-    """The ModelLoop the options describe (``params``: e.g. a resampler to follow).
-
-    Without ``--repeats``: ``distviz.noise.default_repeats`` of the training rows when
-    ``auto_repeats`` (``distviz run``), else 1."""
-    from .. import models
-    from ..loop import ModelLoop
-    names = args.algorithms or ",".join(models.default_algorithms(dataset.task_name))
-    algorithms = [a.name for a in models.resolve(names, dataset.task_name)]
+def check_settings(args) -> None:
+    """The settings knobs, checked before any data loads."""
     if args.repeats is not None and args.repeats < 1:
         raise UsageError(f"--repeats must be at least 1, got {args.repeats}.")
     if args.n_jobs is not None and args.n_jobs < 1:
         raise UsageError(f"--n-jobs must be at least 1, got {args.n_jobs}.")
-    repeats = args.repeats
-    if repeats is None:
-        from ..noise import default_repeats
-        repeats = default_repeats(len(dataset.y_train)) if auto_repeats else 1
-    settings = dict(dataset=dataset, algorithms=algorithms, repeats=repeats,
-                    random_state=args.seed, lift_budgets=args.lift_budgets,
+    train_rows(args)
+
+
+def train_rows(args) -> tuple[bool, int | None]:
+    """(given, budget) of --train-rows: a number of at least 100, or 'all' (no budget)."""
+    text = args.train_rows
+    if text is None:
+        return False, None
+    if text.strip().lower() == "all":
+        return True, None
+    try:
+        rows = int(text)
+    except ValueError:
+        rows = 0
+    if rows < 100:
+        raise UsageError(f"--train-rows takes a number of rows of at least 100, or 'all'; got "
+                         f"{text!r}.")
+    return True, rows
+
+
+def make_loop(args, dataset, **params):
+    """The ModelLoop the options describe (``params``: e.g. a resampler to follow). A setting
+    not given on the command line is the settings policy's for ``dataset``."""
+    from .. import models
+    from ..loop import ModelLoop
+    check_settings(args)
+    names = args.algorithms or ",".join(models.default_algorithms(dataset.task_name))
+    algorithms = [a.name for a in models.resolve(names, dataset.task_name)]
+    settings = dict(dataset=dataset, algorithms=algorithms, lift_budgets=args.lift_budgets,
                     cache=make_cache(args))
+    if args.repeats is not None:
+        settings["repeats"] = args.repeats
+    if args.seed is not None:
+        settings["random_state"] = args.seed
+    given, budget = train_rows(args)
+    if given:
+        settings["max_train_rows"] = budget
     if args.n_jobs:
         settings["n_jobs"] = args.n_jobs
     loop = ModelLoop(**settings, min_effect=args.min_effect, **params)
     loop.min_effects()  # a metric the task does not report fails before any fit
     return loop
+
+
+def settings_line(settings: dict) -> str:
+    """The settings an output used, as one line of text."""
+    from ..loop.policy import describe
+    return f"settings: {describe(settings)}"
 
 
 def parse_floats(text: str, option: str) -> list[float]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .common import (AUTO_REPEATS_HELP, Progress, add_data, add_loop, add_shift, load_dataset,
-                     make_loop, print_json)
+from .common import (Progress, add_data, add_loop, add_shift, check_settings, load_dataset,
+                     make_loop, print_json, settings_line)
 
 
 def add_parser(sub):
@@ -18,7 +18,7 @@ def add_parser(sub):
     add_shift(p)
     p.add_argument("--shifted-test", action="store_true",
                    help="also score on a test set shifted the same way")
-    add_loop(p, repeats=None, repeats_help=AUTO_REPEATS_HELP)
+    add_loop(p)
     p.add_argument("--scheduler", help="fit on a dask cluster: 'local' for a LocalCluster, or "
                                        "tcp://HOST:PORT (same numbers as a local run)")
     p.add_argument("--json", action="store_true")
@@ -33,9 +33,10 @@ def make_resampler(args, dataset):
 
 
 def run(args) -> int:
+    check_settings(args)  # before the data loads
     dataset = load_dataset(args)
     resampler = make_resampler(args, dataset)
-    loop = make_loop(args, dataset, auto_repeats=True, shifted_test=args.shifted_test)
+    loop = make_loop(args, dataset, shifted_test=args.shifted_test)
     spec = resampler.spec
     on_cluster = _fit_on_cluster(loop, spec, args.scheduler) if args.scheduler else 0
     with Progress("model loop") as progress:
@@ -107,7 +108,8 @@ def format_run(result) -> str:
         lines += ["", practical_legend(metric, result.min_effect[metric])] + needs
     lines += ["", f"best at baseline: {result.best('baseline')}; best now: "
                   f"{result.best('shifted')}; {result.computed} fits computed, "
-                  f"{result.cached} from cache, {result.seconds:.2f} s"]
+                  f"{result.cached} from cache, {result.seconds:.2f} s",
+              settings_line(result.settings)]
     if result.repeats < 2:
         from ..noise import NO_INTERVAL_NOTE
         lines.append("note: " + NO_INTERVAL_NOTE)

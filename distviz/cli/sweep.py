@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from ..errors import UsageError
 from ..shift.spec import DEFAULT_RATIOS
 from .common import (
     Progress,
@@ -12,10 +11,12 @@ from .common import (
     add_loop,
     add_shift,
     check_features_or_top,
+    check_settings,
     load_dataset,
     make_loop,
     parse_floats,
     parse_names,
+    settings_line,
 )
 
 
@@ -30,14 +31,13 @@ def add_parser(sub):
     add_shift(p)
     p.add_argument("--out", help="FILE.csv or FILE.parquet")
     p.add_argument("--scheduler", help="'local' for a dask LocalCluster, or tcp://HOST:PORT")
-    add_loop(p, repeats=None)
+    add_loop(p)
 
 
 def run(args) -> int:
     from ..sweep import Sweep, check_output, format_summary, write_table
     check_features_or_top(args)
-    if args.repeats is not None and args.repeats < 1:
-        raise UsageError(f"--repeats must be at least 1, got {args.repeats}.")
+    check_settings(args)
     if args.out:
         check_output(args.out)
     ratios = parse_floats(args.ratios, "--ratios") if args.ratios else list(DEFAULT_RATIOS)
@@ -46,12 +46,12 @@ def run(args) -> int:
     sweep = Sweep(dataset=dataset, loop=loop,
                   features=parse_names(args.features) if args.features else None,
                   top=args.top or 3, method=args.method, ratios=ratios,
-                  algorithms=list(loop.algorithms), repeats=args.repeats or 3,
-                  upsampler=args.upsampler, class_balance=args.class_balance,
-                  random_state=args.seed, scheduler=args.scheduler)
+                  algorithms=list(loop.algorithms), upsampler=args.upsampler,
+                  class_balance=args.class_balance, scheduler=args.scheduler)
     with Progress("sweep") as progress:
         table = sweep.run(progress=progress)
     print(format_summary(table, sweep.stats))
+    print(settings_line(sweep.stats.settings))
     if args.out:
         path = write_table(table, args.out)
         print(f"wrote {len(table)} rows to {path}")

@@ -27,6 +27,7 @@ from ..results import AlgorithmResult, FitResult, RunResult
 from ..shift import Resampler, ShiftResult, ShiftSpec, shift_training_set, validate_spec
 from .cache import ResultCache, shared_cache
 from .fit import fit_and_score
+from .policy import stated
 from .scheduler import Scheduler, default_scheduler
 from .settings import LoopSettings
 from ..stats import resolve_min_effect
@@ -142,6 +143,7 @@ class ModelLoop(LoopSettings):
         self._token_lock = threading.RLock()
         self._asked: tuple | None = None  # the state of the newest request
         self._thread: threading.Thread | None = None
+        self.follow_policy(self.dataset)
         if self.resampler is not None:
             self.update()
 
@@ -152,17 +154,26 @@ class ModelLoop(LoopSettings):
     def clone(self, **overrides) -> "ModelLoop":
         """A loop with the same settings and dataset (so the same cache keys), except
         ``overrides``; it follows no resampler unless given one."""
-        return ModelLoop(**{**self.settings(), "dataset": self.dataset, **overrides})
+        twin = self._inherit(ModelLoop(**{**self.settings(), "dataset": self.dataset,
+                                          **overrides}), overrides)
+        twin.follow_policy(twin.dataset)  # another dataset: the policy's settings for it
+        return twin
+
+    def stated_settings(self) -> dict:
+        """The ``settings`` block: the seeds, budgets, rows and test rows a run uses, and which
+        of them the caller set instead of the policy (:func:`distviz.loop.policy.stated`)."""
+        return stated(self)
 
     # -- the reactive chain ------------------------------------------------------------
     @param.depends("resampler", "resampler.spec", "algorithms", "repeats", "random_state",
                    "max_train_rows", "lift_budgets", "shifted_test", "time_budget",
                    "max_ratio", watch=True)
     def _update_result(self) -> None:
-        if self.resampler is None:
-            return
+        if self.resampler is None or self._applying_policy:
+            return  # the policy's settings for a new dataset: asked for once, below
         # Setting `resampler` fires both "resampler" and "resampler.spec": ask once per state.
         dataset = self.resampler.dataset
+        self._adopt(dataset)
         settings = tuple(sorted(self.settings(portable=True).items()))
         asked = (self.resampler.spec, dataset, getattr(dataset, "fingerprint", None), settings)
         if asked == self._asked and self.error is None:
@@ -199,9 +210,7 @@ class ModelLoop(LoopSettings):
         request makes an older one stale: its fits are cached, its result never published."""
         if self.resampler is None or self.resampler.spec is None:
             return
-        if self.dataset is not self.resampler.dataset:
-            with param.parameterized.discard_events(self):
-                self.dataset = self.resampler.dataset
+        self._adopt(self.resampler.dataset)
         spec = self.resampler.spec
         with self._token_lock:  # one number per request, whichever thread asks
             token = self.request + 1
@@ -213,6 +222,17 @@ class ModelLoop(LoopSettings):
             self._thread.start()
         else:
             self._work(token, spec)
+
+    def _adopt(self, dataset: Dataset) -> None:
+        """Follow the resampler's dataset, with the policy's settings for it."""
+        if self.dataset is not dataset:
+            with param.parameterized.discard_events(self):
+                self.dataset = dataset
+        self.follow_policy(dataset)
+
+    @param.depends("dataset", watch=True)
+    def _handle_dataset(self) -> None:  # a dataset set directly (no resampler followed)
+        self.follow_policy(self.dataset)
 
     def current(self, token: int) -> bool:
         """Whether ``token`` is still the newest request."""
@@ -385,7 +405,8 @@ class ModelLoop(LoopSettings):
         computed = sum(1 for f in fits.values() if not f.from_cache)
         return RunResult(self.dataset, shift, self.dataset.headline_metric, summaries,
                          self.repeats, time.perf_counter() - started, computed,
-                         len(fits) - computed, min_effect=min_effect)
+                         len(fits) - computed, min_effect=min_effect,
+                         settings=self.stated_settings())
 
     def prefetch(self, specs, *, progress: ProgressCallback | None = None,
                  background: bool = False) -> "Prefetch | None":

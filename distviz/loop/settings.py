@@ -1,7 +1,9 @@
 """The loop's settings in one object: what to fit, how often, on how many rows, where.
 
 Everything that is part of a cache key is a setting, so a loop derived with
-:meth:`LoopSettings.clone` finds every result the original computed.
+:meth:`LoopSettings.clone` finds every result the original computed. The seeds and the
+training-row budget not given by the caller follow the settings policy for the dataset
+(:mod:`distviz.loop.policy`, docs/semantics.md, 11).
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from __future__ import annotations
 import param
 
 from .. import models
+from ..noise import REPEATS_SMALL
 from ..shift.spec import MAX_RATIO
 from ..stats import MinEffect
 from .cache import ResultCache
+from .policy import FIRST_SEED, LOOP_SETTINGS, TRAIN_ROWS, settings_for
 from .scheduler import default_n_jobs
 
 
@@ -21,11 +25,13 @@ class LoopSettings(param.Parameterized):
     algorithms = param.List(default=list(models.DEFAULT_ALGORITHMS), item_type=str, doc="""
         Registry names of the algorithms to compare.""")
 
-    repeats = param.Integer(default=1, bounds=(1, 50), softbounds=(1, 10), doc="""
-        Seeds per state; with more than one, every delta gets a 95 % interval.""")
+    repeats = param.Integer(default=REPEATS_SMALL, bounds=(1, 50), softbounds=(1, 10), doc="""
+        Seeds per state; with more than one, every delta gets a 95 % interval. Unless given:
+        the settings policy's for the dataset (5 up to 20,000 training rows, 3 above).""")
 
-    random_state = param.Integer(default=0, doc="""
-        First seed; repeat k uses random_state + k for resampling and for the models.""")
+    random_state = param.Integer(default=FIRST_SEED, doc="""
+        First seed; repeat k uses random_state + k for resampling and for the models. Unless
+        given: the settings policy's (0).""")
 
     n_jobs = param.Integer(default=default_n_jobs(), bounds=(1, None), doc="""
         Parallel fits (worker processes). 1 fits inline in this process.""")
@@ -35,8 +41,10 @@ class LoopSettings(param.Parameterized):
         address such as tcp://HOST:PORT; None fits in this process's pool. The numbers are the
         same either way; if the cluster goes away, the fits run locally.""")
 
-    max_train_rows = param.Integer(default=None, allow_None=True, bounds=(100, None), doc="""
-        A training-row budget for every algorithm (an interactive cap for very large data).""")
+    max_train_rows = param.Integer(default=TRAIN_ROWS, allow_None=True, bounds=(100, None),
+                                   doc="""
+        A training-row budget for every algorithm (fits on more rows use a seeded, stratified
+        sample of them); None: none. Unless given: the settings policy's (10,000).""")
 
     lift_budgets = param.Boolean(default=False, doc="""
         Fit every algorithm on all training rows, ignoring training-row budgets.""")
@@ -61,6 +69,41 @@ class LoopSettings(param.Parameterized):
     cache = param.ClassSelector(class_=ResultCache, default=None, allow_None=True, doc="""
         Result cache; None uses the process-wide shared in-memory cache.""")
 
+    def __init__(self, **params):
+        super().__init__(**params)
+        # The policy's settings the caller has not set (given now, or set later).
+        self._from_policy = set(LOOP_SETTINGS) - set(params)
+        self._policy_data: tuple | None = None  # the dataset the policy was last applied for
+        self._applying_policy = False
+        self.param.watch(self._taken_over, list(LOOP_SETTINGS))
+
+    @property
+    def from_policy(self) -> frozenset:
+        """The settings that follow the policy (those the caller has not set)."""
+        return frozenset(self._from_policy)
+
+    def _taken_over(self, event) -> None:
+        if not self._applying_policy:
+            self._from_policy.discard(event.name)
+
+    def follow_policy(self, dataset) -> bool:
+        """Set the settings the caller has not set to the policy's for ``dataset``, once per
+        dataset; True when one changed."""
+        key = (id(dataset), getattr(dataset, "fingerprint", None))
+        if dataset is None or key == self._policy_data:
+            return False
+        self._policy_data = key
+        chosen = {name: value for name, value in settings_for(dataset).loop_settings().items()
+                  if name in self._from_policy and getattr(self, name) != value}
+        if not chosen:
+            return False
+        self._applying_policy = True
+        try:
+            self.param.update(**chosen)
+        finally:
+            self._applying_policy = False
+        return True
+
     @classmethod
     def setting_names(cls) -> list[str]:
         """The names of the settings (every parameter of LoopSettings but ``name``)."""
@@ -81,4 +124,10 @@ class LoopSettings(param.Parameterized):
 
     def clone(self, **overrides) -> "LoopSettings":
         """A new object of the same type with the same settings, except ``overrides``."""
-        return type(self)(**{**self.settings(), **overrides})
+        return self._inherit(type(self)(**{**self.settings(), **overrides}), overrides)
+
+    def _inherit(self, twin: "LoopSettings", overrides: dict) -> "LoopSettings":
+        """``twin`` (a clone) follows the policy where this object does, except ``overrides``."""
+        twin._from_policy = self._from_policy - set(overrides)
+        twin._policy_data = self._policy_data
+        return twin

@@ -18,8 +18,12 @@ UPSAMPLERS = ("random", "smote")
 CLASS_BALANCES = ("none", "under", "over", "smote")
 #: Largest up-sampling ratio unless a loop says otherwise: the group at most 4x.
 MAX_RATIO = 3.0
-#: The default grid of a sweep or a snapshot: down in steps of 0.2, the baseline, 1.5x to 4x.
+#: The default grid of a sweep: down in steps of 0.2, the baseline, 1.5x to 4x.
 DEFAULT_RATIOS = (-0.8, -0.6, -0.4, -0.2, 0.0, 0.5, 1.0, 2.0, 3.0)
+#: The slider's grid, which a snapshot holds too: six down (0x to 0.8x the group), the
+#: baseline, six up (1.25x to 4x); the sweep's grid among them.
+RATIOS = tuple(sorted({-1.0, -0.8, -0.6, -0.5, -0.4, -0.2, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0}
+                      | set(DEFAULT_RATIOS)))
 
 
 def rows_after(n_group: int, ratio: float) -> int:

@@ -26,6 +26,7 @@ from .. import metrics, models
 from ..data import Dataset
 from ..errors import UsageError
 from ..loop import ModelLoop
+from ..loop.policy import FIRST_SEED
 from ..noise import ScoreBoard
 from ..results import FitResult
 from ..shift import CLASS_BALANCES, UPSAMPLERS, ShiftSpec, validate_spec
@@ -47,6 +48,8 @@ class SweepStats:
     cached: int = 0
     seconds: float = 0.0
     backend: str = "local"
+    #: The settings used (distviz.loop.policy.stated): seeds, budgets, rows, test rows.
+    settings: dict | None = None
 
 
 class Sweep(param.Parameterized):
@@ -89,9 +92,11 @@ class Sweep(param.Parameterized):
     algorithms = param.List(default=None, allow_None=True, item_type=str, doc="""
         Registry names of the algorithms; None takes the task's default four.""")
 
-    repeats = param.Integer(default=3, bounds=(1, 50), softbounds=(1, 10), doc="""
+    repeats = param.Integer(default=None, allow_None=True, bounds=(1, 50), softbounds=(1, 10),
+                            doc="""
         Seeds per cell; each row is one seed. Intervals (two seeds or more) count the seed, the
-        resampling draw and the test sample (distviz.noise).""")
+        resampling draw and the test sample (distviz.noise). Default the repeats of ``loop``,
+        else the settings policy's for the dataset (distviz.loop.policy).""")
 
     upsampler = param.Selector(default="random", objects=list(UPSAMPLERS), doc="""
         How rows are added when the ratio is positive: duplicates or SMOTE(NC).""")
@@ -100,15 +105,16 @@ class Sweep(param.Parameterized):
         Class re-balancing after the feature shift (classification only).""")
 
     random_state = param.Integer(default=None, allow_None=True, doc="""
-        First seed (repeat k uses random_state + k); default the seed of ``loop``, else 0.""")
+        First seed (repeat k uses random_state + k); default the seed of ``loop``, else the
+        settings policy's (0).""")
 
     scheduler = param.String(default=None, allow_None=True, doc="""
         Where fits run: None in this machine's process pool; "local" on a dask LocalCluster
         started for the sweep; "tcp://HOST:PORT" on an existing dask cluster.""")
 
     loop = param.ClassSelector(class_=ModelLoop, default=None, allow_None=True, doc="""
-        A model loop whose cache, worker count and training-row budgets the sweep uses
-        (algorithms, repeats and seeds come from the sweep).""")
+        A model loop whose cache, worker count, seeds and training-row budgets the sweep uses
+        (algorithms, and repeats and seed when the sweep sets them, come from the sweep).""")
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -126,7 +132,7 @@ class Sweep(param.Parameterized):
     def seed(self) -> int:
         if self.random_state is not None:
             return self.random_state
-        return self.loop.random_state if self.loop is not None else 0
+        return self.loop.random_state if self.loop is not None else FIRST_SEED
 
     def resolved_features(self) -> list[str]:
         """The features to sweep: ``features`` as given, or the ``top`` ranked ones."""
@@ -171,9 +177,13 @@ class Sweep(param.Parameterized):
         return out
 
     def make_loop(self, *, n_jobs: int | None = None) -> ModelLoop:
-        """A ModelLoop with the sweep's algorithms, repeats and seed, and ``loop``'s settings."""
-        overrides = dict(dataset=self.data, algorithms=self.resolved_algorithms(),
-                         repeats=self.repeats, random_state=self.seed)
+        """A ModelLoop with the sweep's algorithms (and repeats and seed, when set) and
+        ``loop``'s settings; what neither sets is the settings policy's."""
+        overrides = dict(dataset=self.data, algorithms=self.resolved_algorithms())
+        if self.repeats is not None:
+            overrides["repeats"] = self.repeats
+        if self.random_state is not None:
+            overrides["random_state"] = self.random_state
         if n_jobs is not None:
             overrides["n_jobs"] = n_jobs
         if self.loop is not None:  # every other setting (budgets, cache, ...) comes along
@@ -215,7 +225,8 @@ class Sweep(param.Parameterized):
         computed = len(tracker.fresh)
         self.stats = SweepStats(fits=tracker.total, computed=computed,
                                 cached=tracker.total - computed,
-                                seconds=time.perf_counter() - started, backend=backend)
+                                seconds=time.perf_counter() - started, backend=backend,
+                                settings=loop.stated_settings())
         return table
 
     # ------------------------------------------------------------------ dask

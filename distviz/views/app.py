@@ -23,7 +23,7 @@ from .. import models
 from ..data import Dataset
 from ..importance import rank_features
 from ..loop import ModelLoop
-from ..noise import default_repeats
+from ..loop.policy import TRAIN_ROWS, describe
 from ..results import RunResult
 from ..shift import Resampler, ShiftSpec
 from .advise_view import AdviseView
@@ -41,9 +41,8 @@ from .sweep_view import SweepView
 
 hv.extension("bokeh", logo=False)
 
-# The interactive budget (benchmarks/RESULTS.md): every fit uses at most this many training
-# rows; the leaderboard says when it applies.
-INTERACTIVE_TRAIN_ROWS = 10_000
+# The interactive budget: the settings policy's (distviz.loop.policy), as everywhere else.
+INTERACTIVE_TRAIN_ROWS = TRAIN_ROWS
 __all__ = ["Dashboard", "RATIOS"]
 
 
@@ -70,9 +69,11 @@ class Dashboard(pn.viewable.Viewer):
                  **params):
         """Either a dataset to open (``data``, default the bundled titanic) or the objects of
         an existing chain (``resampler`` and ``loop``, e.g. a notebook's), which it then drives:
-        the slider is ``resampler.ratio``, the leaderboard ``loop.result``. ``repeats``
-        defaults to :func:`distviz.noise.default_repeats` (5 seeds up to 20,000 training rows,
-        3 above); runs are progressive: every algorithm shows after its first seed.
+        the slider is ``resampler.ratio``, the leaderboard ``loop.result``. The seeds
+        (``repeats``) and the training-row budget are the settings policy's for the dataset
+        (:mod:`distviz.loop.policy`: 5 seeds up to 20,000 training rows, 3 above; 10,000
+        training rows per fit), as in ``distviz run``; the status line states them. Runs are
+        progressive: every algorithm shows after its first seed.
         ``cluster`` ('local' or a dask scheduler's address) sends the fits to a dask cluster."""
         super().__init__(**params)
         self._upload_dir = Path(tempfile.mkdtemp(prefix="distviz-upload-"))
@@ -95,9 +96,8 @@ class Dashboard(pn.viewable.Viewer):
             resampler = Resampler(dataset=dataset, feature=dataset.features[0])
         self.resampler = resampler
         if loop is None:
-            loop = ModelLoop(max_train_rows=INTERACTIVE_TRAIN_ROWS,
-                             repeats=repeats or default_repeats(len(dataset.X_train)),
-                             algorithms=self._chosen(dataset, algorithms), cluster=cluster,
+            loop = ModelLoop(dataset=dataset, algorithms=self._chosen(dataset, algorithms),
+                             cluster=cluster, **({"repeats": repeats} if repeats else {}),
                              **({"n_jobs": n_jobs} if n_jobs else {}))
         else:
             loop.resampler = None  # followed again below, once every watcher is set
@@ -319,7 +319,8 @@ class Dashboard(pn.viewable.Viewer):
             self._rank_fully(run.dataset)
         self._prefetch_neighbours(run.spec)
         message = (f"Ran {len(run.algorithms)} algorithms x {run.repeats} seed(s) in "
-                   f"{run.seconds:.2f} s: {run.computed} fits computed, {run.cached} from cache.")
+                   f"{run.seconds:.2f} s: {run.computed} fits computed, {run.cached} from cache. "
+                   f"Settings: {describe(run.settings)}.")
         notice = self.loop.notice  # e.g. the dask cluster went away: said, not hidden
         self._finish(f"{message} Note: {notice}." if notice else message)
         if notice and pn.state.notifications is not None:
@@ -466,13 +467,13 @@ class Dashboard(pn.viewable.Viewer):
                          name="distviz-export")
 
     def snapshot(self, progress=None) -> str:
-        """The standalone HTML of what is shown: the current feature and group at the default
-        ratios and the current one, with the loop's settings (so the same cache keys: no
-        state already shown is fitted again)."""
+        """The standalone HTML of what is shown: the current feature and group at the slider's
+        positions (and the current ratio), with the loop's settings (so the same seeds and
+        cache keys: no state already shown is fitted again)."""
         spec = self.resampler.spec
-        from ..shift.spec import DEFAULT_RATIOS
+        ratios = [r for r in RATIOS if r <= self.loop.max_ratio]
         return snapshot_html(self.loop.clone(), spec.feature, spec.group,
-                             ratios=sorted(set(DEFAULT_RATIOS) | {spec.ratio}),
+                             ratios=sorted(set(ratios) | {spec.ratio}),
                              upsampler=spec.upsampler, class_balance=spec.class_balance,
                              progress=progress)
 

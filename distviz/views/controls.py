@@ -9,13 +9,11 @@ import panel as pn
 
 from .. import models
 from ..shift import Resampler, describe_shift
-from ..shift.spec import DEFAULT_RATIOS
+from ..shift.spec import RATIOS as SLIDER_RATIOS
 from .style import escape
 
-# Slider positions: six down, the baseline in the centre, six up (the snapshot's ratios among
-# them, so an exported file holds the positions the user looked at).
-RATIOS = sorted({-1.0, -0.8, -0.6, -0.5, -0.4, -0.2, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0}
-                | set(DEFAULT_RATIOS))
+# Slider positions: the engine's grid (distviz.shift.spec.RATIOS), which a snapshot holds too.
+RATIOS = list(SLIDER_RATIOS)
 
 
 def nearest_ratio(ratio: float) -> float:

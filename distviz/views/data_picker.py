@@ -12,12 +12,14 @@ import param
 
 from ..data import Dataset, TargetSuggestion, catalog, read_table, suggest_target
 from ..importance import rank_features
+from ..loop.policy import SAMPLE_ROWS
 from .session import Session
 from .style import escape
 
 UPLOAD_LIMIT_MB = float(os.environ.get("DISTVIZ_MAX_UPLOAD_MB", "50"))
-# A larger table is explored on a stratified sample of this many rows (the notes say so).
-INTERACTIVE_ROWS = 50_000
+# A larger table is explored on a stratified sample of this many rows (the notes say so): the
+# settings policy's, as in distviz run.
+INTERACTIVE_ROWS = SAMPLE_ROWS
 
 
 class DataPicker(pn.viewable.Viewer):

@@ -1,6 +1,8 @@
 """A standalone HTML snapshot whose slider still works offline.
 
-Every state (feature x ratio) is computed through the cached ModelLoop first. The file is one
+Every state (feature x ratio; by default the slider's positions, :data:`distviz.shift.spec.
+RATIOS`) is computed through the cached ModelLoop first, with its settings (by default the
+settings policy's: the page's seeds and budgets, stated in the header). The file is one
 plain Bokeh document: the Models tab's figures (:class:`~distviz.views.model_figures.
 ModelFigures`: the same plots as the dashboard), a metrics table, a slider (and a feature
 choice) and, embedded as JSON, each state's *frame*: the data and texts its plots show. Moving
@@ -26,7 +28,8 @@ from bokeh.resources import Resources
 from ..loop import ModelLoop
 from ..output import check_output
 from ..shift import ShiftSpec
-from ..shift.spec import DEFAULT_RATIOS
+from ..loop.policy import describe
+from ..shift.spec import RATIOS
 from . import plots
 from .model_figures import ModelFigures, frame_switcher
 from .models_view import best_model, change_beyond_noise, delta_css
@@ -81,7 +84,7 @@ def metrics_table(run, metric: str) -> str:
 
 
 def snapshot_html(loop: ModelLoop, features: str | list[str], groups=None, *,
-                  ratios=DEFAULT_RATIOS, upsampler: str = "random", class_balance: str = "none",
+                  ratios=RATIOS, upsampler: str = "random", class_balance: str = "none",
                   progress=None) -> str:
     """The standalone HTML text of a snapshot.
 
@@ -113,10 +116,12 @@ def snapshot_html(loop: ModelLoop, features: str | list[str], groups=None, *,
                            size=230)
     table = Div(text="", width=900)
     frames: dict[str, dict] = {}
+    settings = None
     for f, feature in enumerate(features):
         group = groups.get(feature) or dataset.default_group(feature)
         for r, ratio in enumerate(ratios):
             run = loop.run(ShiftSpec(feature, group, ratio, upsampler, class_balance))
+            settings = settings or run.settings
             frame = figures.frame(run, coloured=partial(change_beyond_noise, run),
                                   metric=metric)
             frame["table"] = {"text": metrics_table(run, metric)}
@@ -132,11 +137,13 @@ def snapshot_html(loop: ModelLoop, features: str | list[str], groups=None, *,
     header = Div(width=900, text=(
         f"<h2 style='margin:4px 0'>distviz snapshot: {html.escape(dataset.name)}</h2>"
         f"<p>Target <b>{html.escape(str(dataset.target_name))}</b> ({dataset.task_name}); "
-        f"{len(dataset.X_test)} frozen test rows; {seeds} (the table shows their mean, the "
-        "plots the first seed). Move the slider: negative ratios down-sample the group in the "
-        "training set, positive ones up-sample it; 0 is the baseline. Cells show counts and, in "
-        "brackets, the mean change against the baseline over the seeds, coloured only when "
-        "the model's change is beyond the noise.</p>"))
+        f"{len(dataset.X_test)} frozen test rows; {seeds} (the table and the confusion "
+        "matrices show the mean over the seeds, each change with its 95 % interval and verdict; "
+        "the ROC curves are the first seed's). Move the slider: negative ratios down-sample "
+        "the group in the training set, positive ones up-sample it; 0 is the baseline. Matrix "
+        "cells show the mean counts and, in brackets, the mean change against the baseline over "
+        "the seeds, coloured only when the model's change is beyond the noise.</p>"
+        f"<p class='distviz-settings'>Settings: {html.escape(describe(settings))}</p>"))
     slider = Slider(start=0, end=len(ratios) - 1, value=baseline, step=1, show_value=False,
                     title=None, width=420)
     position = Div(text=_position_text(ratios[baseline]), width=260)

@@ -50,7 +50,8 @@ def _empty(columns) -> dict[str, list]:
 def confusion_cells(counts, labels, *, normalise: bool = False, baseline=None, change=None,
                     coloured: bool = True) -> dict[str, list]:
     """A confusion matrix's cells as columns: rows are true classes, columns predictions; each
-    cell's text is its count (or row share).
+    cell's text is its count with one decimal (``counts`` may be a mean over seeds) or its
+    row share.
 
     Given a baseline (or the ``change`` of the counts directly, e.g. their mean over seeds),
     each cell's text also shows its change and, when ``coloured`` (the change is beyond the
@@ -83,16 +84,22 @@ def confusion_cells(counts, labels, *, normalise: bool = False, baseline=None, c
     text = []
     for i in range(n):
         for j in range(n):
-            cell = f"{shown[i, j]:.2f}" if normalise else f"{int(counts[i, j])}"
+            cell = f"{shown[i, j]:.2f}" if normalise else f"{counts[i, j]:.1f}"
             c = change[i, j]
-            if compared and round(c, 2):
-                cell += (f"\n({c:+.2f})" if normalise else
-                         f"\n({int(c):+d})" if float(c).is_integer() else f"\n({c:+.1f})")
+            if compared and round(c, 2 if normalise else 1):
+                cell += f"\n({c:+.2f})" if normalise else f"\n({c:+.1f})"
             text.append(cell)
     return {"predicted": [str(labels[j]) for i in range(n) for j in range(n)],
             "actual": [str(labels[i]) for i in range(n) for j in range(n)],
             "value": shown.ravel().tolist(), "change": change.ravel().tolist(),
             "text": text, "fill": fill}
+
+
+def matrix_axis_label(result) -> str:
+    """A matrix's x-axis label: what its counts are (the mean over how many seeds)."""
+    seeds = 0 if result is None else sum(1 for f in result.fits if f.error is None)
+    return ("predicted" if seeds == 0 else "predicted (1 seed)" if seeds == 1
+            else f"predicted (mean of {seeds} seeds)")
 
 
 def roc_lines(run, colors: dict[str, str]) -> dict[str, list]:
@@ -224,6 +231,7 @@ class ModelFigures:
         fig.add_tools(HoverTool(renderers=[cells], tooltips=[
             ("true", "@actual"), ("predicted", "@predicted"), ("shown", "@value{0.[00]}"),
             ("change", "@change{+0.[00]}")]))
+        self.targets[f"xaxis:{name}"] = fig.xaxis[0]  # says over how many seeds
         fig.grid.visible = False
         fig.axis.axis_line_color = None
         fig.axis.major_tick_line_color = None
@@ -303,6 +311,7 @@ class ModelFigures:
                 title = f"{name} {metric.upper()} {a.metrics[metric]:.3f}"
             out[f"title:{name}"] = {"text": title}
             if ds.is_classification:
+                out[f"xaxis:{name}"] = {"axis_label": matrix_axis_label(a)}
                 if fit is None:
                     cells = _empty(MATRIX_COLUMNS)
                 else:

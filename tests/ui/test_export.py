@@ -9,12 +9,13 @@ import time
 
 import pytest
 
+from distviz.shift.spec import RATIOS as SLIDER_RATIOS
 from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.ui
 ALGORITHMS = "xgboost,logistic_regression"
 REPEATS = 2  # the snapshot's seeds per state; `distviz run` is told the same
-RATIOS = [-0.8, -0.6, -0.4, -0.2, 0.0, 0.5, 1.0, 2.0, 3.0]  # the export's default positions
+RATIOS = list(SLIDER_RATIOS)  # the export's default positions: the page slider's
 RESOURCE_URL = re.compile(r"<(script|link|img)\b[^>]*\b(src|href)\s*=\s*[\"']https?://", re.I)
 
 TITLES = """() => [...Bokeh.documents[0].all_models]
@@ -69,7 +70,7 @@ def test_slider_works_offline(snapshot):
         seen = []
         handle.focus()
         handle.press("Home")
-        page.get_by_text("shift -0.8").first.wait_for(timeout=10_000)
+        page.get_by_text("shift -1 (").first.wait_for(timeout=10_000)
         for step in range(positions):
             time.sleep(0.3)
             seen.append(tuple(sorted(page.evaluate(TITLES))))

@@ -3,6 +3,7 @@ export`'s, renders offline with its slider, holds the position the user exported
 numbers there are those of an independent `distviz run`; the live page keeps asking only its
 server."""
 
+import html
 import re
 import time
 from urllib.parse import urlparse
@@ -15,10 +16,10 @@ from test_offline import Guard
 
 pytestmark = pytest.mark.ui
 ALGORITHMS = "xgboost,logistic_regression"
-# The dashboard's slider positions (distviz.views.controls.RATIOS) and the snapshot's defaults.
+# The dashboard's slider positions (distviz.views.controls.RATIOS): the snapshot's too.
 DASHBOARD_RATIOS = [-1.0, -0.8, -0.6, -0.5, -0.4, -0.2, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
-SNAPSHOT_RATIOS = [-0.8, -0.6, -0.4, -0.2, 0.0, 0.5, 1.0, 2.0, 3.0]
-POSITION = -0.5  # where the user is when exporting: not one of the snapshot's defaults
+SNAPSHOT_RATIOS = DASHBOARD_RATIOS
+POSITION = -0.5  # where the user is when exporting
 
 
 def shift_handle(page):
@@ -49,6 +50,9 @@ def test_export_button_file(tmp_path):
             time.sleep(0.3)
         page.get_by_text(f"Shift sex = female: {round(353 * (1 + POSITION))} rows").first.wait_for(
             timeout=30_000)
+        status = page.get_by_text(re.compile(r"^Ran \d+ algorithms")).first
+        status.wait_for(timeout=120_000)
+        page_settings = re.search(r"Settings: (.*)\.$", status.inner_text().strip()).group(1)
         started = time.perf_counter()
         page.get_by_role("button", name="Export standalone HTML").click()
         download = page.get_by_text("Download the snapshot")
@@ -66,6 +70,10 @@ def test_export_button_file(tmp_path):
         assert not re.search(r"<(script|link|img)\b[^>]*\b(src|href)\s*=\s*[\"']https?://",
                              text, re.I)
         repeats = int(re.search(r"(\d+) seeds? per state", text).group(1))
+        # The file states the settings the page used (the same seeds and budgets).
+        header = html.unescape(html.unescape(text))
+        assert f"Settings: {page_settings}</p>" in header, page_settings
+        assert page_settings.startswith(f"{repeats} seeds (0-{repeats - 1})")
 
         offline_context = browser.new_context(viewport={"width": 1300, "height": 1000})
         offline = Guard(offline_context)
