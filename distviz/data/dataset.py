@@ -14,6 +14,7 @@ from ..errors import DatasetError, ShiftError
 from ..tasks import headline_metric
 from .bins import format_edge, quantile_bins
 from .catalog import load as load_source
+from .cleaning import as_kind
 from .crossed import (crossed_label, crossed_labels, crossed_name, crossed_parts,
                       split_crossed_group)
 from .sampling import sample_rows
@@ -269,6 +270,21 @@ class Dataset(param.Parameterized):
                     self._group_cache[key] = self._labels(feature, frozen)
                 return self._group_cache[key].copy(deep=False)
         return self._labels(feature, X)
+
+    def labels_of(self, feature: str, frame: pd.DataFrame, *, name: str = "the table") -> pd.Series:
+        """The group of ``feature`` of every row of another table (e.g. a reference table
+        from where a model is deployed), by the groups learnt on this training set: numeric
+        values binned with its edges, categories pooled as it pools them, missing values
+        ``missing``. A table without the feature's column(s) is a ShiftError."""
+        feature = self.check_feature(feature)
+        columns = list(self._group_spec(feature)[1:]) if self.is_crossed(feature) else [feature]
+        absent = [c for c in columns if c not in frame.columns]
+        if absent:
+            raise ShiftError(f"{name} has no column {absent[0]!r} (feature {feature!r}); give a "
+                             "table with that column, named as in the training data.")
+        values = pd.DataFrame({c: as_kind(frame[c].reset_index(drop=True), self.kinds[c])
+                               for c in columns})
+        return self._labels(feature, values)
 
     def _labels(self, feature: str, X: pd.DataFrame) -> pd.Series:
         spec = self._group_spec(feature)
