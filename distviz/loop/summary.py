@@ -102,7 +102,7 @@ def summarize(dataset: Dataset, seeds: list[int], name: str, spec: ShiftSpec, fi
                              verdict=verdicts, effects=found, n_seeds=n_pairs, note=note)
     if found is not None and min_effect:
         result = replace(result, **practical_fields(found, min_effect, len(dataset.y_test)))
-    if shifted_test and spec.feature and spec.ratio != 0:
+    if shifted_test and spec.feature and (spec.ratio != 0 or spec.is_mix):
         weights = shifted_test_weights(dataset, spec)
         result.metrics_shifted_test = weighted_metrics(dataset, shifted, weights)
         result.baseline_shifted_test = weighted_metrics(dataset, baseline, weights)
@@ -129,9 +129,10 @@ def rejudge(run: RunResult, min_effect: dict[str, float]) -> RunResult:
 
 
 def shifted_test_weights(dataset: Dataset, spec: ShiftSpec) -> np.ndarray:
-    """Test-row weights that shift the test set like the training set (group x (1 + ratio))."""
-    labels = dataset.group_labels(spec.feature, dataset.X_test).to_numpy()
-    return np.where(labels == spec.group, 1.0 + spec.ratio, 1.0)
+    """Test-row weights that shift the test set like the training set (group x (1 + ratio);
+    a mix: each group's rows after over before)."""
+    from ..shift.mix import deployment_weights
+    return deployment_weights(dataset, spec)
 
 
 def weighted_metrics(dataset: Dataset, fits, weights) -> dict[str, float] | None:

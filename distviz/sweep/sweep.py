@@ -89,6 +89,11 @@ class Sweep(param.Parameterized):
     ratios = param.List(default=list(DEFAULT_RATIOS), item_type=numbers.Real, doc="""
         Ratios r: the group's training rows become round(n * (1 + r)); 0 is the baseline.""")
 
+    mixes = param.List(default=[], item_type=str, doc="""
+        Mix presets (uniform, sqrt, balanced-classes, original) applied to every feature
+        besides the ratios: each adds a row set whose ``mix`` column names it (its ``group``
+        reads "mix: NAME", its ratio 0; docs/semantics.md, 12).""")
+
     algorithms = param.List(default=None, allow_None=True, item_type=str, doc="""
         Registry names of the algorithms; None takes the task's default four.""")
 
@@ -148,8 +153,8 @@ class Sweep(param.Parameterized):
                             random_state=self.seed)
 
     def resolved_ratios(self) -> list[float]:
-        """The ratios, ascending and without duplicates."""
-        if not self.ratios:
+        """The ratios, ascending and without duplicates (none is fine beside mixes)."""
+        if not self.ratios and not self.mixes:
             raise UsageError("no ratio to sweep; give at least one, e.g. --ratios -0.5,0,1.")
         return sorted({float(r) + 0.0 for r in self.ratios})  # + 0.0 turns -0.0 into 0.0
 
@@ -174,6 +179,25 @@ class Sweep(param.Parameterized):
             for spec in specs:
                 validate_spec(dataset, spec, max_ratio=max_ratio)
             out.append((feature, group, specs))
+        return out
+
+    def mix_plan(self) -> list[tuple[str, str, ShiftSpec]]:
+        """(feature, mix name, spec) for every feature x mix, validated up front."""
+        from ..shift.presets import PRESETS, mix_spec
+        if not self.mixes:
+            return []
+        dataset = self.data
+        max_ratio = self.loop.max_ratio if self.loop is not None else MAX_RATIO
+        out = []
+        for feature in self.resolved_features():
+            for name in dict.fromkeys(self.mixes):
+                if name not in PRESETS:
+                    raise UsageError(f"a sweep's mixes are presets: {', '.join(PRESETS)}; got "
+                                     f"{name!r}.")
+                spec = mix_spec(dataset, feature, name, upsampler=self.upsampler,
+                                class_balance=self.class_balance)
+                validate_spec(dataset, spec, max_ratio=max_ratio)
+                out.append((feature, name, spec))
         return out
 
     def make_loop(self, *, n_jobs: int | None = None) -> ModelLoop:
@@ -209,19 +233,24 @@ class Sweep(param.Parameterized):
         if self.scheduler:
             check_scheduler(self.scheduler)
         plan = self.plan()
+        mixes = self.mix_plan()
         loop = self.make_loop()
-        tracker = _Tracker(loop, plan, progress)
+        tracker = _Tracker(loop, plan + [(f, n, [spec]) for f, n, spec in mixes], progress)
         backend = "local"
         if self.scheduler:
             backend = self._run_on_dask(loop, tracker)
         else:  # the whole grid at once: no worker idles between ratios
-            loop.prefetch([spec for _, _, specs in plan for spec in specs], progress=tracker)
+            loop.prefetch([spec for _, _, specs in plan for spec in specs]
+                          + [spec for _, _, spec in mixes], progress=tracker)
         tables = []
         for feature, group, specs in plan:
             for spec in specs:
                 run = loop.run(spec, progress=tracker)
                 tables.append(_rows(run, feature, group, tracker.fresh))
+        tables += _mix_rows(loop, mixes, tracker)
         table = pd.concat(tables, ignore_index=True)
+        if mixes:
+            table["mix"] = table["mix"].fillna("")
         computed = len(tracker.fresh)
         self.stats = SweepStats(fits=tracker.total, computed=computed,
                                 cached=tracker.total - computed,
@@ -328,6 +357,16 @@ def _rows(run, feature: str, group: str, fresh: set) -> pd.DataFrame:
                 or column in names or column.startswith("delta_"):
             table[column] = table[column].astype("float64")
     return table
+
+
+def _mix_rows(loop: ModelLoop, mixes, tracker: _Tracker) -> list[pd.DataFrame]:
+    """The row sets of the mixes: as a ratio's rows, with ``mix`` naming the mix (empty on the
+    ratios' rows) and ``group`` reading "mix: NAME"."""
+    tables = []
+    for feature, name, spec in mixes:
+        run = loop.run(spec, progress=tracker)
+        tables.append(_rows(run, feature, f"mix: {name}", tracker.fresh).assign(mix=name))
+    return tables
 
 
 INTERVAL_PREFIXES = ("delta_low", "delta_high", "delta_p", "value_low", "value_high",
