@@ -20,6 +20,7 @@ from distviz.loop import ModelLoop, ResultCache
 from distviz.shift import (Resampler, ShiftSpec, largest_remainder, mix_spec, parse_shares,
                            shift_training_set, validate_spec)
 from distviz.shift.mix import deployment_weights
+from distviz.sweep import format_summary
 from test_cli_errors import assert_one_error_line, distviz
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -484,8 +485,11 @@ def test_readme_run_crossed_group(titanic, tmp_path):
 def test_readme_sweep_mixes(titanic, tmp_path):
     out = _run_readme(readme_mix_lines()[3], tmp_path)
     table = pd.read_csv(tmp_path / "mixes.csv", keep_default_na=False)
-    assert "2 features x 0 ratios + 2 mixes" in out, out
+    assert "2 features x 2 mixes x 4 algorithms" in out, out
     assert re.search(r"^sex\s+mix: uniform\s", out, re.M), out
+    # Read back from the CSV (the ratios' empty mix is NaN there), the summary is the same.
+    summary = format_summary(pd.read_csv(tmp_path / "mixes.csv"))
+    assert summary.splitlines()[:12] == out.splitlines()[:12]
     assert set(table["mix"]) == {"uniform", "sqrt"}
     assert set(zip(table["feature"], table["group"], table["ratio"])) == {
         (f, f"mix: {m}", 0.0) for f in ("sex", "age") for m in ("uniform", "sqrt")}

@@ -196,7 +196,8 @@ def format_summary(table: pd.DataFrame, stats=None) -> str:
     intervals = summary["significant"].notna().any()
     mixes = table["mix"][table["mix"] != ""].unique() if "mix" in table.columns else []
     ratios = table["ratio"][table["mix"] == ""] if len(mixes) else table["ratio"]
-    grid = f"{ratios.nunique()} ratios" + (f" + {len(mixes)} mixes" if len(mixes) else "")
+    grid = " + ".join(([f"{ratios.nunique()} ratios"] if len(ratios) else [])
+                      + ([f"{len(mixes)} mixes"] if len(mixes) else []))
     lines = [f"{name}: {len(table)} rows = {table['feature'].nunique()} features x "
              f"{grid} x {len(algorithms)} algorithms x "
              f"{repeats} repeats",
