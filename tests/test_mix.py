@@ -233,6 +233,7 @@ def test_equal_mixes_share_cache_entries(titanic):
     again = loop.run(mix_spec(titanic, "sex", "uniform"))
     assert first.computed == 4 and again.computed == 0 and again.cached == 4
     assert again.algorithms[0].delta == first.algorithms[0].delta
+    assert again.shift.summary()["mix_name"] == "uniform"  # each run says the mix it was asked
     assert loop.run(mix_spec(titanic, "sex", "original")).computed == 0  # the baseline's fits
 
 

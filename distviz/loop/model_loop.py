@@ -348,7 +348,7 @@ class ModelLoop(LoopSettings):
     def shift_result(self, spec: ShiftSpec, seed: int) -> ShiftResult:
         """The shifted training set for ``seed`` (cached per loop)."""
         key = ("shift", self.dataset.fingerprint, spec.training_key(), seed, spec.feature,
-               spec.group)
+               spec.group, spec.mix_name, spec.notes)  # the spec a result reports
         return self._remember(key, lambda: shift_training_set(
             self.dataset, spec, random_state=seed, max_ratio=self.max_ratio))
 
