@@ -291,8 +291,10 @@ def test_no_planted_effect_on_40000_rows_is_equivalent():
     table = make_table(40_000, random_state=3)
     dataset = Dataset(source=table, target="target")
     assert len(dataset.y_test) == 10_000
-    loop = ModelLoop(dataset=dataset, algorithms=["logistic_regression", "naive_bayes"],
-                     cache=ResultCache(), repeats=3)
+    # The settings policy's (3 seeds, a 10,000-row budget per fit), as every surface uses.
+    loop = ModelLoop(dataset=dataset, algorithms=["logistic_regression", "xgboost"],
+                     cache=ResultCache())
+    assert loop.repeats == 3
     result = advise(loop, features=["cat_2"])
     cells = result.cells
     assert len(cells) == 6 * 2 * 2
@@ -302,8 +304,11 @@ def test_no_planted_effect_on_40000_rows_is_equivalent():
             (c.ci95[1] - c.ci95[0]) / 2, rel=1e-9)
     equivalent = [c for c in cells if c.practical == "equivalent"]
     assert len(equivalent) >= 0.6 * len(cells), [(c.algorithm, c.practical) for c in cells]
-    assert all(c.practical == "equivalent" for c in cells
+    # Nothing that matters changed, and the data show it for the stable model: no change
+    # beyond +-min_effect anywhere (no cell better or worse).
+    assert all(c.practical in ("equivalent", "negligible") for c in cells
                if c.algorithm == "logistic_regression")
+    assert not any(c.practical in ("better", "worse") for c in cells)
     assert result.chance()["practical"]["equivalent"] == len(equivalent)
     assert result.to_dict()["interval"]["min_effect"]["f1"] == 0.01
 
