@@ -8,7 +8,7 @@ very path of ``distviz sweep``), land in the loop's cache (so a re-run resumes),
 
 - ``delta``, ``ci95``, ``p_value``, ``verdict``: the change of the headline metric on the whole
   frozen test set, exactly what :meth:`ModelLoop.run` reports for that shift (so exactly
-  ``distviz run --json``): :func:`distviz.noise.paired_delta`, seed + resampling draw + test
+  ``distviz run --json``): :func:`distviz.stats.paired_delta`, seed + resampling draw + test
   sample, judged per cell at 5 %.
 - ``p_adjusted``, ``verdict_bh``: the same change after Benjamini–Hochberg over all cells of the
   call (false-discovery rate ``alpha``, default 5 %).
@@ -19,7 +19,7 @@ very path of ``distviz sweep``), land in the loop's cache (so a re-run resumes),
   ``min_effect`` (``negligible``) is never advised.
 - ``group_delta``, ``group_ci95``, ``group_verdict``: the change of the same headline metric on
   the group's own test rows ("does adding women's rows help the model on women?"), with the same
-  paired bootstrap restricted to those rows (:func:`distviz.noise.paired_delta` on the subset:
+  paired bootstrap restricted to those rows (:func:`distviz.stats.paired_delta` on the subset:
   the bootstrap resamples the group's test rows, with the group's size fixed). No interval when
   the group has fewer than ``MIN_GROUP_TEST_ROWS`` test rows (``group_note`` says so). Not part of
   the multiple-comparison control: it explains a cell, it does not select one.
@@ -40,7 +40,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from .errors import UsageError
-from .noise import (
+from .stats import (
     ScoreBoard,
     adjusted_p_values,
     flagged_by_chance,
@@ -361,7 +361,7 @@ def group_effect(dataset, feature: str, group: str, shifted_fits, baseline_fits,
                  *, min_test_rows: int = MIN_GROUP_TEST_ROWS):
     """The change of ``metric`` on the group's own test rows: (Effect or None, note or None).
 
-    :func:`distviz.noise.paired_delta` on the subset of test rows in the group (paired by
+    :func:`distviz.stats.paired_delta` on the subset of test rows in the group (paired by
     seed; the bootstrap resamples those rows). Below ``min_test_rows`` the delta is given
     without an interval."""
     labels = dataset.group_labels(feature, dataset.X_test).to_numpy()
@@ -544,7 +544,7 @@ def judge(cells: Sequence[Cell], metric: str, *, alpha: float = 0.05) -> None:
 @dataclass
 class CurvePoint:
     """The headline metric at one ratio: its mean over seeds with its interval
-    (:meth:`distviz.noise.ScoreBoard.level`) and its paired change against ratio 0."""
+    (:meth:`distviz.stats.ScoreBoard.level`) and its paired change against ratio 0."""
 
     ratio: float
     value: float
@@ -587,7 +587,7 @@ def response_curve(loop, feature: str, group: str, ratios: Sequence[float], *,
 
     The shape rule. For one algorithm, every pair of ratios ``(a, b)`` is compared, paired by
     seed on the same test rows (:meth:`ScoreBoard.effect`, exactly
-    :func:`distviz.noise.paired_delta`), and the p-values of all pairs of that curve are
+    :func:`distviz.stats.paired_delta`), and the p-values of all pairs of that curve are
     adjusted together with Benjamini–Hochberg at ``alpha``; "a beats b" means the adjusted
     pair is beyond the noise in a's favour (direction-aware: lower RMSE / MAE is better).
     With ``lo`` / ``hi`` the smallest / largest ratio and ``best`` the ratio with the best mean:

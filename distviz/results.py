@@ -57,9 +57,9 @@ class AlgorithmResult:
 
     ``delta`` is the mean over paired seeds of shifted-minus-baseline metrics; ``ci95``,
     ``significant``, ``p_value`` and ``verdict`` (better / worse / within noise) come from
-    :func:`distviz.noise.paired_delta` (seed, resampling draw and test sample) and are None
+    :func:`distviz.stats.paired_delta` (seed, resampling draw and test sample) and are None
     with fewer than two paired seeds (``note`` says why). ``effects`` holds the full
-    :class:`distviz.noise.Effect` per metric (with one seed: the test-sample part alone).
+    :class:`distviz.stats.Effect` per metric (with one seed: the test-sample part alone).
     ``practical`` (better / worse / negligible / equivalent / inconclusive, against the loop's
     ``min_effect``) and ``detectable`` (the interval's half-width) come from
     :func:`distviz.stats.judge`, whose full :class:`~distviz.stats.PracticalCall` per metric
@@ -166,7 +166,7 @@ class RunResult:
 
     def lead(self, metric: str | None = None):
         """The best algorithm's lead over the runner-up after the shift, paired by seed on the
-        same test rows (:func:`distviz.noise.paired_delta`: seed and test-sample noise), as
+        same test rows (:func:`distviz.stats.paired_delta`: seed and test-sample noise), as
         ``(best, runner_up, effect)``; ``effect`` is None with fewer than two paired seeds or
         fewer than two algorithms. Its verdict says whether the lead is beyond the noise."""
         metric = metric or self.metric
@@ -188,9 +188,9 @@ class RunResult:
     def compare(self, first, second, metric: str | None = None, *, stage: str = "shifted"):
         """``first``'s score minus ``second``'s (algorithm results or names) at ``stage``
         (``"shifted"`` or ``"baseline"``), paired by seed on the same test rows
-        (:func:`distviz.noise.paired_delta`); None with fewer than two paired seeds. Its
+        (:func:`distviz.stats.paired_delta`); None with fewer than two paired seeds. Its
         verdict says whether the difference is beyond the noise."""
-        from . import noise
+        from .stats import paired_delta
         metric = metric or self.metric
         first, second = (self.result(a) if isinstance(a, str) else a for a in (first, second))
         attr = "fits" if stage == "shifted" else "baseline_fits"
@@ -200,7 +200,7 @@ class RunResult:
         if len(pairs) < 2:
             return None
         ds = self.dataset
-        return noise.paired_delta(ds.y_test, [p[0] for p in pairs], [p[1] for p in pairs],
+        return paired_delta(ds.y_test, [p[0] for p in pairs], [p[1] for p in pairs],
                                   task=ds.task_name, n_classes=len(ds.classes),
                                   positive=ds.positive_index, metrics=[metric])[metric]
 
@@ -301,7 +301,7 @@ class RunResult:
                "interval": self.interval_method(),
                "fits": {"computed": self.computed, "cached": self.cached}}
         if self.repeats < 2:
-            from .noise import NO_INTERVAL_NOTE
+            from .stats.seeds import NO_INTERVAL_NOTE
             out["note"] = NO_INTERVAL_NOTE
         return out
 
@@ -327,7 +327,7 @@ INTERVAL_METHOD = {
     "confidence": 0.95,
     "method": "paired bootstrap of the test rows (200 replicates, the same rows for both arms "
               "and every seed) plus the spread of the per-seed deltas over seeds; t interval "
-              "with Welch-Satterthwaite degrees of freedom (distviz.noise.paired_delta)",
+              "with Welch-Satterthwaite degrees of freedom (distviz.stats.paired_delta)",
     "counts": ["algorithm seed", "resampling draw", "test sample"],
     "significant": "the interval excludes 0 (p_value < 0.05)",
 }

@@ -8,7 +8,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "distviz"
 # Lowest first; a module may import only from its own layer or those before it.
-LAYERS = ["errors", "tasks", "data", "models", "metrics", "noise", "stats", "importance", "shift",
+LAYERS = ["errors", "tasks", "data", "models", "metrics", "stats", "importance", "shift",
           "results", "loop", "synth", "output", "sweep", "advise", "preview", "views", "cli"]
 GUI = {"panel", "holoviews", "hvplot", "bokeh"}
 

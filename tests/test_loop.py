@@ -134,7 +134,7 @@ def test_repeats_give_intervals_and_zero_shift_is_zero(titanic, fresh_cache):
     assert low <= entry.delta["f1"] <= high
     assert len(entry.fits) == 3 and len({f.seed for f in entry.fits}) == 3
     assert entry.significant["f1"] == (low > 0 or high < 0)
-    # The interval is distviz.noise's (seed, resampling draw and test sample), with its verdict.
+    # The interval is distviz.stats's (seed, resampling draw and test sample), with its verdict.
     effect = entry.effects["f1"]
     assert entry.ci95["f1"] == [effect.low, effect.high] and entry.n_seeds == 3
     assert entry.p_value["f1"] == effect.p_value and entry.verdict["f1"] == effect.verdict
@@ -273,7 +273,7 @@ def _cli(*args):
 
 
 def test_run_defaults_to_enough_seeds_for_an_interval():
-    from distviz.noise import default_repeats
+    from distviz.stats import default_repeats
     assert default_repeats(984) == 5 and default_repeats(20_000) == 5
     assert default_repeats(20_001) == 3
     report = json.loads(_cli("--json"))

@@ -15,14 +15,14 @@ import numpy as np
 
 from ..data import Dataset
 from ..metrics import score_classification, score_regression
-from ..noise import paired_delta
+from ..stats import paired_delta
 from ..results import AlgorithmResult, RunResult, mean_metrics
 from ..shift import ShiftSpec
 from ..stats import judge_all
 
 
 class EffectsMemo:
-    """:func:`distviz.noise.paired_delta` of paired fits (seed -> (shifted, baseline)) on the
+    """:func:`distviz.stats.paired_delta` of paired fits (seed -> (shifted, baseline)) on the
     test set, memoised on the identity of the prediction arrays.
 
     The memo holds the arrays it keyed on, so an id is never reused while its entry lives: a
@@ -62,7 +62,7 @@ def summarize(dataset: Dataset, seeds: list[int], name: str, spec: ShiftSpec, fi
 
     ``delta`` is the mean over paired seeds of the shifted-minus-baseline metrics (exactly
     scikit-learn's); ``ci95``, ``significant``, ``p_value`` and ``verdict`` come from
-    :func:`distviz.noise.paired_delta` on the fits' predictions against the frozen test
+    :func:`distviz.stats.paired_delta` on the fits' predictions against the frozen test
     set (seed, resampling draw and test sample: docs/semantics.md, 6), and ``practical`` /
     ``detectable`` from those intervals against ``min_effect`` (per metric; semantics 13).
     With fewer than two paired seeds there is no interval: those are None and ``note`` says

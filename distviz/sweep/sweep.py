@@ -27,7 +27,7 @@ from ..data import Dataset
 from ..errors import UsageError
 from ..loop import ModelLoop
 from ..loop.policy import FIRST_SEED
-from ..noise import ScoreBoard
+from ..stats import ScoreBoard
 from ..results import FitResult
 from ..shift import CLASS_BALANCES, UPSAMPLERS, ShiftSpec, validate_spec
 from ..shift.spec import DEFAULT_RATIOS, MAX_RATIO
@@ -58,7 +58,7 @@ class Sweep(param.Parameterized):
     Each feature is shifted in one group (default: its smallest), at every ratio; ratio 0 is the
     baseline. :meth:`run` returns one row per (feature, group, ratio, algorithm, repeat) with
     every metric, its change against the baseline of the same seed (``delta_<metric>``), the fit
-    time and the training rows, and the cell's intervals from :mod:`distviz.noise` (seed,
+    time and the training rows, and the cell's intervals from :mod:`distviz.stats` (seed,
     resampling draw and test sample; see ``_rows``): of the change, of the metric itself and of
     the cell leader's lead over each algorithm.
 
@@ -95,7 +95,7 @@ class Sweep(param.Parameterized):
     repeats = param.Integer(default=None, allow_None=True, bounds=(1, 50), softbounds=(1, 10),
                             doc="""
         Seeds per cell; each row is one seed. Intervals (two seeds or more) count the seed, the
-        resampling draw and the test sample (distviz.noise). Default the repeats of ``loop``,
+        resampling draw and the test sample (distviz.stats). Default the repeats of ``loop``,
         else the settings policy's for the dataset (distviz.loop.policy).""")
 
     upsampler = param.Selector(default="random", objects=list(UPSAMPLERS), doc="""
@@ -281,13 +281,13 @@ def _rows(run, feature: str, group: str, fresh: set) -> pd.DataFrame:
     """The table rows of one loop run: one per algorithm x seed, with the cell's intervals.
 
     Every row of a cell (feature, group, ratio, algorithm) carries the same per-cell columns,
-    for each metric ``m`` (all from :mod:`distviz.noise`, seed + resampling draw + test sample;
+    for each metric ``m`` (all from :mod:`distviz.stats`, seed + resampling draw + test sample;
     NaN with one seed):
 
     - ``delta_low_m``, ``delta_high_m``, ``delta_p_m``: the change against the baseline
-      (:func:`distviz.noise.paired_delta`, as ``ModelLoop.summarize``);
+      (:func:`distviz.stats.paired_delta`, as ``ModelLoop.summarize``);
     - ``value_low_m``, ``value_high_m``: the metric's mean over seeds
-      (:meth:`distviz.noise.ScoreBoard.level`);
+      (:meth:`distviz.stats.ScoreBoard.level`);
     - ``lead_low_m``, ``lead_high_m``, ``lead_p_m``: how far the cell's leader on ``m`` (the
       best mean over seeds; ties: the first listed) is ahead of this algorithm, paired by seed
       on the same test rows (positive = the leader is better, for RMSE / MAE too); NaN on the

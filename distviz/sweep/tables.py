@@ -1,4 +1,4 @@
-"""Sweep tables read back: per-cell summaries with intervals (distviz.noise, stored per cell
+"""Sweep tables read back: per-cell summaries with intervals (distviz.stats, stored per cell
 by the sweep), the winner per cell when it is beyond the noise, and a plain text view with
 Benjamini–Hochberg-controlled counts."""
 
@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .. import noise
+from ..stats import benjamini_hochberg, flagged_by_chance, verdict
 from ..tasks import LOWER_IS_BETTER
 
 
@@ -35,7 +35,7 @@ def summarize(table: pd.DataFrame, metric: str | None = None, *,
     each with its 95 % interval, one row per (feature, group, ratio, algorithm), in table order.
 
     The intervals are the sweep's own per-cell columns (``value_low_<metric>``,
-    ``delta_low_<metric>``, ...: :mod:`distviz.noise`, counting the seed, the resampling draw
+    ``delta_low_<metric>``, ...: :mod:`distviz.stats`, counting the seed, the resampling draw
     and the test sample), never a t-interval over a handful of seeds. ``significant`` is True
     when the change's interval excludes 0, False when it includes it, and None without an
     interval (one repeat, or a table without those columns). ``significant_bh`` is the
@@ -64,7 +64,7 @@ def summarize(table: pd.DataFrame, metric: str | None = None, *,
                      "p_value": _first(cell, f"delta_p_{metric}"),
                      "significant": significant,
                      "verdict": None if significant is None
-                     else noise.verdict(metric, delta, significant),
+                     else verdict(metric, delta, significant),
                      "lead_low": _first(cell, f"lead_low_{metric}"),
                      "lead_high": _first(cell, f"lead_high_{metric}"),
                      "lead_p": _first(cell, f"lead_p_{metric}"),
@@ -77,7 +77,7 @@ def summarize(table: pd.DataFrame, metric: str | None = None, *,
         return summary
     shifted = (summary["ratio"] != 0).to_numpy()
     p_values = np.where(shifted, summary["p_value"].to_numpy(dtype=float), np.nan)
-    decided = noise.benjamini_hochberg(p_values, alpha)
+    decided = benjamini_hochberg(p_values, alpha)
     summary["significant_bh"] = [bool(d) if np.isfinite(p) else None
                                  for d, p in zip(decided, p_values)]
     return summary
@@ -144,7 +144,7 @@ def paired_lead(table: pd.DataFrame, feature: str, ratio: float, leader: str, ot
                 metric: str) -> tuple[float, float, float]:
     """Mean and 95 % interval of how far ``leader`` is ahead of ``other`` in one cell
     (positive = ahead, for lower-is-better metrics too), paired by seed on the same test rows
-    (:mod:`distviz.noise`). The interval is known when one of the two is the cell's leader on
+    (:mod:`distviz.stats`). The interval is known when one of the two is the cell's leader on
     ``metric`` (the sweep stores each algorithm's gap to it); NaN otherwise or with one seed."""
     cell = table[(table["feature"] == feature) & (table["ratio"] == ratio)]
     sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
@@ -197,7 +197,7 @@ def format_summary(table: pd.DataFrame, stats=None) -> str:
     if len(shifted):
         per_cell = int(shifted["significant"].sum())
         controlled = int(shifted["significant_bh"].sum())
-        chance = noise.flagged_by_chance(len(shifted))
+        chance = flagged_by_chance(len(shifted))
         lines += ["", f"{controlled} of {len(shifted)} shifted cells are beyond the noise after "
                       f"Benjamini-Hochberg (false-discovery rate 5 %); {per_cell} at 5 % per "
                       f"cell, where {chance.expected:.1f} would be flagged by chance (up to "
