@@ -11,6 +11,7 @@ import pytest
 from scipy import stats
 
 from distviz import metrics
+from distviz.sentences import chance_sentence
 from distviz.stats import (
     NO_INTERVAL_NOTE,
     ScoreBoard,
@@ -284,7 +285,10 @@ def test_benjamini_hochberg_by_hand():
 def test_flagged_by_chance():
     chance = flagged_by_chance(480)
     assert chance.expected == 24.0 and 30 <= chance.upper <= 34
-    assert "24.0 of 480 cells would be flagged by chance" in chance.sentence(52)
+    text = chance_sentence(chance, beyond=40, per_cell=52, fdr=0.05)
+    assert text.startswith("40 of 480 cells are beyond the noise after Benjamini-Hochberg "
+                           "(false-discovery rate 5 %); a per-cell 5 % test flags 52, ")
+    assert f"where 24.0 would be flagged by chance (up to {chance.upper} in 95 % of" in text
     assert flagged_by_chance(0).upper == 0
 
 

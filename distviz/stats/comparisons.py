@@ -32,19 +32,13 @@ def benjamini_hochberg(p_values, alpha: float = 0.05) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ChanceFlags:
-    """How many of ``cells`` tests would come out significant with no real effect anywhere."""
+    """How many of ``cells`` tests would come out significant with no real effect anywhere (in
+    words: :func:`distviz.sentences.chance_sentence`)."""
 
     cells: int
     alpha: float
     expected: float   # alpha * cells
     upper: int        # exceeded by chance in at most 5 % of sweeps (independent cells)
-
-    def sentence(self, flagged: int | None = None) -> str:
-        text = (f"{self.expected:.1f} of {self.cells} cells would be flagged by chance "
-                f"(up to {self.upper} in 95 % of repeats)")
-        if flagged is not None:
-            text = f"{flagged} of {self.cells} cells are beyond the noise; " + text
-        return text + "."
 
 
 def flagged_by_chance(n_cells: int, alpha: float = 0.05) -> ChanceFlags:

@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..sentences import chance_sentence, practical_calls_sentence
 from ..stats import benjamini_hochberg, flagged_by_chance, verdict
 from ..tasks import LOWER_IS_BETTER
 
@@ -197,11 +198,9 @@ def format_summary(table: pd.DataFrame, stats=None) -> str:
     if len(shifted):
         per_cell = int(shifted["significant"].sum())
         controlled = int(shifted["significant_bh"].sum())
-        chance = flagged_by_chance(len(shifted))
-        lines += ["", f"{controlled} of {len(shifted)} shifted cells are beyond the noise after "
-                      f"Benjamini-Hochberg (false-discovery rate 5 %); {per_cell} at 5 % per "
-                      f"cell, where {chance.expected:.1f} would be flagged by chance (up to "
-                      f"{chance.upper} in 95 % of sweeps)."]
+        lines += ["", chance_sentence(flagged_by_chance(len(shifted)), beyond=controlled,
+                                      per_cell=per_cell, fdr=0.05, cells="shifted cells",
+                                      over="sweeps")]
         counts = practical_counts(shifted)
         if counts:
             lines.append(counts)
@@ -235,13 +234,9 @@ def format_summary(table: pd.DataFrame, stats=None) -> str:
 def practical_counts(summary: pd.DataFrame) -> str | None:
     """One line: how many cells of a :func:`summarize` table get each practical call, against
     which smallest change that matters; None when no cell has one."""
-    from ..stats import CALLS
     called = summary[summary["practical"].notna()] if "practical" in summary else summary[:0]
     if called.empty:
         return None
-    counts = called["practical"].value_counts()
     min_effect = called["min_effect"].dropna()
-    against = f" (min_effect {min_effect.iloc[0]:.3g})" if len(min_effect) else ""
-    return ("practical calls per cell" + against + ": "
-            + ", ".join(f"{int(counts.get(word, 0))} {word}" for word in CALLS)
-            + "; equivalent = no change that matters, inconclusive = the data cannot tell.")
+    return practical_calls_sentence(called["practical"].value_counts(),
+                                    float(min_effect.iloc[0]) if len(min_effect) else None)
