@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from ..stats.seeds import NO_INTERVAL_NOTE, default_repeats  # noqa: F401 (the policy's)
+# The seed rule lives below results.py (a run's JSON states its note); importable here too.
+from ..stats.seeds import NO_INTERVAL_NOTE, default_repeats  # noqa: F401
 
 #: A larger table is explored on a seeded sample of this many rows, stratified by the target
 #: and taken before the split (``Dataset(max_rows=...)``).
