@@ -119,7 +119,7 @@ def format_run(result) -> str:
                   f"{result.cached} from cache, {result.seconds:.2f} s",
               settings_line(result.settings)]
     if result.repeats < 2:
-        from ..noise import NO_INTERVAL_NOTE
+        from ..stats.seeds import NO_INTERVAL_NOTE
         lines.append("note: " + NO_INTERVAL_NOTE)
     return "\n".join(lines)
 

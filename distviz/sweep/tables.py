@@ -1,4 +1,4 @@
-"""Sweep tables read back: per-cell summaries with intervals (distviz.noise, stored per cell
+"""Sweep tables read back: per-cell summaries with intervals (distviz.stats, stored per cell
 by the sweep), the winner per cell when it is beyond the noise, and a plain text view with
 Benjamini–Hochberg-controlled counts."""
 
@@ -9,7 +9,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from .. import noise
+from ..sentences import chance_sentence, practical_calls_sentence
+from ..stats import benjamini_hochberg, flagged_by_chance, verdict
 from ..tasks import LOWER_IS_BETTER
 
 
@@ -53,7 +54,7 @@ def summarize(table: pd.DataFrame, metric: str | None = None, *,
     each with its 95 % interval, one row per (feature, group, ratio, algorithm), in table order.
 
     The intervals are the sweep's own per-cell columns (``value_low_<metric>``,
-    ``delta_low_<metric>``, ...: :mod:`distviz.noise`, counting the seed, the resampling draw
+    ``delta_low_<metric>``, ...: :mod:`distviz.stats`, counting the seed, the resampling draw
     and the test sample), never a t-interval over a handful of seeds. ``significant`` is True
     when the change's interval excludes 0, False when it includes it, and None without an
     interval (one repeat, or a table without those columns). ``significant_bh`` is the
@@ -83,7 +84,7 @@ def summarize(table: pd.DataFrame, metric: str | None = None, *,
                      "p_value": _first(cell, f"delta_p_{metric}"),
                      "significant": significant,
                      "verdict": None if significant is None
-                     else noise.verdict(metric, delta, significant),
+                     else verdict(metric, delta, significant),
                      "lead_low": _first(cell, f"lead_low_{metric}"),
                      "lead_high": _first(cell, f"lead_high_{metric}"),
                      "lead_p": _first(cell, f"lead_p_{metric}"),
@@ -96,7 +97,7 @@ def summarize(table: pd.DataFrame, metric: str | None = None, *,
         return summary
     shifted = _shifted(summary)
     p_values = np.where(shifted, summary["p_value"].to_numpy(dtype=float), np.nan)
-    decided = noise.benjamini_hochberg(p_values, alpha)
+    decided = benjamini_hochberg(p_values, alpha)
     summary["significant_bh"] = [bool(d) if np.isfinite(p) else None
                                  for d, p in zip(decided, p_values)]
     return summary
@@ -163,7 +164,7 @@ def paired_lead(table: pd.DataFrame, feature: str, ratio: float, leader: str, ot
                 metric: str, *, mix: str = "") -> tuple[float, float, float]:
     """Mean and 95 % interval of how far ``leader`` is ahead of ``other`` in one cell
     (positive = ahead, for lower-is-better metrics too), paired by seed on the same test rows
-    (:mod:`distviz.noise`). The interval is known when one of the two is the cell's leader on
+    (:mod:`distviz.stats`). The interval is known when one of the two is the cell's leader on
     ``metric`` (the sweep stores each algorithm's gap to it); NaN otherwise or with one seed.
     ``mix`` names a mix's cell (its ratio is 0, as the baseline's)."""
     cell = table[(table["feature"] == feature) & (table["ratio"] == ratio)]
@@ -225,11 +226,9 @@ def format_summary(table: pd.DataFrame, stats=None) -> str:
     if len(shifted):
         per_cell = int(shifted["significant"].sum())
         controlled = int(shifted["significant_bh"].sum())
-        chance = noise.flagged_by_chance(len(shifted))
-        lines += ["", f"{controlled} of {len(shifted)} shifted cells are beyond the noise after "
-                      f"Benjamini-Hochberg (false-discovery rate 5 %); {per_cell} at 5 % per "
-                      f"cell, where {chance.expected:.1f} would be flagged by chance (up to "
-                      f"{chance.upper} in 95 % of sweeps)."]
+        lines += ["", chance_sentence(flagged_by_chance(len(shifted)), beyond=controlled,
+                                      per_cell=per_cell, fdr=0.05, cells="shifted cells",
+                                      over="sweeps")]
         counts = practical_counts(shifted)
         if counts:
             lines.append(counts)
@@ -264,13 +263,9 @@ def format_summary(table: pd.DataFrame, stats=None) -> str:
 def practical_counts(summary: pd.DataFrame) -> str | None:
     """One line: how many cells of a :func:`summarize` table get each practical call, against
     which smallest change that matters; None when no cell has one."""
-    from ..stats import CALLS
     called = summary[summary["practical"].notna()] if "practical" in summary else summary[:0]
     if called.empty:
         return None
-    counts = called["practical"].value_counts()
     min_effect = called["min_effect"].dropna()
-    against = f" (min_effect {min_effect.iloc[0]:.3g})" if len(min_effect) else ""
-    return ("practical calls per cell" + against + ": "
-            + ", ".join(f"{int(counts.get(word, 0))} {word}" for word in CALLS)
-            + "; equivalent = no change that matters, inconclusive = the data cannot tell.")
+    return practical_calls_sentence(called["practical"].value_counts(),
+                                    float(min_effect.iloc[0]) if len(min_effect) else None)
