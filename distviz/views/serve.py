@@ -7,7 +7,6 @@ DISTVIZ_SCHEDULER) come first; a visitor's URL arguments are checked by :func:`u
 from __future__ import annotations
 
 import os
-from functools import partial
 
 import panel as pn
 
@@ -79,6 +78,8 @@ def build_app(data: str | None = None, target: str | None = None, *, task: str |
 def serve(*, data=None, target=None, task=None, port=5006, address="127.0.0.1",
           websocket_origin=None, show=False, scheduler=None) -> None:
     """``distviz serve``: the dashboard on ``address`` (127.0.0.1 unless told otherwise)."""
-    app = partial(build_app, data, target, task=task, served=True, scheduler=scheduler)
+    # A plain function, called once per session: Panel shows a functools.partial as an object.
+    def app():
+        return build_app(data, target, task=task, served=True, scheduler=scheduler)
     pn.serve({"/": app}, port=port, address=address, websocket_origin=websocket_origin,
              show=show, title="distviz")
