@@ -1,7 +1,10 @@
-"""`distviz serve` as a user runs it (the venv's console script, on a free port), opened in
-Chromium: the page shows the shift slider and the leaderboard, and a slider move changes the
-numbers. Both forms the README shows: a bundled dataset's name, and a CSV file with --target."""
+"""The dashboard served as a user serves it, opened in Chromium: the page shows the shift slider
+and the leaderboard, and a slider move changes the numbers. `distviz serve` (the venv's console
+script, on a free port) in every form the README shows: a bundled dataset's name, a CSV file
+with --target, a dask scheduler; and `make dashboard`."""
 
+import sys
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -11,10 +14,13 @@ from distviz.views.controls import RATIOS
 from helpers import (
     ARTIFACTS,
     CHROMIUM,
+    ROOT,
     CHROMIUM_ARGS,
     Guard,
     distviz_served,
+    free_port,
     move_slider,
+    running,
     wait_for_leaderboard,
 )
 
@@ -74,3 +80,21 @@ def test_distviz_serve_a_bundled_dataset():
 def test_distviz_serve_a_csv_file_with_its_target(tmp_path):
     with distviz_served("--data", str(churn_csv(tmp_path)), "--target", "churn") as server:
         shows_a_page_that_answers_the_slider(server.url, "csv")
+
+
+@pytest.mark.dask
+@pytest.mark.timeout(300)
+def test_distviz_serve_on_a_dask_scheduler(dask_cluster):
+    with distviz_served("--scheduler", dask_cluster) as server:
+        shows_a_page_that_answers_the_slider(server.url, "scheduler")
+
+
+@pytest.mark.timeout(300)
+def test_make_dashboard():
+    """`make dashboard` with the venv the tests run in: its stamp file is taken as up to date
+    (``-o``), so nothing is installed."""
+    venv, port = Path(sys.executable).parent.parent, free_port()
+    command = ["make", "--no-print-directory", "-C", str(ROOT), "dashboard", f"PORT={port}",
+               f"VENV={venv}", "-o", f"{venv}/.installed"]
+    with running(command, port, f"http://127.0.0.1:{port}/dashboard") as server:
+        shows_a_page_that_answers_the_slider(server.url, "make-dashboard")
