@@ -36,7 +36,7 @@ from .importance_view import ImportanceView
 from .models_view import ModelsView
 from .preview_view import PreviewView
 from .session import Session
-from .style import escape
+from .style import ACCENT, escape
 from .sweep_view import SweepView
 
 hv.extension("bokeh", logo=False)
@@ -208,9 +208,11 @@ class Dashboard(pn.viewable.Viewer):
             pn.pane.Markdown("### What if the training data had more or fewer rows of one "
                              "group?", margin=(0, 10)),
             pn.Row(self.feature_widget,
-                   pn.widgets.Select.from_param(rs.param.group, label="Group", width=260),
+                   # Wider where the window allows: a group's name and size can be long.
+                   pn.widgets.Select.from_param(rs.param.group, label="Group", min_width=260,
+                                                max_width=520, sizing_mode="stretch_width"),
                    pn.widgets.Select.from_param(rs.param.upsampler, label="Adding rows by",
-                                                width=200),
+                                                width=170),
                    sizing_mode="stretch_width"),
             self.slider, sizing_mode="stretch_width", margin=(0, 0, 8, 0),
             styles={"background": "#f5f7f9", "border-radius": "6px", "padding": "4px 6px"})
@@ -241,7 +243,7 @@ class Dashboard(pn.viewable.Viewer):
         serve_locally()
         return pn.template.FastListTemplate(
             title="distviz", sidebar=[self.controls], main=[self._main], sidebar_width=340,
-            accent="#d6604d", header_background="#2f3e4e", design=LocalFast,
+            accent=ACCENT, header_background="#2f3e4e", design=LocalFast,
             font='"Open Sans", "Segoe UI", "Helvetica Neue", Arial, sans-serif',
             # Given per page: pn.config.notifications set once reaches only the first session.
             notifications=NotificationArea())
