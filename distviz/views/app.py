@@ -227,7 +227,11 @@ class Dashboard(pn.viewable.Viewer):
                      "Where data helps"])],
             dynamic=True, sizing_mode="stretch_width")
         self.stale_tabs: set[str] = set()
-        self.tabs.param.watch(lambda event: self._refresh_tab(), "active")
+        # An opened tab is brought up to date before Panel's own watcher puts it on the page
+        # (precedence -1 runs first; the public watch() refuses it), so it arrives in one
+        # message with this run's numbers. Updated just after it arrived, a table whose view
+        # is still being built fails or keeps its old data (Panel 1.9's Tabulator).
+        self.tabs.param._watch(lambda event: self._refresh_tab(), ["active"], precedence=-1)
         self._main = pn.Column(self.question, pn.Row(self.status_line, self.progress),
                                self.preview, self.tabs, self.notes, sizing_mode="stretch_width")
 
