@@ -36,7 +36,8 @@ RUN_BY = {
     "distviz serve --data my.csv --target churn":
         "test_serve_cli_ui::test_distviz_serve_a_csv_file_with_its_target",
     "make notebook": "test_notebook_ui::test_make_notebook_opens_the_example",
-    "jupyter lab examples/dashboard.ipynb": "test_notebook_ui::test_make_notebook_opens_the_example",
+    "jupyter lab examples/dashboard.ipynb":  # what make notebook runs
+        "test_notebook_ui::test_make_notebook_opens_the_example",
     "panel serve apps/dashboard.py": "test_dashboard_ui::test_slider_moves_show_the_cli_numbers",
     "distviz cache clear": "test_readme_commands::test_readme_cache_clear",
     "distviz serve --scheduler tcp://HOST:PORT":
