@@ -16,17 +16,20 @@ from .style import BETTER, WORSE, escape
 
 
 BEYOND_NOISE = ("better", "worse")
-# Leaderboard columns: (share of the spare width, least px). A column not named gets share 1
-# and Tabulator's least, 40 px; these least widths add up to 784 px (a 1280 px window gives 840).
-LEADERBOARD_WIDTHS = {"algorithm": (1.3, 100), "baseline": (0.7, 68), "now": (0.7, 56),
+# Leaderboard columns: (share of the spare width, least px: its header's longest word). A
+# column not named gets share 1 and Tabulator's least, 40 px; these add up to 802 px (a 1280 px
+# window gives the table 840).
+LEADERBOARD_WIDTHS = {"algorithm": (1.3, 100), "baseline": (0.7, 76), "now": (0.7, 56),
                       "delta": (0.7, 60), "interval": (1.3, 72), "verdict": (1.2, 80),
-                      "seeds": (0.7, 52), "rank_change": (0.7, 62), "best": (0.5, 42),
+                      "seeds": (0.7, 58), "rank_change": (0.7, 62), "best": (0.5, 46),
                       "fit_s": (0.6, 46), "train_rows": (0.8, 56), "note": (2.0, 90)}
 # Headers that can wrap between words in a narrow window.
 LEADERBOARD_TITLES = {"rank_change": "rank change", "fit_s": "fit s", "train_rows": "train rows"}
-# (Over Tabulator's own nowrap-and-ellipsis rules, which are more specific.)
-WRAP_CELLS = (".tabulator-cell, .tabulator-col-title {white-space: normal !important; "
-              "overflow-wrap: anywhere; text-overflow: clip !important}")
+# Cells wrap, even inside a long name; headers only between words (over Tabulator's own
+# nowrap-and-ellipsis rules, which are more specific).
+WRAP_CELLS = (".tabulator-cell {white-space: normal !important; overflow-wrap: anywhere; "
+              "text-overflow: clip !important} .tabulator-col-title {white-space: normal "
+              "!important; text-overflow: clip !important}")
 
 
 def delta_css(verdict, value) -> str:
