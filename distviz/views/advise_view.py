@@ -50,6 +50,7 @@ SHOWN_ADVICE = 12  # sentences listed beside the map; the rest are counted
 # 1,075 px in Chromium); wider maps put the advice under them, not past the window's edge.
 SIDE_BY_SIDE_PX = 1060
 ADVICE_PX = 320
+WRAP = {"flex-wrap": "wrap"}  # a row whose items go under each other when they do not fit
 
 
 class AdviseView(pn.viewable.Viewer):
@@ -108,7 +109,9 @@ class AdviseView(pn.viewable.Viewer):
             margin=(0, 10))
         self.bar = pn.indicators.Progress(value=0, max=1, visible=False, width=280,
                                           bar_color="primary")
-        self.maps = pn.Row(margin=0)  # one plot per ratio
+        # One plot per ratio; they wrap (and the advice beside them goes under) in a window
+        # too narrow for them side by side.
+        self.maps = pn.Row(margin=0, styles=WRAP)
         self.map_area = pn.Column(sizing_mode="stretch_width", margin=0)  # maps and advice
         self.sentences = pn.pane.Markdown("", min_width=ADVICE_PX, sizing_mode="stretch_width",
                                           margin=(0, 10), styles={"font-size": "13px"})
@@ -366,7 +369,7 @@ class AdviseView(pn.viewable.Viewer):
     def _place_advice(self, *, beside: bool) -> None:
         """The advice beside the maps, or under them when both do not fit in a window."""
         if beside:
-            self.map_area.objects = [pn.Row(self.maps, self.sentences,
+            self.map_area.objects = [pn.Row(self.maps, self.sentences, styles=WRAP,
                                             sizing_mode="stretch_width", margin=0)]
         else:
             self.map_area.objects = [self.maps, self.sentences]

@@ -36,7 +36,7 @@ from .importance_view import ImportanceView
 from .models_view import ModelsView
 from .preview_view import PreviewView
 from .session import Session
-from .style import escape
+from .style import ACCENT, escape
 from .sweep_view import SweepView
 
 hv.extension("bokeh", logo=False)
@@ -208,9 +208,11 @@ class Dashboard(pn.viewable.Viewer):
             pn.pane.Markdown("### What if the training data had more or fewer rows of one "
                              "group?", margin=(0, 10)),
             pn.Row(self.feature_widget,
-                   pn.widgets.Select.from_param(rs.param.group, label="Group", width=260),
+                   # Wider where the window allows: a group's name and size can be long.
+                   pn.widgets.Select.from_param(rs.param.group, label="Group", min_width=260,
+                                                max_width=520, sizing_mode="stretch_width"),
                    pn.widgets.Select.from_param(rs.param.upsampler, label="Adding rows by",
-                                                width=200),
+                                                width=170),
                    sizing_mode="stretch_width"),
             self.slider, sizing_mode="stretch_width", margin=(0, 0, 8, 0),
             styles={"background": "#f5f7f9", "border-radius": "6px", "padding": "4px 6px"})
@@ -225,7 +227,11 @@ class Dashboard(pn.viewable.Viewer):
                      "Where data helps"])],
             dynamic=True, sizing_mode="stretch_width")
         self.stale_tabs: set[str] = set()
-        self.tabs.param.watch(lambda event: self._refresh_tab(), "active")
+        # An opened tab is brought up to date before Panel's own watcher puts it on the page
+        # (precedence -1 runs first; the public watch() refuses it), so it arrives in one
+        # message with this run's numbers. Updated just after it arrived, a table whose view
+        # is still being built fails or keeps its old data (Panel 1.9's Tabulator).
+        self.tabs.param._watch(lambda event: self._refresh_tab(), ["active"], precedence=-1)
         self._main = pn.Column(self.question, pn.Row(self.status_line, self.progress),
                                self.preview, self.tabs, self.notes, sizing_mode="stretch_width")
 
@@ -241,7 +247,7 @@ class Dashboard(pn.viewable.Viewer):
         serve_locally()
         return pn.template.FastListTemplate(
             title="distviz", sidebar=[self.controls], main=[self._main], sidebar_width=340,
-            accent="#d6604d", header_background="#2f3e4e", design=LocalFast,
+            accent=ACCENT, header_background="#2f3e4e", design=LocalFast,
             font='"Open Sans", "Segoe UI", "Helvetica Neue", Arial, sans-serif',
             # Given per page: pn.config.notifications set once reaches only the first session.
             notifications=NotificationArea())

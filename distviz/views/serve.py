@@ -8,7 +8,6 @@ visitor's URL arguments are checked by :func:`url_settings`.
 from __future__ import annotations
 
 import os
-from functools import partial
 
 import panel as pn
 
@@ -81,6 +80,8 @@ def build_app(data: str | None = None, target: str | None = None, *, task: str |
 def serve(*, data=None, target=None, task=None, port=5006, address="127.0.0.1",
           websocket_origin=None, show=False, scheduler=None) -> None:
     """``distviz serve``: the dashboard on ``address`` (127.0.0.1 unless told otherwise)."""
-    app = partial(build_app, data, target, task=task, served=True, scheduler=scheduler)
+    # A plain function, called once per session: Panel shows a functools.partial as an object.
+    def app():
+        return build_app(data, target, task=task, served=True, scheduler=scheduler)
     pn.serve({"/": app}, port=port, address=address, websocket_origin=websocket_origin,
              show=show, title="distviz")
