@@ -21,6 +21,7 @@ from distviz.shift import (Resampler, ShiftSpec, largest_remainder, mix_spec, pa
                            shift_training_set, validate_spec)
 from distviz.shift.mix import deployment_weights
 from distviz.sweep import format_summary
+from helpers import console_script
 from test_cli_errors import assert_one_error_line, distviz
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -430,7 +431,7 @@ def readme_mix_lines() -> list[str]:
 def _run_readme(line: str, folder: Path) -> str:
     program, *args = shlex.split(line)
     assert program == "distviz"
-    proc = subprocess.run([sys.executable, "-m", "distviz.cli", *args], cwd=folder,
+    proc = subprocess.run([console_script(), *args], cwd=folder,  # as a user types it
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout

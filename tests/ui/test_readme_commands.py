@@ -44,6 +44,14 @@ RUN_BY = {
         "test_serve_cli_ui::test_distviz_serve_on_a_dask_scheduler",
     "DISTVIZ_SCHEDULER=tcp://HOST:PORT panel serve apps/dashboard.py":
         "test_cluster_ui::test_the_scheduler_gone_mid_move_is_said_and_the_page_keeps_working",
+    "distviz run --data titanic --feature sex --mix uniform":
+        "test_mix::test_readme_run_mix_uniform",
+    "distviz run --data titanic --feature age --match deployed.csv --upsampler smote --json":
+        "test_mix::test_readme_run_match_json",
+    'distviz run --data titanic --feature sex,class --group "sex=female & class=1st" --ratio 1':
+        "test_mix::test_readme_run_crossed_group",
+    "distviz sweep --data titanic --features sex,age --mixes uniform,sqrt --out mixes.csv":
+        "test_mix::test_readme_sweep_mixes",
 }
 # Commands no test runs, and why.
 NOT_RUN = {
@@ -108,7 +116,9 @@ def _run_sex(out, folder):
     verdicts = {line.split()[0]: line for line in out.splitlines()
                 if line.split() and line.split()[0] in DEFAULT_ALGORITHMS}
     assert set(verdicts) == DEFAULT_ALGORITHMS, out
-    assert all(re.search(r"(better|worse|within noise)\s*$", v) for v in verdicts.values()), out
+    # Each line ends with the verdict, the practical call and what the run could detect.
+    assert all(re.search(r"(better|worse|within noise)\s+(better|worse|negligible|equivalent|"
+                         r"inconclusive)\s+\d\.\d+\s*$", v) for v in verdicts.values()), out
 
 
 def _run_age_json(out, folder):
