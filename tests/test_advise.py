@@ -160,6 +160,10 @@ def check_advice(out):
     for cell in beyond:  # beyond the noise: the interval excludes 0
         inside = -min_effect < cell["ci95"][0] and cell["ci95"][1] < min_effect
         assert cell["practical"] == ("negligible" if inside else cell["verdict_bh"]), cell
+    for cell in cells:  # within the noise among all cells: no change claimed, even when one
+        if cell["verdict_bh"] == "within noise" and cell["ci95"]:  # cell's interval excludes 0
+            inside = -min_effect < cell["ci95"][0] and cell["ci95"][1] < min_effect
+            assert cell["practical"] == ("equivalent" if inside else "inconclusive"), cell
     matters = [c for c in beyond if c["practical"] != "negligible"]
     advice = out["advice"]
     assert len(advice) == len(matters) == out["chance"]["advised"]

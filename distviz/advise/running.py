@@ -122,6 +122,11 @@ def judge(cells: Sequence[Cell], metric: str, *, alpha: float = 0.05) -> None:
         for c, p in zip(judged, adjusted):
             c.p_adjusted = float(p)
             c.verdict_bh = verdict(metric, c.delta, bool(p <= alpha))
+            if not c.beyond_noise and c.practical in ("better", "worse", "negligible"):
+                # Beyond the noise for one cell alone, not among all of them: the call says so.
+                low, high = c.ci95
+                inside = -c.min_effect < low and high < c.min_effect
+                c.practical = "equivalent" if inside else "inconclusive"
 
 
 def _subset(fit, mask, task):
