@@ -201,26 +201,40 @@ class RunResult:
         sign = -1 if self.metric in metrics.LOWER_IS_BETTER else 1
         return max(scored, key=lambda s: sign * s[0])[1]  # ties: the first listed wins
 
-    def lead(self, metric: str | None = None):
-        """The best algorithm's lead over the runner-up after the shift, paired by seed on the
-        same test rows (:func:`distviz.stats.paired_delta`: seed and test-sample noise), as
-        ``(best, runner_up, effect)``; ``effect`` is None with fewer than two paired seeds or
-        fewer than two algorithms. Its verdict says whether the lead is beyond the noise."""
+    def lead(self, metric: str | None = None, *, stage: str = "shifted"):
+        """The best algorithm's lead over the runner-up at ``stage`` (``"shifted"`` or
+        ``"baseline"``), paired by seed on the same test rows (:func:`distviz.stats.paired_delta`:
+        seed and test-sample noise), as ``(best, runner_up, effect)``; ``effect`` is None with
+        fewer than two paired seeds or fewer than two algorithms. Its verdict says whether the
+        lead is beyond the noise."""
         metric = metric or self.metric
         # Computed once per run and metric: the leaderboard and the best-model line both ask.
         memo = self.__dict__.setdefault("_leads", {})
-        if metric not in memo:
-            memo[metric] = self._lead(metric)
-        return memo[metric]
+        if (metric, stage) not in memo:
+            memo[metric, stage] = self._lead(metric, stage)
+        return memo[metric, stage]
 
-    def _lead(self, metric: str):
+    def _lead(self, metric: str, stage: str):
         sign = -1 if metric in metrics.LOWER_IS_BETTER else 1
-        ranked = sorted((a for a in self.algorithms if a.ok and not math.isnan(a.metrics[metric])),
-                        key=lambda a: -sign * a.metrics[metric])
+        attr = "metrics" if stage == "shifted" else "baseline"
+        ranked = sorted((a for a in self.algorithms if a.ok and getattr(a, attr)
+                         and not math.isnan(getattr(a, attr)[metric])),
+                        key=lambda a: -sign * getattr(a, attr)[metric])
         if len(ranked) < 2:
             return (ranked[0].algorithm if ranked else None), None, None
         best, second = ranked[0], ranked[1]
-        return best.algorithm, second.algorithm, self.compare(best, second, metric)
+        return best.algorithm, second.algorithm, self.compare(best, second, metric, stage=stage)
+
+    def lead_summary(self, stage: str = "shifted") -> dict:
+        """The JSON of :meth:`lead` on the headline metric: leader, runner-up, the lead with its
+        interval and verdict, and ``clear``: whether the leader is ahead beyond the noise."""
+        best, second, effect = self.lead(stage=stage)
+        out = {"leader": best, "runner_up": second, "clear": None}
+        if effect is not None:
+            out.update(delta=round(float(effect.delta), 6),
+                       ci95=[round(float(effect.low), 6), round(float(effect.high), 6)],
+                       verdict=effect.verdict, clear=bool(effect.significant))
+        return out
 
     def compare(self, first, second, metric: str | None = None, *, stage: str = "shifted"):
         """``first``'s score minus ``second``'s (algorithm results or names) at ``stage``
@@ -334,7 +348,10 @@ class RunResult:
         out = {"dataset": self.dataset.summary(), "shift": self.shift.summary(),
                "settings": self.settings, "repeats": self.repeats, "results": results,
                "best": {"metric": self.metric, "baseline": self.best("baseline"),
-                        "shifted": self.best("shifted")},
+                        "shifted": self.best("shifted"),
+                        # Whether each leader is ahead beyond the noise (paired by seed).
+                        "lead": {"baseline": self.lead_summary("baseline"),
+                                 "shifted": self.lead_summary("shifted")}},
                "interval": self.interval_method(),
                "fits": {"computed": self.computed, "cached": self.cached}}
         if self.repeats < 2:

@@ -97,3 +97,21 @@ def practical_calls_sentence(counts: Mapping[str, int], min_effect: float | None
     return ("practical calls per cell" + against + ": "
             + ", ".join(f"{int(counts.get(word, 0))} {word}" for word in CALLS)
             + "; equivalent = no change that matters, inconclusive = the data cannot tell.")
+
+
+def leader(run, stage: str = "shifted") -> str:
+    """Who leads ``run`` on its headline metric at ``stage``, claimed as best only when the lead
+    over the runner-up is beyond the noise: 'xgboost, ahead of mlp by 0.031 [+0.012, +0.050],
+    beyond the noise' or 'no clear best (xgboost leads mlp by 0.004 [-0.010, +0.018])'."""
+    best, second, lead = run.lead(stage=stage)
+    if best is None:
+        return "no model scored"
+    if second is None:
+        return f"{best} (the only model)"
+    if lead is None:
+        return f"{best} leads {second}, no interval (one seed)"
+    amount = f"{_number(abs(lead.delta))} [{lead.low:+.3f}, {lead.high:+.3f}]"
+    if lead.significant:
+        return f"{best}, ahead of {second} by {amount}, beyond the noise"
+    return f"no clear best ({best} leads {second} by {amount})"
+

@@ -264,3 +264,33 @@ def test_titanic_plus_three_shows_no_rank_change_within_the_noise(titanic, tmp_p
     assert swapped, board  # the plain ranks move
     assert not run.lead("f1")[2].significant
     assert board["rank_change"].tolist() == [0, 0] and not board["best"].any()
+
+
+def test_the_command_line_claims_a_best_model_only_beyond_the_noise(tmp_path):
+    """`distviz run` said "best now: random_forest" for a lead inside the noise (titanic
+    sex = female +3); its text and JSON now say whether each leader is ahead beyond the noise,
+    and the lead is the mean over seeds of the two models' F1 differences."""
+    args = [sys.executable, "-m", "distviz.cli", "run", "--data", "titanic", "--feature", "sex",
+            "--group", "female", "--ratio", "3", "--repeats", "5",
+            "--algorithms", "xgboost,random_forest", "--cache-dir", str(tmp_path)]
+    out = json.loads(subprocess.run(args + ["--json"], capture_output=True, text=True,
+                                    check=True).stdout)
+    text = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    by_name = {r["algorithm"]: r for r in out["results"]}
+    for stage, key in (("shifted", "metrics_per_seed"), ("baseline", "baseline_per_seed")):
+        lead = out["best"]["lead"][stage]
+        assert lead["leader"] == out["best"][stage]
+        first, second = by_name[lead["leader"]][key], by_name[lead["runner_up"]][key]
+        assert lead["delta"] == pytest.approx(
+            np.mean([a["f1"] - b["f1"] for a, b in zip(first, second)]), abs=1e-6)
+        low, high = lead["ci95"]
+        assert lead["clear"] == (low > 0 or high < 0) == (lead["verdict"] != "within noise")
+        line = next(line for line in text.splitlines()
+                    if line.startswith("best at baseline:" if stage == "baseline"
+                                       else "best now:"))
+        if lead["clear"]:
+            assert line.endswith("beyond the noise") and lead["leader"] in line, line
+        else:
+            assert "no clear best" in line and "beyond" not in line, line
+    # The issue's case: xgboost and random_forest within the noise of each other at +3.
+    assert not out["best"]["lead"]["shifted"]["clear"]

@@ -3,6 +3,7 @@ run the model loop once."""
 
 from __future__ import annotations
 
+from ..sentences import leader
 from .common import (Progress, add_data, add_loop, add_mix, add_shift, check_settings,
                      load_dataset, make_loop, mix_options, print_json, settings_line)
 
@@ -114,9 +115,10 @@ def format_run(result) -> str:
                      f"{detectable:>10}{budget}")
     if result.repeats > 1 and result.min_effect:
         lines += ["", practical_legend(metric, result.min_effect[metric])] + needs
-    lines += ["", f"best at baseline: {result.best('baseline')}; best now: "
-                  f"{result.best('shifted')}; {result.computed} fits computed, "
-                  f"{result.cached} from cache, {result.seconds:.2f} s",
+    lines += ["", f"best at baseline: {leader(result, 'baseline')}",
+              f"best now: {leader(result, 'shifted')}",
+              f"{result.computed} fits computed, {result.cached} from cache, "
+              f"{result.seconds:.2f} s",
               settings_line(result.settings)]
     if result.repeats < 2:
         from ..stats.seeds import NO_INTERVAL_NOTE

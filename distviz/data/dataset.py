@@ -111,7 +111,7 @@ class Dataset(param.Parameterized):
             labels = target.astype(str)
             classes = sorted(labels.unique(), key=_class_sort_key)
             codes = pd.Categorical(labels, categories=classes).codes.astype(np.int64)
-            positive = self._choose_positive(classes, codes)
+            positive = choose_positive(classes, codes, self.positive_class)
             stratify = codes
         else:
             classes, positive, stratify = [], None, None
@@ -182,19 +182,6 @@ class Dataset(param.Parameterized):
     @property
     def headline_metric(self) -> str:
         return headline_metric(self.task_name)
-
-    def _choose_positive(self, classes: list[str], codes: np.ndarray) -> str:
-        if self.positive_class is not None:
-            if self.positive_class not in classes:
-                raise DatasetError(
-                    f"positive class {self.positive_class!r} is not a class of the target; "
-                    f"choose one of {', '.join(classes)}.")
-            return self.positive_class
-        if len(classes) == 2 and set(c.lower() for c in classes) in (
-                {"0", "1"}, {"false", "true"}, {"no", "yes"}, {"-1", "1"}):
-            return classes[1]
-        counts = np.bincount(codes, minlength=len(classes))
-        return classes[int(np.argmin(counts))]
 
     def _fingerprint(self, X: pd.DataFrame, y: np.ndarray) -> str:
         digest = hashlib.sha256()
@@ -382,6 +369,20 @@ class Dataset(param.Parameterized):
         large = others[others["train_share"] >= min_share]
         chosen = large["train_rows"].idxmin() if len(large) else others["train_rows"].idxmax()
         return str(others.loc[chosen, "group"])
+
+
+def choose_positive(classes: list[str], codes: np.ndarray, given: str | None) -> str:
+    """The positive class: the one given, else the second of a 0/1-like pair, else the rarest."""
+    if given is not None:
+        if given not in classes:
+            raise DatasetError(f"positive class {given!r} is not a class of the target; "
+                               f"choose one of {', '.join(classes)}.")
+        return given
+    if len(classes) == 2 and set(c.lower() for c in classes) in (
+            {"0", "1"}, {"false", "true"}, {"no", "yes"}, {"-1", "1"}):
+        return classes[1]
+    counts = np.bincount(codes, minlength=len(classes))
+    return classes[int(np.argmin(counts))]
 
 
 def _class_sort_key(label: str):
