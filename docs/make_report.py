@@ -7,10 +7,14 @@
 3. runs ``distviz advise`` per dataset (every group of the top ``ADVISE_TOP`` features, halved
    and doubled, the same algorithms and seeds) and saves it to
    ``docs/results/<dataset>_advice.json`` (the ``distviz advise --json`` object);
-4. renders ``docs/writeup.md`` from ``docs/writeup.md.j2``: every number in it is computed here
+4. runs one mix per dataset (``docs/report/mixes.py``) into ``docs/results/<dataset>_mix.json``
+   and the positive control with a planted group effect (``docs/report/control.py``) into
+   ``docs/results/control.json``;
+5. renders ``docs/writeup.md`` from ``docs/writeup.md.j2``: every number in it is computed here
    from the saved results (``tests/test_report.py`` re-renders it and recomputes the tables).
 
-``--render-only`` skips steps 1 and 3 and rebuilds figures and text from the saved results.
+``--render-only`` skips steps 1, 3 and 4 and rebuilds figures and text from the saved results;
+``--steps mixes,control`` runs only the steps named (of sweeps, advice, mixes, control).
 Fits are read from and written to the on-disk result cache (``$DISTVIZ_CACHE_DIR`` or
 ``~/.cache/distviz``) unless ``--no-cache`` is given, so a second run is quick.
 """
@@ -33,6 +37,12 @@ from distviz.metrics import LOWER_IS_BETTER
 from distviz.stats import flagged_by_chance
 from distviz.sweep import paired_lead, summarize, winners
 
+from docs.report.calls import calls_context
+from docs.report.common import METRIC_LABELS, fmt, interval, md_table, signed
+from docs.report.common import and_join as _and
+from docs.report.control import control_context, load_control, run_control
+from docs.report.mixes import load_mixes, mix_context, run_mixes
+
 DOCS = Path(__file__).resolve().parent
 RESULTS = DOCS / "results"
 FIGURES = DOCS / "figures"
@@ -49,11 +59,8 @@ REPEATS = 3
 ADVISE_TOP = 3
 ADVISE_ALGORITHMS = {"classification": ["xgboost", "logistic_regression"],
                      "regression": ["xgboost", "ridge"]}
+STEPS = ("sweeps", "advice", "mixes", "control")
 TINY_GROUP = 10  # training rows below which the write-up warns that a group is tiny
-METRIC_LABELS = {"f1": "F1", "r2": "R²", "recall": "recall", "specificity": "specificity",
-                 "rmse": "RMSE", "mae": "MAE", "precision": "precision",
-                 "accuracy": "accuracy", "balanced_accuracy": "balanced accuracy",
-                 "roc_auc": "ROC AUC"}
 _FORMULA = re.compile(r"^'(?=[=+\-@\t\r])")
 
 
@@ -126,6 +133,11 @@ def run_advice(names=DATASETS, *, use_cache: bool = True, n_jobs: int = 2) -> No
               f"{result.seconds:.0f} s", flush=True)
 
 
+def _cache(use_cache: bool):
+    from distviz.loop import ResultCache, default_cache_dir
+    return ResultCache(default_cache_dir()) if use_cache else ResultCache()
+
+
 def _progress(name):
     if not sys.stderr.isatty():
         return None
@@ -178,34 +190,12 @@ def load_results(directory: Path = RESULTS) -> dict:
                 for name in meta["datasets"]}
     advice = {name: json.loads((directory / f"{name}_advice.json").read_text())
               for name in meta["datasets"] if (directory / f"{name}_advice.json").exists()}
-    return {"meta": meta, "tables": tables, "rankings": rankings, "advice": advice}
+    return {"meta": meta, "tables": tables, "rankings": rankings, "advice": advice,
+            "mixes": load_mixes(directory, meta["datasets"]),
+            "control": load_control(directory)}
 
 
 # ---------------------------------------------------------------------------- numbers
-def fmt(value, digits: int = 3) -> str:
-    if value is None or not np.isfinite(value):
-        return "n/a"
-    return f"{round(float(value), digits) + 0.0:.{digits}f}"  # + 0.0: no "-0.000"
-
-
-def signed(value, digits: int = 3) -> str:
-    if value is None or not np.isfinite(value):
-        return "n/a"
-    return f"{round(float(value), digits) + 0.0:+.{digits}f}"
-
-
-def interval(low, high, digits: int = 3, *, sign: bool = True) -> str:
-    """``[low, high]``; changes carry their sign (``sign=True``), levels do not."""
-    if low is None or not (np.isfinite(low) and np.isfinite(high)):
-        return "n/a"
-    show = signed if sign else fmt
-
-    def bound(value):  # a bound that is not 0 never prints as 0: it decides the verdict
-        more = value != 0 and round(float(value), digits) == 0
-        return show(value, digits + 2 if more else digits)
-    return f"[{bound(low)}, {bound(high)}]"
-
-
 def ratio_text(ratio: float) -> str:
     return f"{ratio:+g}" if ratio else "0"
 
@@ -215,15 +205,6 @@ def verdict(low, high) -> str:
     if not (np.isfinite(low) and np.isfinite(high)):
         return "no interval"
     return "up" if low > 0 else "down" if high < 0 else "noise"
-
-
-def md_table(key: str, header: list[str], rows: list[list[str]]) -> str:
-    """A Markdown table between markers that tests/test_report.py finds and checks."""
-    lines = [f"<!-- table:{key} -->", "| " + " | ".join(header) + " |",
-             "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    lines.append("<!-- /table -->")
-    return "\n".join(lines)
 
 
 def cell_stats(table: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -533,6 +514,9 @@ def build_context(results: dict) -> dict:
         "step_images": [f"images/{p.name}" for p in steps],
         "distribution_figure": "figures/distribution.png",
         "advice": advice_context(results.get("advice", {})),
+        "calls": calls_context(results["tables"], results.get("advice", {})),
+        "control": control_context(results.get("control")),
+        "mixes": mix_context(results.get("mixes", {})),
     }
 
 
@@ -592,12 +576,6 @@ def advice_context(advice: dict) -> dict | None:
             "fits": sum(d["fits"] for d in datasets),
             "seconds": f"{sum(float(d['seconds']) for d in datasets):.0f}",
             "steps": [f"{edge:g}" for edge in _advice_steps()]}
-
-
-def _and(names) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    names = list(names)
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _skipped(skipped: list[dict]) -> list[str]:
@@ -775,6 +753,8 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--render-only", action="store_true",
                         help="rebuild figures and text from docs/results without sweeping")
+    parser.add_argument("--steps", default=",".join(STEPS),
+                        help="the steps to run before rendering (default %(default)s)")
     parser.add_argument("--no-cache", action="store_true",
                         help="fit everything again instead of reading the on-disk cache")
     parser.add_argument("--datasets", default=",".join(DATASETS),
@@ -782,10 +762,23 @@ def main(argv=None) -> int:
     parser.add_argument("--n-jobs", type=int, default=2)
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    if not args.render_only:
-        names = [n for n in args.datasets.split(",") if n]
-        run_sweeps(names, use_cache=not args.no_cache, n_jobs=args.n_jobs)
-        run_advice(names, use_cache=not args.no_cache, n_jobs=args.n_jobs)
+    steps = [] if args.render_only else [s.strip() for s in args.steps.split(",") if s.strip()]
+    unknown = sorted(set(steps) - set(STEPS))
+    if unknown:
+        parser.error(f"unknown step {', '.join(unknown)}; use some of {', '.join(STEPS)}")
+    names = [n for n in args.datasets.split(",") if n]
+    use_cache = not args.no_cache
+    if "sweeps" in steps:
+        run_sweeps(names, use_cache=use_cache, n_jobs=args.n_jobs)
+    if "advice" in steps:
+        run_advice(names, use_cache=use_cache, n_jobs=args.n_jobs)
+    if "mixes" in steps:
+        rankings = {n: read_table(RESULTS / f"{n}_ranking.csv")["feature"].tolist()
+                    for n in names}
+        run_mixes(rankings, RESULTS, cache=_cache(use_cache), n_jobs=args.n_jobs,
+                  repeats=REPEATS)
+    if "control" in steps:
+        run_control(RESULTS)
     results = load_results()
     figures = make_figures(results)
     WRITEUP.write_text(render(results))
