@@ -638,11 +638,17 @@ def make_figures(results: dict) -> list[Path]:
     return written
 
 
+# Within the noise, the practical call tells "no change that matters" from "can't tell".
+EQUIVALENT_COLOUR, INCONCLUSIVE_COLOUR, INCONCLUSIVE_HATCH = "#c8c8c8", "#ffffff", "////"
+
+
 def _advice_figure(plt, name: str, advice: dict) -> Path:
     """The dashboard's map of an advise run: groups x algorithms per ratio, coloured (the
-    dashboard's colours) only beyond the noise after Benjamini–Hochberg, each cell labelled
-    with its change."""
+    dashboard's colours) only beyond the noise after Benjamini–Hochberg; within it, grey when
+    equivalent (no change over min_effect) and hatched white when inconclusive (the data
+    cannot tell); each cell labelled with its change."""
     from matplotlib.colors import to_rgb
+    from matplotlib.patches import Rectangle
 
     from distviz.advise import Cell, Skipped
     from distviz.views.advise_plots import cell_frame, colour_of
@@ -652,6 +658,7 @@ def _advice_figure(plt, name: str, advice: dict) -> Path:
     rows = list(dict.fromkeys((c.feature, c.group) for c in cells))
     algorithms, ratios = advice["algorithms"], advice["ratios"]
     frame = cell_frame(cells, rows, algorithms, ratios, skipped)
+    calls = {(c.feature, c.group, c.ratio, c.algorithm): c.practical for c in cells}
     label = METRIC_LABELS.get(advice["metric"], advice["metric"])
     fig, axes = plt.subplots(1, len(ratios), squeeze=False, sharey=True,
                              figsize=(1.2 + 1.25 * len(algorithms) * len(ratios),
@@ -660,18 +667,31 @@ def _advice_figure(plt, name: str, advice: dict) -> Path:
         at = frame[frame["ratio"] == ratio].set_index(["row", "algorithm"])
         labels = [f"{f} = {g}" for f, g in rows]
         image = np.ones((len(rows), len(algorithms), 3))
+        hatched = []
         for i, row in enumerate(labels):
             for j, algorithm in enumerate(algorithms):
                 cell = at.loc[(row, algorithm)]
-                image[i, j] = to_rgb(colour_of(cell["shade"], cell["state"]))
+                colour = colour_of(cell["shade"], cell["state"])
+                if cell["state"] == "done" and not np.isfinite(cell["shade"]):
+                    call = calls.get((*rows[i], ratio, algorithm))
+                    if call == "equivalent":
+                        colour = EQUIVALENT_COLOUR
+                    elif call == "inconclusive":
+                        colour = INCONCLUSIVE_COLOUR
+                        hatched.append((i, j))
+                image[i, j] = to_rgb(colour)
                 ax.text(j, i, cell["text"], ha="center", va="center", fontsize=7)
         ax.imshow(image, aspect="auto")
+        for i, j in hatched:
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch=INCONCLUSIVE_HATCH,
+                                   edgecolor="#d0d0d0", linewidth=0))
         ax.set_xticks(range(len(algorithms)), algorithms, rotation=30, ha="right", fontsize=8)
         ax.set_yticks(range(len(rows)), labels, fontsize=8)
         ax.set_title(f"r = {ratio_text(ratio)}: change in {label}", fontsize=9)
         ax.grid(False)
     fig.suptitle(f"{name}: where more (or fewer) rows help; colour only beyond the noise "
-                 "(Benjamini–Hochberg), grey within it", fontsize=9)
+                 "(Benjamini–Hochberg);\nwithin it grey = equivalent (no change that matters), "
+                 "hatched white = inconclusive (the data cannot tell)", fontsize=9)
     fig.tight_layout()
     path = FIGURES / f"{name}_advice.png"
     fig.savefig(path)
