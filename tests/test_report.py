@@ -549,6 +549,10 @@ def test_positive_control_detects_and_recovers_its_planted_effect(results, write
                                                 saved["run"]["interval"]["min_effect"]["f1"])
     assert low <= truth["delta"] <= high
     assert saved["run"]["shift"]["groups"][design["group"]]["after"] == 0
+    per_seed = {s["f1"] - b["f1"] for s, b in zip(result["metrics_per_seed"],
+                                                  result["baseline_per_seed"])}
+    assert len(per_seed) == 1  # deterministic: the interval is the test sample's alone
+    assert_close(report.signed(result["delta"]["f1"]), per_seed.pop())
 
     dataset = ctl.control_dataset()
     assert len(dataset.X_train) == saved["run"]["dataset"]["train_rows"]

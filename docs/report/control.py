@@ -141,4 +141,6 @@ def control_context(saved: dict | None) -> dict | None:
             "truth": signed(truth["delta"]), "truth_se": effect_number(truth["se"]),
             "population_rows": f"{truth['population_rows']:,}", "chunks": truth["chunks"],
             "inside": bool(low <= truth["delta"] <= high),
+            "same_every_seed": len({round(s[metric] - b[metric], 12) for s, b in zip(
+                result["metrics_per_seed"], result["baseline_per_seed"])}) == 1,
             "detected": result["practical"][metric] in ("better", "worse")}
