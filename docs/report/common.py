@@ -43,6 +43,10 @@ def md_table(key: str, header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def ratio_text(ratio: float) -> str:
+    return f"{ratio:+g}" if ratio else "0"
+
+
 def and_join(names) -> str:
     """'a', 'a and b', 'a, b and c'."""
     names = list(names)
