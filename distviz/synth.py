@@ -130,6 +130,41 @@ def make_table(n_rows: int, *, n_numeric: int = 8, n_categorical: int = 6,
     return table
 
 
+#: The planted group of :func:`make_planted_table`: its feature and its group.
+PLANTED_FEATURE, PLANTED_GROUP, OTHER_GROUP = "region", "south", "north"
+
+
+def make_planted_table(n_rows: int, *, share: float = 0.2, n_numeric: int = 4,
+                       noise: float = 0.5, random_state: int = 0, part: int = 0) -> pd.DataFrame:
+    """A seeded table with a planted group effect: a positive control for a shift's effect.
+
+    Numeric features ``num_0 .. num_{n_numeric-1}`` (standard normal), a categorical
+    ``region`` (``south`` with probability ``share``, else ``north``) and a 0/1 ``target``:
+    ``1`` when ``s * num_0 + 0.5 * num_1 + N(0, noise)`` is positive, with ``s = +1`` in the
+    north and ``s = -1`` in the south. A model that learns from the south's rows gets the
+    south right; trained without them (ratio -1 on ``region = south``) it applies the north's
+    rule there and gets most of the south wrong. The effect's true size for a given model is
+    its change on the population: fit both training sets and score them on independent rows
+    (``part=1, 2, ...``: the same population, other rows).
+    """
+    if n_rows < 2:
+        raise ValueError("n_rows must be at least 2.")
+    if not 0 < share < 1:
+        raise ValueError("share is the south's share of the rows; it must lie in (0, 1).")
+    if n_numeric < 2:
+        raise ValueError("n_numeric must be at least 2 (num_0 and num_1 carry the signal).")
+    rng = np.random.default_rng([random_state, 2, part])
+    values = rng.normal(size=(n_rows, n_numeric))
+    south = rng.random(n_rows) < share
+    direction = np.where(south, -1.0, 1.0)
+    score = direction * values[:, 0] + 0.5 * values[:, 1] + rng.normal(0.0, noise, n_rows)
+    table = pd.DataFrame(values, columns=column_names(n_numeric, 0)[0])
+    table[PLANTED_FEATURE] = pd.Categorical(np.where(south, PLANTED_GROUP, OTHER_GROUP),
+                                            categories=[OTHER_GROUP, PLANTED_GROUP])
+    table[TARGET] = (score > 0).astype(np.int64)
+    return table
+
+
 def write_csv(path: str | os.PathLike, n_rows: int, *, chunk_rows: int = 250_000,
               random_state: int = 0, **options) -> Path:
     """Write a generated table of ``n_rows`` rows to a CSV file, in chunks (bounded memory).

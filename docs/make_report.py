@@ -7,10 +7,14 @@
 3. runs ``distviz advise`` per dataset (every group of the top ``ADVISE_TOP`` features, halved
    and doubled, the same algorithms and seeds) and saves it to
    ``docs/results/<dataset>_advice.json`` (the ``distviz advise --json`` object);
-4. renders ``docs/writeup.md`` from ``docs/writeup.md.j2``: every number in it is computed here
+4. runs one mix per dataset (``docs/report/mixes.py``) into ``docs/results/<dataset>_mix.json``
+   and the positive control with a planted group effect (``docs/report/control.py``) into
+   ``docs/results/control.json``;
+5. renders ``docs/writeup.md`` from ``docs/writeup.md.j2``: every number in it is computed here
    from the saved results (``tests/test_report.py`` re-renders it and recomputes the tables).
 
-``--render-only`` skips steps 1 and 3 and rebuilds figures and text from the saved results.
+``--render-only`` skips steps 1, 3 and 4 and rebuilds figures and text from the saved results;
+``--steps mixes,control`` runs only the steps named (of sweeps, advice, mixes, control).
 Fits are read from and written to the on-disk result cache (``$DISTVIZ_CACHE_DIR`` or
 ``~/.cache/distviz``) unless ``--no-cache`` is given, so a second run is quick.
 """
@@ -33,6 +37,14 @@ from distviz.metrics import LOWER_IS_BETTER
 from distviz.stats import flagged_by_chance
 from distviz.sweep import paired_lead, summarize, winners
 
+from docs.report.calls import calls_context
+from docs.report.cells import cell_stats
+from docs.report.common import METRIC_LABELS, fmt, interval, md_table, ratio_text, signed
+from docs.report.common import and_join as _and
+from docs.report.control import control_context, load_control, run_control
+from docs.report.figures import make_figures
+from docs.report.mixes import load_mixes, mix_context, run_mixes
+
 DOCS = Path(__file__).resolve().parent
 RESULTS = DOCS / "results"
 FIGURES = DOCS / "figures"
@@ -49,11 +61,8 @@ REPEATS = 3
 ADVISE_TOP = 3
 ADVISE_ALGORITHMS = {"classification": ["xgboost", "logistic_regression"],
                      "regression": ["xgboost", "ridge"]}
+STEPS = ("sweeps", "advice", "mixes", "control")
 TINY_GROUP = 10  # training rows below which the write-up warns that a group is tiny
-METRIC_LABELS = {"f1": "F1", "r2": "R²", "recall": "recall", "specificity": "specificity",
-                 "rmse": "RMSE", "mae": "MAE", "precision": "precision",
-                 "accuracy": "accuracy", "balanced_accuracy": "balanced accuracy",
-                 "roc_auc": "ROC AUC"}
 _FORMULA = re.compile(r"^'(?=[=+\-@\t\r])")
 
 
@@ -126,6 +135,11 @@ def run_advice(names=DATASETS, *, use_cache: bool = True, n_jobs: int = 2) -> No
               f"{result.seconds:.0f} s", flush=True)
 
 
+def _cache(use_cache: bool):
+    from distviz.loop import ResultCache, default_cache_dir
+    return ResultCache(default_cache_dir()) if use_cache else ResultCache()
+
+
 def _progress(name):
     if not sys.stderr.isatty():
         return None
@@ -178,84 +192,17 @@ def load_results(directory: Path = RESULTS) -> dict:
                 for name in meta["datasets"]}
     advice = {name: json.loads((directory / f"{name}_advice.json").read_text())
               for name in meta["datasets"] if (directory / f"{name}_advice.json").exists()}
-    return {"meta": meta, "tables": tables, "rankings": rankings, "advice": advice}
+    return {"meta": meta, "tables": tables, "rankings": rankings, "advice": advice,
+            "mixes": load_mixes(directory, meta["datasets"]),
+            "control": load_control(directory)}
 
 
 # ---------------------------------------------------------------------------- numbers
-def fmt(value, digits: int = 3) -> str:
-    if value is None or not np.isfinite(value):
-        return "n/a"
-    return f"{round(float(value), digits) + 0.0:.{digits}f}"  # + 0.0: no "-0.000"
-
-
-def signed(value, digits: int = 3) -> str:
-    if value is None or not np.isfinite(value):
-        return "n/a"
-    return f"{round(float(value), digits) + 0.0:+.{digits}f}"
-
-
-def interval(low, high, digits: int = 3, *, sign: bool = True) -> str:
-    """``[low, high]``; changes carry their sign (``sign=True``), levels do not."""
-    if low is None or not (np.isfinite(low) and np.isfinite(high)):
-        return "n/a"
-    show = signed if sign else fmt
-
-    def bound(value):  # a bound that is not 0 never prints as 0: it decides the verdict
-        more = value != 0 and round(float(value), digits) == 0
-        return show(value, digits + 2 if more else digits)
-    return f"[{bound(low)}, {bound(high)}]"
-
-
-def ratio_text(ratio: float) -> str:
-    return f"{ratio:+g}" if ratio else "0"
-
-
 def verdict(low, high) -> str:
     """How the write-up names a change: 'up' / 'down' when its interval excludes 0."""
     if not (np.isfinite(low) and np.isfinite(high)):
         return "no interval"
     return "up" if low > 0 else "down" if high < 0 else "noise"
-
-
-def md_table(key: str, header: list[str], rows: list[list[str]]) -> str:
-    """A Markdown table between markers that tests/test_report.py finds and checks."""
-    lines = [f"<!-- table:{key} -->", "| " + " | ".join(header) + " |",
-             "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    lines.append("<!-- /table -->")
-    return "\n".join(lines)
-
-
-def cell_stats(table: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Mean over repeats and 95 % interval of ``column`` (a metric, or ``delta_<metric>``) per
-    (feature, group, ratio, algorithm), in table order: the sweep's own per-cell intervals
-    (distviz.stats: seed, resampling draw and test sample; ``distviz.sweep.summarize``).
-
-    For a change, ``p`` is its p-value and ``real`` its verdict after Benjamini–Hochberg over
-    the table's shifted cells at a false-discovery rate of 5 %: "up", "down", "noise", or "no
-    interval"; call it on a dataset's whole table so the family is the whole sweep."""
-    metric = column.removeprefix("delta_")
-    summary = summarize(table, metric)
-    keys = ["feature", "group", "ratio", "algorithm"]
-    if column.startswith("delta_"):
-        out = summary[keys + ["delta", "ci_low", "ci_high", "p_value", "significant_bh"]].rename(
-            columns={"delta": "mean", "ci_low": "low", "ci_high": "high", "p_value": "p"})
-        out["real"] = [real_change(m, lo, hi, bh) for m, lo, hi, bh in
-                       zip(out["mean"], out["low"], out["high"], out["significant_bh"])]
-        return out.drop(columns="significant_bh")
-    out = summary[keys + ["value", "value_low", "value_high"]].rename(
-        columns={"value": "mean", "value_low": "low", "value_high": "high"})
-    return out
-
-
-def real_change(mean, low, high, controlled) -> str:
-    """A change's name in the write-up: beyond the noise after Benjamini–Hochberg ('up' /
-    'down'), 'noise', or 'no interval'."""
-    if not (np.isfinite(low) and np.isfinite(high)):
-        return "no interval"
-    if controlled is not True and controlled is not np.True_:
-        return "noise"
-    return "up" if mean > 0 else "down"
 
 
 def baseline_rows(table: pd.DataFrame) -> pd.DataFrame:
@@ -533,6 +480,9 @@ def build_context(results: dict) -> dict:
         "step_images": [f"images/{p.name}" for p in steps],
         "distribution_figure": "figures/distribution.png",
         "advice": advice_context(results.get("advice", {})),
+        "calls": calls_context(results["tables"], results.get("advice", {})),
+        "control": control_context(results.get("control")),
+        "mixes": mix_context(results.get("mixes", {})),
     }
 
 
@@ -594,12 +544,6 @@ def advice_context(advice: dict) -> dict | None:
             "steps": [f"{edge:g}" for edge in _advice_steps()]}
 
 
-def _and(names) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    names = list(names)
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
 def _skipped(skipped: list[dict]) -> list[str]:
     """What was not shifted, one entry per group and reason (with the ratios it applies to)."""
     ratios: dict[tuple, list] = {}
@@ -628,153 +572,14 @@ def render(results: dict) -> str:
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
-# ---------------------------------------------------------------------------- 2. figures
-def make_figures(results: dict) -> list[Path]:
-    """Per dataset: the headline metric vs ratio, its change vs baseline, and (classification)
-    the changes in recall and specificity; each with its 95 % band (distviz.stats)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    FIGURES.mkdir(parents=True, exist_ok=True)
-    plt.rcParams.update({"figure.dpi": 110, "font.size": 9, "axes.grid": True,
-                         "grid.alpha": 0.3, "savefig.bbox": "tight"})
-    written = []
-    for name, table in results["tables"].items():
-        metric = "f1" if "f1" in table.columns else "r2"
-        label = METRIC_LABELS[metric]
-        figures = {"curves": ([metric], f"{name}: {label} vs ratio (mean of seeds, 95 % band: seed and test sample)"),
-                   "delta": ([f"delta_{metric}"],
-                             f"{name}: change in {label} vs baseline (95 % band: seed and test sample)")}
-        if metric == "f1":
-            figures["sensspec"] = (["delta_recall", "delta_specificity"],
-                                   f"{name}: change in recall (sensitivity) and specificity "
-                                   "vs baseline")
-        for kind, (columns, title) in figures.items():
-            path = FIGURES / f"{name}_{kind}.png"
-            _grid_figure(plt, table, columns, title, path)
-            written.append(path)
-    written.append(_distribution_figure(results, plt))
-    for name, advice in results.get("advice", {}).items():
-        written.append(_advice_figure(plt, name, advice))
-    return written
-
-
-def _advice_figure(plt, name: str, advice: dict) -> Path:
-    """The dashboard's map of an advise run: groups x algorithms per ratio, coloured (the
-    dashboard's colours) only beyond the noise after Benjamini–Hochberg, each cell labelled
-    with its change."""
-    from matplotlib.colors import to_rgb
-
-    from distviz.advise import Cell, Skipped
-    from distviz.views.advise_plots import cell_frame, colour_of
-
-    cells = [Cell(**c) for c in advice["cells"]]
-    skipped = [Skipped(**s) for s in advice["skipped"]]
-    rows = list(dict.fromkeys((c.feature, c.group) for c in cells))
-    algorithms, ratios = advice["algorithms"], advice["ratios"]
-    frame = cell_frame(cells, rows, algorithms, ratios, skipped)
-    label = METRIC_LABELS.get(advice["metric"], advice["metric"])
-    fig, axes = plt.subplots(1, len(ratios), squeeze=False, sharey=True,
-                             figsize=(1.2 + 1.25 * len(algorithms) * len(ratios),
-                                      1.3 + 0.32 * len(rows)))
-    for ax, ratio in zip(axes[0], ratios):
-        at = frame[frame["ratio"] == ratio].set_index(["row", "algorithm"])
-        labels = [f"{f} = {g}" for f, g in rows]
-        image = np.ones((len(rows), len(algorithms), 3))
-        for i, row in enumerate(labels):
-            for j, algorithm in enumerate(algorithms):
-                cell = at.loc[(row, algorithm)]
-                image[i, j] = to_rgb(colour_of(cell["shade"], cell["state"]))
-                ax.text(j, i, cell["text"], ha="center", va="center", fontsize=7)
-        ax.imshow(image, aspect="auto")
-        ax.set_xticks(range(len(algorithms)), algorithms, rotation=30, ha="right", fontsize=8)
-        ax.set_yticks(range(len(rows)), labels, fontsize=8)
-        ax.set_title(f"r = {ratio_text(ratio)}: change in {label}", fontsize=9)
-        ax.grid(False)
-    fig.suptitle(f"{name}: where more (or fewer) rows help; colour only beyond the noise "
-                 "(Benjamini–Hochberg), grey within it", fontsize=9)
-    fig.tight_layout()
-    path = FIGURES / f"{name}_advice.png"
-    fig.savefig(path)
-    plt.close(fig)
-    return path
-
-
-def _grid_figure(plt, table, columns, title, path) -> None:
-    """One row per column, one panel per feature, one line + band per algorithm."""
-    from distviz.views.sweep_plots import algorithm_colors
-
-    algorithms = list(dict.fromkeys(table["algorithm"]))
-    colors = algorithm_colors(algorithms)
-    features = list(dict.fromkeys(table["feature"]))
-    fig, axes = plt.subplots(len(columns), len(features), squeeze=False,
-                             figsize=(4.2 * len(features), 3.0 * len(columns) + 0.4))
-    for row, column in enumerate(columns):
-        for ax, feature in zip(axes[row], features):
-            sub = table[table["feature"] == feature]
-            for algorithm in algorithms:
-                st = cell_stats(sub[sub["algorithm"] == algorithm], column)
-                ax.fill_between(st["ratio"], st["low"].fillna(st["mean"]),
-                                st["high"].fillna(st["mean"]), color=colors[algorithm],
-                                alpha=0.15, linewidth=0)
-                ax.plot(st["ratio"], st["mean"], color=colors[algorithm], marker="o",
-                        markersize=3, label=algorithm)
-            if column.startswith("delta_"):
-                ax.axhline(0, color="#444444", linewidth=0.8)
-            ax.axvline(0, color="#999999", linewidth=0.8, linestyle=":")
-            ax.set_title(f"{feature} = {sub['group'].iloc[0]}", fontsize=9)
-            if row == len(columns) - 1:
-                ax.set_xlabel("ratio r (group rows x (1 + r))")
-        name = column.removeprefix("delta_")
-        axes[row][0].set_ylabel(("change in " if column.startswith("delta_") else "")
-                                + METRIC_LABELS.get(name, name))
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(algorithms), frameon=False,
-               bbox_to_anchor=(0.5, -0.06 / len(columns)))
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-
-
-def _distribution_figure(results, plt) -> Path:
-    """Group sizes of the first dataset's first swept feature at a few ratios (the counts are
-    the sweep's own ``group_rows`` and ``train_rows`` columns)."""
-    name, table = next(iter(results["tables"].items()))
-    meta = results["meta"]["datasets"][name]
-    feature = table["feature"].iloc[0]
-    group = table["group"].iloc[0]
-    groups = pd.DataFrame(meta["groups"][feature])
-    groups = groups[groups["train_rows"] > 0]
-    ratios = sorted(table["ratio"].unique())
-    shown = [r for r in (min(ratios), 0.0, 1.0, max(ratios)) if r in ratios]
-    fig, ax = plt.subplots(figsize=(7, 3))
-    width = 0.8 / len(shown)
-    for k, ratio in enumerate(shown):
-        row = table[(table["feature"] == feature) & (table["ratio"] == ratio)].iloc[0]
-        counts = [row["group_rows"] if g == group else n
-                  for g, n in zip(groups["group"], groups["train_rows"])]
-        total = row["train_rows"]
-        ax.bar(np.arange(len(groups)) + (k - (len(shown) - 1) / 2) * width,
-               np.asarray(counts) / total, width, label=f"r = {ratio_text(ratio)}")
-    ax.set_xticks(np.arange(len(groups)), groups["group"], rotation=0)
-    ax.set_ylabel("share of training rows")
-    ax.set_title(f"{name}: training distribution of {feature} as the {group} group is "
-                 "shifted (the test set is unchanged)", fontsize=9)
-    ax.legend(frameon=False, fontsize=8)
-    path = FIGURES / "distribution.png"
-    fig.savefig(path)
-    plt.close(fig)
-    return path
-
-
 # ---------------------------------------------------------------------------- main
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m docs.make_report", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--render-only", action="store_true",
                         help="rebuild figures and text from docs/results without sweeping")
+    parser.add_argument("--steps", default=",".join(STEPS),
+                        help="the steps to run before rendering (default %(default)s)")
     parser.add_argument("--no-cache", action="store_true",
                         help="fit everything again instead of reading the on-disk cache")
     parser.add_argument("--datasets", default=",".join(DATASETS),
@@ -782,12 +587,25 @@ def main(argv=None) -> int:
     parser.add_argument("--n-jobs", type=int, default=2)
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    if not args.render_only:
-        names = [n for n in args.datasets.split(",") if n]
-        run_sweeps(names, use_cache=not args.no_cache, n_jobs=args.n_jobs)
-        run_advice(names, use_cache=not args.no_cache, n_jobs=args.n_jobs)
+    steps = [] if args.render_only else [s.strip() for s in args.steps.split(",") if s.strip()]
+    unknown = sorted(set(steps) - set(STEPS))
+    if unknown:
+        parser.error(f"unknown step {', '.join(unknown)}; use some of {', '.join(STEPS)}")
+    names = [n for n in args.datasets.split(",") if n]
+    use_cache = not args.no_cache
+    if "sweeps" in steps:
+        run_sweeps(names, use_cache=use_cache, n_jobs=args.n_jobs)
+    if "advice" in steps:
+        run_advice(names, use_cache=use_cache, n_jobs=args.n_jobs)
+    if "mixes" in steps:
+        rankings = {n: read_table(RESULTS / f"{n}_ranking.csv")["feature"].tolist()
+                    for n in names}
+        run_mixes(rankings, RESULTS, cache=_cache(use_cache), n_jobs=args.n_jobs,
+                  repeats=REPEATS)
+    if "control" in steps:
+        run_control(RESULTS)
     results = load_results()
-    figures = make_figures(results)
+    figures = make_figures(results, FIGURES)
     WRITEUP.write_text(render(results))
     print(f"wrote {WRITEUP.relative_to(DOCS.parent)} and {len(figures)} figures in "
           f"{time.perf_counter() - started:.0f} s")
