@@ -19,7 +19,7 @@ from benchmarks._common import Timer, load_average, median, report, table
 from distviz import models, synth
 from distviz.data import cleaning
 from distviz.data import Dataset
-from distviz.loop import ModelLoop, ResultCache, default_scheduler
+from distviz.loop import FitExecutor, ModelLoop, ResultCache
 from distviz.loop.fit import _class_scores, _predict_classes
 from distviz.shift import ShiftSpec, shift_training_set
 from distviz.sweep import DEFAULT_RATIOS, Sweep
@@ -108,14 +108,14 @@ def measured_order(table_) -> dict:
     """A cold run of the 4 defaults (warm pool) with fits ordered by the registry's rough
     costs vs by the fit seconds measured earlier on the same data."""
     ds = Dataset(source=table_, target=synth.TARGET)
-    ModelLoop(dataset=ds).warm_up()
+    measured = FitExecutor()  # keeps the fit seconds it measured; a fresh one knows none
+    ModelLoop(dataset=ds, executor=measured).warm_up()
     seconds = {"static": [], "measured": []}
     for _ in range(2):
         for order in ("static", "measured"):
-            if order == "static":
-                default_scheduler().forget_costs(ds.fingerprint)
+            executor = FitExecutor() if order == "static" else measured
             with Timer() as t:
-                ModelLoop(dataset=ds, cache=ResultCache()).run()
+                ModelLoop(dataset=ds, cache=ResultCache(), executor=executor).run()
             seconds[order].append(t.seconds)
     return {"before": median(seconds["static"]), "after": median(seconds["measured"]),
             "train_rows": len(ds.X_train)}

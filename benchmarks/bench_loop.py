@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 from benchmarks._common import Timer, load_average, median, report, table, verdict
 from distviz import models, synth
 from distviz.data import Dataset
-from distviz.loop import ModelLoop, ResultCache, default_scheduler
+from distviz.loop import ModelLoop, ResultCache
 from distviz.loop.fit import _class_scores
 
 TARGET_COLD, TARGET_CACHED = 0.6, 0.02
@@ -65,7 +65,7 @@ def plain_loop(ds: Dataset, names, seed: int = 0) -> dict[str, dict]:
 
 def restart_pool(loop: ModelLoop) -> float:
     """Shut the shared worker pool down and time starting it again (with imports)."""
-    default_scheduler().shutdown(loop.n_jobs)
+    loop.executor.shutdown(loop.n_jobs)
     with Timer() as t:
         loop.warm_up()
     return t.seconds

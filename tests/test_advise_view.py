@@ -63,13 +63,16 @@ def test_the_map_reuses_the_slider_fits(dashboard):
         dashboard.advise.status.object
 
 
-def test_cheapest_algorithms_first(dashboard, monkeypatch):
-    loop = dashboard.loop.clone(algorithms=["random_forest", "xgboost", "logistic_regression"])
-    monkeypatch.setattr(loop.scheduler, "cost", lambda fingerprint, name: None)
+def test_cheapest_algorithms_first(dashboard):
+    from distviz.loop import FitExecutor
+    executor = FitExecutor()  # has measured nothing yet
+    loop = dashboard.loop.clone(algorithms=["random_forest", "xgboost", "logistic_regression"],
+                                executor=executor)
     assert AdviseView.cheapest_first(loop) == ["logistic_regression", "xgboost",
                                                "random_forest"]  # registry costs
     measured = {"random_forest": 0.1, "xgboost": 0.3, "logistic_regression": 0.2}
-    monkeypatch.setattr(loop.scheduler, "cost", lambda fingerprint, name: measured[name])
+    for name, seconds in measured.items():
+        executor.remember_cost(loop.dataset.fingerprint, name, seconds)
     assert AdviseView.cheapest_first(loop) == ["random_forest", "logistic_regression",
                                                "xgboost"]  # measured on this dataset
 

@@ -2,10 +2,10 @@
 
 from ..output import check_output, write_table
 from ..shift.spec import DEFAULT_RATIOS
-from .dask import check_scheduler, connect, fit_state_on_worker
+from .dask import check_scheduler, connect, fit_on_dask
 from .sweep import KEY_COLUMNS, Sweep, SweepStats
 from .tables import format_summary, headline_metric, paired_lead, summarize, winners
 
 __all__ = ["DEFAULT_RATIOS", "KEY_COLUMNS", "Sweep", "SweepStats", "check_output",
-           "check_scheduler", "connect", "fit_state_on_worker", "format_summary",
+           "check_scheduler", "connect", "fit_on_dask", "format_summary",
            "headline_metric", "paired_lead", "summarize", "winners", "write_table"]

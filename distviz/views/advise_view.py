@@ -11,7 +11,6 @@ makes those moves instant). A background prefetch submits nothing while a slider
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import replace
 from functools import partial
@@ -93,7 +92,7 @@ class AdviseView(pn.viewable.Viewer):
         self._token = 0
         self._key: tuple | None = None  # what the map shows or computes
         self._handle = None  # the running background prefetch
-        self._thread: threading.Thread | None = None
+        self._task = None  # the map's computation (the session runner's task)
         self._rows: dict[str, tuple[str, str]] = {}  # row label -> (feature, group)
         self._ranked: list[str] = []
         self._last_progress = 0.0
@@ -181,12 +180,8 @@ class AdviseView(pn.viewable.Viewer):
         self.bar.param.update(value=0, max=1, visible=True)
         self.status.object = "Planning the map..."
         self.sentences.object = ""
-        if self.session.background:
-            self._thread = threading.Thread(target=self._work, args=(token, loop, plan),
-                                            daemon=True, name="distviz-advise")
-            self._thread.start()
-        else:
-            self._work(token, loop, plan)
+        self._task = self.session.runner.submit(lambda task: self._work(token, loop, plan),
+                                                lane="advise-map", waited=False, name="advise")
 
     def cancel(self) -> None:
         """Stop the map's computation (fits in flight finish and are cached)."""
@@ -200,10 +195,8 @@ class AdviseView(pn.viewable.Viewer):
 
     def wait(self, timeout: float | None = 600) -> "AdviseView":
         """Block until the map is computed (scripts and tests)."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                raise TimeoutError("the map is still being computed")
+        if self._task is not None and not self._task.wait(timeout):
+            raise TimeoutError("the map is still being computed")
         return self
 
     def _current(self, token: int) -> bool:
@@ -288,7 +281,7 @@ class AdviseView(pn.viewable.Viewer):
         """The loop's algorithms by fit cost: seconds measured on this dataset once every one
         has been fitted, else the registry's rough cost."""
         fingerprint, task = loop.dataset.fingerprint, loop.dataset.task_name
-        measured = {n: loop.scheduler.cost(fingerprint, n) for n in loop.algorithms}
+        measured = {n: loop.executor.cost(fingerprint, n) for n in loop.algorithms}
         known = all(v is not None for v in measured.values())
         cost = {n: measured[n] if known else models.get(n, task).cost for n in loop.algorithms}
         return sorted(loop.algorithms, key=lambda n: cost[n])  # stable: ties keep their order

@@ -22,7 +22,7 @@ from panel.io.notifications import NotificationArea
 from .. import models
 from ..data import Dataset
 from ..importance import rank_features
-from ..loop import ModelLoop
+from ..loop import FitExecutor, ModelLoop, ResultCache
 from ..loop.policy import TRAIN_ROWS, describe
 from ..results import RunResult
 from ..shift import Resampler, ShiftSpec
@@ -66,6 +66,7 @@ class Dashboard(pn.viewable.Viewer):
                  background: bool = True, n_jobs: int | None = None,
                  algorithms: list[str] | None = None, repeats: int | None = None,
                  task: str = "auto", cluster: str | None = None,
+                 executor: FitExecutor | None = None, cache: ResultCache | None = None,
                  **params):
         """Either a dataset to open (``data``, default the bundled titanic) or the objects of
         an existing chain (``resampler`` and ``loop``, e.g. a notebook's), which it then drives:
@@ -74,7 +75,8 @@ class Dashboard(pn.viewable.Viewer):
         (:mod:`distviz.loop.policy`: 5 seeds up to 20,000 training rows, 3 above; 10,000
         training rows per fit), as in ``distviz run``; the status line states them. Runs are
         progressive: every algorithm shows after its first seed.
-        ``cluster`` ('local' or a dask scheduler's address) sends the fits to a dask cluster."""
+        ``cluster`` ('local' or a dask scheduler's address) sends the fits to a dask cluster;
+        ``executor`` and ``cache`` are shared with other dashboards (a served app's sessions)."""
         super().__init__(**params)
         self._upload_dir = Path(tempfile.mkdtemp(prefix="distviz-upload-"))
         self._ranked_fully: Dataset | None = None
@@ -97,10 +99,12 @@ class Dashboard(pn.viewable.Viewer):
         self.resampler = resampler
         if loop is None:
             loop = ModelLoop(dataset=dataset, algorithms=self._chosen(dataset, algorithms),
-                             cluster=cluster, **({"repeats": repeats} if repeats else {}),
+                             cluster=cluster, executor=executor, cache=cache,
+                             **({"repeats": repeats} if repeats else {}),
                              **({"n_jobs": n_jobs} if n_jobs else {}))
         else:
             loop.resampler = None  # followed again below, once every watcher is set
+        loop.runner = self.session.runner  # its requests and prefetches are the session's
         loop.background = background  # the page stays responsive while it trains
         loop.progressive = True  # first numbers after one seed; the others narrow them
         self.loop = loop
@@ -432,9 +436,7 @@ class Dashboard(pn.viewable.Viewer):
         index = RATIOS.index(min(RATIOS, key=lambda r: abs(r - spec.ratio)))
         neighbours = [spec.at(RATIOS[i]) for i in (index - 1, index + 1)
                       if 0 <= i < len(RATIOS) and RATIOS[i] <= self.loop.max_ratio]
-        request = self.loop.request
-        self.session.schedule_prefetch(self.loop.clone(), neighbours,
-                                       lambda: self.loop.request == request)
+        self.session.schedule_prefetch(self.loop.clone(), neighbours)
 
     # ------------------------------------------------------------------ export
     def export(self) -> None:

@@ -8,14 +8,25 @@ visitor's URL arguments are checked by :func:`url_settings`.
 from __future__ import annotations
 
 import os
-from functools import partial
 
 import panel as pn
 
 from .. import models
 from ..data import catalog
 from ..errors import DistvizError
+from ..loop import FitExecutor, ResultCache
 from .app import Dashboard
+
+
+def shared_executor() -> FitExecutor:
+    """The server process's one fit executor (in Panel's process-wide cache): every session's
+    loop fits through it, so the pool, the fits in flight and a user's priority span sessions."""
+    return pn.state.as_cached("distviz-fit-executor", FitExecutor)
+
+
+def shared_cache() -> ResultCache:
+    """The server process's result cache: a state one session computed is instant in another."""
+    return pn.state.as_cached("distviz-result-cache", ResultCache)
 
 
 def url_settings(args: dict) -> tuple[dict, list[str]]:
@@ -65,6 +76,7 @@ def build_app(data: str | None = None, target: str | None = None, *, task: str |
     if task is not None:
         settings["task"] = task
     settings["cluster"] = scheduler or os.environ.get("DISTVIZ_SCHEDULER") or None
+    settings.update(executor=shared_executor(), cache=shared_cache())
     try:
         dashboard = Dashboard(**settings)
     except DistvizError as exc:
@@ -81,6 +93,8 @@ def build_app(data: str | None = None, target: str | None = None, *, task: str |
 def serve(*, data=None, target=None, task=None, port=5006, address="127.0.0.1",
           websocket_origin=None, show=False, scheduler=None) -> None:
     """``distviz serve``: the dashboard on ``address`` (127.0.0.1 unless told otherwise)."""
-    app = partial(build_app, data, target, task=task, served=True, scheduler=scheduler)
+    # A plain function, called once per session: Panel shows a functools.partial as an object.
+    def app():
+        return build_app(data, target, task=task, served=True, scheduler=scheduler)
     pn.serve({"/": app}, port=port, address=address, websocket_origin=websocket_origin,
              show=show, title="distviz")

@@ -23,12 +23,13 @@ import panel as pn
 
 from ..errors import DistvizError
 from ..loop import ModelLoop
+from ..runner import Runner
 
 _log = logging.getLogger("distviz.dashboard")
 
 
 class Session:
-    """Runs UI changes on the document loop and slow work in background threads.
+    """Hands changes to the document's thread, and runs slow work in the session's runner.
 
     Parameters
     ----------
@@ -54,13 +55,12 @@ class Session:
         self._pending: list | None = None  # changes waiting for the browser to connect
         self.closed = False
         self._lock = threading.Lock()
-        self._jobs: list[threading.Thread] = []
-        self._partial_timer: threading.Timer | None = None
         self._partial_last = 0.0
-        self._prefetch_timer: threading.Timer | None = None
-        self.prefetch = None  # the running prefetch (ModelLoop.prefetch handle), if any
+        self.prefetch = None  # the running prefetch (the runner's task), if any
         self._kernel = None  # in Jupyter: the kernel loop changes are handed to
         self._queued: list = []  # changes waiting for that loop
+        # The session's background work: its results come back through `ui`.
+        self.runner = Runner(background=background, deliver=self.ui)
         doc = pn.state.curdoc
         if background and doc is not None and doc.session_context is not None:
             self._doc = doc
@@ -140,7 +140,7 @@ class Session:
             try:
                 change()
             except Exception as exc:  # noqa: BLE001 - as in _in_document
-                _log.exception("dashboard update %s failed", getattr(change.func, "__name__", change))
+                _log.exception("dashboard update %s failed", getattr(change, "__name__", change))
                 if self._on_error is not None:
                     self._on_error(f"display update failed: {type(exc).__name__}: {exc}")
 
@@ -163,42 +163,23 @@ class Session:
 
     def _destroyed(self, session_context) -> None:
         self.closed = True
-        self.cancel_prefetch()
+        self.runner.cancel_all()
 
     # ------------------------------------------------------------------ background jobs
     def job(self, work: Callable[[], object], *, done: Callable[[object], None],
-            failed: Callable[[str], None], name: str = "distviz-job") -> None:
-        """``work()`` in a background thread, then ``done(value)`` or ``failed(message)`` on
-        the document loop (a DistvizError's own message, else the exception's type and text)."""
-        def run():
-            try:
-                value = work()
-            except Exception as exc:  # noqa: BLE001 - shown to the user; the server keeps running
-                self.ui(failed, str(exc) if isinstance(exc, DistvizError)
-                        else f"{type(exc).__name__}: {exc}")
-            else:
-                self.ui(done, value)
-        if not self.background:
-            run()
-            return
-        thread = threading.Thread(target=run, daemon=True, name=name)
-        with self._lock:
-            self._jobs = [t for t in self._jobs if t.is_alive()] + [thread]
-        thread.start()
+            failed: Callable[[str], None], name: str = "job", lane: str | None = None):
+        """``work()`` in the runner, then ``done(value)`` or ``failed(message)`` on the
+        document loop (a DistvizError's own message, else the exception's type and text);
+        ``lane``: a newer job in it drops this one's answer."""
+        return self.runner.submit(lambda task: work(), done=done, failed=failed, lane=lane,
+                                  name=name)
 
     def wait(self, timeout: float | None = 300) -> None:
         """Block until every background job has finished (scripts and tests)."""
-        deadline = time.perf_counter() + (timeout or 1e9)
-        while True:
-            self.drain_here()
-            with self._lock:
-                alive = [t for t in self._jobs if t.is_alive()]
-            if not alive:
-                self.drain_here()  # what the last job handed over
-                return
-            if time.perf_counter() > deadline:
-                raise TimeoutError("the dashboard is still working")
-            alive[0].join(min(0.05, max(0.0, deadline - time.perf_counter())))
+        try:
+            self.runner.wait(timeout, idle=self.drain_here)
+        except TimeoutError:
+            raise TimeoutError("the dashboard is still working") from None
 
     def drain_here(self) -> None:
         """:meth:`drain` when called on a kernel loop's thread (a waiting cell), else nothing."""
@@ -208,6 +189,7 @@ class Session:
     # ------------------------------------------------------------------ partial results
     def run_started(self) -> None:
         """A new run began: its first partial render is due PARTIAL_RENDER_FIRST from now."""
+        self.runner.cancel("partial-render")
         with self._lock:
             self._partial_last = (time.perf_counter() - self.PARTIAL_RENDER_EVERY
                                   + self.PARTIAL_RENDER_FIRST)
@@ -217,60 +199,39 @@ class Session:
         calls in between are merged."""
         if not self.background:
             return  # inline runs show their final result only
-        with self._lock:
-            if self._partial_timer is not None:
-                return
-            delay = max(0.0, self._partial_last + self.PARTIAL_RENDER_EVERY
-                        - time.perf_counter())
-            self._partial_timer = threading.Timer(delay, self._render_partial, (render,))
-            self._partial_timer.daemon = True
-            self._partial_timer.start()
+        pending = self.runner.newest("partial-render")
+        if pending is not None and not pending.done() and not pending.cancelled:
+            return
+        delay = max(0.0, self._partial_last + self.PARTIAL_RENDER_EVERY - time.perf_counter())
 
-    def _render_partial(self, render) -> None:
-        with self._lock:
-            self._partial_timer = None
+        def rendered():
             self._partial_last = time.perf_counter()
-        self.ui(render)
+            render()
+        self.runner.later(delay, rendered, lane="partial-render")
 
     def later(self, delay: float, fn: Callable[[], None]) -> None:
         """``fn()`` on the document loop in ``delay`` seconds (never for inline runs)."""
         if not self.background or self.closed:
             return
-        timer = threading.Timer(delay, self.ui, (fn,))
-        timer.daemon = True
-        timer.start()
+        self.runner.later(delay, fn)
 
     # ------------------------------------------------------------------ prefetch
-    def schedule_prefetch(self, loop: ModelLoop, specs, still_current: Callable[[], bool]) -> None:
+    def schedule_prefetch(self, loop: ModelLoop, specs) -> None:
         """Fit ``specs`` at low priority once the user has stopped for PREFETCH_DELAY seconds
-        (never while a foreground run computes); skipped if ``still_current()`` is False by
-        then. A newer request cancels it (:meth:`cancel_prefetch`)."""
+        (never while a foreground run computes). A newer request cancels it
+        (:meth:`cancel_prefetch`)."""
+        self.cancel_prefetch()
         if not self.background or self.PREFETCH_DELAY is None or self.closed or not specs:
             return
-
-        def start():
-            with self._lock:
-                if self.closed or not still_current():
-                    return
-                try:
-                    self.prefetch = loop.prefetch(specs, background=True)
-                except DistvizError:
-                    self.prefetch = None  # e.g. a position this group cannot take
-        self.cancel_prefetch()
-        timer = threading.Timer(self.PREFETCH_DELAY, start)
-        timer.daemon = True
-        with self._lock:
-            self._prefetch_timer = timer
-        timer.start()
+        try:
+            self.prefetch = loop.prefetch(specs, background=True, lane="prefetch",
+                                          delay=self.PREFETCH_DELAY)
+        except DistvizError:
+            self.prefetch = None  # e.g. a position this group cannot take
 
     def cancel_prefetch(self) -> None:
-        with self._lock:
-            timer, prefetch = self._prefetch_timer, self.prefetch
-            self._prefetch_timer = self.prefetch = None
-        if timer is not None:
-            timer.cancel()
-        if prefetch is not None:
-            prefetch.cancel()
+        self.runner.cancel("prefetch")
+        self.prefetch = None
 
 
 # Bokeh's freeze() always recomputes the model graph when it ends (70 ms on a full page). A

@@ -6,8 +6,6 @@ its fits share the model loop's cache, so states the slider already visited are 
 
 from __future__ import annotations
 
-import threading
-
 import holoviews as hv
 import pandas as pd
 import panel as pn
@@ -16,6 +14,7 @@ import param
 from ..data import Dataset
 from ..errors import DistvizError
 from ..loop import ModelLoop
+from ..runner import Runner
 from ..sweep import DEFAULT_RATIOS, Sweep, summarize, winners
 from ..tasks import metric_names
 from .plot_grid import PlotGrid
@@ -76,7 +75,7 @@ class SweepView(pn.viewable.Viewer):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._thread: threading.Thread | None = None
+        self._task = None  # the running sweep (a runner's task)
         self._sweep: Sweep | None = None
         self._progress = pn.indicators.Progress(value=0, max=1,
                                                 visible=False, sizing_mode="stretch_width",
@@ -134,8 +133,9 @@ class SweepView(pn.viewable.Viewer):
         self._button.disabled = True
         self._progress.param.update(value=0, max=1, visible=True)
         self._status.object = "Ranking features and planning the sweep..."
-        self._thread = threading.Thread(target=self._work, daemon=True, name="distviz-sweep")
-        self._thread.start()
+        runner = self.session.runner if self.session is not None else Runner()
+        self._task = runner.submit(lambda task: self._work(), waited=False, inline=False,
+                                   name="sweep")
 
     def _ui(self, fn, *args) -> None:
         if self.session is not None:
@@ -183,8 +183,8 @@ class SweepView(pn.viewable.Viewer):
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until the background sweep finishes (for scripts and tests)."""
-        if self._thread is not None:
-            self._thread.join(timeout)
+        if self._task is not None:
+            self._task.wait(timeout)
 
     # ------------------------------------------------------------------ views
     def _hint(self) -> str:

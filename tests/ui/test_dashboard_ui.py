@@ -42,8 +42,9 @@ def _expected(ratio):
 
 
 def _counts(texts):
-    # Cell labels are "count" or "count\n(+change)", in (predicted, actual) order.
-    return sorted(int(t.split("\n")[0]) for t in texts)
+    # Cell labels are "count" or "count\n(+change)", in (predicted, actual) order; a count is
+    # the mean over the seeds, with one decimal.
+    return sorted(float(t.split("\n")[0]) for t in texts)
 
 
 def _wait_for(page, expected, timeout=120):
@@ -54,7 +55,7 @@ def _wait_for(page, expected, timeout=120):
         figures = shown["figures"]
         if all(name in figures and f"F1 {entry['metrics']['f1']:.3f}" in figures[name]["title"]
                and _counts(figures[name]["text"]) == sorted(
-                   sum(entry["confusion_matrix"]["counts"], []))
+                   round(c, 1) for c in sum(entry["confusion_matrix"]["counts"], []))
                for name, entry in expected.items()):
             return shown
         time.sleep(0.5)
