@@ -9,8 +9,9 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "distviz"
 # Lowest first; a module may import only from its own layer or those before it.
-LAYERS = ["errors", "runner", "tasks", "data", "models", "metrics", "noise", "stats", "importance", "shift",
-          "results", "loop", "synth", "output", "sweep", "advise", "preview", "views", "cli"]
+LAYERS = ["errors", "runner", "tasks", "data", "models", "metrics", "noise", "stats", "importance",
+          "shift", "results", "loop", "synth", "output", "sweep", "advise", "advise_run",
+          "preview", "views", "cli"]
 GUI = {"panel", "holoviews", "hvplot", "bokeh"}
 
 

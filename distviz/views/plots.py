@@ -7,6 +7,7 @@ text (axis labels, tick labels, table cells), never as HTML.
 from __future__ import annotations
 
 import holoviews as hv
+import holoviews.plotting.bokeh  # noqa: F401 - options need a loaded plotting backend
 import numpy as np
 import pandas as pd
 
