@@ -254,7 +254,7 @@ def test_neighbouring_slider_positions_are_prefetched_once_the_user_stops():
 def test_progress_bar_takes_any_count(dashboard):
     # Progress validates value against its previous max: 3 of 4 after 0 of 1 once failed.
     loop, status = dashboard.loop, dashboard.status_view
-    status.bar.param.update(value=0, max=1)
+    status.bar.param.update(value=0, max=1, visible=True)  # a run training for a while
     with param.parameterized.discard_events(loop):
         loop.running = True
     try:

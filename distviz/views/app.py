@@ -256,6 +256,9 @@ class Dashboard(pn.viewable.Viewer):
             title="distviz", sidebar=[self.controls], main=[self._main], sidebar_width=340,
             accent="#d6604d", header_background="#2f3e4e", design=LocalFast,
             font='"Open Sans", "Segoe UI", "Helvetica Neue", Arial, sans-serif',
+            # The page says itself what it is doing (status line, spinners): Panel's header
+            # spinner would add two messages to every slider move.
+            busy_indicator=None,
             # Given per page: pn.config.notifications set once reaches only the first session.
             notifications=NotificationArea())
 

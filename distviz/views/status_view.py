@@ -86,9 +86,11 @@ class StatusView(pn.viewable.Viewer):
 
     # ------------------------------------------------------------------ following the loop
     def _started(self, event) -> None:
+        """A request: the line says it trains (and whose results are on screen meanwhile) once
+        it still trains BUSY_AFTER seconds later; a cached move is done sooner and leaves the
+        page alone until its result."""
         loop = self.loop
         self.busy = True
-        self.bar.param.update(value=0, max=1)
         shown = loop.result
         if shown is not None and shown.dataset is not loop.dataset:
             # Until the new dataset's first result, what is shown is the old one's: every
@@ -97,17 +99,20 @@ class StatusView(pn.viewable.Viewer):
             self._caveat = f" (the results shown are for {escape(shown.dataset.name)})"
         else:
             self._training, self._caveat = "Training", ""
-        self.line.object = f"{self._training}...{self._caveat}"
         request = loop.request
 
         def still_training():
             if loop.running and loop.request == request:
-                self.bar.visible = True
+                self.bar.param.update(value=0, max=1, visible=True)
+                self.line.object = f"{self._training}...{self._caveat}"
+                self._progressed()
         self.session.later(self.BUSY_AFTER, still_training)
+        if not self.session.background:
+            self.line.object = f"{self._training}...{self._caveat}"
 
-    def _progressed(self, event) -> None:
+    def _progressed(self, event=None) -> None:
         done, total = self.loop.progress
-        if not self.loop.running or total == 0:
+        if not self.loop.running or total == 0 or not self.bar.visible:
             return
         self.bar.max = max(total, 1)
         self.bar.value = min(done, self.bar.max)
