@@ -29,12 +29,13 @@ from threadpoolctl import threadpool_limits
 
 from benchmarks._common import Timer, load_average, median, report, table
 from distviz import models, synth
-from distviz.advise import DEFAULT_ADVISE_RATIOS, advise, plan_advice
+from distviz.advise import DEFAULT_ADVISE_RATIOS, advise
 from distviz.data import Dataset, catalog
 from distviz.importance import top_features
 from distviz.loop import ModelLoop, ResultCache
 from distviz.preview import KnownPoint, estimate
 from distviz.shift import ShiftSpec, shift_training_set
+from distviz.sweep import Plan
 
 # The dashboard's slider positions (distviz.views.controls.RATIOS; the engine cannot import it).
 SLIDER = [-1.0, -0.8, -0.6, -0.5, -0.4, -0.2, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
@@ -117,7 +118,7 @@ def one_advise_run(ds: Dataset, features: list[str], case: dict, log) -> dict:
             moved.run(ShiftSpec(features[0], group, ratio))
     with Timer() as after_t:
         after = advise(moved, features=features)
-    *_, entries, _ = plan_advice(loop, features=features)
+    entries = Plan.for_advice(loop, features=features).rows
     plain_seconds, plain_fits, scores = plain_loop(ds, loop, entries)
     out = {"cold": cold_t.seconds, "warm": warm_t.seconds, "after": after_t.seconds,
            "moves": moves_t.seconds, "plain": plain_seconds, "fits": cold.fits,
@@ -175,8 +176,7 @@ def slider_delay(log=print) -> dict:
     loop = ModelLoop(dataset=ds, algorithms=list(models.default_algorithms(ds.task_name)),
                      repeats=3, n_jobs=2, cache=ResultCache())
     loop.warm_up()
-    *_, entries, _ = plan_advice(loop, features=features)
-    map_specs = [spec for _, _, specs in entries for spec in specs]
+    map_specs = Plan.for_advice(loop, features=features).specs
     group = ds.default_group(features[0])
     idle, busy = [], []
     for ratio in DELAY_POSITIONS:

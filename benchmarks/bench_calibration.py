@@ -1,4 +1,4 @@
-"""Calibration of ``distviz.noise.paired_delta`` on a synthetic population with a known answer.
+"""Calibration of ``distviz.stats.paired_delta`` on a synthetic population with a known answer.
 
 One training set is drawn from a population with four groups of different sizes and signal.
 Each cell is one algorithm, one group, one ratio (the group's training rows become
@@ -34,8 +34,17 @@ from threadpoolctl import threadpool_limits
 
 from benchmarks._common import Timer, load_average, median, report, table, write_results
 from distviz import metrics as scoring
-from distviz import noise
-from distviz.stats import CALLS, default_min_effect, judge, practical_call
+from distviz.stats import (
+    AUC_BINS,
+    CALLS,
+    classification_scores,
+    default_min_effect,
+    judge,
+    paired_delta,
+    practical_call,
+    regression_scores,
+)
+from distviz.stats.effects import _paired_delta  # the rejected alternative, measured
 
 GROUP_SHARES = (0.45, 0.30, 0.15, 0.10)
 GROUP_SHIFT = (-0.5, 0.0, 0.5, 1.0)      # mean of x0 per group
@@ -182,9 +191,9 @@ def noisy_labels(y: np.ndarray, group: np.ndarray, target: int) -> np.ndarray:
 
 def _metrics(task, y_true, predictions) -> dict[str, float]:
     if task == "classification":
-        out = noise.classification_scores(y_true, predictions, n_classes=2, positive=1)
+        out = classification_scores(y_true, predictions, n_classes=2, positive=1)
     else:
-        out = noise.regression_scores(y_true, predictions)
+        out = regression_scores(y_true, predictions)
     return {m: float(v[0, 0]) for m, v in out.items()}
 
 
@@ -212,9 +221,9 @@ def _old_interval(shifted, baseline, y_true, task, metric):
 
 def _per_set(task, y_true, predictions, metric):
     if task == "classification":
-        out = noise.classification_scores(y_true, predictions, n_classes=2, metrics=[metric])
+        out = classification_scores(y_true, predictions, n_classes=2, metrics=[metric])
     else:
-        out = noise.regression_scores(y_true, predictions, metrics=[metric])
+        out = regression_scores(y_true, predictions, metrics=[metric])
     return out[metric][0]
 
 
@@ -268,13 +277,13 @@ def coverage_cells(world: World, metrics, seed_part: str = "sum") -> list[dict]:
 
 def _paired(y_test, a, b, task, metrics, design, seed_part):
     if seed_part == "sum":
-        return noise.paired_delta(y_test, a, b, task=task, n_classes=2, metrics=metrics,
+        return paired_delta(y_test, a, b, task=task, n_classes=2, metrics=metrics,
                                   n_boot=design.n_boot, random_state=design.random_state)
     # The rejected alternative, measured beside the method (docs/noise.md).
-    return noise._paired_delta(y_test, a, b, task=task, n_classes=2, positive=None,
+    return _paired_delta(y_test, a, b, task=task, n_classes=2, positive=None,
                                metrics=metrics, n_boot=design.n_boot, confidence=0.95,
                                sample_weight=None, single_seed_inflation=2.0,
-                               auc_bins=noise.AUC_BINS, random_state=design.random_state,
+                               auc_bins=AUC_BINS, random_state=design.random_state,
                                seed_part=seed_part)
 
 
@@ -296,7 +305,7 @@ def power_cells(design: Design) -> list[dict]:
         for j, y_test in enumerate(world.y_tests):
             seeds = _seeds(d, j)
             for size in sizes:
-                e = noise.paired_delta(y_test[:size],
+                e = paired_delta(y_test[:size],
                                        [_head(shifted[s][1][j], size) for s in seeds],
                                        [_head(base[s][1][j], size) for s in seeds],
                                        task="classification", n_classes=2, metrics=["f1"],
@@ -421,7 +430,7 @@ def planted_cells(p: Planted) -> list[dict]:
                 shifted = [arm(rows, shifted_rate + rng.normal(0, p.seed_sd))
                            for _ in range(p.seeds)]
                 baseline = [arm(rows, p.error_rate) for _ in range(p.seeds)]
-                e = noise.paired_delta(y[rows], shifted, baseline, task="classification",
+                e = paired_delta(y[rows], shifted, baseline, task="classification",
                                        n_classes=2, metrics=["accuracy"])["accuracy"]
                 judged = judge(e, p.min_effect, test_rows=n)
                 out.append({"test_rows": n, "truth": delta, "delta": e.delta, "low": e.low,
@@ -572,11 +581,11 @@ def time_paired_delta(n_rows: int = 10_000, n_seeds: int = 5, n_boot: int = 200,
             out.append(((p > 0.5).astype(np.int64), np.column_stack([1 - p, p])))
         return out
     shifted, baseline = arm(0.25), arm(0.26)
-    noise.paired_delta(y, shifted, baseline, task=task, n_classes=2, n_boot=n_boot)  # warm
+    paired_delta(y, shifted, baseline, task=task, n_classes=2, n_boot=n_boot)  # warm
     seconds = []
     for _ in range(runs):
         with Timer() as t:
-            noise.paired_delta(y, shifted, baseline, task=task, n_classes=2, n_boot=n_boot)
+            paired_delta(y, shifted, baseline, task=task, n_classes=2, n_boot=n_boot)
         seconds.append(t.seconds)
     return median(seconds)
 
@@ -673,7 +682,7 @@ def section(s: dict) -> str:
     timing = s["timing"]
     return f"""## Calibration of the noise intervals (`bench_calibration.py`, issue 12)
 
-`distviz.noise.paired_delta`: delta = mean over seeds of the per-seed metric delta on the
+`distviz.stats.paired_delta`: delta = mean over seeds of the per-seed metric delta on the
 frozen test set; 95 % interval from the seed spread plus a paired bootstrap of the test rows
 ({d.n_boot} replicates; method in `docs/noise.md`). Synthetic population with 4 groups (shares
 {', '.join(f'{g:.0%}' for g in GROUP_SHARES)}); one training set of {d.train_rows:,} rows;

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import warnings
+from collections import OrderedDict
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -17,9 +19,73 @@ from .errors import UsageError
 from .models import make_preprocessor
 
 METHODS = ("gini", "permutation", "shap")
-_CACHE: dict[tuple, pd.DataFrame] = {}
-_LOCK = threading.Lock()
-_KEY_LOCKS: dict[tuple, threading.Lock] = {}
+
+
+class CacheInfo(NamedTuple):
+    hits: int
+    misses: int
+    maxsize: int
+    currsize: int
+
+
+class Rankings:
+    """The last ``maxsize`` rankings computed in this process (least recently used dropped
+    first): a server that opens many datasets keeps a few, not all. One computation per key:
+    sessions opening the same dataset at once wait for the first."""
+
+    def __init__(self, maxsize: int = 8):
+        self.maxsize = maxsize
+        self._tables: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+        self._computing: dict[tuple, threading.Lock] = {}
+        self._lock = threading.Lock()
+        self._hits = self._misses = 0
+
+    def get(self, key: tuple, compute) -> pd.DataFrame:
+        """A copy of the table of ``key``, computed by ``compute()`` unless it is kept."""
+        table = self._lookup(key)
+        if table is not None:
+            return table
+        with self._lock:
+            key_lock = self._computing.setdefault(key, threading.Lock())
+        with key_lock:
+            table = self._lookup(key)  # computed while this one waited
+            if table is not None:
+                return table
+            try:
+                table = compute()
+            except BaseException:
+                with self._lock:
+                    self._computing.pop(key, None)
+                raise
+            with self._lock:
+                self._misses += 1
+                self._tables[key] = table
+                while len(self._tables) > self.maxsize:
+                    self._tables.popitem(last=False)
+                self._computing.pop(key, None)
+            return table.copy()
+
+    def _lookup(self, key: tuple) -> pd.DataFrame | None:
+        with self._lock:
+            table = self._tables.get(key)
+            if table is None:
+                return None
+            self._tables.move_to_end(key)
+            self._hits += 1
+            return table.copy()
+
+    def cache_info(self) -> CacheInfo:
+        with self._lock:
+            return CacheInfo(self._hits, self._misses, self.maxsize, len(self._tables))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tables.clear()
+            self._hits = self._misses = 0
+
+
+#: The process-wide rankings (a ranking is seconds of work; every view of a dataset asks).
+RANKINGS = Rankings()
 
 
 def _sample(dataset: Dataset, n_rows: int, random_state: int):
@@ -76,22 +142,13 @@ def rank_features(dataset: Dataset, *, method: str | list[str] = "all",
                          f"{', '.join(METHODS)} or all.")
     key = (dataset.fingerprint, tuple(methods), n_estimators, max_rows, permutation_rows,
            n_repeats, shap_rows, random_state)
-    # One computation per key: sessions opening the same dataset at once wait for the first.
-    with _LOCK:
-        if key in _CACHE:
-            return _CACHE[key].copy()
-        key_lock = _KEY_LOCKS.setdefault(key, threading.Lock())
-    with key_lock:
-        with _LOCK:
-            if key in _CACHE:
-                return _CACHE[key].copy()
-        return _rank(dataset, methods, key, n_estimators, max_rows, permutation_rows,
-                     n_repeats, shap_rows, random_state)
+    return RANKINGS.get(key, lambda: _rank(dataset, methods, n_estimators, max_rows,
+                                           permutation_rows, n_repeats, shap_rows,
+                                           random_state))
 
 
-def _rank(dataset, methods, key, n_estimators, max_rows, permutation_rows, n_repeats,
-          shap_rows, random_state) -> pd.DataFrame:
-
+def _rank(dataset, methods, n_estimators, max_rows, permutation_rows, n_repeats, shap_rows,
+          random_state) -> pd.DataFrame:
     features = dataset.features
     X, y = _sample(dataset, max_rows, random_state)
     table = pd.DataFrame({"feature": features, "kind": [dataset.kinds[f] for f in features]})
@@ -121,10 +178,7 @@ def _rank(dataset, methods, key, n_estimators, max_rows, permutation_rows, n_rep
         total = table[m].sum()
         table[m] = table[m] / total if total > 0 else 0.0
         table[f"rank_{m}"] = table[m].rank(ascending=False, method="first").astype(int)
-    table = table.sort_values(f"rank_{methods[0]}").reset_index(drop=True)
-    with _LOCK:
-        _CACHE[key] = table
-    return table.copy()
+    return table.sort_values(f"rank_{methods[0]}").reset_index(drop=True)
 
 
 def _shap_importance(dataset, X_encoded, y, owners, shap_rows, random_state) -> np.ndarray:
@@ -151,3 +205,26 @@ def top_features(dataset: Dataset, k: int, *, method: str = "gini",
     """The ``k`` most important features by ``method``."""
     table = rank_features(dataset, method=method, random_state=random_state)
     return table["feature"].head(k).tolist()
+
+
+def choose_features(dataset: Dataset, features=None, *, top: int = 3, method: str = "gini",
+                    random_state: int = 0, first=()) -> list[str]:
+    """The features a sweep, advise, an export or a view uses: the one rule.
+
+    ``features`` as given (each checked against the dataset, duplicates dropped), else the
+    ``top`` features: ``first`` (those the dataset has, in order), then the highest-ranked
+    others by ``method``."""
+    if features is not None:
+        if not features:
+            raise UsageError("no feature given; name at least one, e.g. --features sex.")
+        for feature in features:
+            dataset.check_feature(feature)
+        return list(dict.fromkeys(features))
+    if top < 1:
+        raise UsageError(f"--top must be at least 1, got {top}.")
+    chosen = [f for f in dict.fromkeys(first) if f in dataset.features][:top]
+    if len(chosen) < top:
+        ranked = top_features(dataset, min(top + len(chosen), len(dataset.features)),
+                              method=method, random_state=random_state)
+        chosen += [f for f in ranked if f not in chosen][:top - len(chosen)]
+    return chosen

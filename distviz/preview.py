@@ -27,7 +27,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from .noise import verdict as verdict_of
+from .stats.effects import verdict as verdict_of
 from .shift.spec import ShiftSpec
 
 METHODS = ("interpolated", "nearest")

@@ -13,6 +13,8 @@ from . import metrics
 from .data import Dataset
 from .shift.spec import ShiftResult, ShiftSpec
 
+_NAN = float("nan")  # one object: a missing interval equals itself
+
 
 @dataclass
 class FitResult:
@@ -55,36 +57,71 @@ class FitResult:
 class AlgorithmResult:
     """One algorithm's shifted and baseline results, averaged over seeds.
 
-    ``delta`` is the mean over paired seeds of shifted-minus-baseline metrics; ``ci95``,
-    ``significant``, ``p_value`` and ``verdict`` (better / worse / within noise) come from
-    :func:`distviz.noise.paired_delta` (seed, resampling draw and test sample) and are None
-    with fewer than two paired seeds (``note`` says why). ``effects`` holds the full
-    :class:`distviz.noise.Effect` per metric (with one seed: the test-sample part alone).
-    ``practical`` (better / worse / negligible / equivalent / inconclusive, against the loop's
-    ``min_effect``) and ``detectable`` (the interval's half-width) come from
-    :func:`distviz.stats.judge`, whose full :class:`~distviz.stats.PracticalCall` per metric
-    is in ``practical_calls``; None with fewer than two paired seeds, like ``ci95``.
+    ``delta`` is the mean over paired seeds of shifted-minus-baseline metrics. ``effects`` holds
+    the full :class:`distviz.stats.Effect` per metric from :func:`distviz.stats.paired_delta`
+    (seed, resampling draw and test sample), None with fewer than two paired seeds (``note``
+    says why); ``ci95``, ``significant``, ``p_value`` and ``verdict`` (better / worse / within
+    noise) are read from it. ``practical_calls`` holds the :class:`~distviz.stats.PracticalCall`
+    per metric (:func:`distviz.stats.judge`, against the loop's ``min_effect``); ``practical``
+    (better / worse / negligible / equivalent / inconclusive) and ``detectable`` (the
+    interval's half-width) are read from it. All of them are None without an interval.
     """
 
     algorithm: str
     metrics: dict[str, float] | None
     baseline: dict[str, float] | None
     delta: dict[str, float] | None
-    ci95: dict[str, list[float]] | None
-    significant: dict[str, bool | None] | None
     fits: list[FitResult]
     baseline_fits: list[FitResult]
     error: str | None = None
     metrics_shifted_test: dict[str, float] | None = None
     baseline_shifted_test: dict[str, float] | None = None
-    p_value: dict[str, float] | None = None
-    verdict: dict[str, str] | None = None
     effects: dict | None = None
     n_seeds: int = 0
     note: str | None = None
-    practical: dict[str, str | None] | None = None
-    detectable: dict[str, float | None] | None = None
     practical_calls: dict | None = None
+
+    def _per_metric(self, read, missing) -> dict | None:
+        """``read(effect)`` per metric (``missing`` where the interval is not finite); None
+        without effects."""
+        if self.effects is None:
+            return None
+        out = {}
+        for metric in self.metrics:
+            e = self.effects.get(metric)
+            known = e is not None and np.isfinite(e.low) and np.isfinite(e.high)
+            out[metric] = read(e) if known else missing
+        return out
+
+    @property
+    def ci95(self) -> dict[str, list[float]] | None:
+        """Each metric's 95 % interval ``[low, high]`` (NaN where it cannot be computed)."""
+        return self._per_metric(lambda e: [e.low, e.high], [_NAN, _NAN])
+
+    @property
+    def significant(self) -> dict[str, bool | None] | None:
+        return self._per_metric(lambda e: e.significant, None)
+
+    @property
+    def p_value(self) -> dict[str, float | None] | None:
+        return self._per_metric(lambda e: e.p_value, None)
+
+    @property
+    def verdict(self) -> dict[str, str | None] | None:
+        return self._per_metric(lambda e: e.verdict, None)
+
+    @property
+    def practical(self) -> dict[str, str | None] | None:
+        if self.practical_calls is None:
+            return None
+        return {m: c.call for m, c in self.practical_calls.items()}
+
+    @property
+    def detectable(self) -> dict[str, float | None] | None:
+        if self.practical_calls is None:
+            return None
+        return {m: c.detectable if c.call is not None else None
+                for m, c in self.practical_calls.items()}
 
     @property
     def seed_part_known(self) -> bool:
@@ -94,7 +131,7 @@ class AlgorithmResult:
 
     @property
     def has_interval(self) -> bool:
-        return self.ci95 is not None
+        return self.effects is not None
 
     @property
     def ok(self) -> bool:
@@ -166,7 +203,7 @@ class RunResult:
 
     def lead(self, metric: str | None = None):
         """The best algorithm's lead over the runner-up after the shift, paired by seed on the
-        same test rows (:func:`distviz.noise.paired_delta`: seed and test-sample noise), as
+        same test rows (:func:`distviz.stats.paired_delta`: seed and test-sample noise), as
         ``(best, runner_up, effect)``; ``effect`` is None with fewer than two paired seeds or
         fewer than two algorithms. Its verdict says whether the lead is beyond the noise."""
         metric = metric or self.metric
@@ -188,9 +225,9 @@ class RunResult:
     def compare(self, first, second, metric: str | None = None, *, stage: str = "shifted"):
         """``first``'s score minus ``second``'s (algorithm results or names) at ``stage``
         (``"shifted"`` or ``"baseline"``), paired by seed on the same test rows
-        (:func:`distviz.noise.paired_delta`); None with fewer than two paired seeds. Its
+        (:func:`distviz.stats.paired_delta`); None with fewer than two paired seeds. Its
         verdict says whether the difference is beyond the noise."""
-        from . import noise
+        from .stats import paired_delta
         metric = metric or self.metric
         first, second = (self.result(a) if isinstance(a, str) else a for a in (first, second))
         attr = "fits" if stage == "shifted" else "baseline_fits"
@@ -200,7 +237,7 @@ class RunResult:
         if len(pairs) < 2:
             return None
         ds = self.dataset
-        return noise.paired_delta(ds.y_test, [p[0] for p in pairs], [p[1] for p in pairs],
+        return paired_delta(ds.y_test, [p[0] for p in pairs], [p[1] for p in pairs],
                                   task=ds.task_name, n_classes=len(ds.classes),
                                   positive=ds.positive_index, metrics=[metric])[metric]
 
@@ -301,7 +338,7 @@ class RunResult:
                "interval": self.interval_method(),
                "fits": {"computed": self.computed, "cached": self.cached}}
         if self.repeats < 2:
-            from .noise import NO_INTERVAL_NOTE
+            from .stats.seeds import NO_INTERVAL_NOTE
             out["note"] = NO_INTERVAL_NOTE
         return out
 
@@ -327,7 +364,7 @@ INTERVAL_METHOD = {
     "confidence": 0.95,
     "method": "paired bootstrap of the test rows (200 replicates, the same rows for both arms "
               "and every seed) plus the spread of the per-seed deltas over seeds; t interval "
-              "with Welch-Satterthwaite degrees of freedom (distviz.noise.paired_delta)",
+              "with Welch-Satterthwaite degrees of freedom (distviz.stats.paired_delta)",
     "counts": ["algorithm seed", "resampling draw", "test sample"],
     "significant": "the interval excludes 0 (p_value < 0.05)",
 }

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from distviz.metrics import LOWER_IS_BETTER
-from distviz.noise import flagged_by_chance
+from distviz.stats import flagged_by_chance
 from distviz.sweep import paired_lead, summarize, winners
 
 DOCS = Path(__file__).resolve().parent
@@ -229,7 +229,7 @@ def md_table(key: str, header: list[str], rows: list[list[str]]) -> str:
 def cell_stats(table: pd.DataFrame, column: str) -> pd.DataFrame:
     """Mean over repeats and 95 % interval of ``column`` (a metric, or ``delta_<metric>``) per
     (feature, group, ratio, algorithm), in table order: the sweep's own per-cell intervals
-    (distviz.noise: seed, resampling draw and test sample; ``distviz.sweep.summarize``).
+    (distviz.stats: seed, resampling draw and test sample; ``distviz.sweep.summarize``).
 
     For a change, ``p`` is its p-value and ``real`` its verdict after Benjamini–Hochberg over
     the table's shifted cells at a false-discovery rate of 5 %: "up", "down", "noise", or "no
@@ -631,7 +631,7 @@ def render(results: dict) -> str:
 # ---------------------------------------------------------------------------- 2. figures
 def make_figures(results: dict) -> list[Path]:
     """Per dataset: the headline metric vs ratio, its change vs baseline, and (classification)
-    the changes in recall and specificity; each with its 95 % band (distviz.noise)."""
+    the changes in recall and specificity; each with its 95 % band (distviz.stats)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -51,14 +52,40 @@ def served(app: str = "apps/dashboard.py", env: dict | None = None, timeout: flo
 def serving(app: str = "apps/dashboard.py", env: dict | None = None, timeout: float = 60):
     """Like ``served``, yielding a ``Server`` (URL, process id, log file)."""
     port = free_port()
+    command = [str(Path(sys.executable).parent / "panel"), "serve", str(ROOT / app),
+               "--address", "127.0.0.1", "--port", str(port), "--allow-websocket-origin",
+               f"127.0.0.1:{port}"]
+    with running(command, port, f"http://127.0.0.1:{port}/{Path(app).stem}", env,
+                 timeout) as server:
+        yield server
+
+
+def console_script(name: str = "distviz") -> str:
+    """A command of the venv the tests run in (``.venv/bin/distviz``), as a user types it."""
+    return str(Path(sys.executable).parent / name)
+
+
+@contextmanager
+def distviz_served(*args: str, env: dict | None = None, timeout: float = 60):
+    """``distviz serve ARGS --port FREE`` as a user runs it (the venv's console script);
+    yields a ``Server`` whose URL is the page (``/``); stops it after."""
+    port = free_port()
+    command = [console_script(), "serve", *args, "--port", str(port)]
+    with running(command, port, f"http://127.0.0.1:{port}/", env, timeout) as server:
+        yield server
+
+
+@contextmanager
+def running(command: list[str], port: int, url: str, env: dict | None = None,
+            timeout: float = 60, name: str | None = None):
+    """A server ``command`` started in ROOT, listening on ``port``: yields a ``Server`` once
+    it answers HTTP; stops it and the processes it started (its own session) after."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log_path = ARTIFACTS / f"serve-{port}.log"
+    log_path = ARTIFACTS / f"{name or Path(command[0]).name}-{port}.log"
     log = open(log_path, "w")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "panel"), "serve", str(ROOT / app), "--address",
-         "127.0.0.1", "--port", str(port), "--allow-websocket-origin", f"127.0.0.1:{port}"],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}/{Path(app).stem}"
+    # Its own session: a server started through `make` is stopped with its children.
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+                               env={**os.environ, **(env or {})}, start_new_session=True)
     try:
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -69,16 +96,29 @@ def serving(app: str = "apps/dashboard.py", env: dict | None = None, timeout: fl
                 break  # any HTTP answer (a 404 without --liveness) means it is listening
             except OSError:
                 if process.poll() is not None:
-                    raise RuntimeError(f"panel serve exited with {process.returncode}")
+                    raise RuntimeError(f"{command[0]} exited with {process.returncode}: "
+                                       f"{log_path.read_text()[-2000:]}")
                 time.sleep(0.3)
+        else:
+            raise RuntimeError(f"{command[0]} did not listen on port {port} in {timeout} s")
         yield Server(url, process.pid, log_path)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process)
         log.close()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM to the process group this helper started, then SIGKILL if it lingers."""
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def move_slider(handle, index: int, attempts: int = 40) -> None:

@@ -1,6 +1,7 @@
 """What a served page looks like, measured without pixels: the boxes of its plot canvases
-(shadow roots included), overlaps between them, canvases past the viewport's right edge, and
-waiting until the drawing stops changing. Used by the browser tests and docs/take_screenshots.py.
+(shadow roots included), overlaps between them, canvases past the viewport's right edge, any
+element or text the window does not show whole, and waiting until the drawing stops changing.
+Used by the browser tests and docs/take_screenshots.py.
 """
 
 import time
@@ -38,6 +39,50 @@ TAB_NAMES = """() => {
 
 SLIVER = 2  # px: boxes touching at an edge (rounding) are not an overlap
 
+# What the user cannot see whole, shadow roots included: ``past`` elements drawn past the window's
+# right edge (after clipping by their ancestors), ``cut`` text wider than its own box (an
+# ellipsis, clipped text, a select showing part of its choice), ``bars`` horizontal scrollbars
+# (the page's or an element's).
+OUTSIDE = """() => {
+  const W = window.innerWidth, past = [], cut = [], bars = [];
+  const name = el => `${el.tagName.toLowerCase()}.${String(el.className).split(' ')[0]}`;
+  const up = el => el.parentElement || (el.getRootNode() && el.getRootNode().host) || null;
+  const shownRight = el => {  // the right edge left after every clipping ancestor
+    let right = el.getBoundingClientRect().right;
+    for (let a = up(el); a; a = up(a))
+      if (getComputedStyle(a).overflowX !== 'visible')
+        right = Math.min(right, a.getBoundingClientRect().right);
+    return right;
+  };
+  const ruler = document.createElement('canvas').getContext('2d');
+  const walk = root => {
+    for (const el of root.querySelectorAll('*')) {
+      const box = el.getBoundingClientRect(), s = getComputedStyle(el);
+      if (!(box.width > 0 && box.height > 0)) continue;
+      if (box.right > W + 2 && shownRight(el) > W + 2)
+        past.push([name(el), Math.round(box.right)]);
+      if (['auto', 'scroll'].includes(s.overflowX) && el.scrollWidth > el.clientWidth + 1)
+        bars.push([name(el), el.scrollWidth, el.clientWidth]);
+      const text = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+      if (text && s.overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1)
+        cut.push([name(el), el.textContent.trim().slice(0, 40), el.scrollWidth, el.clientWidth]);
+      if (el.tagName === 'SELECT' && el.selectedIndex >= 0) {
+        ruler.font = s.font;
+        const choice = el.options[el.selectedIndex].text;
+        const need = ruler.measureText(choice).width + parseFloat(s.paddingLeft) +
+          parseFloat(s.paddingRight);
+        if (need > el.clientWidth + 1)
+          cut.push([name(el), choice.slice(0, 40), Math.round(need), el.clientWidth]);
+      }
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  const page = document.scrollingElement;
+  if (page.scrollWidth > page.clientWidth) bars.push(['page', page.scrollWidth, page.clientWidth]);
+  return {past, cut, bars};
+}"""
+
 
 def canvas_boxes(page) -> list[tuple[int, int, int, int]]:
     """(left, top, right, bottom) of every plot; a plot's layered canvases count once."""
@@ -55,6 +100,11 @@ def overlaps(boxes) -> list[tuple]:
 def past_right_edge(boxes, width: int) -> list[tuple]:
     """Boxes that reach past the viewport's right edge (cut off for the user)."""
     return [box for box in boxes if box[2] > width + SLIVER]
+
+
+def outside_the_window(page) -> dict[str, list]:
+    """:data:`OUTSIDE` for this page: every list empty when everything is shown whole."""
+    return page.evaluate(OUTSIDE)
 
 
 def settle(page, minimum: int = 0, quiet: float = 2.0, timeout: float = 120.0) -> list[tuple]:

@@ -24,7 +24,7 @@ from distviz.advise import (
 )
 from distviz.data import Dataset
 from distviz.loop import ModelLoop, ResultCache
-from distviz.noise import ScoreBoard
+from distviz.stats import ScoreBoard
 from distviz.shift import ShiftSpec
 from distviz.synth import make_table
 

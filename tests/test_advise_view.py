@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from distviz.advise import Cell, Skipped, advise, response_curve
-from distviz.advise_run import AdviseRun
+from distviz.advise import AdviseRun
 from distviz.loop import ResultCache
 from distviz.preview import Estimate
 from distviz.shift import ShiftSpec

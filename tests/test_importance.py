@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from distviz.data import Dataset
-from distviz.errors import UsageError
+from distviz.errors import ShiftError, UsageError
 from distviz.importance import rank_features
 
 
@@ -52,3 +52,64 @@ def test_regression_and_multiclass_rank():
 def test_unknown_method(titanic):
     with pytest.raises(UsageError, match="unknown ranking method"):
         rank_features(titanic, method="magic")
+
+
+def test_the_rankings_kept_are_the_last_few_used(planted):
+    """The process keeps at most ``maxsize`` rankings, dropping the least recently used: one
+    more ranking evicts the oldest (asked again, it is computed again, with the same table)."""
+    from distviz.importance import Rankings
+    kept = Rankings(maxsize=3)
+    computed = []
+
+    def ranking(seed):
+        def compute():
+            computed.append(seed)
+            return rank_features(planted, method="gini", random_state=seed)
+        return kept.get(("planted", seed), compute)
+
+    first = ranking(0)
+    for seed in (1, 2, 0, 3):  # 0 was used again, so 1 is now the oldest and goes
+        ranking(seed)
+    assert kept.cache_info().currsize == 3 and computed == [0, 1, 2, 3]
+    info = kept.cache_info()
+    assert (info.hits, info.misses, info.maxsize) == (1, 4, 3)
+    ranking(1)
+    assert computed[-1] == 1 and kept.cache_info().currsize == 3
+    pd.testing.assert_frame_equal(ranking(0), first)  # still kept: no new computation
+    assert computed == [0, 1, 2, 3, 1]
+    ranking(2)  # evicted when 1 came back
+    assert computed == [0, 1, 2, 3, 1, 2]
+
+
+def test_the_process_keeps_a_bounded_number_of_rankings(planted):
+    from distviz.importance import RANKINGS
+    for seed in range(RANKINGS.maxsize + 2):
+        rank_features(planted, method="gini", n_estimators=5, random_state=seed)
+    assert RANKINGS.cache_info().currsize == RANKINGS.maxsize
+    before = RANKINGS.cache_info().hits
+    rank_features(planted, method="gini", n_estimators=5, random_state=RANKINGS.maxsize + 1)
+    assert RANKINGS.cache_info().hits == before + 1  # the newest is kept
+
+
+def test_a_ranking_returns_a_copy(planted):
+    table = rank_features(planted, method="gini")
+    table["feature"] = "changed"
+    assert rank_features(planted, method="gini")["feature"].iloc[0] == "signal"
+
+
+def test_features_are_chosen_by_one_rule(planted):
+    from distviz.importance import choose_features, top_features
+    assert choose_features(planted, ["colour", "signal", "colour"]) == ["colour", "signal"]
+    assert choose_features(planted, top=2) == top_features(planted, 2)
+    assert choose_features(planted, top=9) == top_features(planted, 5)  # all there are
+    ranked = top_features(planted, 5)
+    # A feature to keep first (a view's current one), then the ranked others.
+    assert choose_features(planted, top=2, first=[ranked[-1]]) == [ranked[-1], ranked[0]]
+    assert choose_features(planted, top=2, first=["absent", ranked[1]]) == ranked[1:2] + \
+        ranked[:1]
+    with pytest.raises(UsageError, match="no feature given"):
+        choose_features(planted, [])
+    with pytest.raises(UsageError, match="--top must be at least 1"):
+        choose_features(planted, top=0)
+    with pytest.raises(ShiftError, match="unknown feature 'nope'"):
+        choose_features(planted, ["nope"])

@@ -134,12 +134,40 @@ def test_repeats_give_intervals_and_zero_shift_is_zero(titanic, fresh_cache):
     assert low <= entry.delta["f1"] <= high
     assert len(entry.fits) == 3 and len({f.seed for f in entry.fits}) == 3
     assert entry.significant["f1"] == (low > 0 or high < 0)
-    # The interval is distviz.noise's (seed, resampling draw and test sample), with its verdict.
+    # The interval is distviz.stats's (seed, resampling draw and test sample), with its verdict.
     effect = entry.effects["f1"]
     assert entry.ci95["f1"] == [effect.low, effect.high] and entry.n_seeds == 3
     assert entry.p_value["f1"] == effect.p_value and entry.verdict["f1"] == effect.verdict
     assert entry.significant["f1"] == (entry.p_value["f1"] < 0.05)
     assert effect.se_test > 0 and entry.seed_part_known
+
+
+def test_a_results_intervals_and_calls_have_one_source(titanic, fresh_cache):
+    """ci95, significant, p_value, verdict, practical and detectable are read from ``effects``
+    and ``practical_calls``: the JSON shows exactly those, and another Effect changes them all."""
+    from dataclasses import fields, replace
+    loop = ModelLoop(dataset=titanic, algorithms=["logistic_regression"], repeats=3, n_jobs=1,
+                     cache=fresh_cache)
+    run = loop.run(ShiftSpec("sex", "female", -0.5))
+    entry = run.algorithms[0]
+    stored = {f.name for f in fields(type(entry))}
+    assert {"effects", "practical_calls"} <= stored
+    assert not stored & {"ci95", "significant", "p_value", "verdict", "practical", "detectable"}
+    out = run.to_dict()["results"][0]
+    for metric, e in entry.effects.items():
+        call = entry.practical_calls[metric]
+        assert out["ci95"][metric] == [e.low, e.high] and out["p_value"][metric] == e.p_value
+        assert out["significant"][metric] is e.significant
+        assert out["verdict"][metric] == e.verdict
+        assert out["practical"][metric] == call.call
+        assert out["detectable"][metric] == call.detectable == pytest.approx(e.half_width)
+    flipped = {m: replace(e, low=-1.0, high=1.0, significant=False, verdict="within noise")
+               for m, e in entry.effects.items()}
+    moved = replace(entry, effects=flipped)
+    assert moved.ci95["f1"] == [-1.0, 1.0] and moved.verdict["f1"] == "within noise"
+    assert moved.significant["f1"] is False and entry.ci95["f1"] != [-1.0, 1.0]
+    assert replace(entry, effects=None).ci95 is None
+    assert replace(entry, practical_calls=None).practical is None
 
 
 def test_delta_is_the_mean_over_seeds_of_scikit_learns_differences(titanic, fresh_cache):
@@ -273,7 +301,7 @@ def _cli(*args):
 
 
 def test_run_defaults_to_enough_seeds_for_an_interval():
-    from distviz.noise import default_repeats
+    from distviz.stats import default_repeats
     assert default_repeats(984) == 5 and default_repeats(20_000) == 5
     assert default_repeats(20_001) == 3
     report = json.loads(_cli("--json"))

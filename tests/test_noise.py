@@ -1,4 +1,4 @@
-"""distviz.noise: deltas equal scikit-learn's, intervals count the test sample even for a
+"""distviz.stats: deltas equal scikit-learn's, intervals count the test sample even for a
 deterministic model, and the intervals are calibrated on a synthetic population."""
 
 import sys
@@ -10,7 +10,20 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from distviz import metrics, noise
+from distviz import metrics
+from distviz.sentences import chance_sentence
+from distviz.stats import (
+    NO_INTERVAL_NOTE,
+    ScoreBoard,
+    adjusted_p_values,
+    benjamini_hochberg,
+    bootstrap_weights,
+    classification_scores,
+    default_repeats,
+    flagged_by_chance,
+    paired_delta,
+    regression_scores,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `benchmarks` lives at the root
 from benchmarks import bench_calibration as calibration  # the calibration experiment
@@ -34,7 +47,7 @@ def data():
 # ---------------------------------------------------------------------------- (a) exactness
 def test_deltas_equal_sklearns_metrics_averaged_over_seeds(data):
     y, shifted, baseline = data
-    effects = noise.paired_delta(y, shifted, baseline, task="classification", n_classes=2,
+    effects = paired_delta(y, shifted, baseline, task="classification", n_classes=2,
                                  positive=1)
     assert list(effects) == list(metrics.metric_names("classification"))
     for name in metrics.metric_names("classification"):
@@ -73,7 +86,7 @@ def test_vectorised_classification_metrics_equal_sklearn(n_classes, positive, we
     y = rng.integers(0, n_classes, 400)
     sets = _edge_case_sets(y, n_classes, rng)
     weights = rng.integers(0, 4, len(y)).astype(float) if weighted else None
-    out = noise.classification_scores(y, sets, weights, n_classes=n_classes, positive=positive)
+    out = classification_scores(y, sets, weights, n_classes=n_classes, positive=positive)
     for j, (y_pred, scores) in enumerate(sets):
         expected = metrics.score_classification(y, y_pred, scores, n_classes=n_classes,
                                                 positive=positive, sample_weight=weights)
@@ -87,7 +100,7 @@ def test_a_class_absent_from_the_test_rows_gives_sklearns_answer():
     rng = np.random.default_rng(3)
     y = rng.integers(0, 2, 300)                 # class 2 of 3 never occurs in y_true
     sets = _edge_case_sets(y, 3, rng)
-    out = noise.classification_scores(y, sets, n_classes=3, positive=1,
+    out = classification_scores(y, sets, n_classes=3, positive=1,
                                       metrics=["f1", "precision", "recall", "specificity",
                                                "accuracy", "balanced_accuracy"])
     for j, (y_pred, _) in enumerate(sets):
@@ -101,10 +114,10 @@ def test_many_weightings_at_once_equal_one_at_a_time():
     rng = np.random.default_rng(4)
     y = rng.integers(0, 2, 500)
     sets = _edge_case_sets(y, 2, rng)
-    weights = noise.bootstrap_weights(len(y), 5, random_state=1)
-    together = noise.classification_scores(y, sets, weights, n_classes=2)
+    weights = bootstrap_weights(len(y), 5, random_state=1)
+    together = classification_scores(y, sets, weights, n_classes=2)
     for b in range(5):
-        alone = noise.classification_scores(y, sets, weights[:, b].astype(float), n_classes=2)
+        alone = classification_scores(y, sets, weights[:, b].astype(float), n_classes=2)
         for name in together:
             np.testing.assert_allclose(together[name][b], alone[name][0], atol=1e-9)
 
@@ -116,7 +129,7 @@ def test_vectorised_regression_metrics_equal_sklearn(weighted):
     predictions = [y + rng.normal(0, 2, len(y)), np.full(len(y), y.mean()), y.copy(),
                    y[::-1].copy()]
     weights = rng.integers(0, 4, len(y)).astype(float) if weighted else None
-    out = noise.regression_scores(y, predictions, weights)
+    out = regression_scores(y, predictions, weights)
     for j, y_pred in enumerate(predictions):
         expected = metrics.score_regression(y, y_pred, sample_weight=weights)
         for name, value in expected.items():
@@ -126,7 +139,7 @@ def test_vectorised_regression_metrics_equal_sklearn(weighted):
 def test_constant_target_follows_sklearns_force_finite():
     # 2.0: a mean sklearn computes exactly (for 0.1 its rounding error gives R² of -1e33).
     y = np.full(50, 2.0)
-    out = noise.regression_scores(y, [y.copy(), y + 1.0])
+    out = regression_scores(y, [y.copy(), y + 1.0])
     assert out["r2"][0].tolist() == [1.0, 0.0]
     assert [metrics.score_regression(y, p)["r2"] for p in (y.copy(), y + 1.0)] == [1.0, 0.0]
 
@@ -136,7 +149,7 @@ def test_regression_deltas_and_lower_is_better():
     y = rng.normal(size=800)
     better = [y + rng.normal(0, 0.5, len(y)) for _ in range(3)]
     worse = [y + rng.normal(0, 0.8, len(y)) for _ in range(3)]
-    effects = noise.paired_delta(y, better, worse, task="regression")
+    effects = paired_delta(y, better, worse, task="regression")
     for name in metrics.metric_names("regression"):
         exact = np.mean([metrics.score_regression(y, a)[name]
                          - metrics.score_regression(y, b)[name] for a, b in zip(better, worse)])
@@ -148,7 +161,7 @@ def test_regression_deltas_and_lower_is_better():
 def test_sample_weight_deltas_equal_sklearn_with_the_same_weights(data):
     y, shifted, baseline = data
     weights = np.where(np.arange(len(y)) % 3 == 0, 2.5, 1.0)
-    effects = noise.paired_delta(y, shifted, baseline, task="classification", n_classes=2,
+    effects = paired_delta(y, shifted, baseline, task="classification", n_classes=2,
                                  sample_weight=weights)
     for name, effect in effects.items():
         exact = np.mean([
@@ -164,8 +177,8 @@ def test_rounded_scores_in_the_bootstrap_barely_change_the_auc_standard_error(da
     y, shifted, baseline = data
     options = {"task": "classification", "n_classes": 2, "metrics": ["roc_auc"],
                "n_boot": 300}
-    rounded = noise.paired_delta(y, shifted, baseline, **options)["roc_auc"]
-    exact = noise.paired_delta(y, shifted, baseline, auc_bins=None, **options)["roc_auc"]
+    rounded = paired_delta(y, shifted, baseline, **options)["roc_auc"]
+    exact = paired_delta(y, shifted, baseline, auc_bins=None, **options)["roc_auc"]
     assert rounded.delta == exact.delta
     assert rounded.se_test == pytest.approx(exact.se_test, rel=0.03)
 
@@ -174,7 +187,7 @@ def test_rounded_scores_in_the_bootstrap_barely_change_the_auc_standard_error(da
 def test_a_deterministic_model_still_gets_a_nonzero_interval(data):
     y, shifted, baseline = data
     same_shifted, same_baseline = [shifted[0]] * 3, [baseline[0]] * 3
-    effect = noise.paired_delta(y, same_shifted, same_baseline, task="classification",
+    effect = paired_delta(y, same_shifted, same_baseline, task="classification",
                                 n_classes=2, positive=1)["f1"]
     assert effect.high - effect.low > 0
     assert effect.se_seed == 0 and effect.se_test > 0 and effect.se == effect.se_test
@@ -182,7 +195,7 @@ def test_a_deterministic_model_still_gets_a_nonzero_interval(data):
 
 def test_identical_runs_are_within_noise(data):
     y, shifted, _ = data
-    effects = noise.paired_delta(y, shifted, shifted, task="classification", n_classes=2)
+    effects = paired_delta(y, shifted, shifted, task="classification", n_classes=2)
     for effect in effects.values():
         assert effect.delta == 0 and not effect.significant
         assert effect.verdict == "within noise" and effect.p_value == 1.0
@@ -190,9 +203,9 @@ def test_identical_runs_are_within_noise(data):
 
 def test_one_seed_gets_the_test_sample_part_inflated(data):
     y, shifted, baseline = data
-    one = noise.paired_delta(y, shifted[:1], baseline[:1], task="classification",
+    one = paired_delta(y, shifted[:1], baseline[:1], task="classification",
                              n_classes=2)["f1"]
-    alone = noise.paired_delta(y, shifted[:1], baseline[:1], task="classification",
+    alone = paired_delta(y, shifted[:1], baseline[:1], task="classification",
                                n_classes=2, single_seed_inflation=1.0)["f1"]
     assert one.n_seeds == 1 and not one.seed_part_known and np.isnan(one.se_seed)
     assert one.se == pytest.approx(np.sqrt(2) * one.se_test)
@@ -202,7 +215,7 @@ def test_one_seed_gets_the_test_sample_part_inflated(data):
 
 def test_interval_p_value_and_verdict_agree(data):
     y, shifted, baseline = data
-    effects = noise.paired_delta(y, shifted, baseline, task="classification", n_classes=2)
+    effects = paired_delta(y, shifted, baseline, task="classification", n_classes=2)
     for e in effects.values():
         assert e.significant == (e.p_value < 0.05) == (e.low > 0 or e.high < 0)
         t = stats.t.ppf(0.975, e.df)
@@ -215,32 +228,32 @@ def test_interval_p_value_and_verdict_agree(data):
 
 def test_failed_seeds_are_left_out_and_pairs_follow_seeds(data):
     y, shifted, baseline = data
-    by_position = noise.paired_delta(y, shifted[:3], baseline[:3], task="classification",
+    by_position = paired_delta(y, shifted[:3], baseline[:3], task="classification",
                                      n_classes=2)["f1"]
     fits = lambda preds: [SimpleNamespace(y_pred=p, scores=s, error=None) for p, s in preds]
     failed = SimpleNamespace(y_pred=None, scores=None, error="ValueError: boom")
-    with_failure = noise.paired_delta(y, fits(shifted[:3]) + [failed], fits(baseline),
+    with_failure = paired_delta(y, fits(shifted[:3]) + [failed], fits(baseline),
                                       task="classification", n_classes=2)["f1"]
-    by_seed = noise.paired_delta(y, {7: shifted[2], 3: shifted[0], 5: shifted[1], 9: None},
+    by_seed = paired_delta(y, {7: shifted[2], 3: shifted[0], 5: shifted[1], 9: None},
                                  {3: baseline[0], 5: baseline[1], 7: baseline[2], 11: None},
                                  task="classification", n_classes=2)["f1"]
     assert with_failure == by_position
     assert by_seed.n_seeds == 3 and by_seed.delta == pytest.approx(by_position.delta)
-    assert noise.paired_delta(y, [None], [baseline[0]], task="classification") == {}
+    assert paired_delta(y, [None], [baseline[0]], task="classification") == {}
 
 
 def test_without_scores_there_is_no_roc_auc(data):
     y, shifted, baseline = data
-    effects = noise.paired_delta(y, [p for p, _ in shifted], [p for p, _ in baseline],
+    effects = paired_delta(y, [p for p, _ in shifted], [p for p, _ in baseline],
                                  task="classification", n_classes=2)
     assert "roc_auc" not in effects and "f1" in effects
 
 
 def test_bootstrap_weights_are_shared_cached_and_read_only():
-    weights = noise.bootstrap_weights(1000, 50, random_state=3)
+    weights = bootstrap_weights(1000, 50, random_state=3)
     assert weights.shape == (1000, 50)
     assert (weights.sum(axis=0) == 1000).all()
-    assert noise.bootstrap_weights(1000, 50, random_state=3) is weights
+    assert bootstrap_weights(1000, 50, random_state=3) is weights
     assert not weights.flags.writeable
 
 
@@ -250,9 +263,9 @@ def test_speed_of_one_call_on_10000_rows():
     shifted = [_predictions(y, s, 0.3) for s in range(5)]
     baseline = [_predictions(y, 100 + s, 0.25) for s in range(5)]
     options = {"task": "classification", "n_classes": 2, "n_boot": 200}
-    noise.paired_delta(y, shifted, baseline, **options)
+    paired_delta(y, shifted, baseline, **options)
     start = time.perf_counter()
-    noise.paired_delta(y, shifted, baseline, **options)
+    paired_delta(y, shifted, baseline, **options)
     assert time.perf_counter() - start < 0.5  # ~20 ms measured; generous for a shared box
 
 
@@ -261,19 +274,22 @@ def test_benjamini_hochberg_by_hand():
     p = [0.001, 0.04, np.nan, 0.03, 0.5, 0.012]
     # Sorted finite p: .001 .012 .03 .04 .5 (m=5) against BH thresholds .01 .02 .03 .04 .05:
     # the largest below its threshold is .04, so it and every smaller p are discoveries.
-    assert noise.benjamini_hochberg(p, alpha=0.05).tolist() == [True, True, False, True,
+    assert benjamini_hochberg(p, alpha=0.05).tolist() == [True, True, False, True,
                                                                 False, True]
-    adjusted = noise.adjusted_p_values(p)
+    adjusted = adjusted_p_values(p)
     assert np.isnan(adjusted[2])
     np.testing.assert_allclose(adjusted[[0, 5, 3, 1, 4]], [0.005, 0.03, 0.05, 0.05, 0.5])
-    assert noise.benjamini_hochberg([0.02, 0.03], alpha=0.01).tolist() == [False, False]
+    assert benjamini_hochberg([0.02, 0.03], alpha=0.01).tolist() == [False, False]
 
 
 def test_flagged_by_chance():
-    chance = noise.flagged_by_chance(480)
+    chance = flagged_by_chance(480)
     assert chance.expected == 24.0 and 30 <= chance.upper <= 34
-    assert "24.0 of 480 cells would be flagged by chance" in chance.sentence(52)
-    assert noise.flagged_by_chance(0).upper == 0
+    text = chance_sentence(chance, beyond=40, per_cell=52, fdr=0.05)
+    assert text.startswith("40 of 480 cells are beyond the noise after Benjamini-Hochberg "
+                           "(false-discovery rate 5 %); a per-cell 5 % test flags 52, ")
+    assert f"where 24.0 would be flagged by chance (up to {chance.upper} in 95 % of" in text
+    assert flagged_by_chance(0).upper == 0
 
 
 # ---------------------------------------------------------------------------- (c, d) calibration
@@ -365,10 +381,10 @@ def test_a_score_board_gives_paired_deltas_and_levels(data):
     """ScoreBoard scores many sets in one pass: its effect of two sets is paired_delta's, and a
     level's interval counts the seed and the test sample (none with one seed)."""
     y, shifted, baseline = data
-    board = noise.ScoreBoard(y, {"s": dict(enumerate(shifted)), "b": dict(enumerate(baseline)),
+    board = ScoreBoard(y, {"s": dict(enumerate(shifted)), "b": dict(enumerate(baseline)),
                                  "one": {0: shifted[0]}}, task="classification", n_classes=2,
                              positive=1)
-    assert board.effect("s", "b") == noise.paired_delta(y, shifted, baseline,
+    assert board.effect("s", "b") == paired_delta(y, shifted, baseline,
                                                         task="classification", n_classes=2,
                                                         positive=1)
     levels = board.level("s")
@@ -384,6 +400,6 @@ def test_a_score_board_gives_paired_deltas_and_levels(data):
 
 
 def test_default_repeats_reach_an_interval():
-    assert noise.default_repeats(300) == noise.default_repeats(20_000) == 5
-    assert noise.default_repeats(20_001) == noise.default_repeats(10**6) == 3
-    assert "no interval" in noise.NO_INTERVAL_NOTE
+    assert default_repeats(300) == default_repeats(20_000) == 5
+    assert default_repeats(20_001) == default_repeats(10**6) == 3
+    assert "no interval" in NO_INTERVAL_NOTE

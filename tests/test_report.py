@@ -4,7 +4,7 @@ Nothing here re-runs a sweep: the saved tables in docs/results are the source of
 1. docs/writeup.md is exactly what docs/make_report.py renders from them (so every number in the
    text is computed, not typed), and the template itself holds no result;
 2. every marked table of the write-up is recomputed here independently, with pandas and SciPy,
-   straight from the CSV files (their per-cell interval columns come from distviz.noise at
+   straight from the CSV files (their per-cell interval columns come from distviz.stats at
    sweep time, since they need the predictions; counts use SciPy's Benjamini–Hochberg);
 3. the results cover what the issue asks for, and every figure the text shows exists.
 """
@@ -64,7 +64,7 @@ def per_cell(rows: pd.DataFrame, column: str) -> float:
 
 
 def level(rows: pd.DataFrame, metric: str) -> tuple[float, float, float]:
-    """A cell's mean over seeds and the sweep's own 95 % interval of it (distviz.noise)."""
+    """A cell's mean over seeds and the sweep's own 95 % interval of it (distviz.stats)."""
     return rows[metric].mean(), per_cell(rows, f"value_low_{metric}"), \
         per_cell(rows, f"value_high_{metric}")
 
@@ -76,7 +76,7 @@ def change(rows: pd.DataFrame, metric: str) -> tuple[float, float, float, float]
 
 
 def bh(p_values) -> np.ndarray:
-    """Benjamini–Hochberg at 5 %, computed with SciPy, independently of distviz.noise."""
+    """Benjamini–Hochberg at 5 %, computed with SciPy, independently of distviz.stats."""
     p_values = np.asarray(p_values, dtype=float)
     return stats.false_discovery_control(p_values, method="bh") <= 0.05
 

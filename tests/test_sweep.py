@@ -14,7 +14,7 @@ import pytest
 from scipy import stats
 from sklearn import metrics as skm
 
-from distviz import models, noise
+from distviz import models
 from distviz.cli import main
 from distviz.data import Dataset
 from distviz.errors import UsageError
@@ -22,6 +22,7 @@ from distviz.metrics import CLASSIFICATION_METRICS
 from distviz.importance import top_features
 from distviz.loop import ModelLoop, ResultCache
 from distviz.shift import ShiftSpec, shift_training_set
+from distviz.stats import ScoreBoard, flagged_by_chance, paired_delta
 from distviz.output import neutralise_csv
 from distviz.sweep import (DEFAULT_RATIOS, Sweep, format_summary, summarize, winners,
                            write_table)
@@ -121,7 +122,7 @@ def test_deltas_are_against_the_same_seed_baseline(table, titanic):
 
 
 def test_summary_and_winners_match_the_noise_method(swept, titanic):
-    """The summary's intervals are distviz.noise's on the fits' predictions (recomputed here
+    """The summary's intervals are distviz.stats's on the fits' predictions (recomputed here
     from the loop's cache), its BH decisions SciPy's, and a winner is named only beyond the
     noise."""
     sweep, table = swept
@@ -140,13 +141,13 @@ def test_summary_and_winners_match_the_noise_method(swept, titanic):
             runs[key] = loop.run(ShiftSpec(row.feature, row.group, row.ratio))
         result = runs[key].result(row.algorithm)
         fits = {f.seed: f for f in result.fits}
-        effect = noise.paired_delta(titanic.y_test, fits, {f.seed: f for f in
+        effect = paired_delta(titanic.y_test, fits, {f.seed: f for f in
                                                            result.baseline_fits},
                                     task="classification", n_classes=2, positive=1)["f1"]
         assert (row.ci_low, row.ci_high) == pytest.approx((effect.low, effect.high))
         assert row.p_value == pytest.approx(effect.p_value)
         assert row.significant == (row.ci_low > 0 or row.ci_high < 0) == effect.significant
-        level = noise.ScoreBoard(titanic.y_test, {"a": fits}, task="classification",
+        level = ScoreBoard(titanic.y_test, {"a": fits}, task="classification",
                                  n_classes=2, positive=1).level("a")["f1"]
         assert (row.value_low, row.value_high) == pytest.approx((level.low, level.high))
         assert 0 <= row.value_low <= row.value <= row.value_high <= 1
@@ -164,7 +165,7 @@ def test_summary_and_winners_match_the_noise_method(swept, titanic):
         fits = {a.algorithm: {f.seed: f for f in a.fits}
                 for a in runs[(row.feature, row.ratio)].algorithms}
         other = next(a for a in fits if a != row.leader)
-        lead = noise.paired_delta(titanic.y_test, fits[row.leader], fits[other],
+        lead = paired_delta(titanic.y_test, fits[row.leader], fits[other],
                                   task="classification", n_classes=2, positive=1)["f1"]
         assert (row.margin_low, row.margin_high) == pytest.approx((lead.low, lead.high))
         assert row.beyond_noise == (lead.low > 0)
@@ -179,7 +180,7 @@ def test_summary_and_winners_match_the_noise_method(swept, titanic):
         real = int((changes["margin_low"] > 0).sum())
         assert f"leads in {len(changes)} of {len(best)} cells" in text
         assert f"{real} of these leads exceed the noise" in text
-    chance = noise.flagged_by_chance(len(shifted))
+    chance = flagged_by_chance(len(shifted))
     assert (f"{int(shifted['significant_bh'].sum())} of {len(shifted)} shifted cells are "
             "beyond the noise after Benjamini-Hochberg") in text
     assert f"{chance.expected:.1f} would be flagged by chance" in text

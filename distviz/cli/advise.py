@@ -100,7 +100,7 @@ def _fmt(x, signed=True):
 
 def format_advice(result, curves=None) -> str:
     """The readable table, the advice sentences and what was skipped."""
-    from ..advise import group_sentence, metric_label, sentence
+    from ..sentences import group_sentence, metric_label, practical_calls_sentence, sentence
     label = metric_label(result.metric)
     name = getattr(result.dataset, "name", "dataset")
     seeds = f"{result.repeats} seed{'s' if result.repeats != 1 else ''}"
@@ -135,16 +135,13 @@ def format_advice(result, curves=None) -> str:
     chance = result.chance()
     lines += ["", chance["sentence"]]
     if min_effect and result.judged:
-        lines.append(f"Practical calls per cell against {min_effect:.3g}: "
-                     + ", ".join(f"{n} {word}" for word, n in chance["practical"].items())
-                     + " (equivalent = no change that matters; inconclusive = the data "
-                       "cannot tell).")
+        lines.append(practical_calls_sentence(chance["practical"], min_effect))
     if result.skipped:
         lines += ["", "Skipped:"]
         lines += [f"  {s.feature} = {s.group} at ratio {s.ratio:+g}: {s.reason}"
                   for s in result.skipped]
     if curves:
-        from ..advise import curve_sentence
+        from ..sentences import curve_sentence
         lines += ["", "Response curves:"]
         for feature, group, curve in curves:
             lines.append(f"  {curve_sentence(feature, group, curve)}")

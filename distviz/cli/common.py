@@ -83,6 +83,42 @@ def min_effect_option(text: str) -> str:
     return text
 
 
+def add_mix(parser):
+    """A mix: every group's share of the training set at once (docs/semantics.md, 12)."""
+    parser.add_argument("--mix", metavar="G1=s1,G2=s2|PRESET",
+                        help="set every group's share of the training set: group=share pairs "
+                             "summing to 1, or a preset: original, uniform, sqrt (shares in "
+                             "proportion to the square root of the counts), balanced-classes "
+                             "(classes balanced within every group)")
+    parser.add_argument("--match", metavar="PATH",
+                        help="a mix taking a reference table's shares of the feature's groups "
+                             "(CSV or Parquet, e.g. data from where the model is deployed)")
+    parser.add_argument("--mix-keep", choices=["total", "largest"], default=None,
+                        help="what a mix keeps: the training-set size (default) or the rows of "
+                             "the group with the largest share")
+
+
+def mix_options(args) -> tuple[str | None, str | None]:
+    """(mix, reference) of --mix / --match, checked against the one-group options before any
+    data loads: (None, None) when no mix is asked."""
+    if args.mix is not None and args.match is not None:
+        raise UsageError("give either --mix or --match (a mix taken from a reference table), "
+                         "not both.")
+    mix = "match" if args.match is not None else args.mix
+    if mix is None:
+        if args.mix_keep is not None:
+            raise UsageError("--mix-keep applies to a mix; add --mix or --match, or drop it.")
+        return None, None
+    if not mix.strip():
+        raise UsageError("--mix is empty; give group=share pairs (e.g. female=0.5,male=0.5) or "
+                         "a preset: original, uniform, sqrt, balanced-classes.")
+    if args.group is not None or args.ratio != 0:
+        raise UsageError("--group and --ratio shift one group; --mix and --match set every "
+                         "group's share: give one or the other.")
+    args.mix_keep = args.mix_keep or "total"
+    return mix, args.match
+
+
 def add_shift(parser):
     parser.add_argument("--upsampler", choices=["random", "smote"], default="random")
     parser.add_argument("--class-balance", choices=["none", "under", "over", "smote"],
@@ -174,6 +210,17 @@ def parse_floats(text: str, option: str) -> list[float]:
     if not values or any(math.isnan(v) for v in values):
         raise UsageError(f"{option} takes comma-separated numbers, got {text!r}.")
     return values
+
+
+def parse_mixes(text: str) -> list[str]:
+    """``--mixes``: comma-separated presets, checked before any data loads."""
+    from ..shift.presets import PRESETS
+    names = parse_names(text)
+    unknown = [n for n in names if n not in PRESETS]
+    if not names or unknown:
+        raise UsageError(f"--mixes takes comma-separated presets: {', '.join(PRESETS)}; got "
+                         f"{text!r}.")
+    return names
 
 
 def parse_names(text: str) -> list[str]:

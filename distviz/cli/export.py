@@ -22,15 +22,14 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from ..importance import top_features
+    from ..importance import choose_features
     from ..views.export import export_html
     check_output(args.out, (".html", ".htm"))  # fail before any fitting
     check_settings(args)
     dataset = load_dataset(args)
     loop = make_loop(args, dataset)
-    features = parse_names(args.features) if args.features else top_features(dataset, 1)
-    for feature in features:
-        dataset.check_feature(feature)
+    features = choose_features(dataset, parse_names(args.features) if args.features else None,
+                               top=1)
     ratios = parse_floats(args.ratios, "--ratios") if args.ratios else RATIOS
     started = time.perf_counter()
     path = export_html(args.out, loop, features, ratios=ratios)

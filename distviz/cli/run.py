@@ -1,20 +1,25 @@
-"""``distviz run``: shift one group's training rows and run the model loop once."""
+"""``distviz run``: shift one group's training rows, or set every group's share (a mix), and
+run the model loop once."""
 
 from __future__ import annotations
 
-from .common import (Progress, add_data, add_loop, add_shift, check_settings, load_dataset,
-                     make_loop, print_json, settings_line)
+from .common import (Progress, add_data, add_loop, add_mix, add_shift, check_settings,
+                     load_dataset, make_loop, mix_options, print_json, settings_line)
 
 
 def add_parser(sub):
-    p = sub.add_parser("run", help="shift one group's training rows and run the model loop")
+    p = sub.add_parser("run", help="shift one group's training rows (or every group's share) "
+                                   "and run the model loop")
     add_data(p)
-    p.add_argument("--feature", help="feature to shift (default: the top-ranked one)")
+    p.add_argument("--feature", help="feature to shift (default: the top-ranked one), or two "
+                                     "joined by a comma to cross their groups, e.g. sex,class")
     p.add_argument("--group", help="group of the feature (default: besides its largest group, "
                                    "its smallest group with at least 10%% of the training "
-                                   "rows, else the largest)")
+                                   "rows, else the largest); a crossed group as "
+                                   "\"sex=female & class=1st\"")
     p.add_argument("--ratio", type=float, default=0.0,
                    help="-1 removes the group, 0 is the baseline, 1 doubles it (max 3)")
+    add_mix(p)
     add_shift(p)
     p.add_argument("--shifted-test", action="store_true",
                    help="also score on a test set shifted the same way")
@@ -26,8 +31,13 @@ def add_parser(sub):
 
 def make_resampler(args, dataset):
     """The Resampler the options describe (defaults: the top-ranked feature, its default
-    group)."""
+    group; a mix with --mix or --match)."""
     from ..shift import Resampler
+    mix, reference = mix_options(args)
+    if mix is not None:
+        return Resampler(dataset=dataset, feature=args.feature, mode="mix", mix=mix,
+                         reference=reference, keep=args.mix_keep, upsampler=args.upsampler,
+                         class_balance=args.class_balance)
     return Resampler(dataset=dataset, feature=args.feature, group=args.group, ratio=args.ratio,
                      upsampler=args.upsampler, class_balance=args.class_balance)
 
@@ -38,6 +48,7 @@ def run(args) -> int:
     from ..loop import FitExecutor
     from ..loop.cluster import check_scheduler
     check_settings(args)  # before the data loads
+    mix_options(args)
     dataset = load_dataset(args)
     resampler = make_resampler(args, dataset)
     with FitExecutor() as executor:
@@ -63,10 +74,7 @@ def format_run(result) -> str:
     """A plain-text leaderboard of one run, with each change's interval and verdict."""
     spec, metric = result.spec, result.metric
     shift = result.shift
-    lines = [f"{result.dataset.name}: {spec.feature} = {spec.group}, ratio {spec.ratio:+g} "
-             f"({spec.upsampler if spec.ratio > 0 else 'down-sampled' if spec.ratio < 0 else 'baseline'}"
-             f", class balance {spec.class_balance}); training rows "
-             f"{shift.train_rows_before} -> {shift.train_rows_after}", ""]
+    lines = shift_lines(result) + [""]
     header = (f"{'algorithm':<24}{'baseline':>10}{'now':>10}{'delta':>10}  "
               f"{'95% interval':<20}{'verdict':<14}{'practical':<14}{'detectable':>10}")
     seeds = f"{result.repeats} seed{'s' if result.repeats != 1 else ''}"
@@ -101,9 +109,36 @@ def format_run(result) -> str:
                   f"{result.cached} from cache, {result.seconds:.2f} s",
               settings_line(result.settings)]
     if result.repeats < 2:
-        from ..noise import NO_INTERVAL_NOTE
+        from ..stats.seeds import NO_INTERVAL_NOTE
         lines.append("note: " + NO_INTERVAL_NOTE)
     return "\n".join(lines)
+
+
+def shift_lines(result) -> list[str]:
+    """What the run shifted: one line for a group's ratio; for a mix, a line, then every
+    group's rows and share before and after, then the mix's notes."""
+    spec, shift, name = result.spec, result.shift, result.dataset.name
+    rows = f"training rows {shift.train_rows_before} -> {shift.train_rows_after}"
+    if not (spec.is_mix or spec.mix_name):
+        how = (spec.upsampler if spec.ratio > 0 else "down-sampled" if spec.ratio < 0
+               else "baseline")
+        return [f"{name}: {spec.feature} = {spec.group}, ratio {spec.ratio:+g} ({how}, class "
+                f"balance {spec.class_balance}); {rows}"]
+    keeps = "the largest group's rows" if spec.keep == "largest" else "the training-set size"
+    how = (f"{spec.mix_name or 'shares as given'}, keeping {keeps}, {spec.upsampler} where a "
+           f"group grows" if spec.is_mix else f"{spec.mix_name}: every group keeps its rows, "
+                                              "the baseline")
+    within = "; classes balanced within every group" if spec.group_classes == "balanced" else ""
+    lines = [f"{name}: mix of {spec.feature} ({how}, class balance {spec.class_balance}"
+             f"{within}); {rows}"]
+    summary = shift.summary()
+    width = max(len(g) for g in summary["groups"])
+    for group, counts in summary["groups"].items():
+        before, after = counts["before"], counts["after"]
+        lines.append(f"  {group:<{width}}  {before:>7,} -> {after:>7,} rows  (share "
+                     f"{before / max(shift.train_rows_before, 1):.3f} -> "
+                     f"{after / max(shift.train_rows_after, 1):.3f})")
+    return lines + [f"note: {n}" for n in shift.notes]
 
 
 def practical_legend(metric: str, min_effect: float) -> str:

@@ -15,6 +15,7 @@ from .common import (
     load_dataset,
     make_loop,
     parse_floats,
+    parse_mixes,
     parse_names,
     settings_line,
 )
@@ -27,7 +28,10 @@ def add_parser(sub):
     p.add_argument("--top", type=int, help="the K top-ranked features (default 3)")
     p.add_argument("--method", default="gini", choices=["gini", "permutation", "shap"],
                    help="ranking used by --top")
-    p.add_argument("--ratios", help="comma-separated ratios (default -0.8 to 3 in 9 steps)")
+    p.add_argument("--ratios", help="comma-separated ratios (default -0.8 to 3 in 9 steps; "
+                                    "none with --mixes unless given)")
+    p.add_argument("--mixes", help="comma-separated mix presets, each a row set with a 'mix' "
+                                   "column: uniform, sqrt, balanced-classes, original")
     add_shift(p)
     p.add_argument("--out", help="FILE.csv or FILE.parquet")
     p.add_argument("--scheduler", help="'local' for a dask LocalCluster, or tcp://HOST:PORT")
@@ -40,12 +44,14 @@ def run(args) -> int:
     check_settings(args)
     if args.out:
         check_output(args.out)
-    ratios = parse_floats(args.ratios, "--ratios") if args.ratios else list(DEFAULT_RATIOS)
+    mixes = parse_mixes(args.mixes) if args.mixes is not None else []
+    ratios = (parse_floats(args.ratios, "--ratios") if args.ratios
+              else [] if mixes else list(DEFAULT_RATIOS))
     dataset = load_dataset(args)
     loop = make_loop(args, dataset)
     sweep = Sweep(dataset=dataset, loop=loop,
                   features=parse_names(args.features) if args.features else None,
-                  top=args.top or 3, method=args.method, ratios=ratios,
+                  top=args.top or 3, method=args.method, ratios=ratios, mixes=mixes,
                   algorithms=list(loop.algorithms), upsampler=args.upsampler,
                   class_balance=args.class_balance, scheduler=args.scheduler)
     with Progress("sweep") as progress:

@@ -99,6 +99,15 @@ def _as_text(values: pd.Series) -> pd.Series:
     return text.where(values.notna(), np.nan).astype(object)
 
 
+def as_kind(values: pd.Series, kind: str) -> pd.Series:
+    """Another table's column read as a feature of ``kind`` is held (float64 numbers, infinities
+    missing; or text), so that it falls into that feature's groups (a reference table)."""
+    if kind == "numeric":
+        numbers = _to_numbers(values)
+        return numbers.where(np.isfinite(numbers))
+    return _as_text(values)
+
+
 def _is_numeric_dtype(values: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
 

@@ -14,6 +14,9 @@ from ..errors import DatasetError, ShiftError
 from ..tasks import headline_metric
 from .bins import format_edge, quantile_bins
 from .catalog import load as load_source
+from .cleaning import as_kind
+from .crossed import (crossed_label, crossed_labels, crossed_name, crossed_parts,
+                      typed_crossed_group)
 from .sampling import sample_rows
 
 MISSING = "missing"
@@ -216,14 +219,28 @@ class Dataset(param.Parameterized):
 
     # ------------------------------------------------------------------ groups
     def check_feature(self, feature: str) -> str:
-        if feature not in self.features:
+        """``feature`` if it is a feature or two crossed ones (``"sex,class"``, returned in
+        its canonical spelling); else a ShiftError naming the features."""
+        if feature in self.features:
+            return feature
+        parts = crossed_parts(feature, self.features)
+        if parts is None:
             raise ShiftError(
-                f"unknown feature {feature!r}; choose one of: {', '.join(self.features)}.")
-        return feature
+                f"unknown feature {feature!r}; choose one of: {', '.join(self.features)} "
+                "(or two of them joined by a comma, to cross their groups).")
+        return crossed_name(*parts)
+
+    def is_crossed(self, feature: str) -> bool:
+        """Whether ``feature`` names two crossed features (docs/semantics.md, 12)."""
+        return feature not in self.features and crossed_parts(feature, self.features) is not None
 
     def _group_spec(self, feature: str) -> tuple:
         """How rows of ``feature`` map to groups, learnt from the training set only."""
         if feature in self._group_specs:
+            return self._group_specs[feature]
+        parts = crossed_parts(feature, self.features)
+        if parts is not None:  # each part keeps its own groups, learnt as for one feature
+            self._group_specs[feature] = ("crossed", *parts)
             return self._group_specs[feature]
         values = self.X_train[self.check_feature(feature)]
         present = values.dropna()
@@ -254,9 +271,28 @@ class Dataset(param.Parameterized):
                 return self._group_cache[key].copy(deep=False)
         return self._labels(feature, X)
 
+    def labels_of(self, feature: str, frame: pd.DataFrame, *, name: str = "the table") -> pd.Series:
+        """The group of ``feature`` of every row of another table (e.g. a reference table
+        from where a model is deployed), by the groups learnt on this training set: numeric
+        values binned with its edges, categories pooled as it pools them, missing values
+        ``missing``. A table without the feature's column(s) is a ShiftError."""
+        feature = self.check_feature(feature)
+        columns = list(self._group_spec(feature)[1:]) if self.is_crossed(feature) else [feature]
+        absent = [c for c in columns if c not in frame.columns]
+        if absent:
+            raise ShiftError(f"{name} has no column {absent[0]!r} (feature {feature!r}); give a "
+                             "table with that column, named as in the training data.")
+        values = pd.DataFrame({c: as_kind(frame[c].reset_index(drop=True), self.kinds[c])
+                               for c in columns})
+        return self._labels(feature, values)
+
     def _labels(self, feature: str, X: pd.DataFrame) -> pd.Series:
-        values = X[feature]
         spec = self._group_spec(feature)
+        if spec[0] == "crossed":
+            first, second = spec[1], spec[2]
+            return crossed_labels(first, second, self._labels(first, X),
+                                  self._labels(second, X))
+        values = X[feature]
         if spec[0] == "bins":
             out = spec[1].label(values)
         elif spec[0] == "values":  # one call per distinct value, not per row
@@ -285,14 +321,18 @@ class Dataset(param.Parameterized):
         train_counts = self.group_labels(feature).value_counts()
         test_counts = self.group_labels(feature, self.X_test).value_counts()
         spec = self._group_spec(feature)
-        if spec[0] == "bins":
+        if spec[0] == "crossed":  # the first feature's order, then the second's within it
+            first, second = (self.groups(f)["group"] for f in spec[1:])
+            order = [crossed_label(spec[1], a, spec[2], b) for a in first for b in second]
+        elif spec[0] == "bins":
             order = spec[1].order
         elif spec[0] == "values":
             order = [format_edge(v) for v in spec[1]]
         else:
             order = [g for g in train_counts.index if g not in (spec[2], MISSING)]
             order.append(spec[2])
-        order.append(MISSING)
+        if spec[0] != "crossed":
+            order.append(MISSING)
         order += [g for g in test_counts.index if g not in order]  # unseen only in test
         rows = [(g, int(train_counts.get(g, 0)), int(test_counts.get(g, 0))) for g in order]
         table = pd.DataFrame([r for r in rows if r[1] or r[2]],
@@ -306,11 +346,20 @@ class Dataset(param.Parameterized):
         return table.loc[table["train_rows"] > 0, "group"].tolist()
 
     def check_group(self, feature: str, group: str) -> str:
+        """``group`` if ``feature`` has training rows in it (a crossed group may be typed
+        with its parts in either order: returned as labelled); else a ShiftError."""
         known = self.training_groups(feature)
-        if group not in known:
-            raise ShiftError(f"unknown group {group!r} of feature {feature!r}; choose one of: "
-                             f"{', '.join(known)}.")
-        return group
+        if group in known:
+            return group
+        spec = self._group_spec(self.check_feature(feature))
+        if spec[0] == "crossed":
+            sizes = self.groups(feature).set_index("group")["train_rows"]
+            label = typed_crossed_group(group, spec[1], spec[2], {g: int(sizes[g]) for g in known},
+                                        lambda f: set(self.groups(f)["group"]))
+            if label is not None:
+                return label
+        raise ShiftError(f"unknown group {group!r} of feature {feature!r}; choose one of: "
+                         f"{', '.join(known)}.")
 
     def default_group(self, feature: str, *, min_share: float = MIN_GROUP_SHARE) -> str:
         """The group shifted when none is named: one that holds a real share of the training

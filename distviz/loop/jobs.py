@@ -41,7 +41,8 @@ class TrainingSets:
     def shift(self, dataset: Dataset, spec: ShiftSpec, seed: int, *,
               max_ratio: float) -> ShiftResult:
         """The shifted training set for ``seed``."""
-        key = ("shift", dataset.fingerprint, spec.training_key(), seed, spec.feature, spec.group)
+        key = ("shift", dataset.fingerprint, spec.training_key(), seed, spec.feature, spec.group,
+               spec.mix_name, spec.notes)  # the spec a result reports
         return self._remember(key, lambda: shift_training_set(
             dataset, spec, random_state=seed, max_ratio=max_ratio))
 

@@ -3,7 +3,7 @@
 Results are cached (docs/semantics.md, 9), fits run in the loop's :class:`FitExecutor` (a
 reusable process pool, so a GIL-bound fit such as an MLP never stalls the caller, e.g. a Panel
 server; or a dask cluster), one algorithm failing never stops the others (10), and every summary
-carries its delta to the baseline with a 95 % interval from :mod:`distviz.noise` (seed,
+carries its delta to the baseline with a 95 % interval from :mod:`distviz.stats` (seed,
 resampling draw and test sample) when there are two or more seeds (5-6). Given a
 :class:`Resampler`, the loop follows it (:mod:`distviz.loop.requests`): every change of its shift
 (or of a setting) re-runs and publishes ``result``.

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from ..noise import default_repeats
+# The seed rule lives below results.py (a run's JSON states its note); importable here too.
+from ..stats.seeds import NO_INTERVAL_NOTE, default_repeats  # noqa: F401
 
 #: A larger table is explored on a seeded sample of this many rows, stratified by the target
 #: and taken before the split (``Dataset(max_rows=...)``).
@@ -51,7 +52,7 @@ class Settings:
 def settings_for(dataset) -> Settings:
     """The policy's settings for ``dataset`` (a loaded :class:`~distviz.data.Dataset`).
 
-    Seeds: :func:`distviz.noise.default_repeats` of its training rows (5 up to 20,000, 3
+    Seeds: :func:`distviz.stats.default_repeats` of its training rows (5 up to 20,000, 3
     above), from :data:`FIRST_SEED`; every fit on at most :data:`TRAIN_ROWS` training rows; a
     file larger than :data:`SAMPLE_ROWS` rows explored on a sample of that many (see
     :func:`dataset_options`); every test row scored.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import param
 
 from .. import models
-from ..noise import REPEATS_SMALL
+from ..stats.seeds import REPEATS_SMALL
 from ..shift.spec import MAX_RATIO
 from ..stats import MinEffect
 from .cache import ResultCache

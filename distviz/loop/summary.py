@@ -15,14 +15,14 @@ import numpy as np
 
 from ..data import Dataset
 from ..metrics import score_classification, score_regression
-from ..noise import paired_delta
+from ..stats import paired_delta
 from ..results import AlgorithmResult, RunResult, mean_metrics
 from ..shift import ShiftSpec
 from ..stats import judge_all
 
 
 class EffectsMemo:
-    """:func:`distviz.noise.paired_delta` of paired fits (seed -> (shifted, baseline)) on the
+    """:func:`distviz.stats.paired_delta` of paired fits (seed -> (shifted, baseline)) on the
     test set, memoised on the identity of the prediction arrays.
 
     The memo holds the arrays it keyed on, so an id is never reused while its entry lives: a
@@ -61,12 +61,12 @@ def summarize(dataset: Dataset, seeds: list[int], name: str, spec: ShiftSpec, fi
     """One algorithm's summary from fits keyed by (training key, algorithm, seed).
 
     ``delta`` is the mean over paired seeds of the shifted-minus-baseline metrics (exactly
-    scikit-learn's); ``ci95``, ``significant``, ``p_value`` and ``verdict`` come from
-    :func:`distviz.noise.paired_delta` on the fits' predictions against the frozen test
-    set (seed, resampling draw and test sample: docs/semantics.md, 6), and ``practical`` /
-    ``detectable`` from those intervals against ``min_effect`` (per metric; semantics 13).
-    With fewer than two paired seeds there is no interval: those are None and ``note`` says
-    so."""
+    scikit-learn's); ``effects`` (whence ``ci95``, ``significant``, ``p_value`` and
+    ``verdict``) is :func:`distviz.stats.paired_delta` on the fits' predictions against the
+    frozen test set (seed, resampling draw and test sample: docs/semantics.md, 6), and
+    ``practical_calls`` (whence ``practical`` / ``detectable``) those intervals judged against
+    ``min_effect`` (per metric; semantics 13). With fewer than two paired seeds there is no
+    interval: those are None and ``note`` says so."""
     base_spec = spec.baseline()
     shifted = [fits[(spec.training_key(), name, s)] for s in seeds
                if (spec.training_key(), name, s) in fits]
@@ -74,7 +74,7 @@ def summarize(dataset: Dataset, seeds: list[int], name: str, spec: ShiftSpec, fi
                 if (base_spec.training_key(), name, s) in fits]
     errors = [f.error for f in shifted + baseline if f.error]
     metrics, base = mean_metrics(shifted), mean_metrics(baseline)
-    delta = ci95 = significant = p_value = verdicts = found = note = None
+    delta = found = note = None
     n_pairs = 0
     if metrics and base:
         by_seed = {b.seed: b for b in baseline if b.error is None and b.metrics}
@@ -86,52 +86,35 @@ def summarize(dataset: Dataset, seeds: list[int], name: str, spec: ShiftSpec, fi
                  if pairs else float("nan") for metric in metrics}
         if n_pairs >= 2:
             found = effects(dataset, pairs)
-            ci95, significant, p_value, verdicts = {}, {}, {}, {}
-            for metric in metrics:
-                e = found.get(metric)
-                known = e is not None and np.isfinite(e.low) and np.isfinite(e.high)
-                ci95[metric] = [e.low, e.high] if known else [float("nan")] * 2
-                significant[metric] = e.significant if known else None
-                p_value[metric] = e.p_value if known else None
-                verdicts[metric] = e.verdict if known else None
         else:
             note = (f"{n_pairs} paired seed{'s' if n_pairs != 1 else ''}: no interval; "
                     "the seed part of the noise needs at least two seeds.")
-    result = AlgorithmResult(name, metrics, base, delta, ci95, significant, shifted,
-                             baseline, errors[0] if errors else None, p_value=p_value,
-                             verdict=verdicts, effects=found, n_seeds=n_pairs, note=note)
-    if found is not None and min_effect:
-        result = replace(result, **practical_fields(found, min_effect, len(dataset.y_test)))
-    if shifted_test and spec.feature and spec.ratio != 0:
+    calls = judge_all(found, min_effect, test_rows=len(dataset.y_test)) \
+        if found is not None and min_effect else None
+    result = AlgorithmResult(name, metrics, base, delta, shifted, baseline,
+                             errors[0] if errors else None, effects=found, n_seeds=n_pairs,
+                             note=note, practical_calls=calls)
+    if shifted_test and spec.feature and (spec.ratio != 0 or spec.is_mix):
         weights = shifted_test_weights(dataset, spec)
         result.metrics_shifted_test = weighted_metrics(dataset, shifted, weights)
         result.baseline_shifted_test = weighted_metrics(dataset, baseline, weights)
     return result
 
 
-def practical_fields(effects: dict, min_effect: dict[str, float], test_rows: int) -> dict:
-    """``practical``, ``detectable`` and ``practical_calls`` of an AlgorithmResult: each
-    metric's Effect judged against ``min_effect`` (:func:`distviz.stats.judge`)."""
-    calls = judge_all(effects, min_effect, test_rows=test_rows)
-    return {"practical": {m: c.call for m, c in calls.items()},
-            "detectable": {m: c.detectable if c.call is not None else None
-                           for m, c in calls.items()},
-            "practical_calls": calls}
-
-
 def rejudge(run: RunResult, min_effect: dict[str, float]) -> RunResult:
     """``run`` with every practical call judged against another ``min_effect``: the same fits
     and intervals (nothing is refitted or re-scored), new ``practical`` / ``detectable``."""
     rows = len(run.dataset.y_test)
-    algorithms = [replace(a, **practical_fields(a.effects, min_effect, rows))
+    algorithms = [replace(a, practical_calls=judge_all(a.effects, min_effect, test_rows=rows))
                   if a.effects is not None and a.n_seeds >= 2 else a for a in run.algorithms]
     return replace(run, algorithms=algorithms, min_effect=dict(min_effect))
 
 
 def shifted_test_weights(dataset: Dataset, spec: ShiftSpec) -> np.ndarray:
-    """Test-row weights that shift the test set like the training set (group x (1 + ratio))."""
-    labels = dataset.group_labels(spec.feature, dataset.X_test).to_numpy()
-    return np.where(labels == spec.group, 1.0 + spec.ratio, 1.0)
+    """Test-row weights that shift the test set like the training set (group x (1 + ratio);
+    a mix: each group's rows after over before)."""
+    from ..shift.mix import deployment_weights
+    return deployment_weights(dataset, spec)
 
 
 def weighted_metrics(dataset: Dataset, fits, weights) -> dict[str, float] | None:

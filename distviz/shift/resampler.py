@@ -1,6 +1,7 @@
-"""The Resampler: the one declaration of a shift (feature, group, ratio, up-sampler, class
-balance), whose dependent choices follow their parents: a new dataset re-validates the
-feature, a new feature re-validates the group, and ``spec`` changes once per effective change.
+"""The Resampler: the one declaration of a shift (feature, group and ratio, or a mix of every
+group's share; up-sampler, class balance), whose dependent choices follow their parents: a new
+dataset re-validates the feature, a new feature re-validates the group (and resets a mix given
+as shares of another feature's groups), and ``spec`` changes once per effective change.
 """
 
 from __future__ import annotations
@@ -8,7 +9,12 @@ from __future__ import annotations
 import param
 
 from ..data import Dataset
-from .spec import CLASS_BALANCES, MAX_RATIO, UPSAMPLERS, ShiftSpec, rows_after
+from ..errors import ShiftError
+from .presets import mix_spec
+from .spec import CLASS_BALANCES, KEEPS, MAX_RATIO, UPSAMPLERS, ShiftSpec, rows_after
+
+#: What a shift sets: one group's rows by a ratio, or every group's share.
+MODES = ("group", "mix")
 
 
 def describe_shift(dataset: Dataset, feature: str, group: str, ratio: float) -> str:
@@ -27,7 +33,12 @@ class Resampler(param.Parameterized):
     down-samples without replacement, r > 0 up-samples by duplication (``random``) or by SMOTE
     within the group and the target class (``smote``), and r = 0 is the baseline training set.
     Without a ``feature`` the top-ranked one (Gini importance) is taken; without a ``group``,
-    the feature's :meth:`~distviz.data.Dataset.default_group`.
+    the feature's :meth:`~distviz.data.Dataset.default_group`. A ``feature`` may cross two
+    features, ``"sex,class"`` (groups ``sex=female & class=1st``).
+
+    ``mode="mix"`` sets every group's share at once instead (docs/semantics.md, 12): ``mix`` is
+    ``{group: share}``, ``"G1=s1,G2=s2"``, a preset (original, uniform, sqrt, balanced-classes)
+    or ``"match"`` with a ``reference`` table; ``keep`` says what the mix keeps.
 
     Examples
     --------
@@ -35,6 +46,9 @@ class Resampler(param.Parameterized):
     >>> rs.ratio = -0.5
     >>> rs.spec.ratio, rs.group_rows()
     (-0.5, 353)
+    >>> rs.param.update(mode="mix", mix="uniform")
+    >>> rs.spec.shares()
+    {'female': 0.5, 'male': 0.5}
     """
 
     dataset = param.ClassSelector(class_=Dataset, default=None, allow_None=True, doc="""
@@ -58,6 +72,22 @@ class Resampler(param.Parameterized):
         Class re-balancing applied after the feature shift, on the training set only
         (classification only).""")
 
+    mode = param.Selector(default="group", objects=list(MODES), doc="""
+        What the shift sets: one group's rows by ``ratio`` ("group"), or every group's share
+        of the training set at once ("mix").""")
+
+    mix = param.Parameter(default="original", doc="""
+        In mix mode, every group's share: {group: share}, "G1=s1,G2=s2", a preset (original,
+        uniform, sqrt, balanced-classes), or "match" to take ``reference``'s shares.""")
+
+    reference = param.Parameter(default=None, doc="""
+        The reference table (a CSV or Parquet path, or a DataFrame) whose shares of the
+        feature's groups mix="match" takes, e.g. data from where the model is deployed.""")
+
+    keep = param.Selector(default="total", objects=list(KEEPS), doc="""
+        What a mix keeps: the training set's size ("total"), or the rows of the group with the
+        largest share ("largest").""")
+
     spec = param.ClassSelector(class_=ShiftSpec, default=None, allow_None=True, precedence=-1,
                                doc="""
         The current shift, set once feature, group and ratio agree; watch this (not the
@@ -68,15 +98,16 @@ class Resampler(param.Parameterized):
         super().__init__(**params)
         self._settling = False
         self._published: tuple | None = None
+        self._mix_for: tuple = (None, None)  # the feature and mix last published
         if self.dataset is not None:
             if feature is not None:
-                self.dataset.check_feature(feature)
+                feature = self.dataset.check_feature(feature)
                 if group is not None:
-                    self.dataset.check_group(feature, group)
+                    group = self.dataset.check_group(feature, group)
         self._settle(feature=feature, group=group)
 
     @param.depends("dataset", "dataset.version", "feature", "group", "ratio", "upsampler",
-                   "class_balance", watch=True)
+                   "class_balance", "mode", "mix", "reference", "keep", watch=True)
     def _update_spec(self) -> None:
         if not self._settling:
             self._settle(feature=self.feature, group=self.group)
@@ -92,6 +123,7 @@ class Resampler(param.Parameterized):
             else:
                 features = [f for f in self.param.feature.objects if f in dataset.features]
                 features += [f for f in dataset.features if f not in features]
+                feature = self._crossed(feature, features)
                 if feature not in features:
                     feature = self.default_feature()
                 if self._published and self._published[0] != dataset.fingerprint \
@@ -99,20 +131,44 @@ class Resampler(param.Parameterized):
                     self.class_balance = "none"  # a new regression dataset: nothing to balance
                 groups = dataset.training_groups(feature)
                 if group not in groups:
-                    group = dataset.default_group(feature)
+                    group = self._known_group(feature, group) or dataset.default_group(feature)
                 self.param.feature.objects = features
                 # Offered with their size: a tiny group stays selectable, and says it is tiny.
                 sizes = dataset.groups(feature).set_index("group")["train_rows"]
                 self.param.group.objects = {
                     f"{g} ({int(sizes.get(g, 0)):,} training rows)": g for g in groups}
+                mixed_feature, mix = self._mix_for
+                if mixed_feature not in (None, feature) and mix is self.mix \
+                        and not (isinstance(mix, str) and "=" not in mix):
+                    self.mix = "original"  # shares of another feature's groups: start over
                 self.param.update(feature=feature, group=group)
         finally:
             self._settling = False
         self._publish()
 
+    def _known_group(self, feature: str, group) -> str | None:
+        """``group`` as the dataset labels it (a crossed group typed in another order), or
+        None when the feature has no such group with training rows."""
+        try:
+            return None if group is None else self.dataset.check_group(feature, group)
+        except ShiftError:
+            return None
+
+    def _crossed(self, feature, features: list[str]):
+        """A crossed feature (``"sex,class"``), spelt canonically and offered beside the
+        others; any other name as it is."""
+        try:
+            if feature is not None and self.dataset.is_crossed(feature):
+                feature = self.dataset.check_feature(feature)
+                features.append(feature)
+        except ShiftError:
+            pass  # two features no longer in this dataset: the default feature is taken
+        return feature
+
     def _publish(self) -> None:
         spec = self.current_spec()
         key = (None if self.dataset is None else self.dataset.fingerprint, spec)
+        self._mix_for = (self.feature, self.mix)
         if key != self._published:  # one event per effective change
             self._published = key
             self.spec = spec
@@ -144,8 +200,14 @@ class Resampler(param.Parameterized):
 
     # ------------------------------------------------------------------ the shift
     def current_spec(self) -> ShiftSpec | None:
+        """The shift the parameters declare (a mix: through
+        :func:`~distviz.shift.presets.mix_spec`, which raises a ShiftError for a bad mix)."""
         if self.dataset is None or self.feature is None:
             return None
+        if self.mode == "mix":
+            return mix_spec(self.dataset, self.feature, self.mix, reference=self.reference,
+                            keep=self.keep, upsampler=self.upsampler,
+                            class_balance=self.class_balance)
         return ShiftSpec(self.feature, self.group, float(self.ratio) + 0.0, self.upsampler,
                          self.class_balance)
 

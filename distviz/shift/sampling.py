@@ -1,5 +1,6 @@
-"""The shifted training set: the group under- or over-sampled (duplicates or SMOTE), then
-classes balanced. Only the training set is ever touched: the test set is frozen by the Dataset.
+"""The shifted training set: the group under- or over-sampled (duplicates or SMOTE), or every
+group brought to its share of a mix, then classes balanced. Only the training set is ever
+touched: the test set is frozen by the Dataset.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from imblearn.over_sampling import RandomOverSampler
 from imblearn.under_sampling import RandomUnderSampler
 
 from ..data import Dataset
+from .mix import mix_counts
 from .smote import smote_group, synthesize
 from .spec import MAX_RATIO, ShiftResult, ShiftSpec, rows_after, validate_spec
 
@@ -27,12 +29,15 @@ def shift_training_set(dataset: Dataset, spec: ShiftSpec, *, random_state: int =
     validate_spec(dataset, spec, max_ratio=max_ratio)
     X, y = dataset.X_train, dataset.y_train
     synthetic = np.zeros(len(X), dtype=bool)
-    notes: list[str] = []
+    notes: list[str] = list(spec.notes)
     feature = spec.feature
     labels = dataset.group_labels(feature) if feature else None
     before = _counts(labels, dataset, feature)
 
-    if spec.ratio != 0:
+    if spec.is_mix:
+        X, y, synthetic, note = _apply_mix(dataset, spec, labels, random_state)
+        notes += note
+    elif spec.ratio != 0:
         in_group = (labels == spec.group).to_numpy()
         n_group = int(in_group.sum())
         n_target = rows_after(n_group, spec.ratio)
@@ -56,9 +61,72 @@ def shift_training_set(dataset: Dataset, spec: ShiftSpec, *, random_state: int =
                                                  random_state)
         notes += note
 
-    after = _counts(dataset.group_labels(feature, X) if feature else None, dataset, feature,
-                    total=len(X))
-    return ShiftResult(spec, X, y, synthetic, before, after, notes)
+    labels_after = dataset.group_labels(feature, X) if feature else None
+    after = _counts(labels_after, dataset, feature, total=len(X))
+    classes = (_class_counts(dataset, feature, labels, labels_after, y)
+               if spec.group_classes == "balanced" else None)
+    return ShiftResult(spec, X, y, synthetic, before, after, notes, classes)
+
+
+def _apply_mix(dataset: Dataset, spec: ShiftSpec, labels: pd.Series, random_state: int):
+    """Every cell of the mix (a group, or a group's class) brought to its target rows:
+    shrinking cells randomly down-sampled without replacement, growing ones up-sampled with
+    duplicates or SMOTE (within the cell; :mod:`distviz.shift.mix` says the counts)."""
+    counts = mix_counts(dataset, spec)
+    X, y = dataset.X_train, dataset.y_train
+    group_of = labels.to_numpy()
+    cell_of = np.full(len(y), -1)
+    for i, (group, code) in enumerate(counts.cells):
+        in_cell = group_of == group if code is None else (group_of == group) & (y == code)
+        cell_of[in_cell] = i
+    targets = list(counts.cells.values())
+    before = list(counts.cells_before.values())
+    index = np.arange(len(y)).reshape(-1, 1)
+    shrink = {i: t for i, (t, n) in enumerate(zip(targets, before)) if t < n}
+    keep = np.arange(len(y))
+    if shrink:
+        sampler = RandomUnderSampler(sampling_strategy=shrink, random_state=random_state)
+        sampler.fit_resample(index, cell_of)
+        keep = np.sort(sampler.sample_indices_)
+    grow = {i: t for i, (t, n) in enumerate(zip(targets, before)) if t > n}
+    if not grow:
+        return X.iloc[keep].reset_index(drop=True), y[keep], np.zeros(len(keep), bool), []
+    if spec.upsampler == "random":
+        sampler = RandomOverSampler(sampling_strategy=grow, random_state=random_state)
+        sampler.fit_resample(index, cell_of)
+        take = np.concatenate([keep, sampler.sample_indices_[len(y):]])
+        return (X.iloc[take].reset_index(drop=True), y[take],
+                np.zeros(len(take), dtype=bool), [])
+    parts_X, parts_y, notes = [X.iloc[keep]], [y[keep]], []
+    cells = list(counts.cells)
+    for i, target in grow.items():
+        in_cell = cell_of == i
+        n_new = target - before[i]
+        if cells[i][1] is None:  # a whole group: SMOTE within its classes (or with its target)
+            new_X, new_y, note = smote_group(dataset, X[in_cell], y[in_cell], n_new,
+                                              random_state)
+        else:
+            new_X, note = synthesize(dataset, X[in_cell], n_new, random_state)
+            new_y = np.full(len(new_X), cells[i][1], dtype=y.dtype)
+        notes += note
+        parts_X.append(new_X)
+        parts_y.append(new_y)
+    added = sum(len(p) for p in parts_y[1:])
+    return (pd.concat(parts_X, ignore_index=True), np.concatenate(parts_y),
+            np.r_[np.zeros(len(keep), dtype=bool), np.ones(added, dtype=bool)], notes)
+
+
+def _class_counts(dataset: Dataset, feature: str, labels, labels_after, y_after) -> dict:
+    """Per group, per class: training rows before and after (a balanced-classes mix)."""
+    before = pd.crosstab(labels.to_numpy(), dataset.y_train)
+    after = pd.crosstab(labels_after.to_numpy(), y_after)
+    return {group: {dataset.classes[code]: {
+                "before": int(before.at[group, code]) if group in before.index
+                and code in before.columns else 0,
+                "after": int(after.at[group, code]) if group in after.index
+                and code in after.columns else 0}
+            for code in range(len(dataset.classes))}
+            for group in dataset.training_groups(feature)}
 
 
 def _counts(labels, dataset, feature, total=None) -> dict[str, int]:

@@ -8,15 +8,9 @@ import numpy as np
 import pandas as pd
 from imblearn.over_sampling import SMOTE, SMOTEN, SMOTENC
 
+from .mix import largest_remainder
+
 _MISSING_CODE = -1
-
-
-def _allocate(counts: np.ndarray, total: int) -> np.ndarray:
-    """Split ``total`` new rows across classes in proportion to ``counts`` (largest remainder)."""
-    exact = counts / counts.sum() * total
-    share = np.floor(exact).astype(int)
-    share[np.argsort(-(exact - share), kind="stable")[: total - share.sum()]] += 1
-    return share
 
 
 def smote_group(dataset, X_group, y_group, n_new, random_state):
@@ -26,7 +20,7 @@ def smote_group(dataset, X_group, y_group, n_new, random_state):
     if dataset.is_classification:
         classes, counts = np.unique(y_group, return_counts=True)
         parts_X, parts_y = [], []
-        for cls, n_cls, k in zip(classes, counts, _allocate(counts, n_new)):
+        for cls, n_cls, k in zip(classes, counts, largest_remainder(counts, n_new)):
             if k == 0:
                 continue
             rows = X_group[y_group == cls]

@@ -4,7 +4,7 @@ tell? And what could this run detect? (docs/semantics.md, 13; docs/noise.md)
 "Within noise" means two different things: a narrow interval around 0 (nothing that matters
 changed, and the data show it) and a wide one (a change ten times larger could hide in it).
 Against a stated smallest change that matters, ``min_effect`` (per metric), every delta's 95 %
-interval ``[low, high]`` (:func:`distviz.noise.paired_delta`) gets one of five words:
+interval ``[low, high]`` (:func:`distviz.stats.paired_delta`) gets one of five words:
 
 ==============  =======================  ================================================
 call            the interval ...         meaning
@@ -279,7 +279,7 @@ def _num(x: float) -> str:
 
 
 def judge(effect, min_effect: float, *, test_rows: int) -> PracticalCall:
-    """The practical call of one :class:`distviz.noise.Effect` against ``min_effect``, with
+    """The practical call of one :class:`distviz.stats.Effect` against ``min_effect``, with
     what the run can detect and, when inconclusive, what would make ``min_effect`` detectable.
 
     Roughly: the interval's half-width is ``t * sqrt(var_test + var_seed)``; ``var_test`` (the

@@ -12,11 +12,8 @@ from the cache and an interrupted sweep resumes where it stopped.
 from __future__ import annotations
 
 import numbers
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, replace
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -25,18 +22,17 @@ import param
 from .. import metrics, models
 from ..data import Dataset
 from ..errors import UsageError
+from ..importance import METHODS, choose_features
 from ..loop import ModelLoop
 from ..loop.policy import FIRST_SEED
-from ..noise import ScoreBoard
-from ..results import FitResult
-from ..shift import CLASS_BALANCES, UPSAMPLERS, ShiftSpec, validate_spec
-from ..shift.spec import DEFAULT_RATIOS, MAX_RATIO
-from .dask import check_scheduler, fit_on_dask, uncached_states
+from ..shift import CLASS_BALANCES, UPSAMPLERS
+from ..shift.spec import DEFAULT_RATIOS, MAX_RATIO, validate_spec
+from ..stats import ScoreBoard
+from .dask import check_scheduler
+from .fitting import FitTracker, Progress, fit_plan
+from .plan import Plan, PlannedGroup
 
 KEY_COLUMNS = ["feature", "group", "ratio", "algorithm", "repeat"]
-RANKING_METHODS = ("gini", "permutation", "shap")
-
-SweepProgress = Callable[[int, int, FitResult], None]
 
 
 @dataclass
@@ -58,7 +54,7 @@ class Sweep(param.Parameterized):
     Each feature is shifted in one group (default: its smallest), at every ratio; ratio 0 is the
     baseline. :meth:`run` returns one row per (feature, group, ratio, algorithm, repeat) with
     every metric, its change against the baseline of the same seed (``delta_<metric>``), the fit
-    time and the training rows, and the cell's intervals from :mod:`distviz.noise` (seed,
+    time and the training rows, and the cell's intervals from :mod:`distviz.stats` (seed,
     resampling draw and test sample; see ``_rows``): of the change, of the metric itself and of
     the cell leader's lead over each algorithm.
 
@@ -80,7 +76,7 @@ class Sweep(param.Parameterized):
     top = param.Integer(default=3, bounds=(1, None), softbounds=(1, 10), doc="""
         How many top-ranked features to sweep when ``features`` is None.""")
 
-    method = param.Selector(default="gini", objects=list(RANKING_METHODS), doc="""
+    method = param.Selector(default="gini", objects=list(METHODS), doc="""
         The importance ranking that picks the top features.""")
 
     groups = param.Dict(default={}, doc="""
@@ -89,13 +85,18 @@ class Sweep(param.Parameterized):
     ratios = param.List(default=list(DEFAULT_RATIOS), item_type=numbers.Real, doc="""
         Ratios r: the group's training rows become round(n * (1 + r)); 0 is the baseline.""")
 
+    mixes = param.List(default=[], item_type=str, doc="""
+        Mix presets (uniform, sqrt, balanced-classes, original) applied to every feature
+        besides the ratios: each adds a row set whose ``mix`` column names it (its ``group``
+        reads "mix: NAME", its ratio 0; docs/semantics.md, 12).""")
+
     algorithms = param.List(default=None, allow_None=True, item_type=str, doc="""
         Registry names of the algorithms; None takes the task's default four.""")
 
     repeats = param.Integer(default=None, allow_None=True, bounds=(1, 50), softbounds=(1, 10),
                             doc="""
         Seeds per cell; each row is one seed. Intervals (two seeds or more) count the seed, the
-        resampling draw and the test sample (distviz.noise). Default the repeats of ``loop``,
+        resampling draw and the test sample (distviz.stats). Default the repeats of ``loop``,
         else the settings policy's for the dataset (distviz.loop.policy).""")
 
     upsampler = param.Selector(default="random", objects=list(UPSAMPLERS), doc="""
@@ -135,21 +136,14 @@ class Sweep(param.Parameterized):
         return self.loop.random_state if self.loop is not None else FIRST_SEED
 
     def resolved_features(self) -> list[str]:
-        """The features to sweep: ``features`` as given, or the ``top`` ranked ones."""
-        dataset = self.data
-        if self.features is not None:
-            if not self.features:
-                raise UsageError("no feature to sweep; name at least one feature.")
-            for feature in self.features:
-                dataset.check_feature(feature)
-            return list(dict.fromkeys(self.features))
-        from ..importance import top_features
-        return top_features(dataset, min(self.top, len(dataset.features)), method=self.method,
-                            random_state=self.seed)
+        """The features to sweep: ``features`` as given, or the ``top`` ranked ones
+        (:func:`distviz.importance.choose_features`)."""
+        return choose_features(self.data, self.features, top=self.top, method=self.method,
+                               random_state=self.seed)
 
     def resolved_ratios(self) -> list[float]:
-        """The ratios, ascending and without duplicates."""
-        if not self.ratios:
+        """The ratios, ascending and without duplicates (none is fine beside mixes)."""
+        if not self.ratios and not self.mixes:
             raise UsageError("no ratio to sweep; give at least one, e.g. --ratios -0.5,0,1.")
         return sorted({float(r) + 0.0 for r in self.ratios})  # + 0.0 turns -0.0 into 0.0
 
@@ -158,22 +152,33 @@ class Sweep(param.Parameterized):
         names = self.algorithms if self.algorithms else models.default_algorithms(task)
         return [a.name for a in models.resolve(names, task)]
 
-    def plan(self) -> list[tuple[str, str, list[ShiftSpec]]]:
-        """(feature, group, one ShiftSpec per ratio) for every feature, validated up front so a
-        bad ratio or group fails before any fit runs."""
-        dataset = self.data
+    def plan(self) -> Plan:
+        """One group per feature (``groups``, else its default group) at every ratio: rows of
+        (feature, group, one ShiftSpec per ratio), validated up front so a bad ratio or group
+        fails before any fit runs."""
         ratios = self.resolved_ratios()
+        max_ratio = self.loop.max_ratio if self.loop is not None else MAX_RATIO
+        return Plan.build(self.data, self.resolved_features(), ratios, groups=self.groups,
+                          upsampler=self.upsampler, class_balance=self.class_balance,
+                          max_ratio=max_ratio)
+
+    def mix_plan(self) -> list[tuple[str, str, ShiftSpec]]:
+        """(feature, mix name, spec) for every feature x mix, validated up front."""
+        from ..shift.presets import PRESETS, mix_spec
+        if not self.mixes:
+            return []
+        dataset = self.data
         max_ratio = self.loop.max_ratio if self.loop is not None else MAX_RATIO
         out = []
         for feature in self.resolved_features():
-            group = self.groups.get(feature)
-            group = dataset.check_group(feature, group) if group is not None \
-                else dataset.default_group(feature)
-            specs = [ShiftSpec(feature, group, r, self.upsampler, self.class_balance)
-                     for r in ratios]
-            for spec in specs:
+            for name in dict.fromkeys(self.mixes):
+                if name not in PRESETS:
+                    raise UsageError(f"a sweep's mixes are presets: {', '.join(PRESETS)}; got "
+                                     f"{name!r}.")
+                spec = mix_spec(dataset, feature, name, upsampler=self.upsampler,
+                                class_balance=self.class_balance)
                 validate_spec(dataset, spec, max_ratio=max_ratio)
-            out.append((feature, group, specs))
+                out.append((feature, name, spec))
         return out
 
     def make_loop(self, *, n_jobs: int | None = None) -> ModelLoop:
@@ -191,7 +196,7 @@ class Sweep(param.Parameterized):
         return ModelLoop(**overrides)
 
     # ------------------------------------------------------------------ running
-    def run(self, *, progress: SweepProgress | None = None) -> pd.DataFrame:
+    def run(self, *, progress: Progress | None = None) -> pd.DataFrame:
         """Run (or fetch from the cache) every cell of the grid.
 
         Parameters
@@ -209,19 +214,21 @@ class Sweep(param.Parameterized):
         if self.scheduler:
             check_scheduler(self.scheduler)
         plan = self.plan()
+        mixes = self.mix_plan()
         loop = self.make_loop()
-        tracker = _Tracker(loop, plan, progress)
-        backend = "local"
-        if self.scheduler:
-            backend = self._run_on_dask(loop, tracker)
-        else:  # the whole grid at once: no worker idles between ratios
-            loop.prefetch([spec for _, _, specs in plan for spec in specs], progress=tracker)
+        # The mixes' shifts are fitted with the grid's, all at once.
+        every = replace(plan, rows=list(plan.rows) + [PlannedGroup(f, f"mix: {n}", [spec])
+                                                      for f, n, spec in mixes])
+        tracker, backend = fit_plan(loop, every, scheduler=self.scheduler, progress=progress)
         tables = []
         for feature, group, specs in plan:
             for spec in specs:
                 run = loop.run(spec, progress=tracker)
                 tables.append(_rows(run, feature, group, tracker.fresh))
+        tables += _mix_rows(loop, mixes, tracker)
         table = pd.concat(tables, ignore_index=True)
+        if mixes:
+            table["mix"] = table["mix"].fillna("")
         computed = len(tracker.fresh)
         self.stats = SweepStats(fits=tracker.total, computed=computed,
                                 cached=tracker.total - computed,
@@ -229,65 +236,18 @@ class Sweep(param.Parameterized):
                                 settings=loop.stated_settings())
         return table
 
-    # ------------------------------------------------------------------ dask
-    def _run_on_dask(self, loop: ModelLoop, tracker: "_Tracker") -> str:
-        """Fit every uncached (training set, seed) on the cluster; results fill loop's cache."""
-        todo = tracker.uncached_states()
-        if not todo:
-            return f"dask ({self.scheduler}), nothing to compute"
-        fit_on_dask(loop, todo, self.scheduler, tracker.computed_elsewhere)
-        return f"dask ({self.scheduler})"
-
-
-class _Tracker:
-    """Progress over distinct fits, and which fits this run computed (not served from cache)."""
-
-    def __init__(self, loop: ModelLoop, plan, progress):
-        self.loop, self.progress = loop, progress
-        self.algorithms = loop.resolved_algorithms()
-        states = OrderedDict()
-        for _, _, specs in plan:
-            for spec in specs:
-                for state in (spec, spec.baseline()):
-                    states.setdefault(state.training_key(), state)
-        self.states = list(states.values())
-        self.total = len(self.states) * len(loop.seeds) * len(self.algorithms)
-        self.seen: set[tuple] = set()
-        self.fresh: set[tuple] = set()
-        self._lock = threading.Lock()
-
-    def uncached_states(self) -> list[tuple[ShiftSpec, int]]:
-        """What the cluster must compute; the cached fits count as known at once."""
-        return uncached_states(self.loop, self.states, lambda fit: self(0, 0, fit))
-
-    def computed_elsewhere(self, spec: ShiftSpec, seed: int, fit: FitResult) -> None:
-        """A fit computed on the cluster (already in the loop's cache) counts as fresh."""
-        self(0, 0, replace(fit, from_cache=False))
-
-    def __call__(self, _done, _total, fit: FitResult) -> None:
-        identity = (fit.training_key, fit.algorithm, fit.seed)
-        with self._lock:
-            if not fit.from_cache:
-                self.fresh.add(identity)
-            if identity in self.seen:
-                return
-            self.seen.add(identity)
-            done = len(self.seen)
-        if self.progress:
-            self.progress(done, self.total, fit)
-
 
 def _rows(run, feature: str, group: str, fresh: set) -> pd.DataFrame:
     """The table rows of one loop run: one per algorithm x seed, with the cell's intervals.
 
     Every row of a cell (feature, group, ratio, algorithm) carries the same per-cell columns,
-    for each metric ``m`` (all from :mod:`distviz.noise`, seed + resampling draw + test sample;
+    for each metric ``m`` (all from :mod:`distviz.stats`, seed + resampling draw + test sample;
     NaN with one seed):
 
     - ``delta_low_m``, ``delta_high_m``, ``delta_p_m``: the change against the baseline
-      (:func:`distviz.noise.paired_delta`, as ``ModelLoop.summarize``);
+      (:func:`distviz.stats.paired_delta`, as ``ModelLoop.summarize``);
     - ``value_low_m``, ``value_high_m``: the metric's mean over seeds
-      (:meth:`distviz.noise.ScoreBoard.level`);
+      (:meth:`distviz.stats.ScoreBoard.level`);
     - ``lead_low_m``, ``lead_high_m``, ``lead_p_m``: how far the cell's leader on ``m`` (the
       best mean over seeds; ties: the first listed) is ahead of this algorithm, paired by seed
       on the same test rows (positive = the leader is better, for RMSE / MAE too); NaN on the
@@ -328,6 +288,16 @@ def _rows(run, feature: str, group: str, fresh: set) -> pd.DataFrame:
                 or column in names or column.startswith("delta_"):
             table[column] = table[column].astype("float64")
     return table
+
+
+def _mix_rows(loop: ModelLoop, mixes, tracker: FitTracker) -> list[pd.DataFrame]:
+    """The row sets of the mixes: as a ratio's rows, with ``mix`` naming the mix (empty on the
+    ratios' rows) and ``group`` reading "mix: NAME"."""
+    tables = []
+    for feature, name, spec in mixes:
+        run = loop.run(spec, progress=tracker)
+        tables.append(_rows(run, feature, f"mix: {name}", tracker.fresh).assign(mix=name))
+    return tables
 
 
 INTERVAL_PREFIXES = ("delta_low", "delta_high", "delta_p", "value_low", "value_high",

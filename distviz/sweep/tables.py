@@ -1,4 +1,4 @@
-"""Sweep tables read back: per-cell summaries with intervals (distviz.noise, stored per cell
+"""Sweep tables read back: per-cell summaries with intervals (distviz.stats, stored per cell
 by the sweep), the winner per cell when it is beyond the noise, and a plain text view with
 Benjamini–Hochberg-controlled counts."""
 
@@ -9,7 +9,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from .. import noise
+from ..sentences import chance_sentence, practical_calls_sentence
+from ..stats import benjamini_hochberg, flagged_by_chance, verdict
 from ..tasks import LOWER_IS_BETTER
 
 
@@ -29,13 +30,31 @@ def _word(cell: pd.DataFrame, column: str) -> str | None:
     return str(values.iloc[0]) if len(values) else None
 
 
+def _cell_keys(table: pd.DataFrame) -> list[str]:
+    """What names a cell: feature, group, ratio, and the mix when the sweep had mixes."""
+    return ["feature", "group", "ratio"] + (["mix"] if "mix" in table.columns else [])
+
+
+def _with_mix(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with ``mix`` "" on the ratios' rows (a CSV read back holds NaN there)."""
+    return table.assign(mix=table["mix"].fillna("")) if "mix" in table.columns else table
+
+
+def _shifted(frame: pd.DataFrame) -> np.ndarray:
+    """The cells that shift the training set: a non-zero ratio, or a mix."""
+    shifted = (frame["ratio"] != 0).to_numpy().copy()
+    if "mix" in frame.columns:
+        shifted |= (frame["mix"].fillna("") != "").to_numpy()
+    return shifted
+
+
 def summarize(table: pd.DataFrame, metric: str | None = None, *,
               alpha: float = 0.05) -> pd.DataFrame:
     """Mean over repeats of ``metric`` and of its change against the baseline of the same seed,
     each with its 95 % interval, one row per (feature, group, ratio, algorithm), in table order.
 
     The intervals are the sweep's own per-cell columns (``value_low_<metric>``,
-    ``delta_low_<metric>``, ...: :mod:`distviz.noise`, counting the seed, the resampling draw
+    ``delta_low_<metric>``, ...: :mod:`distviz.stats`, counting the seed, the resampling draw
     and the test sample), never a t-interval over a handful of seeds. ``significant`` is True
     when the change's interval excludes 0, False when it includes it, and None without an
     interval (one repeat, or a table without those columns). ``significant_bh`` is the
@@ -49,7 +68,8 @@ def summarize(table: pd.DataFrame, metric: str | None = None, *,
     """
     metric = metric or headline_metric(table)
     rows = []
-    keys = ["feature", "group", "ratio", "algorithm"]
+    table = _with_mix(table)
+    keys = _cell_keys(table) + ["algorithm"]
     for key, cell in table.groupby(keys, sort=False):
         values = cell[metric].dropna()
         low, high = _first(cell, f"delta_low_{metric}"), _first(cell, f"delta_high_{metric}")
@@ -64,7 +84,7 @@ def summarize(table: pd.DataFrame, metric: str | None = None, *,
                      "p_value": _first(cell, f"delta_p_{metric}"),
                      "significant": significant,
                      "verdict": None if significant is None
-                     else noise.verdict(metric, delta, significant),
+                     else verdict(metric, delta, significant),
                      "lead_low": _first(cell, f"lead_low_{metric}"),
                      "lead_high": _first(cell, f"lead_high_{metric}"),
                      "lead_p": _first(cell, f"lead_p_{metric}"),
@@ -75,9 +95,9 @@ def summarize(table: pd.DataFrame, metric: str | None = None, *,
     summary = pd.DataFrame(rows)
     if summary.empty:
         return summary
-    shifted = (summary["ratio"] != 0).to_numpy()
+    shifted = _shifted(summary)
     p_values = np.where(shifted, summary["p_value"].to_numpy(dtype=float), np.nan)
-    decided = noise.benjamini_hochberg(p_values, alpha)
+    decided = benjamini_hochberg(p_values, alpha)
     summary["significant_bh"] = [bool(d) if np.isfinite(p) else None
                                  for d, p in zip(decided, p_values)]
     return summary
@@ -101,12 +121,12 @@ def winners(summary: pd.DataFrame) -> pd.DataFrame:
     ``margin_low`` / ``margin_high`` its interval.
     """
     rows = []
-    for (feature, group, ratio), cell in summary.groupby(["feature", "group", "ratio"],
-                                                         sort=False):
+    keys = _cell_keys(summary)
+    for key, cell in summary.groupby(keys, sort=False):
         metric = cell["metric"].iloc[0]
         sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
         scored = cell.dropna(subset=["value"])
-        base = {"feature": feature, "group": group, "ratio": ratio, "metric": metric}
+        base = {**dict(zip(keys, key)), "metric": metric}
         if scored.empty:
             rows.append({**base, "best": None, "value": np.nan, "runner_up": None,
                          "margin": np.nan, "leader": None, "winner": None,
@@ -141,12 +161,15 @@ def winners(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def paired_lead(table: pd.DataFrame, feature: str, ratio: float, leader: str, other: str,
-                metric: str) -> tuple[float, float, float]:
+                metric: str, *, mix: str = "") -> tuple[float, float, float]:
     """Mean and 95 % interval of how far ``leader`` is ahead of ``other`` in one cell
     (positive = ahead, for lower-is-better metrics too), paired by seed on the same test rows
-    (:mod:`distviz.noise`). The interval is known when one of the two is the cell's leader on
-    ``metric`` (the sweep stores each algorithm's gap to it); NaN otherwise or with one seed."""
+    (:mod:`distviz.stats`). The interval is known when one of the two is the cell's leader on
+    ``metric`` (the sweep stores each algorithm's gap to it); NaN otherwise or with one seed.
+    ``mix`` names a mix's cell (its ratio is 0, as the baseline's)."""
     cell = table[(table["feature"] == feature) & (table["ratio"] == ratio)]
+    if "mix" in table.columns:
+        cell = cell[cell["mix"].fillna("") == mix]
     sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
     ahead = (cell[cell["algorithm"] == leader].set_index("seed")[metric]
              - cell[cell["algorithm"] == other].set_index("seed")[metric]).dropna()
@@ -166,13 +189,18 @@ def format_summary(table: pd.DataFrame, stats=None) -> str:
     that control for the many cells judged at once (Benjamini–Hochberg) and how many cells a
     per-cell 5 % test would flag by chance."""
     metric = headline_metric(table)
+    table = _with_mix(table)
     summary = summarize(table, metric)
     algorithms = list(dict.fromkeys(summary["algorithm"]))
     repeats = int(table["repeat"].max()) + 1
     name = table["dataset"].iloc[0]
     intervals = summary["significant"].notna().any()
+    mixes = table["mix"][table["mix"] != ""].unique() if "mix" in table.columns else []
+    ratios = table["ratio"][table["mix"] == ""] if len(mixes) else table["ratio"]
+    grid = " + ".join(([f"{ratios.nunique()} ratios"] if len(ratios) else [])
+                      + ([f"{len(mixes)} mixes"] if len(mixes) else []))
     lines = [f"{name}: {len(table)} rows = {table['feature'].nunique()} features x "
-             f"{table['ratio'].nunique()} ratios x {len(algorithms)} algorithms x "
+             f"{grid} x {len(algorithms)} algorithms x "
              f"{repeats} repeats",
              f"{metric.upper()} (mean over repeats) and change vs baseline"
              + ("; * = beyond the noise after Benjamini-Hochberg (false-discovery rate 5 %), "
@@ -182,8 +210,8 @@ def format_summary(table: pd.DataFrame, stats=None) -> str:
     header = f"{'feature':<16}{'group':<18}{'ratio':>7}  " + "".join(
         f"{a:>{width}}" for a in algorithms)
     lines += [header, "-" * len(header)]
-    for (feature, group, ratio), cell in summary.groupby(["feature", "group", "ratio"],
-                                                         sort=False):
+    for key, cell in summary.groupby(_cell_keys(summary), sort=False):
+        feature, group, ratio = key[:3]
         texts = []
         for algorithm in algorithms:
             row = cell[cell["algorithm"] == algorithm].iloc[0]
@@ -192,28 +220,28 @@ def format_summary(table: pd.DataFrame, stats=None) -> str:
                 continue
             mark = "*" if row["significant_bh"] is True else " "
             texts.append(f"{row['value']:.3f} {row['delta']:+.3f}{mark}".rjust(width))
-        lines.append(f"{feature[:15]:<16}{group[:17]:<18}{ratio:>+7.2f}  " + "".join(texts))
-    shifted = summary[(summary["ratio"] != 0) & summary["significant"].notna()]
+        step = f"{'':>7}" if len(key) > 3 and key[3] else f"{ratio:>+7.2f}"  # a mix: no ratio
+        lines.append(f"{feature[:15]:<16}{group[:17]:<18}{step}  " + "".join(texts))
+    shifted = summary[_shifted(summary) & summary["significant"].notna()]
     if len(shifted):
         per_cell = int(shifted["significant"].sum())
         controlled = int(shifted["significant_bh"].sum())
-        chance = noise.flagged_by_chance(len(shifted))
-        lines += ["", f"{controlled} of {len(shifted)} shifted cells are beyond the noise after "
-                      f"Benjamini-Hochberg (false-discovery rate 5 %); {per_cell} at 5 % per "
-                      f"cell, where {chance.expected:.1f} would be flagged by chance (up to "
-                      f"{chance.upper} in 95 % of sweeps)."]
+        lines += ["", chance_sentence(flagged_by_chance(len(shifted)), beyond=controlled,
+                                      per_cell=per_cell, fdr=0.05, cells="shifted cells",
+                                      over="sweeps")]
         counts = practical_counts(shifted)
         if counts:
             lines.append(counts)
     best = winners(summary)
-    base = best[best["ratio"] == 0.0]
+    base = best[(best["ratio"] == 0.0) & ~_shifted(best)]
     if len(base):
         lines += ["", f"best at baseline: {base['best'].iloc[0]}"]
     leader = base["leader"].iloc[0] if len(base) else None
     changes = best[best["leader"].notna() & (best["leader"] != leader)]
     if len(base) and len(changes):
         counts = changes["leader"].value_counts()
-        real = sum(paired_lead(table, r.feature, r.ratio, r.leader, leader, metric)[1] > 0
+        real = sum(paired_lead(table, r.feature, r.ratio, r.leader, leader, metric,
+                               mix=getattr(r, "mix", ""))[1] > 0
                    for r in changes.itertuples())
         lines.append(f"another algorithm leads in {len(changes)} of {len(best)} cells ("
                      + ", ".join(f"{name} {n}" for name, n in counts.items())
@@ -235,13 +263,9 @@ def format_summary(table: pd.DataFrame, stats=None) -> str:
 def practical_counts(summary: pd.DataFrame) -> str | None:
     """One line: how many cells of a :func:`summarize` table get each practical call, against
     which smallest change that matters; None when no cell has one."""
-    from ..stats import CALLS
     called = summary[summary["practical"].notna()] if "practical" in summary else summary[:0]
     if called.empty:
         return None
-    counts = called["practical"].value_counts()
     min_effect = called["min_effect"].dropna()
-    against = f" (min_effect {min_effect.iloc[0]:.3g})" if len(min_effect) else ""
-    return ("practical calls per cell" + against + ": "
-            + ", ".join(f"{int(counts.get(word, 0))} {word}" for word in CALLS)
-            + "; equivalent = no change that matters, inconclusive = the data cannot tell.")
+    return practical_calls_sentence(called["practical"].value_counts(),
+                                    float(min_effect.iloc[0]) if len(min_effect) else None)

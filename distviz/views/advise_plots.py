@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..advise import Cell, Curve, metric_label
+from .plots import WHEEL_ZOOM_OFF
 from .style import BETTER, RATIO_LABEL, WORSE, algorithm_colors, escape, mix
 
 WITHIN_NOISE = "#d9d9d9"
@@ -147,7 +148,8 @@ def heatmap(frame: pd.DataFrame, ratio: float, *, metric: str,
         toolbar=None, default_tools=[], xlabel="", ylabel="",
         title=title or f"ratio {ratio:+g}: change in {label}", **size)
     labels = hv.Labels(at.astype({"row": object, "text": object}), ["algorithm", "row"],
-                       "text").opts(text_font_size="9pt", text_color="#222222")
+                       "text").opts(text_font_size="9pt", text_color="#222222",
+                                    default_tools=[])  # like the map: no pan or wheel zoom
     return (heat * labels).opts(**size)
 
 
@@ -194,7 +196,7 @@ def curves_plot(curves: dict[str, Curve], feature: str, group: str, *,
     return hv.Overlay(elements).opts(
         title=f"{label or 'metric'} against the ratio of {feature} = {group}",
         xlabel=RATIO_LABEL, ylabel=label or "metric", height=height,
-        width=width, show_grid=True, legend_position="right", toolbar=None)
+        width=width, show_grid=True, legend_position="right", toolbar=None, **WHEEL_ZOOM_OFF)
 
 
 def no_curves(title: str, *, height: int = 320, width: int = 620) -> hv.Curve:
@@ -202,4 +204,4 @@ def no_curves(title: str, *, height: int = 320, width: int = 620) -> hv.Curve:
     no plot and a plot makes Bokeh rebuild its neighbours' axes without laying them out)."""
     return hv.Curve([], "ratio", "value").opts(
         title=title, xlabel=RATIO_LABEL, ylabel="", height=height,
-        width=width, show_grid=True, toolbar=None)
+        width=width, show_grid=True, toolbar=None, **WHEEL_ZOOM_OFF)

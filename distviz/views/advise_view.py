@@ -2,7 +2,7 @@
 algorithms, the ranked advice, and (:mod:`distviz.views.response_view`) the response curves of
 the group the slider is on.
 
-The map is :class:`distviz.advise_run.AdviseRun`'s, computed in the background at low priority
+The map is :class:`distviz.advise.AdviseRun`'s, computed in the background at low priority
 (each algorithm's column fills in as it finishes) once the tab is shown; this view only watches
 it. A click on a cell moves the slider to that shift.
 """
@@ -15,8 +15,8 @@ import holoviews as hv
 import panel as pn
 import param
 
-from ..advise import DEFAULT_ADVISE_RATIOS, MIN_SHIFT_ROWS, Advice, sentence
-from ..advise_run import AdviseRun
+from ..advise import DEFAULT_ADVISE_RATIOS, MIN_SHIFT_ROWS, Advice, AdviseRun, sentence
+from ..importance import choose_features
 from ..results import RunResult
 from ..shift import Resampler
 from .advise_plots import (
@@ -37,6 +37,7 @@ SHOWN_ADVICE = 12  # sentences listed beside the map; the rest are counted
 # 1,075 px in Chromium); wider maps put the advice under them, not past the window's edge.
 SIDE_BY_SIDE_PX = 1060
 ADVICE_PX = 320
+WRAP = {"flex-wrap": "wrap"}  # a row whose items go under each other when they do not fit
 
 
 class AdviseView(ResultView):
@@ -76,7 +77,9 @@ class AdviseView(ResultView):
             margin=(0, 10))
         self.bar = pn.indicators.Progress(value=0, max=1, visible=False, width=280,
                                           bar_color="primary")
-        self.maps = pn.Row(margin=0)  # one plot per ratio
+        # One plot per ratio; they wrap (and the advice beside them goes under) in a window
+        # too narrow for them side by side.
+        self.maps = pn.Row(margin=0, styles=WRAP)
         self.map_area = pn.Column(sizing_mode="stretch_width", margin=0)  # maps and advice
         self.sentences = pn.pane.Markdown("", min_width=ADVICE_PX, sizing_mode="stretch_width",
                                           margin=(0, 10), styles={"font-size": "13px"})
@@ -123,13 +126,9 @@ class AdviseView(ResultView):
     # ------------------------------------------------------------------ the map
     def features(self) -> list[str]:
         """The top ``top`` features of the dashboard's ranking (Gini until another is shown)."""
-        dataset = self.loop.dataset
         ranked = self.importance.ranked() if self.importance is not None else None
-        ranked = [f for f in ranked or [] if f in dataset.features]
-        if not ranked:
-            from ..importance import top_features
-            ranked = top_features(dataset, min(self.top, len(dataset.features)))
-        return ranked[:self.top]
+        return choose_features(self.loop.dataset, top=self.top, first=ranked or (),
+                               random_state=self.loop.random_state)
 
     def _configure(self) -> None:
         """The map's plan: this view's features, ratios and alpha, the slider's shift kind."""
@@ -237,7 +236,7 @@ class AdviseView(ResultView):
     def _place_advice(self, *, beside: bool) -> None:
         """The advice beside the maps, or under them when both do not fit in a window."""
         if beside:
-            self.map_area.objects = [pn.Row(self.maps, self.sentences,
+            self.map_area.objects = [pn.Row(self.maps, self.sentences, styles=WRAP,
                                             sizing_mode="stretch_width", margin=0)]
         else:
             self.map_area.objects = [self.maps, self.sentences]

@@ -39,8 +39,9 @@ from .models_view import ModelsView
 from .preview_view import PreviewView
 from .session import Session
 from .status_view import StatusView
-from .style import escape
+from .style import ACCENT, escape
 from .sweep_view import SweepView
+from .workarounds import before_panel_watches
 
 # The interactive budget: the settings policy's (distviz.loop.policy), as everywhere else.
 INTERACTIVE_TRAIN_ROWS = TRAIN_ROWS
@@ -227,9 +228,11 @@ class Dashboard(pn.viewable.Viewer):
             pn.pane.Markdown("### What if the training data had more or fewer rows of one "
                              "group?", margin=(0, 10)),
             pn.Row(self.feature_widget,
-                   pn.widgets.Select.from_param(rs.param.group, label="Group", width=260),
+                   # Wider where the window allows: a group's name and size can be long.
+                   pn.widgets.Select.from_param(rs.param.group, label="Group", min_width=260,
+                                                max_width=520, sizing_mode="stretch_width"),
                    pn.widgets.Select.from_param(rs.param.upsampler, label="Adding rows by",
-                                                width=200),
+                                                width=170),
                    sizing_mode="stretch_width"),
             self.slider, sizing_mode="stretch_width", margin=(0, 0, 8, 0),
             styles={"background": "#f5f7f9", "border-radius": "6px", "padding": "4px 6px"})
@@ -237,7 +240,9 @@ class Dashboard(pn.viewable.Viewer):
         # drawn (dynamic) nor rendered (a view renders once shown).
         self.tabs = pn.Tabs(*[pn.Column(view, name=name) for name, view in self.views.items()],
                             dynamic=True, sizing_mode="stretch_width")
-        self.tabs.param.watch(self._show_tab, "active")
+        # An opened tab renders before Panel puts it on the page, so its tables arrive with
+        # this run's numbers (views/workarounds.py: Panel 1.9's Tabulator).
+        before_panel_watches(self.tabs, "active", self._show_tab)
         self._show_tab()
         self._main = pn.Column(self.question, self.status_view, self.preview, self.tabs,
                                self.notes, sizing_mode="stretch_width")
@@ -254,7 +259,7 @@ class Dashboard(pn.viewable.Viewer):
         session_stylesheets()
         return pn.template.FastListTemplate(
             title="distviz", sidebar=[self.controls], main=[self._main], sidebar_width=340,
-            accent="#d6604d", header_background="#2f3e4e", design=LocalFast,
+            accent=ACCENT, header_background="#2f3e4e", design=LocalFast,
             font='"Open Sans", "Segoe UI", "Helvetica Neue", Arial, sans-serif',
             # The page says itself what it is doing (status line, spinners): Panel's header
             # spinner would add two messages to every slider move.

@@ -20,6 +20,24 @@ def nearest_ratio(ratio: float) -> float:
     return min(RATIOS, key=lambda r: abs(r - ratio))
 
 
+def times(ratio: float) -> str:
+    """A position as the size of the group it makes: -1 -> "0x", 0 -> "1x", 3 -> "4x"."""
+    return f"{1 + float(ratio):g}x"
+
+
+def scale_html(ratios) -> str:
+    """A label under each of the slider's (evenly spaced) positions: the group's size as a
+    multiple of its size now; the baseline in bold."""
+    last = max(len(ratios) - 1, 1)
+    marks = "".join(
+        f'<span style="position:absolute;left:{100 * i / last:.4f}%;transform:translateX(-50%);'
+        f'white-space:nowrap{";font-weight:bold;color:#333" if r == 0 else ""}">'
+        f"{times(r)}</span>" for i, r in enumerate(ratios))
+    return (f'<div title="group rows, as a multiple of the group now" style="position:relative;'
+            f'height:15px;font-size:11px;color:#666;line-height:15px">'
+            f"{marks}</div>")
+
+
 class ShiftSlider(pn.viewable.Viewer):
     """The shift slider over :data:`RATIOS`, two-way linked to ``resampler.ratio``: the
     resampler is set when the handle is released (``value_throttled``), and follows code."""
@@ -33,6 +51,9 @@ class ShiftSlider(pn.viewable.Viewer):
         # What the position means. Not the slider's own label: a DiscreteSlider rebuilds its
         # inner slider whenever its label changes, which drops keyboard focus.
         self.info = pn.pane.HTML("", margin=(5, 10, 0, 10), sizing_mode="stretch_width")
+        # Its ends under the track's: 1 px inside the slider's 10 px margin.
+        self.scale = pn.pane.HTML(scale_html(RATIOS), margin=(0, 11, 4, 11),
+                                  sizing_mode="stretch_width")
         self._released: float | None = None  # the last position the handle was released at
         self.slider.param.watch(self._release, "value_throttled")
         resampler.param.watch(self._follow, ["spec"])
@@ -60,7 +81,8 @@ class ShiftSlider(pn.viewable.Viewer):
         return html.unescape(self.info.object or "")
 
     def __panel__(self):
-        return pn.Column(self.info, self.slider, sizing_mode="stretch_width", margin=0)
+        return pn.Column(self.info, self.slider, self.scale, sizing_mode="stretch_width",
+                         margin=0)
 
 
 def algorithm_choice(loop, task: str) -> pn.widgets.MultiChoice:

@@ -265,6 +265,7 @@ class ModelFigures:
                      toolbar_location="above", tools="pan,wheel_zoom,box_zoom,reset,save",
                      x_axis_label="FPR (1 - specificity)", y_axis_label="TPR (sensitivity)",
                      title="Sensitivity vs specificity")
+        fig.toolbar.active_scroll = None  # the wheel scrolls the page; zoom is in the toolbar
         fig.line([0, 1], [0, 1], color="#cccccc", line_dash="dotted")
         lines = self._source("roc_lines", ("xs", "ys", "color", "dash", "width", "alpha",
                                            "label"))

@@ -17,6 +17,20 @@ from .style import BETTER, WORSE, escape
 
 
 BEYOND_NOISE = ("better", "worse")
+# Leaderboard columns: (share of the spare width, least px: its header's longest word). A
+# column not named gets share 1 and Tabulator's least, 40 px; these add up to 802 px (a 1280 px
+# window gives the table 840).
+LEADERBOARD_WIDTHS = {"algorithm": (1.3, 100), "baseline": (0.7, 76), "now": (0.7, 56),
+                      "delta": (0.7, 60), "interval": (1.3, 72), "verdict": (1.2, 80),
+                      "seeds": (0.7, 58), "rank_change": (0.7, 62), "best": (0.5, 46),
+                      "fit_s": (0.6, 46), "train_rows": (0.8, 56), "note": (2.0, 90)}
+# Headers that can wrap between words in a narrow window.
+LEADERBOARD_TITLES = {"rank_change": "rank change", "fit_s": "fit s", "train_rows": "train rows"}
+# Cells wrap, even inside a long name; headers only between words (over Tabulator's own
+# nowrap-and-ellipsis rules, which are more specific).
+WRAP_CELLS = (".tabulator-cell {white-space: normal !important; overflow-wrap: anywhere; "
+              "text-overflow: clip !important} .tabulator-col-title {white-space: normal "
+              "!important; text-overflow: clip !important}")
 
 
 def delta_css(verdict, value) -> str:
@@ -67,9 +81,14 @@ class ModelsView(ResultView):
     def __init__(self, **params):
         super().__init__(**params)
         self.best_line = pn.pane.Markdown("", sizing_mode="stretch_width")
+        # The table is as wide as the page gives it (1280 to 1920 px windows): its columns
+        # share that width and long text wraps, so no note pushes the page past the window.
         self.table = pn.widgets.Tabulator(
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width",
-            height=170, text_align={"interval": "center"}, widths={"interval": 150},
+            min_height=170, text_align={"interval": "center"}, layout="fit_columns",
+            sortable=False, titles=LEADERBOARD_TITLES, stylesheets=[WRAP_CELLS],
+            configuration={"columns": [{"field": field, "widthGrow": grow, "minWidth": least}
+                                       for field, (grow, least) in LEADERBOARD_WIDTHS.items()]},
             # A tick on the leader only: a cross on every other row would read as "wrong".
             formatters={"best": {"type": "tickCross", "crossElement": False}})
         self.table.style.apply(_RowCss(), axis=1)
@@ -146,11 +165,11 @@ class ModelsView(ResultView):
         self.stale(False)  # what is shown is this run's, whichever dataset came before
         metric = self.metric if self.metric in metric_names(run.dataset.task_name) else run.metric
         self.table.value = plots.leaderboard(run, metric).round(4)
-        # A row per chosen algorithm, finished or not: the height changes only with the choice
-        # (a new height re-lays the page out; an auto height costs a layout on every move).
+        # Room for a row per chosen algorithm, finished or not, so the page below does not jump
+        # as algorithms arrive; taller only where wrapped text needs it (a narrow window).
         height = 40 + 32 * len(self.algorithms or run.algorithms)
-        if self.table.height != height:
-            self.table.height = height
+        if self.table.min_height != height:
+            self.table.min_height = height
         self.best_line.object = (
             f"{best_model(run, metric)} — {escape(run.spec.feature)} = "
             f"{escape(run.spec.group)}, shift {run.spec.ratio:+g}, training rows "

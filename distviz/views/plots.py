@@ -114,7 +114,7 @@ def importance_bars(table: pd.DataFrame, *, width: int | None = 520) -> hv.Bars:
         color="method", cmap=dict(zip(("gini", "permutation", "shap"), PALETTE[:3])),
         xrotation=rotation, tools=["hover"], toolbar=None,
         multi_level=False, show_legend=True, legend_position="top", legend_opts=SMALL_LEGEND,
-        fontsize={"title": 10}, xlabel="", **size_opts(width))
+        fontsize={"title": 10}, xlabel="", **WHEEL_ZOOM_OFF, **size_opts(width))
 
 
 GROUP_METRICS = {"classification": ("f1", "tpr", "fpr", "selection_rate"),
@@ -145,6 +145,15 @@ def _label_rotation(labels, width: int) -> int:
     return next((angle for angle in (30, 60) if slot * np.sin(np.radians(angle)) >= 14), 90)
 
 
+def _wheel_zoom_off(plot, element) -> None:
+    plot.state.toolbar.active_scroll = None
+
+
+# The mouse wheel scrolls the page: no plot zooms on it until the user picks the wheel-zoom tool
+# in its toolbar (HoloViews turns it on, and Bokeh's "auto" would after a click in the plot).
+WHEEL_ZOOM_OFF = {"active_tools": ["pan"], "hooks": [_wheel_zoom_off]}
+
+
 def size_opts(width: int | None, *, min_width: int = 260) -> dict:
     """Plot options for a fixed width, or (None) the width of the pane it is drawn in."""
     return {"width": width} if width else {"responsive": True, "min_width": min_width}
@@ -170,4 +179,4 @@ def _paired_bars(frame: pd.DataFrame, value: str, stages: tuple[str, str], *, ti
         cmap={stages[0]: BEFORE, stages[1]: AFTER}, xrotation=rotation,
         tools=["hover"], toolbar=None, multi_level=False, show_legend=True,
         legend_position="top", legend_opts=SMALL_LEGEND, fontsize={"title": 10}, xlabel="",
-        ylabel=ylabel or value, **size_opts(width))
+        ylabel=ylabel or value, **WHEEL_ZOOM_OFF, **size_opts(width))

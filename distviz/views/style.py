@@ -8,6 +8,9 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#7f7f7f", "#bcbd22", "#17becf")
 BEFORE, AFTER = "#9aa5b1", "#d6604d"
 BETTER, WORSE = "#1a7f37", "#c62828"
+#: The page's accent (input borders, buttons, the active tab): a calm slate beside the header;
+#: a red one made every input read as a validation error.
+ACCENT = "#4d6a87"
 #: The ratio axis of every curve against the shift.
 RATIO_LABEL = "ratio (group rows x (1 + r))"
 

@@ -12,7 +12,7 @@ import pandas as pd
 import holoviews as hv
 import holoviews.plotting.bokeh  # noqa: F401 - options need a loaded plotting backend
 
-from .plots import size_opts
+from .plots import WHEEL_ZOOM_OFF, size_opts
 from .style import RATIO_LABEL, algorithm_colors, escape
 
 KINDS = {"value": ("value", "value_low", "value_high"),
@@ -63,7 +63,7 @@ def feature_curves(summary: pd.DataFrame, feature: str, *, kind: str = "value",
     return hv.Overlay(elements).opts(
         title=f"{feature} = {group}", height=height, show_grid=True, xlabel=RATIO_LABEL,
         ylabel=label, show_legend=legend, legend_position="right", toolbar="above",
-        **size_opts(width, min_width=300))
+        **WHEEL_ZOOM_OFF, **size_opts(width, min_width=300))
 
 
 def algorithm_key(colors: dict[str, str]) -> str:

@@ -14,6 +14,10 @@ tests say which workaround is still needed.
    document instead.
 4. :class:`LocalFast`: Panel's Fast design links a web font from fonts.googleapis.com on every
    page load (Panel 1.9); this one does not.
+5. :func:`before_panel_watches`: Panel 1.9's Tabulator builds its table a moment after its view
+   is rendered, and a change in between fails in the browser or is dropped; a tab opened is
+   brought up to date before Panel's own watcher puts it on the page, so it arrives in one
+   message (tests/test_table_updates.py).
 """
 
 from __future__ import annotations
@@ -183,3 +187,10 @@ class LocalFast(Fast):
     _resources = {**Fast._resources, "font": {},
                   "js_modules": {**Fast._resources["js_modules"],
                                  "fast-design": f"{CDN_DIST}bundled/fast/js/fast_design.js"}}
+
+
+# ------------------------------------------------------------------ 5. update, then show
+def before_panel_watches(component, name: str, callback) -> None:
+    """Call ``callback(event)`` when ``component``'s parameter ``name`` changes, before Panel's
+    own watchers (precedence -1 runs first; param's public ``watch`` refuses a negative one)."""
+    component.param._watch(callback, [name], precedence=-1)

@@ -350,7 +350,7 @@ def expected_boards(logs: list[SessionLog]) -> dict:
     from distviz.data import Dataset
     from distviz.loop import ModelLoop, ResultCache
     from distviz.shift import ShiftSpec
-    from distviz.noise import default_repeats
+    from distviz.stats import default_repeats
     dataset = Dataset(source="titanic")
     # The dashboard's default seeds per state (its numbers are means over them).
     loop = ModelLoop(dataset=dataset, algorithms=ALGORITHMS, cache=ResultCache(), n_jobs=1,

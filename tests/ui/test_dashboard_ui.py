@@ -42,8 +42,8 @@ def _expected(ratio):
 
 
 def _counts(texts):
-    # Cell labels are "count" or "count\n(+change)", in (predicted, actual) order; a count is
-    # the mean over the seeds, with one decimal.
+    # Cell labels are "mean count" (one decimal) or "mean count\n(+change)", in (predicted,
+    # actual) order.
     return sorted(float(t.split("\n")[0]) for t in texts)
 
 

@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, move_slider
+from helpers import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    free_port,
+    move_slider,
+    running,
+)
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 NOTEBOOK = ROOT / "examples" / "dashboard.ipynb"
@@ -47,10 +55,9 @@ SHOWN = """() => {
 }"""
 
 
-@contextmanager
-def jupyter_lab(root: Path, home: Path, timeout: float = 90):
-    """JupyterLab on a free port of 127.0.0.1 serving ``root``, no token, no browser, with its
-    config, data, runtime and settings under ``home``; yields its base URL; stops it after."""
+def jupyter_env(home: Path) -> dict:
+    """The environment of a JupyterLab whose config, data, runtime and settings live under
+    ``home``, with no news fetched and no autosave."""
     settings = home / "lab-settings"
     for plugin, values in {
         "@jupyterlab/apputils-extension/notification": {"fetchNews": "false",
@@ -60,11 +67,19 @@ def jupyter_lab(root: Path, home: Path, timeout: float = 90):
         path = settings / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"),
-           "JUPYTER_DATA_DIR": str(home / "data"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-           "JUPYTERLAB_SETTINGS_DIR": str(settings),
-           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
-           "IPYTHONDIR": str(home / "ipython"), "JUPYTER_PLATFORM_DIRS": "1"}
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    return {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"),
+            "JUPYTER_DATA_DIR": str(home / "data"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+            "JUPYTERLAB_SETTINGS_DIR": str(settings),
+            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+            "IPYTHONDIR": str(home / "ipython"), "JUPYTER_PLATFORM_DIRS": "1"}
+
+
+@contextmanager
+def jupyter_lab(root: Path, home: Path, timeout: float = 90):
+    """JupyterLab on a free port of 127.0.0.1 serving ``root``, no token, no browser, with its
+    config, data, runtime and settings under ``home``; yields its base URL; stops it after."""
+    env = jupyter_env(home)
     port = free_port()
     log_path = home / "jupyter.log"
     log = open(log_path, "w")
@@ -105,7 +120,8 @@ def _wait_for(page, what: str, predicate, timeout: float):
         if value:
             return value
         time.sleep(0.5)
-    page.screenshot(path=str(ARTIFACTS / "notebook-failed.png"))
+    if page is not None:
+        page.screenshot(path=str(ARTIFACTS / "notebook-failed.png"))
     raise AssertionError(f"timed out waiting for {what}")
 
 
@@ -171,3 +187,42 @@ def test_notebook_runs_offline_in_jupyterlab(tmp_path):
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
         browser.close()
     assert not outside, f"requests left the machine: {outside}"
+
+
+@pytest.mark.timeout(300)
+def test_make_notebook_opens_the_example(tmp_path):
+    """`make notebook` with the venv the tests run in (its stamp files taken as up to date, so
+    nothing is installed): JupyterLab opens examples/dashboard.ipynb with a running kernel."""
+    from playwright.sync_api import sync_playwright
+
+    venv, port = Path(sys.executable).parent.parent, free_port()
+    # The desktop browser it opens: a script that writes down what it was given.
+    opened = tmp_path / "opened.txt"
+    browser_script = tmp_path / "browser.sh"
+    browser_script.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
+    browser_script.chmod(0o755)
+    env = {**jupyter_env(tmp_path / "jupyter"), "JUPYTER_PORT": str(port),
+           "BROWSER": str(browser_script)}
+    # The user config the test's JupyterLab reads: the app object, for KERNEL_READY.
+    (tmp_path / "jupyter" / "config" / "jupyter_lab_config.json").write_text(
+        json.dumps({"LabApp": {"expose_app_in_browser": True}}))
+    checkpoints = NOTEBOOK.parent / ".ipynb_checkpoints"
+    existed = checkpoints.exists()
+    command = ["make", "--no-print-directory", "-C", str(ROOT), "notebook", f"VENV={venv}",
+               "-o", f"{venv}/.installed", "-o", f"{venv}/.installed-notebook"]
+    try:
+        with running(command, port, f"http://127.0.0.1:{port}", env=env, timeout=90,
+                     name="make-notebook"), sync_playwright() as p:
+            url = _wait_for(None, "the page it opens in the browser",
+                            lambda: opened.exists() and opened.read_text().strip(), 60)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            page.goto(url)
+            page.wait_for_function(KERNEL_READY, timeout=90_000, polling=500)
+            path = page.evaluate(f"() => {NOTEBOOK_JS}.context.path")
+            page.screenshot(path=str(ARTIFACTS / "make-notebook.png"))
+            browser.close()
+    finally:
+        if not existed and checkpoints.exists():  # what JupyterLab wrote beside the notebook
+            shutil.rmtree(checkpoints)
+    assert path == NOTEBOOK.name, path

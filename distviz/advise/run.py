@@ -1,11 +1,12 @@
 """The advice map computed in the background and published as it fills: :class:`AdviseRun`.
 
-Every group of some features x some ratios x a loop's algorithms (:func:`distviz.advise.advise`'s
-grid), fitted at low priority in the loop's runner through clones of the loop (same settings,
-cache and executor: every fit a slider move made is reused, and every fit made here makes those
-moves instant): one prefetch per algorithm, the cheapest first, and after each its cells judged
-together with the earlier ones (Benjamini-Hochberg) and published as ``advice``. GUI-free: a
-view (the dashboard's "Where data helps" tab) only watches it.
+Every group of some features x some ratios x a loop's algorithms (advise's grid:
+:meth:`Plan.for_advice <distviz.sweep.plan.Plan.for_advice>`), fitted at low priority in the
+loop's runner through clones of the loop (same settings, cache and executor: every fit a slider
+move made is reused, and every fit made here makes those moves instant): one prefetch per
+algorithm, the cheapest first, and after each its cells judged together with the earlier ones
+(Benjamini-Hochberg) and published as ``advice``. GUI-free: a view (the dashboard's "Where data
+helps" tab) only watches it.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from dataclasses import replace
 
 import param
 
-from . import models
-from .advise import DEFAULT_ADVISE_RATIOS, Advice, cells_of, judge, plan_advice
-from .errors import DistvizError
-from .loop import ModelLoop
-from .runner import Task, describe_error
-from .shift import CLASS_BALANCES, UPSAMPLERS
+from .. import models
+from ..errors import DistvizError
+from ..loop import ModelLoop
+from ..runner import Task, describe_error
+from ..shift import CLASS_BALANCES, UPSAMPLERS
+from ..sweep.plan import DEFAULT_ADVISE_RATIOS, Plan
+from .cells import Advice
+from .running import cells_of, judge
 
 PROGRESS_EVERY = 0.25  # seconds between two progress publications (each is a render)
 
@@ -139,35 +142,34 @@ class AdviseRun(param.Parameterized):
 
     def _work(self, task: Task, loop: ModelLoop, plan: dict) -> None:
         """One prefetch per algorithm, cheapest first; after each, its cells, judged together
-        with the earlier ones. TODO(issue 26, engine): the map's cells from advise's Plan."""
+        with the earlier ones."""
         try:
             started = time.perf_counter()
-            features, ratios, entries, skipped = plan_advice(loop, **plan)
-            specs = [spec for _, _, group_specs in entries for spec in group_specs]
-            names = self.cheapest_first(loop)
-            states = {s.training_key() for spec in specs for s in (spec, spec.baseline())}
-            total = len(states) * len(loop.seeds) * len(names)
-            rows = [(feature, group) for feature, group, _ in entries]
-            if not self._publish(task, plan=(rows, list(loop.algorithms), ratios, skipped),
-                                 progress=(0, total)):
+            grid = Plan.for_advice(loop, **plan)
+            specs, names = grid.specs, self.cheapest_first(loop)
+            total = grid.fits(len(loop.seeds), len(names))
+            rows = [(row.feature, row.group) for row in grid]
+            if not self._publish(task, plan=(rows, list(loop.algorithms), grid.ratios,
+                                             grid.skipped), progress=(0, total)):
                 return
-            order = {(f, g): i for i, (f, g, _) in enumerate(entries)}
+            order = {row: i for i, row in enumerate(rows)}
             position = {name: i for i, name in enumerate(loop.algorithms)}
             cells, counts = [], {"done": 0, "reused": 0}
             for name in names:
                 one = loop.clone(algorithms=[name])
                 if specs and not self._fit(task, one, specs, counts, total):
                     return
-                cells += cells_of(one, entries)
+                cells += cells_of(one, grid)
                 cells.sort(key=lambda c: (order[(c.feature, c.group)], c.ratio,
                                           position.get(c.algorithm, 0)))
                 judge(cells, loop.dataset.headline_metric, alpha=self.alpha)
                 finished = self.finished + [name]
-                advice = Advice(loop.dataset, loop.dataset.headline_metric, features, ratios,
-                                [n for n in loop.algorithms if n in names], loop.repeats,
-                                self.alpha, [replace(c) for c in cells], skipped,
-                                counts["done"], counts["done"] - counts["reused"],
-                                time.perf_counter() - started, "local (background)")
+                advice = Advice(loop.dataset, loop.dataset.headline_metric, grid.features,
+                                grid.ratios, [n for n in loop.algorithms if n in names],
+                                loop.repeats, self.alpha, [replace(c) for c in cells],
+                                grid.skipped, counts["done"], counts["done"] - counts["reused"],
+                                time.perf_counter() - started, "local (background)",
+                                min_effect=loop.min_effects(), settings=loop.stated_settings())
                 if not self._publish(task, advice=advice, finished=finished,
                                      running=len(finished) < len(names)):
                     return
