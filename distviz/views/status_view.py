@@ -86,9 +86,9 @@ class StatusView(pn.viewable.Viewer):
 
     # ------------------------------------------------------------------ following the loop
     def _started(self, event) -> None:
-        """A request: the line says it trains (and whose results are on screen meanwhile) once
-        it still trains BUSY_AFTER seconds later; a cached move is done sooner and leaves the
-        page alone until its result."""
+        """A request: the line says at once that it trains (what it shows is no longer the
+        answer), and whose results are on screen meanwhile; the bar and the fit counts show
+        once it still trains BUSY_AFTER seconds later (a cached move is done sooner)."""
         loop = self.loop
         self.busy = True
         shown = loop.result
@@ -99,16 +99,14 @@ class StatusView(pn.viewable.Viewer):
             self._caveat = f" (the results shown are for {escape(shown.dataset.name)})"
         else:
             self._training, self._caveat = "Training", ""
+        self.line.object = f"{self._training}...{self._caveat}"
         request = loop.request
 
         def still_training():
             if loop.running and loop.request == request:
                 self.bar.param.update(value=0, max=1, visible=True)
-                self.line.object = f"{self._training}...{self._caveat}"
                 self._progressed()
         self.session.later(self.BUSY_AFTER, still_training)
-        if not self.session.background:
-            self.line.object = f"{self._training}...{self._caveat}"
 
     def _progressed(self, event=None) -> None:
         done, total = self.loop.progress
