@@ -20,7 +20,7 @@ from distviz import models, synth
 from distviz.data import cleaning
 from distviz.data import Dataset
 from distviz.loop import FitExecutor, ModelLoop, ResultCache
-from distviz.loop.fit import _class_scores, _predict_classes
+from distviz.loop.fit import class_scores, predict_classes
 from distviz.shift import ShiftSpec, shift_training_set
 from distviz.sweep import DEFAULT_RATIOS, Sweep
 
@@ -46,9 +46,9 @@ def one_pass_predictions(table_) -> dict:
             model = models.get(name, ds.task_name).make(0).fit(X_train[:rows],
                                                                ds.y_train[:rows])
             n = len(ds.classes)
-            before = timed(lambda: (model.predict(X_test), _class_scores(model, X_test, n)))
-            after = timed(lambda: _predict_classes(model, X_test, n))
-            same = np.array_equal(_predict_classes(model, X_test, n)[0], model.predict(X_test))
+            before = timed(lambda: (model.predict(X_test), class_scores(model, X_test, n)))
+            after = timed(lambda: predict_classes(model, X_test, n))
+            same = np.array_equal(predict_classes(model, X_test, n)[0], model.predict(X_test))
         out[name] = {"before": before, "after": after, "same": same, "test_rows": len(X_test),
                      "train_rows": rows}
     return out
@@ -148,7 +148,7 @@ def section(s: dict) -> str:
         {"change": "labels and scores from one pass over the test set where `predict` is a "
                    "function of the scores (forests, MLP, XGBoost: argmax of the "
                    "probabilities; binary SVC: sign of the decision function)",
-         "where": "`distviz/loop/fit.py` `_predict_classes`",
+         "where": "`distviz/loop/fit.py` `predict_classes`",
          "measured": f"SVM ({p['svm']['train_rows']:,} training rows) scoring "
                      f"{p['svm']['test_rows']:,} rows: {change(p['svm']['before'], p['svm']['after'])}"
                      f"; random forest ({p['random_forest']['train_rows']:,} rows): "
