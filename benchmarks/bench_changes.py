@@ -19,8 +19,8 @@ from benchmarks._common import Timer, load_average, median, report, table
 from distviz import models, synth
 from distviz.data import cleaning
 from distviz.data import Dataset
-from distviz.loop import ModelLoop, ResultCache, default_scheduler
-from distviz.loop.fit import _class_scores, _predict_classes
+from distviz.loop import FitExecutor, ModelLoop, ResultCache
+from distviz.loop.fit import class_scores, predict_classes
 from distviz.shift import ShiftSpec, shift_training_set
 from distviz.sweep import DEFAULT_RATIOS, Sweep
 
@@ -46,9 +46,9 @@ def one_pass_predictions(table_) -> dict:
             model = models.get(name, ds.task_name).make(0).fit(X_train[:rows],
                                                                ds.y_train[:rows])
             n = len(ds.classes)
-            before = timed(lambda: (model.predict(X_test), _class_scores(model, X_test, n)))
-            after = timed(lambda: _predict_classes(model, X_test, n))
-            same = np.array_equal(_predict_classes(model, X_test, n)[0], model.predict(X_test))
+            before = timed(lambda: (model.predict(X_test), class_scores(model, X_test, n)))
+            after = timed(lambda: predict_classes(model, X_test, n))
+            same = np.array_equal(predict_classes(model, X_test, n)[0], model.predict(X_test))
         out[name] = {"before": before, "after": after, "same": same, "test_rows": len(X_test),
                      "train_rows": rows}
     return out
@@ -108,14 +108,14 @@ def measured_order(table_) -> dict:
     """A cold run of the 4 defaults (warm pool) with fits ordered by the registry's rough
     costs vs by the fit seconds measured earlier on the same data."""
     ds = Dataset(source=table_, target=synth.TARGET)
-    ModelLoop(dataset=ds).warm_up()
+    measured = FitExecutor()  # keeps the fit seconds it measured; a fresh one knows none
+    ModelLoop(dataset=ds, executor=measured).warm_up()
     seconds = {"static": [], "measured": []}
     for _ in range(2):
         for order in ("static", "measured"):
-            if order == "static":
-                default_scheduler().forget_costs(ds.fingerprint)
+            executor = FitExecutor() if order == "static" else measured
             with Timer() as t:
-                ModelLoop(dataset=ds, cache=ResultCache()).run()
+                ModelLoop(dataset=ds, cache=ResultCache(), executor=executor).run()
             seconds[order].append(t.seconds)
     return {"before": median(seconds["static"]), "after": median(seconds["measured"]),
             "train_rows": len(ds.X_train)}
@@ -148,7 +148,7 @@ def section(s: dict) -> str:
         {"change": "labels and scores from one pass over the test set where `predict` is a "
                    "function of the scores (forests, MLP, XGBoost: argmax of the "
                    "probabilities; binary SVC: sign of the decision function)",
-         "where": "`distviz/loop/fit.py` `_predict_classes`",
+         "where": "`distviz/loop/fit.py` `predict_classes`",
          "measured": f"SVM ({p['svm']['train_rows']:,} training rows) scoring "
                      f"{p['svm']['test_rows']:,} rows: {change(p['svm']['before'], p['svm']['after'])}"
                      f"; random forest ({p['random_forest']['train_rows']:,} rows): "

@@ -28,7 +28,7 @@ from benchmarks._common import Timer, load_average, median, report, table
 from benchmarks.bench_loop import make_dataset
 from distviz import models, synth
 from distviz.data import Dataset
-from distviz.loop import ModelLoop, ResultCache, default_scheduler
+from distviz.loop import FitExecutor, ModelLoop, ResultCache
 from distviz.shift import ShiftSpec
 
 REPEATS = 3
@@ -43,9 +43,9 @@ def _numbers(run):
     return [(a.algorithm, a.metrics, a.delta, a.ci95) for a in run.algorithms]
 
 
-def one_run(ds: Dataset, cluster: str | None) -> tuple[float, list]:
+def one_run(ds: Dataset, cluster: str | None, executor: FitExecutor) -> tuple[float, list]:
     loop = ModelLoop(dataset=ds, algorithms=list(models.DEFAULT_ALGORITHMS), repeats=REPEATS,
-                     cache=ResultCache(), cluster=cluster)
+                     cache=ResultCache(), cluster=cluster, executor=executor)
     if cluster is None:
         loop.warm_up()
     with Timer() as t:
@@ -94,7 +94,8 @@ def cli_runs(address: str, runs: int, folder: Path, log=print) -> dict:
 
 
 def run(runs: int = 2, log=print) -> dict:
-    clusters = default_scheduler().clusters
+    executor = FitExecutor()  # one for every run: the LocalCluster is started once
+    clusters = executor.clusters
     with Timer() as start:
         workers = clusters.threads("local")  # starts the LocalCluster and connects
     out = {"start": start.seconds, "workers": workers, "runs": runs, "sets": {},
@@ -102,9 +103,9 @@ def run(runs: int = 2, log=print) -> dict:
     for name, ds in [("titanic", Dataset(source="titanic")), ("40,000 rows", make_dataset())]:
         local, remote = [], []
         for _ in range(runs):
-            seconds, local_numbers = one_run(ds, None)
+            seconds, local_numbers = one_run(ds, None, executor)
             local.append(seconds)
-            seconds, remote_numbers = one_run(ds, "local")
+            seconds, remote_numbers = one_run(ds, "local", executor)
             remote.append(seconds)
             assert remote_numbers == local_numbers, "the cluster's numbers differ from local"
         out["sets"][name] = {"rows": len(ds.X_train), "local": median(local),

@@ -24,8 +24,8 @@ from threadpoolctl import threadpool_limits
 from benchmarks._common import Timer, load_average, median, report, table, verdict
 from distviz import models, synth
 from distviz.data import Dataset
-from distviz.loop import ModelLoop, ResultCache, default_scheduler
-from distviz.loop.fit import _class_scores
+from distviz.loop import ModelLoop, ResultCache
+from distviz.loop.fit import class_scores
 
 TARGET_COLD, TARGET_CACHED = 0.6, 0.02
 
@@ -55,7 +55,7 @@ def plain_loop(ds: Dataset, names, seed: int = 0) -> dict[str, dict]:
             pipe = models.make_full_pipeline(algorithm, ds.kinds, seed)
             pipe.fit(ds.X_train.iloc[rows], ds.y_train[rows])
             y_pred = np.asarray(pipe.predict(ds.X_test)).astype(np.int64)
-            scores = _class_scores(pipe, ds.X_test, len(ds.classes))
+            scores = class_scores(pipe, ds.X_test, len(ds.classes))
             f1 = f1_score(ds.y_test, y_pred, pos_label=ds.positive_index)
             auc = roc_auc_score(ds.y_test == ds.positive_index, scores[:, ds.positive_index])
         out[name] = {"seconds": t.seconds, "f1": float(f1), "roc_auc": float(auc),
@@ -65,7 +65,7 @@ def plain_loop(ds: Dataset, names, seed: int = 0) -> dict[str, dict]:
 
 def restart_pool(loop: ModelLoop) -> float:
     """Shut the shared worker pool down and time starting it again (with imports)."""
-    default_scheduler().shutdown(loop.n_jobs)
+    loop.executor.shutdown(loop.n_jobs)
     with Timer() as t:
         loop.warm_up()
     return t.seconds

@@ -38,8 +38,8 @@ leaderboard, every algorithm's matrix and the ROC overlay as plain Bokeh sources
 `distviz/views/model_figures.py`) and Bokeh/Panel turning the changes into messages. A cold
 move's "every seed" figure is the 4 default algorithms x 5 seeds (an SVM and an MLP among
 them) on the two cores the server shares with its worker pool; its first numbers show with the
-first partial render (`Session.PARTIAL_RENDER_FIRST`, 0.15 s after the run starts, then every
-`PARTIAL_RENDER_EVERY`), once the cheapest algorithm's first seed pair is fitted (engine table:
+first partial render (`ResultView.PARTIAL_RENDER_FIRST`, 0.15 s after the run starts, then
+every `PARTIAL_RENDER_EVERY`), once the cheapest algorithm's first seed pair is fitted (engine table:
 first fit done).
 """
 
@@ -60,14 +60,11 @@ def child(source: str, target: str | None, moves: int) -> dict:
         doc.add_root(dash.__panel__().get_root(doc))
     out["first_render"] = t.seconds
     renders: list[float] = []
-    original = dash.models.show
 
-    def timed_show(run):  # times the first render that shows numbers
-        result = original(run)
-        if any(a.metrics for a in run.algorithms):
+    def rendered(event):  # times the first render that shows numbers
+        if event.new is not None and any(a.metrics for a in event.new.algorithms):
             renders.append(time.perf_counter())
-        return result
-    dash.models.show = timed_show
+    dash.models.param.watch(rendered, "run")
     positions = POSITIONS[:moves]
     cold, cached, first, computed = [], [], [], []
     for label, sink in (("cold", cold), ("cached", cached)):

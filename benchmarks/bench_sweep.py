@@ -23,7 +23,7 @@ from benchmarks._common import Timer, load_average, median, report, table, verdi
 from distviz import models
 from distviz.data import Dataset
 from distviz.loop import ModelLoop, ResultCache
-from distviz.loop.fit import _class_scores
+from distviz.loop.fit import class_scores
 from distviz.shift import shift_training_set
 from distviz.sweep import DEFAULT_RATIOS, Sweep
 
@@ -56,7 +56,7 @@ def plain_loop(ds: Dataset, sweep: Sweep) -> tuple[float, int, list]:
                                                      seed)
                     pipe.fit(shifted.X, shifted.y)
                     y_pred = np.asarray(pipe.predict(ds.X_test)).astype(np.int64)
-                    _class_scores(pipe, ds.X_test, len(ds.classes))
+                    class_scores(pipe, ds.X_test, len(ds.classes))
                     f1s.append((spec.training_key(), name, seed,
                                 f1_score(ds.y_test, y_pred, pos_label=ds.positive_index)))
                     fits += 1

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from distviz.advise import Cell, Skipped, advise, response_curve
+from distviz.advise import AdviseRun
 from distviz.loop import ResultCache
 from distviz.preview import Estimate
 from distviz.shift import ShiftSpec
@@ -24,7 +25,7 @@ from distviz.views.advise_plots import (
     legend_html,
     shade,
 )
-from distviz.views.advise_view import AdviseView, advice_beside
+from distviz.views.advise_view import advice_beside
 from distviz.views.app import Dashboard
 from distviz.views.preview_view import preview_html
 
@@ -45,33 +46,38 @@ def dashboard():
 
 def test_the_map_is_advise_over_the_top_features(dashboard):
     view = dashboard.advise
-    assert not view.running and view.advice is not None
-    assert view.advice.features == view.features() == ["sex", "class"]
+    computed = view.advise_run  # the map's computation, which the view watches
+    assert not computed.running and computed.advice is not None
+    assert computed.advice.features == view.features() == ["sex", "class"]
     expected = advise(dashboard.loop.clone(), features=["sex", "class"])
-    assert [c.to_dict() for c in view.advice.cells] == [c.to_dict() for c in expected.cells]
-    assert [c.to_dict() for c in view.advice.advice] == [c.to_dict() for c in expected.advice]
-    done, total = view.progress
+    assert [c.to_dict() for c in computed.advice.cells] == [c.to_dict() for c in expected.cells]
+    assert [c.to_dict() for c in computed.advice.advice] == [c.to_dict()
+                                                             for c in expected.advice]
+    done, total = computed.progress
     assert done == total == expected.fits
     assert "Map done" in view.status.object
 
 
 def test_the_map_reuses_the_slider_fits(dashboard):
-    advice = dashboard.advise.advice
+    advice = dashboard.advise.advise_run.advice
     # The move to -0.5 fitted sex = female at -0.5 and the baseline: 2 states x 2 seeds x 2.
     assert advice.fits - advice.computed >= 2 * 2 * 2
     assert f"{advice.fits - advice.computed} reused from the cache" in \
         dashboard.advise.status.object
 
 
-def test_cheapest_algorithms_first(dashboard, monkeypatch):
-    loop = dashboard.loop.clone(algorithms=["random_forest", "xgboost", "logistic_regression"])
-    monkeypatch.setattr(loop.scheduler, "cost", lambda fingerprint, name: None)
-    assert AdviseView.cheapest_first(loop) == ["logistic_regression", "xgboost",
-                                               "random_forest"]  # registry costs
+def test_cheapest_algorithms_first(dashboard):
+    from distviz.loop import FitExecutor
+    executor = FitExecutor()  # has measured nothing yet
+    loop = dashboard.loop.clone(algorithms=["random_forest", "xgboost", "logistic_regression"],
+                                executor=executor)
+    assert AdviseRun.cheapest_first(loop) == ["logistic_regression", "xgboost",
+                                              "random_forest"]  # registry costs
     measured = {"random_forest": 0.1, "xgboost": 0.3, "logistic_regression": 0.2}
-    monkeypatch.setattr(loop.scheduler, "cost", lambda fingerprint, name: measured[name])
-    assert AdviseView.cheapest_first(loop) == ["random_forest", "logistic_regression",
-                                               "xgboost"]  # measured on this dataset
+    for name, seconds in measured.items():
+        executor.remember_cost(loop.dataset.fingerprint, name, seconds)
+    assert AdviseRun.cheapest_first(loop) == ["random_forest", "logistic_regression",
+                                              "xgboost"]  # measured on this dataset
 
 
 def test_a_click_on_a_cell_moves_the_slider_there(dashboard):
@@ -121,15 +127,18 @@ def test_training_every_ratio_of_the_group_fills_its_curve(dashboard):
 
 
 def test_changing_the_algorithms_restarts_the_map_when_shown(dashboard):
-    view = dashboard.advise
-    key = view._key
+    computed = dashboard.advise.advise_run
+    key = computed.computed_for
     dashboard.loop.algorithms = ["logistic_regression"]
     dashboard.wait()  # the tab is visible: the new result shows it, with a new map
-    assert view._key != key and view.advice.algorithms == ["logistic_regression"]
-    assert {c.algorithm for c in view.advice.cells} == {"logistic_regression"}
+    computed.wait()
+    assert computed.computed_for != key and computed.advice.algorithms == ["logistic_regression"]
+    assert {c.algorithm for c in computed.advice.cells} == {"logistic_regression"}
     dashboard.loop.algorithms = FAST
     dashboard.wait()
-    assert view._key == key  # same plan again (its fits all cached)
+    computed.wait()
+    assert computed.computed_for == key  # same plan again
+    assert computed.advice.computed == 0  # its fits all cached
 
 
 # ------------------------------------------------------------------------------ colours

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from distviz.loop import ModelLoop, ResultCache, default_scheduler
+from distviz.loop import FitExecutor, ModelLoop, ResultCache
 from distviz.shift import ShiftSpec
 
 pytestmark = [pytest.mark.dask, pytest.mark.timeout(300)]
@@ -30,8 +30,11 @@ def numbers(run):
 
 
 def dashboard_on(address):
+    """A dashboard fitting on the cluster at ``address`` through an executor of its own (no
+    client of an earlier test's), its move computed afresh (a new cache once it has opened)."""
     from distviz.views.app import Dashboard
-    dashboard = Dashboard(background=False, algorithms=ALGORITHMS, repeats=3, cluster=address)
+    dashboard = Dashboard(background=False, algorithms=ALGORITHMS, repeats=3, cluster=address,
+                          executor=FitExecutor())
     dashboard.loop.cache = ResultCache()  # nothing from an earlier test's fits
     return dashboard
 
@@ -94,5 +97,5 @@ def test_the_scheduler_gone_mid_run_says_so_and_fits_locally(dask_processes, loc
     assert dashboard.loop.result.spec.ratio == 1.0
     assert all(a.ok for a in dashboard.loop.result.algorithms)
     assert f"cannot reach the dask cluster at {address}; fitting locally" in dashboard.status
-    default_scheduler().clusters.drop(address)
+    dashboard.loop.executor.close()
 

@@ -117,7 +117,7 @@ def test_hostile_names_are_escaped(tmp_path):
     frame.to_csv(path, index=False)
     dashboard = Dashboard(background=False, algorithms=["logistic_regression"],
                           data=str(path), data_target="y")
-    for pane in (dashboard.notes, dashboard.models.best_line, dashboard.status_line):
+    for pane in (dashboard.notes, dashboard.models.best_line, dashboard.status_view.line):
         assert "<img" not in pane.object
     assert evil in dashboard.resampler.param.feature.objects
 
@@ -159,9 +159,9 @@ def test_leaderboard_colours_only_changes_beyond_the_noise(dashboard):
     assert delta_css("within noise", 0.02) == "" and delta_css("no interval (1 seed)", 0.02) == ""
     assert delta_css("better", float("nan")) == ""
     # Its repr is short: Panel compares styles by repr on every leaderboard update.
-    styles = dashboard.models.table.style._todo
+    styles = dashboard.models.table.style.export()["apply"]
     assert styles and all(len(repr(fn)) < 40 for _, (fn, *_rest), _ in styles)
-    assert dashboard.models.table._get_style_data() is not None
+    assert "<table" in dashboard.models.table.style.to_html()  # the styles apply to every row
     # One seed: no interval, so no verdict, no colour and no "best" claim.
     was = dashboard.resampler.ratio
     dashboard.resampler.ratio = -0.5
@@ -223,23 +223,22 @@ def test_verdicts_intervals_and_colours_follow_the_noise():
     assert ("within the noise" in line) == (not lead.significant)
 
 
-def test_neighbouring_slider_positions_are_prefetched_once_the_user_stops(monkeypatch):
+def test_neighbouring_slider_positions_are_prefetched_once_the_user_stops():
     from distviz.loop import ModelLoop, ResultCache
     from distviz.shift import ShiftSpec
-    from distviz.views.session import Session
-    monkeypatch.setattr(Session, "PREFETCH_DELAY", 0.05)
     dashboard = Dashboard(algorithms=["logistic_regression"], n_jobs=1)
+    dashboard.neighbours.delay = 0.05  # the user stops at once
     dashboard.loop.cache = ResultCache()  # nothing from other tests
     dashboard.wait()
     dashboard.resampler.param.update(feature="class", group="2nd")
     dashboard.wait()
     dashboard.resampler.ratio = 1.0
     dashboard.wait()
-    session = dashboard.session
+    neighbours = dashboard.neighbours
     deadline = time.perf_counter() + 60
-    while session.prefetch is None and time.perf_counter() < deadline:
+    while neighbours.prefetch is None and time.perf_counter() < deadline:
         time.sleep(0.05)
-    assert session.prefetch is not None and session.prefetch.wait(60)
+    assert neighbours.prefetch is not None and neighbours.prefetch.wait(60)
     # The positions either side of 1.0 (0.5 and 1.5) are now cached; 3.0 is not.
     loop = ModelLoop(dataset=dashboard.dataset, algorithms=["logistic_regression"], n_jobs=1,
                      cache=dashboard.loop.cache, max_train_rows=dashboard.loop.max_train_rows)
@@ -248,20 +247,20 @@ def test_neighbouring_slider_positions_are_prefetched_once_the_user_stops(monkey
         assert (run.computed == 0) is cached, (ratio, run.computed)
     # A new request cancels a pending prefetch.
     dashboard.resampler.ratio = -0.5
-    assert session.prefetch is None
+    assert neighbours.prefetch is None
     dashboard.wait()
 
 
 def test_progress_bar_takes_any_count(dashboard):
     # Progress validates value against its previous max: 3 of 4 after 0 of 1 once failed.
-    loop = dashboard.loop
-    dashboard.progress.param.update(value=0, max=1)
+    loop, status = dashboard.loop, dashboard.status_view
+    status.bar.param.update(value=0, max=1, visible=True)  # a run training for a while
     with param.parameterized.discard_events(loop):
         loop.running = True
     try:
         loop.progress = (3, 4)
-        assert (dashboard.progress.value, dashboard.progress.max) == (3, 4)
-        assert "3 of 4 fits done" in dashboard.status_line.object
+        assert (status.bar.value, status.bar.max) == (3, 4)
+        assert "3 of 4 fits done" in status.line.object
     finally:
         with param.parameterized.discard_events(loop):
             loop.running = False
@@ -277,8 +276,8 @@ def test_finished_algorithms_show_while_slower_ones_train(monkeypatch, tmp_path)
     from distviz.shift import shift_training_set
     from distviz import models
     from distviz.loop import ResultCache
-    from distviz.views.session import Session
-    monkeypatch.setattr(Session, "PARTIAL_RENDER_FIRST", 0.3)
+    from distviz.views.models_view import ModelsView
+    monkeypatch.setattr(ModelsView, "PARTIAL_RENDER_FIRST", 0.3)
     hold = tmp_path / "hold"
     models.register("test_gated", lambda seed: helpers_estimators.GatedClassifier(
         hold=str(hold), random_state=seed), task="classification", replace=True)
@@ -322,8 +321,11 @@ def test_hidden_tabs_render_when_opened(dashboard):
     dashboard.open_tab("Models")
     dashboard.resampler.param.update(feature="sex", group="female")
     dashboard.resampler.ratio = 1.0
-    assert dashboard.stale_tabs == {"Distributions", "Per group", "Where data helps"}
+    hidden = ("Distributions", "Per group", "Where data helps")
+    assert dashboard.models.run is dashboard.result  # the tab shown renders the move
+    assert all(dashboard.views[name].run is not dashboard.result for name in hidden)
     dashboard.open_tab("Per group")
+    assert dashboard.groups.run is dashboard.result
     table = dashboard.groups.table.value
     best = dashboard.result.best("shifted")
     now = dashboard.result.group_metrics(best)
@@ -332,7 +334,8 @@ def test_hidden_tabs_render_when_opened(dashboard):
     shown = table.set_index("group")["f1 now"]
     assert all(shown[g] == pytest.approx(v, abs=5e-4) for g, v in zip(now["group"], now["f1"]))
     dashboard.open_tab("Distributions")
-    assert dashboard.stale_tabs == {"Where data helps"}  # not opened
+    assert dashboard.distributions.run is dashboard.result
+    assert dashboard.advise.run is not dashboard.result  # not opened
     after = dashboard.distributions.rows_after()
     n_female = int((dashboard.dataset.group_labels("sex") == "female").sum())
     assert after["female"] == round(2 * n_female)  # ratio +1 doubles the group
@@ -373,8 +376,7 @@ def test_a_render_recomputes_the_bokeh_model_graph_at_most_once(dashboard, monke
     dashboard.resampler.ratio = -0.5  # cached: one final render, data only
     assert dashboard.result.computed == 0
     assert calls == []
-    show = dashboard.models.show
-    monkeypatch.setattr(dashboard.models, "show", lambda run: renders.append(1) or show(run))
+    dashboard.models.param.watch(lambda event: renders.append(1), "run")
     dashboard.loop.algorithms = FAST + ["naive_bayes"]  # a third plot
     dashboard.wait()
     assert len(dashboard.models.matrices.objects) == 3
@@ -392,9 +394,9 @@ def test_export_fits_nothing_already_shown_and_shows_the_same_numbers(dashboard)
         dashboard.resampler.ratio = ratio
         dashboard.wait()
     shown = _shown(dashboard)["now"]  # the last position, +3
-    cache = dashboard.loop.result_cache
+    cache = dashboard.loop.cache
     misses = cache.misses
-    text = dashboard.snapshot()
+    text = dashboard.exporter.snapshot()
     assert cache.misses == misses, "the export fitted states the dashboard had shown"
     assert "distviz snapshot: titanic" in text
     # Served from the same fits, the snapshot's state at +3 has the leaderboard's numbers.
@@ -407,10 +409,11 @@ def test_export_fits_nothing_already_shown_and_shows_the_same_numbers(dashboard)
 def test_export_button_builds_the_file_off_the_callback_then_offers_it(dashboard):
     """The button starts the snapshot as a session job (progress shown) and then offers the
     file; the file is the snapshot of what is shown."""
-    dashboard.export_button.clicks += 1
+    exporter = dashboard.exporter
+    exporter.button.clicks += 1
     dashboard.wait()
-    assert dashboard.download.visible and not dashboard.export_button.disabled
-    text = open(dashboard.download.file, encoding="utf-8").read()
+    assert exporter.download.visible and not exporter.button.disabled
+    text = open(exporter.download.file, encoding="utf-8").read()
     assert "distviz snapshot: titanic" in text and "Exported" in dashboard.status
 
 

@@ -7,7 +7,7 @@ from concurrent.futures import Future
 
 import pytest
 
-from distviz.loop import ModelLoop, ResultCache, default_scheduler
+from distviz.loop import FitExecutor, ModelLoop, ResultCache
 from distviz.shift import ShiftSpec
 
 ALGORITHMS = ["logistic_regression", "naive_bayes"]
@@ -24,20 +24,14 @@ class DyingCluster:
         self.survive, self.ran, self.status = survive, 0, "running"
         self.pending: list[Future] = []
 
-    # -- the Clusters interface the loop uses
-    def client(self, address):
-        return self
-
-    def alive(self, address) -> bool:
-        return self.status == "running"
-
-    def threads(self, address) -> int:
-        return 2
-
-    def drop(self, address) -> None:
-        pass
+    def connect(self, address):
+        """What the executor calls to reach a cluster: this client and how to release it."""
+        return self, lambda: None
 
     # -- the client and its executor
+    def nthreads(self) -> dict:
+        return {"worker-1": 1, "worker-2": 1}
+
     def get_executor(self, pure=False):
         return self
 
@@ -66,30 +60,21 @@ def numbers(run):
             for a in run.algorithms]
 
 
-@pytest.fixture()
-def dying_cluster(monkeypatch):
-    def install(survive):
-        cluster = DyingCluster(survive)
-        clusters = default_scheduler().clusters
-        for name in ("client", "alive", "threads", "drop"):
-            monkeypatch.setattr(clusters, name, getattr(cluster, name))
-        return cluster
-    return install
-
-
 @pytest.mark.parametrize("survive", [1, 3, 7])
-def test_the_scheduler_dying_at_any_fit_loses_no_seed(titanic, dying_cluster, survive):
+def test_the_scheduler_dying_at_any_fit_loses_no_seed(titanic, survive):
     local = ModelLoop(dataset=titanic, algorithms=ALGORITHMS, repeats=3, n_jobs=1,
                       cache=ResultCache()).run(SPEC)
-    cluster = dying_cluster(survive)
+    cluster = DyingCluster(survive)
+    executor = FitExecutor(connect=cluster.connect)
     loop = ModelLoop(dataset=titanic, algorithms=ALGORITHMS, repeats=3, n_jobs=2,
-                     cluster=ADDRESS, cache=ResultCache())
+                     cluster=ADDRESS, cache=ResultCache(), executor=executor)
     run = loop.run(SPEC)
     assert cluster.ran == survive and cluster.status == "closed"  # it died where it was told
     assert numbers(run) == numbers(local)  # every seed, the same numbers as a local run
     assert loop.notice == f"the dask cluster at {ADDRESS} went away; fitting locally"
 
-    # A later run of the same fits (fresh cache) shares no dead future: every seed again.
+    # A later run of the same fits (fresh cache) on the same executor shares no dead future:
+    # every seed again.
     again = ModelLoop(dataset=titanic, algorithms=ALGORITHMS, repeats=3, n_jobs=2,
-                      cache=ResultCache()).run(SPEC)
+                      cache=ResultCache(), executor=executor).run(SPEC)
     assert numbers(again) == numbers(local)

@@ -63,7 +63,7 @@ def test_one_pass_predictions_equal_predict_and_scores():
     """The loop takes labels and scores from one pass over the test set where ``predict`` is
     a function of the scores: they must be exactly what ``predict`` and the scores give."""
     from distviz import models
-    from distviz.loop.fit import _class_scores, _predict_classes
+    from distviz.loop.fit import class_scores, predict_classes
 
     for source, names in (("titanic", models.DEFAULT_ALGORITHMS),
                           ("penguins", models.DEFAULT_ALGORITHMS)):
@@ -72,9 +72,9 @@ def test_one_pass_predictions_equal_predict_and_scores():
         X_train, X_test = prep.fit_transform(ds.X_train), prep.transform(ds.X_test)
         for name in names:
             estimator = models.get(name, ds.task_name).make(3).fit(X_train, ds.y_train)
-            y_pred, scores = _predict_classes(estimator, X_test, len(ds.classes))
+            y_pred, scores = predict_classes(estimator, X_test, len(ds.classes))
             np.testing.assert_array_equal(y_pred, estimator.predict(X_test).astype(np.int64))
-            np.testing.assert_array_equal(scores, _class_scores(estimator, X_test,
+            np.testing.assert_array_equal(scores, class_scores(estimator, X_test,
                                                                 len(ds.classes)))
             assert y_pred.dtype == np.int64 and scores.shape == (len(X_test), len(ds.classes))
 

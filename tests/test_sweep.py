@@ -458,30 +458,30 @@ def test_sweep_view_runs_in_the_background_and_marks_the_slider(titanic):
     started = time.perf_counter()
     view.param.trigger("run_sweep")
     returned = time.perf_counter() - started
-    assert view.running and view._progress.visible and view._button.disabled
+    assert view.running and view.progress_bar.visible and view.button.disabled
     view.wait(timeout=300)
     assert returned < 0.5 * (time.perf_counter() - started)  # the caller did not wait for it
-    assert not view.running and not view._progress.visible
-    assert view._progress.value == view._progress.max == (2 * 8 + 1) * len(FAST)
+    assert not view.running and not view.progress_bar.visible
+    assert view.progress_bar.value == view.progress_bar.max == (2 * 8 + 1) * len(FAST)
     assert len(view.table) == 2 * 9 * len(FAST)
     assert view.table["feature"].iloc[0] == "sex" and view.table["group"].iloc[0] == "female"
     layout = view.curves()
-    assert len(layout) == 2 and len(view._panels.panes) == 2
-    panes = view._panels.panes
+    assert len(layout) == 2 and len(view.panels.panes) == 2
+    panes = view.panels.panes
     view.ratio = -0.4
     assert [e.data for e in view.curves()[0] if isinstance(e, hv.VLine)] == [-0.4]
-    assert view._panels.panes == panes  # the panes are updated in place
+    assert view.panels.panes == panes  # the panes are updated in place
     assert panes[0].object is view.curves()[0]
     view.metric = "specificity"
     assert "SPECIFICITY" in view.curves()[0].get_dimension("value").pprint_label
     # One legend above the panels names every algorithm (none inside a panel).
-    assert all(a in html.unescape(view._key.object) for a in FAST)
+    assert all(a in html.unescape(view.legend.object) for a in FAST)
     assert view.curves()[0].opts.get().kwargs["show_legend"] is False
-    assert view._winners.object is not None and len(view._winners.object) == 9
+    assert view.best_table.object is not None and len(view.best_table.object) == 9
     # A second run is served from the loop's cache.
     view.param.trigger("run_sweep")
     view.wait(timeout=300)
-    assert "0 computed" in view._status.object
+    assert "0 computed" in view.status.object
 
 
 def test_sweep_view_uses_the_dashboard_group_only_when_it_belongs_to_the_feature(titanic):
@@ -498,8 +498,8 @@ def test_sweep_view_reports_errors_without_fitting():
     view = SweepView()  # no dataset yet
     view.param.trigger("run_sweep")
     view.wait(timeout=60)
-    assert not view.running and not view._progress.visible and not view._button.disabled
-    assert "no dataset loaded" in view._status.object and view.table is None
+    assert not view.running and not view.progress_bar.visible and not view.button.disabled
+    assert "no dataset loaded" in view.status.object and view.table is None
 
 
 # ---------------------------------------------------------------------------- in a browser

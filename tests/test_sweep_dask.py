@@ -57,17 +57,20 @@ def test_local_cluster_gives_the_local_table_and_fills_the_cache(titanic, local_
 
 def test_existing_scheduler_and_workers_give_the_local_table(titanic, local_table,
                                                              dask_cluster):
+    from distributed import Client, get_task_stream
     cache = ResultCache()
     sweep = sweep_on(titanic, dask_cluster, cache)
-    table = sweep.run()
+    with Client(dask_cluster, timeout="10s") as client, \
+            get_task_stream(client=client) as stream:
+        table = sweep.run()
     assert sweep.stats.backend == f"dask ({dask_cluster})"
     assert sweep.stats.computed == 30 and not table["from_cache"].any()
     assert_same_table(local_table, table)
-    from distributed import Client
-    with Client(dask_cluster, timeout="10s") as client:
-        # Both workers did some of the fits (the work really was distributed).
-        ran = client.run(lambda: len(__import__("distviz.sweep.dask").sweep.dask._WORKER_LOOPS))
-    assert len(ran) == 2 and all(count > 0 for count in ran.values())
+    # Both workers did some of the fits (the work really was distributed): the scheduler's
+    # record of the tasks names the worker of each.
+    fits = [task for task in stream.data if task["key"].startswith("fit_and_score")]
+    workers = {task["worker"] for task in fits}
+    assert len(fits) == 30 and len(workers) == 2, (len(fits), workers)
 
 
 def test_cli_run_on_the_cluster_gives_the_local_numbers(dask_cluster, tmp_path):

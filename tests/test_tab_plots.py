@@ -53,15 +53,15 @@ def test_tab_plots_fill_their_width_with_the_legend_above_the_bars(titanic, run)
 
 
 def test_crowded_labels_slant_just_enough():
-    from distviz.views.plots import _label_rotation
-    assert _label_rotation(["male", "female"], 280) == 0
+    from distviz.views.plots import label_rotation
+    assert label_rotation(["male", "female"], 280) == 0
     # Neighbours one slot apart stay at least 14 px apart across the slanted text.
     for count, width in ((4, 280), (17, 280), (30, 1000), (60, 300)):
-        angle = _label_rotation([f"category {i}" for i in range(count)], width)
+        angle = label_rotation([f"category {i}" for i in range(count)], width)
         assert angle in (30, 60, 90)
         assert angle == 90 or width / count * np.sin(np.radians(angle)) >= 14
-    assert _label_rotation([f"category {i}" for i in range(17)], 280) > \
-        _label_rotation([f"category {i}" for i in range(4)], 280)
+    assert label_rotation([f"category {i}" for i in range(17)], 280) > \
+        label_rotation([f"category {i}" for i in range(4)], 280)
 
 
 def test_views_update_their_panes_in_place(titanic, run):

@@ -18,6 +18,7 @@ import panel as pn
 import pytest
 from bokeh.document import Document
 from bokeh.models import Spacer
+from bokeh.models import Tabs as BkTabs
 
 from distviz.loop import ModelLoop, ResultCache
 from distviz.shift import ShiftSpec
@@ -36,16 +37,14 @@ def runs(titanic):
 
 def test_the_leaderboard_configuration_never_changes_after_the_first_show(runs):
     pn.extension("tabulator")
-    view = ModelsView()
+    view = ModelsView()  # no loop: a row per algorithm of the run shown
     model = view.table.get_root(Document())
-    view.algorithms = [a.algorithm for a in runs[0].algorithms]
     view.show(runs[0])
     shown = model.configuration
     changes = []
     model.on_change("configuration", lambda attr, old, new: changes.append(new))
     heights = [view.table.min_height]
     for run in runs[1:]:
-        view.algorithms = [a.algorithm for a in run.algorithms]
         view.show(run)
         heights.append(view.table.min_height)
     assert not changes, (shown, changes)
@@ -65,15 +64,15 @@ def dashboard():
 def test_an_opened_tab_is_brought_up_to_date_before_it_is_put_on_the_page(dashboard, tab,
                                                                            monkeypatch):
     root = dashboard.__panel__().get_root(Document())
-    tabs = dashboard.tabs._models[root.ref["id"]][0]
+    tabs = root.select_one({"type": BkTabs})
     index = dashboard.tab_names.index(tab)
-    view = dashboard._panels[tab]
+    view = dashboard.views[tab]
     seen = []  # what the page held in the tab's place while the view was brought up to date
 
-    def show(run, ranked=None, original=view.show):
+    def render(run, final, original=view.render):
         seen.append(tabs.tabs[index].child)
-        original(run, ranked)
-    monkeypatch.setattr(view, "show", show)
+        original(run, final)
+    monkeypatch.setattr(view, "render", render)
     dashboard.open_tab("Models")
     dashboard.resampler.ratio = 0.5 if dashboard.resampler.ratio != 0.5 else 1.0
     dashboard.wait()

@@ -34,7 +34,9 @@ with its interval and a shape label (the rule is in its docstring and docs/seman
 
 The modules: :mod:`~distviz.advise.cells` (Cell, Skipped, Advice and its JSON),
 :mod:`~distviz.advise.running` (advise, cells_of, judge, group_effect),
-:mod:`~distviz.advise.curves` (response_curve, curve_shape); the grid is
+:mod:`~distviz.advise.curves` (response_curve, curve_shape), :mod:`~distviz.advise.run`
+(AdviseRun: the dashboard's map, computed in the background, published as it fills); the grid
+is
 :mod:`distviz.sweep.plan`'s and every sentence :mod:`distviz.sentences`'.
 """
 
@@ -62,11 +64,11 @@ from .running import (
     cells_of,
     group_effect,
     judge,
-    plan_advice,
 )
+from .run import AdviseRun
 
 __all__ = ["DEFAULT_ADVISE_RATIOS", "METRIC_LABELS", "MIN_GROUP_TEST_ROWS", "MIN_SHIFT_ROWS",
-           "SHAPES", "Advice", "Cell", "Curve", "CurvePoint", "Plan", "Skipped", "action",
-           "advise", "cells_of", "curve_sentence", "curve_shape", "group_effect",
-           "group_sentence", "judge", "metric_label", "plan_advice", "resolve_ratios",
-           "response_curve", "sentence", "skip_reason"]
+           "SHAPES", "Advice", "AdviseRun", "Cell", "Curve", "CurvePoint", "Plan", "Skipped",
+           "action", "advise", "cells_of", "curve_sentence", "curve_shape", "group_effect",
+           "group_sentence", "judge", "metric_label", "resolve_ratios", "response_curve",
+           "sentence", "skip_reason"]

@@ -85,13 +85,6 @@ def advise(loop, *, features: Sequence[str] | None = None, top: int = 3,
                   settings=loop.stated_settings())
 
 
-def plan_advice(loop, **options):
-    """``(features, ratios, rows, skipped)`` of ``Plan.for_advice(loop, **options)``: kept
-    while the dashboard's map moves to the :class:`~distviz.sweep.plan.Plan`."""
-    plan = Plan.for_advice(loop, **options)
-    return plan.features, plan.ratios, plan.rows, plan.skipped
-
-
 def cells_of(loop, plan, *, min_test_rows: int = MIN_GROUP_TEST_ROWS,
              progress: Progress | None = None) -> list[Cell]:
     """The cells of ``plan`` (a :class:`~distviz.sweep.plan.Plan`, or its rows: (feature,

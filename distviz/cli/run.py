@@ -44,41 +44,31 @@ def make_resampler(args, dataset):
 
 
 def run(args) -> int:
+    import sys
+
+    from ..loop import FitExecutor
+    from ..loop.cluster import check_scheduler
     check_settings(args)  # before the data loads
     mix_options(args)
     dataset = load_dataset(args)
     resampler = make_resampler(args, dataset)
-    loop = make_loop(args, dataset, shifted_test=args.shifted_test)
-    spec = resampler.spec
-    on_cluster = _fit_on_cluster(loop, spec, args.scheduler) if args.scheduler else 0
-    with Progress("model loop") as progress:
-        result = loop.run(spec, progress=progress)
-    if on_cluster:  # computed on the cluster, not served from an earlier run's cache
-        result.computed, result.cached = on_cluster, result.computed + result.cached - on_cluster
+    with FitExecutor() as executor:
+        on_cluster = {}
+        if args.scheduler:  # every fit on the cluster; one error line if it is not there
+            executor.connect(check_scheduler(args.scheduler))
+            on_cluster = {"cluster": args.scheduler}
+        loop = make_loop(args, dataset, shifted_test=args.shifted_test, executor=executor,
+                         **on_cluster)
+        with Progress("model loop" + (f" on dask ({args.scheduler})" if on_cluster else "")
+                      ) as progress:
+            result = loop.run(resampler.spec, progress=progress)
+    if loop.notice:  # the cluster went away mid-run: the rest was fitted here
+        print(f"note: {loop.notice}", file=sys.stderr)
     if args.json:
         print_json(result.to_dict())
     else:
         print(format_run(result))
     return 0
-
-
-def _fit_on_cluster(loop, spec, scheduler: str) -> int:
-    """Fill the loop's cache with ``spec``'s and its baseline's fits on a Dask cluster (the
-    run then reads every fit back from it); returns the fits computed there."""
-    from ..shift import validate_spec
-    from ..sweep.dask import check_scheduler, fit_on_dask, uncached_states
-    check_scheduler(scheduler)
-    validate_spec(loop.dataset, spec, max_ratio=loop.max_ratio)  # before the cluster works
-    todo = uncached_states(loop, [spec] + ([] if spec.is_baseline else [spec.baseline()]))
-    if not todo:
-        return 0
-    total, done = len(todo) * len(loop.algorithms), 0
-    with Progress(f"fits on dask ({scheduler})") as progress:
-        def fitted(_spec, _seed, fit):
-            nonlocal done
-            done += 1
-            progress(done, total, fit)
-        return fit_on_dask(loop, todo, scheduler, fitted)
 
 
 def format_run(result) -> str:

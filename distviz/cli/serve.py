@@ -24,8 +24,8 @@ def run(args) -> int:
     if args.data:  # fail fast, with one line, on a bad file
         Dataset(source=args.data, target=args.target, task=args.task)
     if args.scheduler:  # and on a cluster that is not there (connected once, for every session)
-        from ..loop import default_scheduler
-        default_scheduler().clusters.client(args.scheduler)
+        from ..views.serve import shared_executor
+        shared_executor().connect(args.scheduler)
     origins = args.allow_websocket_origin or [f"{args.address}:{args.port}",
                                               f"localhost:{args.port}"]
     print(f"distviz: serving on http://{args.address}:{args.port}/ (Ctrl+C stops)")

@@ -63,3 +63,19 @@ def split_crossed_group(text: str, first: str, second: str) -> tuple[str, str] |
     if set(named) != {first, second}:
         return None
     return named[first], named[second]
+
+
+def typed_crossed_group(group: str, first: str, second: str, known: dict[str, int],
+                        groups_of) -> str | None:
+    """A crossed group as typed (its parts in either order) as labelled, when ``known`` (the
+    crossed groups with training rows: their sizes) holds it; a ShiftError naming them when
+    both parts are groups (``groups_of(feature)``) whose crossing has no training rows; else
+    None."""
+    parts = split_crossed_group(group, first, second)
+    label = parts and crossed_label(first, parts[0], second, parts[1])
+    if label in known:
+        return label
+    if parts is not None and parts[0] in groups_of(first) and parts[1] in groups_of(second):
+        raise ShiftError(f"the crossed group {label!r} has no training rows; choose one that "
+                         "has: " + ", ".join(f"{g} ({n})" for g, n in known.items()) + ".")
+    return None

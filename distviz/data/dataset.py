@@ -16,7 +16,7 @@ from .bins import format_edge, quantile_bins
 from .catalog import load as load_source
 from .cleaning import as_kind
 from .crossed import (crossed_label, crossed_labels, crossed_name, crossed_parts,
-                      split_crossed_group)
+                      typed_crossed_group)
 from .sampling import sample_rows
 
 MISSING = "missing"
@@ -340,16 +340,11 @@ class Dataset(param.Parameterized):
             return group
         spec = self._group_spec(self.check_feature(feature))
         if spec[0] == "crossed":
-            parts = split_crossed_group(group, spec[1], spec[2])
-            label = parts and crossed_label(spec[1], parts[0], spec[2], parts[1])
-            if label in known:
+            sizes = self.groups(feature).set_index("group")["train_rows"]
+            label = typed_crossed_group(group, spec[1], spec[2], {g: int(sizes[g]) for g in known},
+                                        lambda f: set(self.groups(f)["group"]))
+            if label is not None:
                 return label
-            if parts is not None and all(p in set(self.groups(f)["group"])
-                                         for p, f in zip(parts, spec[1:])):
-                sizes = self.groups(feature).set_index("group")["train_rows"]
-                raise ShiftError(
-                    f"the crossed group {label!r} has no training rows; choose one that has: "
-                    + ", ".join(f"{g} ({int(sizes[g])})" for g in known) + ".")
         raise ShiftError(f"unknown group {group!r} of feature {feature!r}; choose one of: "
                          f"{', '.join(known)}.")
 

@@ -116,11 +116,3 @@ class ResultCache:
 def default_cache_dir() -> Path:
     """Where the on-disk cache lives: $DISTVIZ_CACHE_DIR, else ~/.cache/distviz."""
     return Path(os.environ.get("DISTVIZ_CACHE_DIR") or Path.home() / ".cache" / "distviz")
-
-
-_SHARED_CACHE = ResultCache()
-
-
-def shared_cache() -> ResultCache:
-    """The in-memory cache shared by every ModelLoop of this process unless given its own."""
-    return _SHARED_CACHE

@@ -1,7 +1,8 @@
-"""Dask clusters for the model loop: connecting to one (``"local"`` starts a LocalCluster, an
-address such as ``tcp://HOST:PORT`` joins a running scheduler) and the process-wide clients the
-loop submits its fits through, as a ``concurrent.futures`` executor: fits in flight, the
-progressive order and cancelling work the same on a cluster as on the local process pool.
+"""Dask clusters for the fit executor: connecting to one (``"local"`` starts a LocalCluster, an
+address such as ``tcp://HOST:PORT`` joins a running scheduler) and the clients a
+:class:`~distviz.loop.executor.FitExecutor` submits fits through, as a ``concurrent.futures``
+executor: fits in flight, the progressive order and cancelling work the same on a cluster as on
+the local process pool.
 """
 
 from __future__ import annotations
@@ -66,10 +67,12 @@ def connect(scheduler: str):
 
 
 class Clusters:
-    """The clients of this process, one per scheduler address, kept between runs (connecting
-    takes a second; a LocalCluster's workers keep their imports)."""
+    """An executor's clients, one per scheduler address, kept between runs (connecting takes a
+    second; a LocalCluster's workers keep their imports). ``connect(address) -> (client,
+    close)`` makes one (default :func:`connect`)."""
 
-    def __init__(self):
+    def __init__(self, connect=connect):
+        self._connect = connect
         self._clients: dict[str, tuple] = {}
         self._lock = threading.Lock()
 
@@ -82,7 +85,7 @@ class Clusters:
                 return entry[0]
             if entry is not None:
                 self._release(scheduler)
-            client, close = connect(scheduler)
+            client, close = self._connect(scheduler)
             self._clients[scheduler] = (client, close)
             return client
 

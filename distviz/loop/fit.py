@@ -16,7 +16,7 @@ from .. import models
 from ..metrics import score_classification, score_regression
 
 
-def _class_scores(estimator, X, n_classes: int) -> np.ndarray:
+def class_scores(estimator, X, n_classes: int) -> np.ndarray:
     """Per-class scores in the dataset's class order, for every class even if unseen in training."""
     if hasattr(estimator, "predict_proba"):
         return _in_class_order(estimator, estimator.predict_proba(X), n_classes)
@@ -45,7 +45,7 @@ _ARGMAX_OF_PROBA = {"RandomForestClassifier", "ExtraTreesClassifier", "MLPClassi
                     "XGBClassifier"}
 
 
-def _predict_classes(estimator, X, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+def predict_classes(estimator, X, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
     """Predicted class codes and per-class scores, with one pass over ``X`` when ``predict`` is a
     function of the scores (the labels are exactly ``estimator.predict(X)``; a test checks it).
 
@@ -66,7 +66,7 @@ def _predict_classes(estimator, X, n_classes: int) -> tuple[np.ndarray, np.ndarr
         raw = _squash(decision)
     else:
         return (np.asarray(estimator.predict(X)).astype(np.int64),
-                _class_scores(estimator, X, n_classes))
+                class_scores(estimator, X, n_classes))
     return np.asarray(y_pred).astype(np.int64), _in_class_order(estimator, raw, n_classes)
 
 
@@ -94,7 +94,7 @@ def fit_and_score(algorithm: models.Algorithm, seed: int, X_train: np.ndarray,
             estimator = algorithm.make(seed)
             estimator.fit(X_train, y_train)
             if task == "classification":
-                y_pred, scores = _predict_classes(estimator, X_test, n_classes)
+                y_pred, scores = predict_classes(estimator, X_test, n_classes)
                 metrics = score_classification(y_test, y_pred, scores,
                                                         n_classes=n_classes, positive=positive)
             else:

@@ -15,8 +15,8 @@ from ..stats.seeds import REPEATS_SMALL
 from ..shift.spec import MAX_RATIO
 from ..stats import MinEffect
 from .cache import ResultCache
+from .executor import FitExecutor, default_n_jobs
 from .policy import FIRST_SEED, LOOP_SETTINGS, TRAIN_ROWS, settings_for
-from .scheduler import default_n_jobs
 
 
 class LoopSettings(param.Parameterized):
@@ -67,7 +67,11 @@ class LoopSettings(param.Parameterized):
         judgments only: never a fit, never a cache key.""")
 
     cache = param.ClassSelector(class_=ResultCache, default=None, allow_None=True, doc="""
-        Result cache; None uses the process-wide shared in-memory cache.""")
+        The result cache; None: a loop makes its own (in memory). Clones share it.""")
+
+    executor = param.ClassSelector(class_=FitExecutor, default=None, allow_None=True, doc="""
+        Where fits run (the local pool or a dask cluster, shared fits in flight, measured
+        costs, a user's run before prefetches); None: a loop makes its own. Clones share it.""")
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -111,10 +115,12 @@ class LoopSettings(param.Parameterized):
 
     def settings(self, *, portable: bool = False) -> dict:
         """The settings as a dict; ``portable`` leaves out what cannot travel to another
-        process (the cache, the worker count, the cluster) and makes lists tuples (hashable)."""
+        process (the cache, the executor, the worker count, the cluster) and makes lists tuples
+        (hashable)."""
         values = {name: getattr(self, name) for name in self.setting_names()}
         if portable:
             values.pop("cache")
+            values.pop("executor")
             values.pop("n_jobs")
             values.pop("cluster")
             values["algorithms"] = tuple(values["algorithms"])

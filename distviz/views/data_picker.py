@@ -42,7 +42,6 @@ class DataPicker(pn.viewable.Viewer):
         self.param.dataset_name.objects = list(catalog())
         super().__init__(**params)
         self._session, self._folder, self._notify = session, folder, notify
-        self._token = 0
         self._asked: tuple = (None, None, None)  # (name, target, task) loaded or loading
         self._loaded: str | None = None
         self.upload = pn.widgets.FileInput(accept=".csv,.parquet,.pq,.gz", multiple=False,
@@ -52,7 +51,6 @@ class DataPicker(pn.viewable.Viewer):
         wide = {"sizing_mode": "stretch_width"}
         # An upload waits here for its target to be confirmed: nothing trains before.
         self._pending_path: Path | None = None
-        self._uploaded: Path | None = None
         self._pending_prompt = pn.pane.Markdown("", margin=(0, 10), **wide)
         self._pending_target = pn.widgets.Select(label="Column to predict", **wide)
         self._pending_button = pn.widgets.Button(label="Train on this target",
@@ -105,25 +103,22 @@ class DataPicker(pn.viewable.Viewer):
 
     def load(self, name: str, *, target: str | None = None, task: str = "auto",
              message: str | None = None) -> None:
-        """Load ``name`` in a session job; on failure say why and keep the current dataset."""
-        self._token += 1
-        token = self._token
+        """Load ``name`` in a session job; on failure say why and keep the current dataset. A
+        newer load drops this one's answer (the runner's lane)."""
         current = (self._loaded, self._asked[2])
         self._asked = (name, target, task)
         self.loading = name
 
         def done(dataset):
-            if token == self._token:
-                self.show(dataset, name, task)
-                if message:
-                    self._notify(message, "info")
+            self.show(dataset, name, task)
+            if message:
+                self._notify(message, "info")
 
         def failed(problem):
-            if token == self._token:
-                self._notify(problem)
-                self.show(self.dataset, current[0], current[1])
+            self._notify(problem)
+            self.show(self.dataset, current[0], current[1])
         self._session.job(lambda: self.read(name, target, task), done=done, failed=failed,
-                          name="distviz-load")
+                          name="load", lane=f"{self.name}:load")
 
     @param.depends("dataset_name", watch=True)
     def _handle_dataset(self):
@@ -149,16 +144,13 @@ class DataPicker(pn.viewable.Viewer):
         safe_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in Path(filename).name)
         path = self._folder / (safe_name or "upload.csv")
         path.write_bytes(data)
-        self._uploaded = path  # the newest upload: an older one's answer is dropped
 
         def read():  # off the document loop: a 50 MB file takes seconds to parse
             frame = read_table(path)[0]
             return frame, suggest_target(frame)
-
-        def ask(answer):
-            if self._uploaded == path:
-                self._ask_target(path, filename, *answer)
-        self._session.job(read, done=ask, failed=self._notify, name="distviz-read-upload")
+        # The newest upload's lane: an older one's answer is dropped.
+        self._session.job(read, done=lambda answer: self._ask_target(path, filename, *answer),
+                          failed=self._notify, name="read-upload", lane=f"{self.name}:upload")
 
     def _ask_target(self, path: Path, filename: str, frame,
                     suggested: TargetSuggestion) -> None:

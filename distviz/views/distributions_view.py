@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import pandas as pd
 import panel as pn
+import param
 
 from ..results import RunResult
 from . import plots
+from .importance_view import ImportanceView
 from .plot_grid import PlotGrid
+from .result_view import ResultView
 
 OTHERS = 3  # the next most important features shown, one row of them
 
 
-class DistributionsView(pn.viewable.Viewer):
+class DistributionsView(ResultView):
     """Training rows per group, before (grey) and after (red) the shift: the shifted feature
     across the main area, the next features in one row under it."""
+
+    importance = param.ClassSelector(class_=ImportanceView, default=None, allow_None=True,
+                                     doc="The ranking that picks the next features.")
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -30,6 +36,14 @@ class DistributionsView(pn.viewable.Viewer):
 
     def __panel__(self):
         return self._layout
+
+    @param.depends("importance.ranking", "importance.method", watch=True)
+    def _update_ranking(self) -> None:
+        if self.run is not None:
+            self.refresh()
+
+    def render(self, run: RunResult, final: bool) -> None:
+        self.show(run, self.importance.ranked() if self.importance is not None else None)
 
     def show(self, run: RunResult, ranked: list[str] | None) -> None:
         """``ranked``: the features in importance order (None before the ranking is in)."""

@@ -9,9 +9,10 @@ import panel as pn
 from ..results import RunResult
 from . import plots
 from .plot_grid import PlotGrid
+from .result_view import ResultView
 
 
-class GroupsView(pn.viewable.Viewer):
+class GroupsView(ResultView):
     """Per-group metrics of the best model: baseline (grey) against now (red), one chart per
     metric, two a row across the main area."""
 
@@ -29,7 +30,10 @@ class GroupsView(pn.viewable.Viewer):
     def __panel__(self):
         return self._layout
 
-    def show(self, run: RunResult, ranked=None) -> None:
+    def render(self, run: RunResult, final: bool) -> None:
+        self.show(run)
+
+    def show(self, run: RunResult) -> None:
         best = run.best("shifted")
         if best is None:
             return

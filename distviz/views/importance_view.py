@@ -1,4 +1,6 @@
-"""The Feature importance panel: Gini, permutation and SHAP importance side by side."""
+"""The Feature importance panel: Gini, permutation and SHAP importance side by side. Gini is
+computed with the dataset; permutation and SHAP (seconds) after its first results, in the
+background."""
 
 from __future__ import annotations
 
@@ -6,7 +8,11 @@ import pandas as pd
 import panel as pn
 import param
 
+from ..data import Dataset
+from ..importance import rank_features
+from ..loop import ModelLoop
 from . import plots
+from .session import Session
 
 METHODS = ("gini", "permutation", "shap")
 # px: the two-line header and a row; at most about 12 rows show, the others scroll inside.
@@ -22,8 +28,24 @@ class ImportanceView(pn.viewable.Viewer):
     ranking = param.DataFrame(default=None, allow_None=True, precedence=-1, doc="""
         One row per feature: gini, permutation, shap and their ranks (as far as computed).""")
 
+    loop = param.ClassSelector(class_=ModelLoop, default=None, allow_None=True, doc="""
+        The model loop: the full ranking of its dataset follows its first result.""")
+
+    session = param.ClassSelector(class_=Session, default=None, allow_None=True,
+                                  precedence=-1, doc="The dashboard's session.")
+
+    shown = param.Boolean(default=True, precedence=-1, doc="""
+        Whether the panel is on screen; a hidden one draws once shown.""")
+
+    notify = param.Callable(default=None, precedence=-1, doc="""
+        ``notify(message, level)``: how a failed ranking is said.""")
+
     def __init__(self, **params):
         super().__init__(**params)
+        if self.session is None:
+            self.session = Session(background=False)
+        self._ranked_fully: Dataset | None = None
+        self._drawn: tuple | None = None  # (ranking, method) on screen
         self.bars = pn.pane.HoloViews(None, linked_axes=False, sizing_mode="stretch_width")
         # Across the main area, each column as wide as its text; a wide file's rows scroll inside.
         self.table = pn.widgets.Tabulator(pd.DataFrame(), disabled=True, show_index=False,
@@ -36,8 +58,32 @@ class ImportanceView(pn.viewable.Viewer):
             self.bars, self.table, name="Feature importance",
             sizing_mode="stretch_width")
 
+        if self.loop is not None:
+            self.session.watch(self.loop, ["result"], self._rank_fully)
+
     def __panel__(self):
         return self._layout
+
+    def rank(self, dataset: Dataset) -> None:
+        """The Gini ranking of a new ``dataset`` (computed when it was read)."""
+        self.ranking = rank_features(dataset, method="gini")
+
+    def _rank_fully(self, event) -> None:
+        """Permutation and SHAP importance, once a dataset's first results are in."""
+        run = self.loop.result
+        if run is None or run.dataset is self._ranked_fully:
+            return
+        dataset = self._ranked_fully = run.dataset
+
+        def done(ranking):
+            if dataset is self.loop.dataset:
+                self.ranking = ranking
+
+        def failed(message):
+            if self.notify is not None:
+                self.notify(f"feature ranking failed: {message}", "warning")
+        self.session.job(lambda: rank_features(dataset, method="all"), done=done,
+                         failed=failed, name="rank")
 
     def ranked(self) -> list[str] | None:
         """The features in order of the chosen method (Gini until the others are in)."""
@@ -46,8 +92,13 @@ class ImportanceView(pn.viewable.Viewer):
         method = self.method if f"rank_{self.method}" in self.ranking.columns else "gini"
         return list(self.ranking.sort_values(f"rank_{method}")["feature"])
 
-    @param.depends("ranking", "method", watch=True)
+    @param.depends("ranking", "method", "shown", watch=True)
     def _draw(self):
+        drawn = self._drawn
+        if not self.shown or (drawn is not None and drawn[0] is self.ranking
+                              and drawn[1] == self.method):
+            return
+        self._drawn = (self.ranking, self.method)
         if self.ranking is None:
             self.bars.object, self.table.value = None, pd.DataFrame()
             return

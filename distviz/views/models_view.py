@@ -12,6 +12,7 @@ from ..results import RunResult
 from ..tasks import metric_names
 from . import plots
 from .model_figures import ModelFigures
+from .result_view import ResultView
 from .style import BETTER, WORSE, escape
 
 
@@ -61,8 +62,14 @@ class _RowCss:
         return "_RowCss()"
 
 
-class ModelsView(pn.viewable.Viewer):
-    """How every algorithm scores now against the frozen baseline."""
+class ModelsView(ResultView):
+    """How every algorithm scores now against the frozen baseline: each algorithm as soon as
+    its first seed is in (partial runs), the verdicts once every seed is."""
+
+    PARTIAL = True
+    # A run still training after this many seconds shows a spinner on the leaderboard (a
+    # cached move is done sooner, and its page does not flicker).
+    BUSY_AFTER: float = 0.3
 
     metric = param.Selector(default="f1", objects=list(metric_names("classification")),
                             label="Headline metric", doc="Metric of the leaderboard.")
@@ -73,8 +80,6 @@ class ModelsView(pn.viewable.Viewer):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self.run: RunResult | None = None  # what is shown
-        self.algorithms: list[str] = []  # the chosen algorithms, in order (one plot each)
         self.best_line = pn.pane.Markdown("", sizing_mode="stretch_width")
         # The table is as wide as the page gives it (1280 to 1920 px windows): its columns
         # share that width and long text wraps, so no note pushes the page past the window.
@@ -103,9 +108,40 @@ class ModelsView(pn.viewable.Viewer):
             pn.pane.Markdown(how, styles={"color": "#444"}, sizing_mode="stretch_width"),
             self.best_line, self.table, self.matrices, self.roc, name="Models",
             sizing_mode="stretch_width")
+        if self.loop is not None:
+            self.session.watch(self.loop, ["error"], lambda event: self.busy(False))
 
     def __panel__(self):
         return self._layout
+
+    @property
+    def algorithms(self) -> list[str]:
+        """The chosen algorithms, in order (one plot each, finished or not)."""
+        return list(self.loop.algorithms) if self.loop is not None else []
+
+    def requested(self) -> None:
+        """A new request: its spinner is due in BUSY_AFTER seconds if it still trains then;
+        a run of another dataset than the one shown is dimmed until the new one shows."""
+        if self.run is not None and self.run.dataset is not self.loop.dataset:
+            self.stale(True)
+        request = self.loop.request
+
+        def spin():  # showing and hiding it re-lays the page out: ~0.2 s in the browser
+            if self.loop.running and self.loop.request == request:
+                self.busy(True)
+        self.session.later(self.BUSY_AFTER, spin)
+
+    def busy(self, busy: bool) -> None:
+        """The spinner on the leaderboard while a run (or a dataset) loads; off, the plots are
+        this run's."""
+        self.table.loading = busy
+        if not busy:
+            self.stale(False)
+
+    def render(self, run: RunResult, final: bool) -> None:
+        self.show(run)
+        if final:
+            self.busy(False)
 
     def stale(self, stale: bool) -> None:
         """Dim the plots (with a spinner) while they show another dataset's run."""
@@ -122,12 +158,11 @@ class ModelsView(pn.viewable.Viewer):
     @param.depends("metric", "normalise", "compare", watch=True)
     def _redraw(self):
         if self.run is not None:
-            self.show(self.run)
+            self.refresh()
 
     def show(self, run: RunResult) -> None:
         """Show ``run`` (complete, or the algorithms finished so far)."""
         self.stale(False)  # what is shown is this run's, whichever dataset came before
-        self.run = run
         metric = self.metric if self.metric in metric_names(run.dataset.task_name) else run.metric
         self.table.value = plots.leaderboard(run, metric).round(4)
         # Room for a row per chosen algorithm, finished or not, so the page below does not jump

@@ -7,6 +7,7 @@ text (axis labels, tick labels, table cells), never as HTML.
 from __future__ import annotations
 
 import holoviews as hv
+import holoviews.plotting.bokeh  # noqa: F401 - options need a loaded plotting backend
 import numpy as np
 import pandas as pd
 
@@ -104,7 +105,7 @@ def importance_bars(table: pd.DataFrame, *, width: int | None = 520) -> hv.Bars:
     long = table.melt(id_vars=["feature"], value_vars=methods, var_name="method",
                       value_name="importance").astype({"feature": object})
     method = hv.Dimension("method", values=methods)
-    rotation = _label_rotation(table["feature"], width or 1000)
+    rotation = label_rotation(table["feature"], width or 1000)
     # Slanted names take height from the bars: the plot grows by what they take.
     longest = max((len(str(f)) for f in table["feature"]), default=0)
     return hv.Bars(long, ["feature", method], "importance").opts(
@@ -134,7 +135,7 @@ def group_effect(now: pd.DataFrame, baseline: pd.DataFrame, metrics=("f1",), *,
     return hv.Layout(charts).cols(2).opts(shared_axes=False, toolbar=None)
 
 
-def _label_rotation(labels, width: int) -> int:
+def label_rotation(labels, width: int) -> int:
     """Category labels flat when they fit side by side, else slanted just enough that
     neighbours (one slot apart) do not overlap: about 14 px between them across the text."""
     labels = [str(label) for label in labels]
@@ -172,7 +173,7 @@ def _paired_bars(frame: pd.DataFrame, value: str, stages: tuple[str, str], *, ti
     frame = frame.sort_values("stage", key=lambda s: s.map({stages[0]: 0, stages[1]: 1}),
                               kind="stable")
     # A responsive plot is at least ~280 px wide in the dashboard's main area at 1500 px.
-    rotation = _label_rotation(pd.unique(frame["group"]), width or 280)
+    rotation = label_rotation(pd.unique(frame["group"]), width or 280)
     return hv.Bars(frame, ["group", stage], value).opts(
         title=title, height=height, color="stage",
         cmap={stages[0]: BEFORE, stages[1]: AFTER}, xrotation=rotation,

@@ -10,10 +10,11 @@ import panel as pn
 import param
 
 from ..advise import metric_label
-from ..loop import ModelLoop
 from ..preview import Estimate, preview
+from ..results import RunResult
 from ..shift import ShiftSpec
 from .controls import RATIOS
+from .result_view import ResultView
 from .style import BETTER, WORSE, escape
 
 STYLE = {"border": "1px dashed #8a6d3b", "background": "#fcf8e3", "border-radius": "4px",
@@ -40,14 +41,11 @@ def preview_html(estimates: dict[str, Estimate], spec: ShiftSpec) -> str:
             "ratios; the retrain replaces it: " + " · ".join(parts))
 
 
-class PreviewView(pn.viewable.Viewer):
-    """An estimate of the running request's results, hidden once they are shown."""
+class PreviewView(ResultView):
+    """An estimate of the running request's results (the loop's cache and seeds are read,
+    nothing is fitted), hidden as its results are shown."""
 
-    loop = param.ClassSelector(class_=ModelLoop, default=None, allow_None=True, doc="""
-        The dashboard's model loop: its cache and seeds are read, nothing is fitted.""")
-
-    session = param.Parameter(default=None, precedence=-1, doc="""
-        The dashboard's Session: the estimate is computed as one of its jobs.""")
+    PARTIAL = True
 
     estimates = param.Dict(default={}, precedence=-1, doc="""
         The estimates shown now (algorithm -> Estimate); empty when hidden.""")
@@ -64,12 +62,19 @@ class PreviewView(pn.viewable.Viewer):
     def __panel__(self):
         return self.pane
 
+    def requested(self) -> None:
+        if self.loop.resampler is not None:
+            self.expect(self.loop.resampler.spec)
+
+    def render(self, run: RunResult, final: bool) -> None:
+        self.replaced(run, final=final)
+
     def expect(self, spec: ShiftSpec | None) -> None:
         """A new request for ``spec`` started: estimate it from what is trained (nothing if
         it is trained already, or no neighbour is)."""
         self.hide()
         loop = self.loop
-        if spec is None or loop is None or loop.dataset is None or self.session is None:
+        if spec is None or loop is None or loop.dataset is None:
             return
         request = loop.request
 
@@ -80,7 +85,8 @@ class PreviewView(pn.viewable.Viewer):
             if estimates and still_waiting():
                 self._show(spec, estimates)
         self.session.job(lambda: preview(loop, spec, RATIOS) if still_waiting() else {},
-                         done=done, failed=lambda message: None, name="distviz-preview")
+                         done=done, failed=lambda message: None, name="preview",
+                         lane=f"{self.name}:estimate")
 
     def replaced(self, run, *, final: bool) -> None:
         """``run`` is being shown: its algorithms' estimates go (all of them when final)."""

@@ -44,7 +44,7 @@ class ResponseCurvesView(pn.viewable.Viewer):
     def __init__(self, **params):
         super().__init__(**params)
         self.session = self.session or Session(background=False)
-        self._token = 0
+        self._lane = f"{self.name}:curves"  # a newer request drops an older one's curves
         self.plot = pn.pane.HoloViews(no_curves("no curve yet"), linked_axes=False)
         self.text = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10))
         self._layout = pn.Column(
@@ -61,8 +61,7 @@ class ResponseCurvesView(pn.viewable.Viewer):
         if spec is None or self.loop is None:
             return
         self.spec = spec
-        self._token += 1
-        token, loop, alpha = self._token, self.loop.clone(), self.alpha
+        loop, alpha = self.loop.clone(), self.alpha
         grid = sorted(set(RATIOS) | set(self.ratios))
 
         def work():
@@ -73,11 +72,8 @@ class ResponseCurvesView(pn.viewable.Viewer):
                                           upsampler=spec.upsampler,
                                           class_balance=spec.class_balance, alpha=alpha)
 
-        def done(value):
-            if token == self._token:
-                self._draw(spec, *value)
-        self.session.job(work, done=done, failed=lambda m: self._failed(token, m),
-                         name="distviz-curves")
+        self.session.job(work, done=lambda value: self._draw(spec, *value),
+                         failed=self._failed, name="curves", lane=self._lane)
 
     def _draw(self, spec, ratios, curves) -> None:
         where = f"{escape(spec.feature)} = {escape(spec.group)}"
@@ -94,9 +90,8 @@ class ResponseCurvesView(pn.viewable.Viewer):
                             "(bands: 95 % intervals; shapes after Benjamini–Hochberg "
                             "over each curve's pairs of ratios).\n\n" + "\n".join(lines))
 
-    def _failed(self, token, message) -> None:
-        if token == self._token:
-            self.text.object = f"**The curves failed:** {escape(message)}"
+    def _failed(self, message) -> None:
+        self.text.object = f"**The curves failed:** {escape(message)}"
 
     @param.depends("train", watch=True)
     def _train(self) -> None:
@@ -106,7 +101,6 @@ class ResponseCurvesView(pn.viewable.Viewer):
         specs = [spec.at(r) for r in sorted(set(DEFAULT_RATIOS) | set(self.ratios)) if r != 0]
         self.text.object = (f"Training {len(specs)} ratios of {escape(spec.feature)} = "
                             f"{escape(spec.group)} in the background...")
-        token = self._token
         handle = self.loop.clone().prefetch(specs, background=True)
 
         def work():
@@ -117,5 +111,5 @@ class ResponseCurvesView(pn.viewable.Viewer):
         def done(_):
             if self.spec == spec:
                 self.show(spec)
-        self.session.job(work, done=done, failed=lambda m: self._failed(token, m),
-                         name="distviz-train-curve")
+        self.session.job(work, done=done, failed=self._failed, name="train-curve",
+                         lane=f"{self.name}:train")

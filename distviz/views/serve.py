@@ -14,7 +14,19 @@ import panel as pn
 from .. import models
 from ..data import catalog
 from ..errors import DistvizError
+from ..loop import FitExecutor, ResultCache
 from .app import Dashboard
+
+
+def shared_executor() -> FitExecutor:
+    """The server process's one fit executor (in Panel's process-wide cache): every session's
+    loop fits through it, so the pool, the fits in flight and a user's priority span sessions."""
+    return pn.state.as_cached("distviz-fit-executor", FitExecutor)
+
+
+def shared_cache() -> ResultCache:
+    """The server process's result cache: a state one session computed is instant in another."""
+    return pn.state.as_cached("distviz-result-cache", ResultCache)
 
 
 def url_settings(args: dict) -> tuple[dict, list[str]]:
@@ -64,6 +76,7 @@ def build_app(data: str | None = None, target: str | None = None, *, task: str |
     if task is not None:
         settings["task"] = task
     settings["cluster"] = scheduler or os.environ.get("DISTVIZ_SCHEDULER") or None
+    settings.update(executor=shared_executor(), cache=shared_cache())
     try:
         dashboard = Dashboard(**settings)
     except DistvizError as exc:

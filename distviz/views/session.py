@@ -1,12 +1,12 @@
-"""The session runner: the one place a dashboard session meets threads.
+"""The session: how results get onto a dashboard's page, the one rule for every view.
 
-The rule, for every view: engine objects (Dataset, Resampler, ModelLoop) may publish from any
-thread; a view's panes change only on the session's document loop, through :meth:`Session.ui`
-(served: the Bokeh server's; in Jupyter: the kernel loop that last handled a widget's message,
-since JupyterLab sends each output's messages on a subshell thread of its own: background
-changes join that thread, so two threads never change one Bokeh document at once).
-The runner also owns the session's background jobs (dataset loads, rankings, exports), the
-throttling of partial results while a run trains and the prefetch of neighbouring positions.
+Engine objects (Dataset, Resampler, ModelLoop, AdviseRun) may publish from any thread; a view's
+panes change only on the document's own thread, through :meth:`Session.ui`: served, the Bokeh
+server's loop (the document's next tick); in Jupyter, the kernel loop that last handled a
+widget's message (JupyterLab sends each output's messages on a subshell thread of its own, so
+background changes join that thread and two threads never change one Bokeh document at once);
+with neither, at once. The session's background work runs in its :class:`~distviz.runner.Runner`,
+whose results come back through :meth:`ui`.
 """
 
 from __future__ import annotations
@@ -14,53 +14,42 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
-from contextlib import contextmanager
 from functools import partial
 from typing import Callable
 
 import panel as pn
 
-from ..errors import DistvizError
-from ..loop import ModelLoop
+from ..runner import Runner, Task
+from .workarounds import recompute_once
 
 _log = logging.getLogger("distviz.dashboard")
 
 
 class Session:
-    """Runs UI changes on the document loop and slow work in background threads.
+    """Hands changes to the document's thread and runs slow work in the session's runner.
 
     Parameters
     ----------
     background : bool
         False runs every job inline and delivers every change at once (scripts and tests).
     on_error : callable
-        ``on_error(message)`` on the document loop when a UI change raised.
+        ``on_error(message)`` on the document's thread when a UI change raised.
+    kernel : asyncio loop, optional
+        In Jupyter, the kernel's loop changes are first handed to (default: the one running
+        where the session is made, a cell's).
     """
 
-    # While a run trains: seconds before the first render of partial results (a run done
-    # sooner shows only its final result), and at least this long between two such renders
-    # (a render costs the server's loop ~40 ms and the browser a redraw of every plot).
-    PARTIAL_RENDER_FIRST: float = 0.15
-    PARTIAL_RENDER_EVERY: float = 0.5
-    # Once the user has stopped for PREFETCH_DELAY seconds, the slider positions either side
-    # of the current one are fitted at low priority, so the next move is often cached.
-    PREFETCH_DELAY: float | None = 1.0
-
-    def __init__(self, *, background: bool = True, on_error: Callable[[str], None] | None = None):
+    def __init__(self, *, background: bool = True, on_error: Callable[[str], None] | None = None,
+                 kernel: asyncio.AbstractEventLoop | None = None):
         self.background = background
         self._on_error = on_error
         self._doc = None
         self._pending: list | None = None  # changes waiting for the browser to connect
         self.closed = False
         self._lock = threading.Lock()
-        self._jobs: list[threading.Thread] = []
-        self._partial_timer: threading.Timer | None = None
-        self._partial_last = 0.0
-        self._prefetch_timer: threading.Timer | None = None
-        self.prefetch = None  # the running prefetch (ModelLoop.prefetch handle), if any
         self._kernel = None  # in Jupyter: the kernel loop changes are handed to
         self._queued: list = []  # changes waiting for that loop
+        self.runner = Runner(background=background, deliver=self.ui)
         doc = pn.state.curdoc
         if background and doc is not None and doc.session_context is not None:
             self._doc = doc
@@ -70,11 +59,11 @@ class Session:
             # children doing so: they wait here until the browser has connected.
             pn.state.onload(self._flush_pending)
         elif background:
-            self._kernel = _kernel_loop()
+            self._kernel = kernel or _kernel_loop()
 
-    # ------------------------------------------------------------------ the threading rule
+    # ------------------------------------------------------------------ the hand-off
     def ui(self, fn: Callable, *args, **kwargs) -> None:
-        """Run a UI change on the document loop (Bokeh models are not thread-safe); inline
+        """Run a UI change on the document's thread (Bokeh models are not thread-safe); at once
         when there is no server document or when already on its thread."""
         if self._kernel is not None:
             self._in_kernel(partial(fn, *args, **kwargs))
@@ -93,30 +82,42 @@ class Session:
         except (AttributeError, RuntimeError, KeyError):
             self.closed = True  # the session was destroyed between the check and the call
 
-    @contextmanager
-    def batch(self, viewable):
-        """Many pane changes as one: the Bokeh documents ``viewable`` is rendered in recompute
-        their model graph at most once, on exit, instead of after every plot that changes, and
-        not at all when only data changed (a cached move: new columns, no new models)."""
-        docs = {self._doc} if self._doc is not None else {
-            model.document for model, _ in list(viewable._models.values())}
-        docs.discard(None)
-        for doc in docs:
-            _hold_recompute(doc.models)
-        try:
-            yield
-        finally:
-            for doc in docs:
-                _release_recompute(doc.models)
-
     def watch(self, obj, names, fn: Callable) -> None:
-        """``fn(event)`` on the document loop whenever ``obj``'s parameters ``names`` change,
-        from whichever thread changed them."""
+        """``fn(event)`` on the document's thread whenever ``obj``'s parameters ``names``
+        change, from whichever thread changed them."""
         obj.param.watch(lambda event: self.ui(fn, event), names)
 
+    def batch(self, *viewables):
+        """Many pane changes as one: the documents the ``viewables`` are shown in recompute
+        their model graph at most once, on exit, and not at all when only data changed
+        (:func:`~distviz.views.workarounds.recompute_once`)."""
+        return recompute_once([self._doc] if self._doc is not None else viewables)
+
+    # ------------------------------------------------------------------ background work
+    def job(self, work: Callable[[], object], *, done: Callable[[object], None],
+            failed: Callable[[str], None], name: str = "job", lane: str | None = None) -> Task:
+        """``work()`` in the runner, then ``done(value)`` or ``failed(message)`` on the
+        document's thread; ``lane``: a newer job in it drops this one's answer."""
+        return self.runner.submit(lambda task: work(), done=done, failed=failed, lane=lane,
+                                  name=name)
+
+    def later(self, delay: float, fn: Callable[[], None], *, lane: str | None = None) -> None:
+        """``fn()`` on the document's thread in ``delay`` seconds unless ``lane`` moves on
+        first (never when not in the background: scripts show final states only)."""
+        if self.background and not self.closed:
+            self.runner.later(delay, fn, lane=lane)
+
+    def wait(self, timeout: float | None = 300) -> None:
+        """Block until every background job has finished (scripts and tests)."""
+        try:
+            self.runner.wait(timeout, idle=self.drain_here)
+        except TimeoutError:
+            raise TimeoutError("the dashboard is still working") from None
+
+    # ------------------------------------------------------------------ the document's side
     def _in_kernel(self, change) -> None:
-        """Inline on a kernel loop's thread (a cell, or a widget message on its subshell), which
-        becomes the loop the background threads' changes are handed to; queued for it else."""
+        """At once on a kernel loop's thread (a cell, or a widget message on its subshell),
+        which becomes the loop the background threads' changes are handed to; queued else."""
         loop = _running_loop()
         if loop is not None:
             self._kernel = loop
@@ -137,12 +138,12 @@ class Session:
         with self._lock:
             queued, self._queued = self._queued, []
         for change in queued:
-            try:
-                change()
-            except Exception as exc:  # noqa: BLE001 - as in _in_document
-                _log.exception("dashboard update %s failed", getattr(change.func, "__name__", change))
-                if self._on_error is not None:
-                    self._on_error(f"display update failed: {type(exc).__name__}: {exc}")
+            self._apply(change)
+
+    def drain_here(self) -> None:
+        """:meth:`drain` when called on a kernel loop's thread (a waiting cell), else nothing."""
+        if self._kernel is not None and _running_loop() is self._kernel:
+            self.drain()
 
     def _flush_pending(self) -> None:
         with self._lock:
@@ -154,154 +155,19 @@ class Session:
         # Panel panes render for `pn.state.curdoc`; Bokeh's tick callbacks do not set it.
         from panel.io.state import set_curdoc
         with set_curdoc(self._doc):
-            try:
-                fn(*args, **kwargs)
-            except Exception as exc:  # noqa: BLE001 - Bokeh would drop it silently
-                _log.exception("dashboard update %s failed", getattr(fn, "__name__", fn))
-                if self._on_error is not None:
-                    self._on_error(f"display update failed: {type(exc).__name__}: {exc}")
+            self._apply(partial(fn, *args, **kwargs))
+
+    def _apply(self, change) -> None:
+        try:
+            change()
+        except Exception as exc:  # noqa: BLE001 - Bokeh would drop it silently
+            _log.exception("dashboard update %s failed", change)
+            if self._on_error is not None:
+                self._on_error(f"display update failed: {type(exc).__name__}: {exc}")
 
     def _destroyed(self, session_context) -> None:
         self.closed = True
-        self.cancel_prefetch()
-
-    # ------------------------------------------------------------------ background jobs
-    def job(self, work: Callable[[], object], *, done: Callable[[object], None],
-            failed: Callable[[str], None], name: str = "distviz-job") -> None:
-        """``work()`` in a background thread, then ``done(value)`` or ``failed(message)`` on
-        the document loop (a DistvizError's own message, else the exception's type and text)."""
-        def run():
-            try:
-                value = work()
-            except Exception as exc:  # noqa: BLE001 - shown to the user; the server keeps running
-                self.ui(failed, str(exc) if isinstance(exc, DistvizError)
-                        else f"{type(exc).__name__}: {exc}")
-            else:
-                self.ui(done, value)
-        if not self.background:
-            run()
-            return
-        thread = threading.Thread(target=run, daemon=True, name=name)
-        with self._lock:
-            self._jobs = [t for t in self._jobs if t.is_alive()] + [thread]
-        thread.start()
-
-    def wait(self, timeout: float | None = 300) -> None:
-        """Block until every background job has finished (scripts and tests)."""
-        deadline = time.perf_counter() + (timeout or 1e9)
-        while True:
-            self.drain_here()
-            with self._lock:
-                alive = [t for t in self._jobs if t.is_alive()]
-            if not alive:
-                self.drain_here()  # what the last job handed over
-                return
-            if time.perf_counter() > deadline:
-                raise TimeoutError("the dashboard is still working")
-            alive[0].join(min(0.05, max(0.0, deadline - time.perf_counter())))
-
-    def drain_here(self) -> None:
-        """:meth:`drain` when called on a kernel loop's thread (a waiting cell), else nothing."""
-        if self._kernel is not None and _running_loop() is self._kernel:
-            self.drain()
-
-    # ------------------------------------------------------------------ partial results
-    def run_started(self) -> None:
-        """A new run began: its first partial render is due PARTIAL_RENDER_FIRST from now."""
-        with self._lock:
-            self._partial_last = (time.perf_counter() - self.PARTIAL_RENDER_EVERY
-                                  + self.PARTIAL_RENDER_FIRST)
-
-    def throttle_partial(self, render: Callable[[], None]) -> None:
-        """``render()`` on the document loop, at most once per PARTIAL_RENDER_EVERY seconds;
-        calls in between are merged."""
-        if not self.background:
-            return  # inline runs show their final result only
-        with self._lock:
-            if self._partial_timer is not None:
-                return
-            delay = max(0.0, self._partial_last + self.PARTIAL_RENDER_EVERY
-                        - time.perf_counter())
-            self._partial_timer = threading.Timer(delay, self._render_partial, (render,))
-            self._partial_timer.daemon = True
-            self._partial_timer.start()
-
-    def _render_partial(self, render) -> None:
-        with self._lock:
-            self._partial_timer = None
-            self._partial_last = time.perf_counter()
-        self.ui(render)
-
-    def later(self, delay: float, fn: Callable[[], None]) -> None:
-        """``fn()`` on the document loop in ``delay`` seconds (never for inline runs)."""
-        if not self.background or self.closed:
-            return
-        timer = threading.Timer(delay, self.ui, (fn,))
-        timer.daemon = True
-        timer.start()
-
-    # ------------------------------------------------------------------ prefetch
-    def schedule_prefetch(self, loop: ModelLoop, specs, still_current: Callable[[], bool]) -> None:
-        """Fit ``specs`` at low priority once the user has stopped for PREFETCH_DELAY seconds
-        (never while a foreground run computes); skipped if ``still_current()`` is False by
-        then. A newer request cancels it (:meth:`cancel_prefetch`)."""
-        if not self.background or self.PREFETCH_DELAY is None or self.closed or not specs:
-            return
-
-        def start():
-            with self._lock:
-                if self.closed or not still_current():
-                    return
-                try:
-                    self.prefetch = loop.prefetch(specs, background=True)
-                except DistvizError:
-                    self.prefetch = None  # e.g. a position this group cannot take
-        self.cancel_prefetch()
-        timer = threading.Timer(self.PREFETCH_DELAY, start)
-        timer.daemon = True
-        with self._lock:
-            self._prefetch_timer = timer
-        timer.start()
-
-    def cancel_prefetch(self) -> None:
-        with self._lock:
-            timer, prefetch = self._prefetch_timer, self.prefetch
-            self._prefetch_timer = self.prefetch = None
-        if timer is not None:
-            timer.cancel()
-        if prefetch is not None:
-            prefetch.cancel()
-
-
-# Bokeh's freeze() always recomputes the model graph when it ends (70 ms on a full page). A
-# batch holds the same freeze (as Panel does, with the same private calls) and ends it with a
-# recompute only when a change asked for one (a model added or removed). Batches may overlap
-# (renders from two threads outside a server): the outermost one decides.
-_BATCHES_LOCK = threading.Lock()
-
-
-def _hold_recompute(models) -> None:
-    with _BATCHES_LOCK:
-        state = models.__dict__.setdefault("_distviz_batch", {"depth": 0, "asked": False})
-        if state["depth"] == 0:
-            models.invalidate = partial(state.__setitem__, "asked", True)
-        state["depth"] += 1
-        models._push_freeze()
-
-
-def _release_recompute(models) -> None:
-    with _BATCHES_LOCK:
-        state = models.__dict__["_distviz_batch"]
-        state["depth"] -= 1
-        if state["depth"] > 0:
-            models._freeze_count -= 1  # the outermost batch ends the freeze
-            return
-        del models.invalidate  # the class's own method again
-        del models.__dict__["_distviz_batch"]
-        if state["asked"]:
-            models._pop_freeze()
-        else:
-            models._freeze_count -= 1
+        self.runner.cancel_all()
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

@@ -1,12 +1,11 @@
 """The dashboard's "Sweep" tab: metric vs ratio curves per algorithm, one panel per feature.
 
-A sweep runs in a background thread (the server's event loop never blocks) with a progress bar;
+A sweep runs in the session's runner (the server's event loop never blocks) with a progress bar;
 its fits share the model loop's cache, so states the slider already visited are not recomputed.
+The slider's feature, group and ratio follow the loop's result.
 """
 
 from __future__ import annotations
-
-import threading
 
 import holoviews as hv
 import pandas as pd
@@ -15,28 +14,26 @@ import param
 
 from ..data import Dataset
 from ..errors import DistvizError
-from ..loop import ModelLoop
+from ..results import RunResult
 from ..sweep import DEFAULT_RATIOS, Sweep, summarize, winners
 from ..tasks import metric_names
 from .plot_grid import PlotGrid
+from .result_view import ResultView
 from .style import algorithm_colors
 from .sweep_plots import algorithm_key, sweep_curves, winner_table
 
 KIND_LABELS = {"metric": "value", "change vs baseline": "delta"}
 
 
-class SweepView(pn.viewable.Viewer):
+class SweepView(ResultView):
     """Run a sweep over the top features and show how every algorithm's score moves.
 
-    The dashboard passes its ``dataset``, ``loop`` (algorithms, cache, budgets), the current
-    ``feature`` and ``group`` (swept first) and the slider's ``ratio`` (marked on every panel).
+    It uses the ``loop``'s dataset, algorithms, cache and budgets; the ``feature`` and ``group``
+    of the loop's result are swept first and its ratio is marked on every panel.
     """
 
     dataset = param.ClassSelector(class_=Dataset, default=None, allow_None=True, doc="""
-        The dataset to sweep.""")
-
-    loop = param.ClassSelector(class_=ModelLoop, default=None, allow_None=True, doc="""
-        The dashboard's model loop: its algorithms, cache and budgets are used.""")
+        The dataset to sweep (default the loop's).""")
 
     feature = param.String(default=None, allow_None=True, doc="""
         The feature chosen in the dashboard; it is swept first.""")
@@ -63,10 +60,6 @@ class SweepView(pn.viewable.Viewer):
     metric = param.Selector(default="f1", objects=["f1"], label="Metric", doc="""
         The metric plotted.""")
 
-    session = param.Parameter(default=None, precedence=-1, doc="""
-        The dashboard's Session: what the sweep's thread shows is handed to the page's loop
-        through it (the one threading rule of the views); without one, shown at once.""")
-
     run_sweep = param.Event(label="Run sweep", doc="Start the sweep in the background.")
 
     table = param.DataFrame(default=None, allow_None=True, precedence=-1, doc="""
@@ -76,34 +69,38 @@ class SweepView(pn.viewable.Viewer):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._thread: threading.Thread | None = None
-        self._sweep: Sweep | None = None
-        self._progress = pn.indicators.Progress(value=0, max=1,
-                                                visible=False, sizing_mode="stretch_width",
-                                                bar_color="primary")
-        self._status = pn.pane.Markdown(self._hint(), sizing_mode="stretch_width")
+        self._task = None  # the running sweep (a runner's task)
+        self.progress_bar = pn.indicators.Progress(value=0, max=1,
+                                                   visible=False, sizing_mode="stretch_width",
+                                                   bar_color="primary")
+        self.status = pn.pane.Markdown(self._hint(), sizing_mode="stretch_width")
         # One panel per feature, two a row across the main area; one legend above them all.
-        self._key = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 10))
-        self._panels = PlotGrid(ncols=2)
+        self.legend = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 10))
+        self.panels = PlotGrid(ncols=2)
         self._curves: hv.Layout | None = None
-        self._winners = pn.pane.DataFrame(None, index=False, sizing_mode="stretch_width")
-        self._button = pn.widgets.Button.from_param(self.param.run_sweep,
-                                                    color="primary")
+        self.best_table = pn.pane.DataFrame(None, index=False, sizing_mode="stretch_width")
+        self.button = pn.widgets.Button.from_param(self.param.run_sweep, color="primary")
         self._controls = pn.Row(
             pn.widgets.IntInput.from_param(self.param.top, width=90),
             pn.widgets.IntInput.from_param(self.param.repeats, width=90),
             pn.widgets.Select.from_param(self.param.upsampler, width=110),
             pn.widgets.Select.from_param(self.param.metric, width=150),
             pn.widgets.RadioButtonGroup.from_param(self.param.show, margin=(25, 10, 10, 10)),
-            pn.Column(pn.Spacer(height=8), self._button), sizing_mode="stretch_width")
+            pn.Column(pn.Spacer(height=8), self.button), sizing_mode="stretch_width")
         self._layout = pn.Column(
-            self._controls, self._progress, self._status, self._key, self._panels,
+            self._controls, self.progress_bar, self.status, self.legend, self.panels,
             pn.pane.Markdown("#### Best algorithm at each ratio", margin=(10, 10, 0, 10)),
-            self._winners, sizing_mode="stretch_width")
+            self.best_table, sizing_mode="stretch_width")
         self._update_metrics()
 
     def __panel__(self):
         return self._layout
+
+    def render(self, run: RunResult, final: bool) -> None:
+        """The loop's result: its feature and group are swept first, its ratio marked."""
+        spec = run.spec
+        self.param.update(feature=spec.feature, group=spec.group, ratio=spec.ratio)
+        self._update_metrics()
 
     # ------------------------------------------------------------------ running
     def make_sweep(self) -> Sweep:
@@ -131,23 +128,20 @@ class SweepView(pn.viewable.Viewer):
         if self.running:
             return
         self.running = True
-        self._button.disabled = True
-        self._progress.param.update(value=0, max=1, visible=True)
-        self._status.object = "Ranking features and planning the sweep..."
-        self._thread = threading.Thread(target=self._work, daemon=True, name="distviz-sweep")
-        self._thread.start()
+        self.button.disabled = True
+        self.progress_bar.param.update(value=0, max=1, visible=True)
+        self.status.object = "Ranking features and planning the sweep..."
+        self._task = self.session.runner.submit(lambda task: self._work(), waited=False,
+                                                inline=False, name="sweep")
 
     def _ui(self, fn, *args) -> None:
-        if self.session is not None:
-            self.session.ui(fn, *args)
-        else:
-            fn(*args)
+        self.session.ui(fn, *args)
 
     def _work(self) -> None:
         """Runs in the background thread (ranking, planning and fitting never block the
         server); every change it shows goes through ``_ui``."""
         try:
-            sweep = self._sweep = self.make_sweep()
+            sweep = self.make_sweep()
             table = sweep.run(progress=lambda done, total, fit: self._ui(
                 self._on_progress, done, total))
         except Exception as exc:  # noqa: BLE001 - shown to the user, the server keeps running
@@ -158,7 +152,7 @@ class SweepView(pn.viewable.Viewer):
 
     def _done(self, sweep: Sweep, table: pd.DataFrame) -> None:
         stats = sweep.stats
-        self._status.object = (
+        self.status.object = (
             f"{len(table)} rows: {stats.fits} distinct fits, {stats.computed} computed, "
             f"{stats.cached} from cache, {stats.seconds:.1f} s.")
         self._finish()
@@ -166,25 +160,25 @@ class SweepView(pn.viewable.Viewer):
 
     def _on_progress(self, done: int, total: int) -> None:
         # One at a time: Progress checks value against the max it had before this call.
-        self._progress.max = max(total, 1)
-        self._progress.value = min(done, self._progress.max)
-        self._status.object = f"Sweep running: {done} of {total} fits"
+        self.progress_bar.max = max(total, 1)
+        self.progress_bar.value = min(done, self.progress_bar.max)
+        self.status.object = f"Sweep running: {done} of {total} fits"
 
     def _finish(self) -> None:
-        self._progress.visible = False
-        self._button.disabled = False
+        self.progress_bar.visible = False
+        self.button.disabled = False
         self.running = False
 
     def _report_error(self, exc: Exception) -> None:
         message = " ".join(str(exc).split()) or type(exc).__name__
-        self._status.object = f"**Sweep failed:** {message}"
+        self.status.object = f"**Sweep failed:** {message}"
         if pn.state.notifications is not None:
             pn.state.notifications.error(message, duration=8000)
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until the background sweep finishes (for scripts and tests)."""
-        if self._thread is not None:
-            self._thread.join(timeout)
+        if self._task is not None:
+            self._task.wait(timeout)
 
     # ------------------------------------------------------------------ views
     def _hint(self) -> str:
@@ -218,14 +212,14 @@ class SweepView(pn.viewable.Viewer):
         summary = self.summary()
         if summary is None:
             self._curves = None
-            self._panels.show([])
-            self._key.object, self._winners.object = "", None
+            self.panels.show([])
+            self.legend.object, self.best_table.object = "", None
             if self.table is None and not self.running:
-                self._status.object = self._hint()
+                self.status.object = self._hint()
             return
         self._curves = sweep_curves(summary, kind=KIND_LABELS[self.show], ratio=self.ratio,
                                     width=None, legend=False)
         with pn.io.hold():
-            self._panels.show(self._curves)
-            self._key.object = algorithm_key(algorithm_colors(summary["algorithm"]))
-            self._winners.object = winner_table(winners(summary))
+            self.panels.show(self._curves)
+            self.legend.object = algorithm_key(algorithm_colors(summary["algorithm"]))
+            self.best_table.object = winner_table(winners(summary))

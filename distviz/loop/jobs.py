@@ -1,0 +1,122 @@
+"""The fits of a run before they run: the shifted, preprocessed training sets they share
+(:class:`TrainingSets`), one fit (:class:`FitJob`) and the order they are scheduled in
+(:func:`schedule`)."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+from .. import models
+from ..data import Dataset
+from ..data.sampling import sample_rows
+from ..results import FitResult
+from ..shift import ShiftResult, ShiftSpec, shift_training_set
+
+
+class TrainingSets:
+    """A small LRU of shifted training sets and their preprocessed matrices: the algorithms of
+    one (training set, seed) share one shift and one preprocessing pass (what each pipeline
+    would compute on its own)."""
+
+    def __init__(self, size: int = 12):
+        self.size = size
+        self._entries: OrderedDict[tuple, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _remember(self, key, make):
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        value = make()
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return value
+
+    def shift(self, dataset: Dataset, spec: ShiftSpec, seed: int, *,
+              max_ratio: float) -> ShiftResult:
+        """The shifted training set for ``seed``."""
+        key = ("shift", dataset.fingerprint, spec.training_key(), seed, spec.feature, spec.group,
+               spec.mix_name, spec.notes)  # the spec a result reports
+        return self._remember(key, lambda: shift_training_set(
+            dataset, spec, random_state=seed, max_ratio=max_ratio))
+
+    def matrices(self, dataset: Dataset, spec: ShiftSpec, seed: int, *,
+                 max_ratio: float) -> tuple[np.ndarray, np.ndarray]:
+        """Preprocessed train and test matrices, the preprocessing fitted on the training set."""
+        key = ("matrices", dataset.fingerprint, spec.training_key(), seed)
+
+        def make():
+            prep = models.make_preprocessor(dataset.kinds)
+            X_train = prep.fit_transform(self.shift(dataset, spec, seed, max_ratio=max_ratio).X)
+            return (np.asarray(X_train, dtype=np.float64),
+                    np.asarray(prep.transform(dataset.X_test), dtype=np.float64))
+        return self._remember(key, make)
+
+
+class FitJob:
+    """One fit not in the cache: an algorithm on a (training set, seed), within its budget.
+    Its matrices are built only when it is submitted (a superseded run never builds them)."""
+
+    def __init__(self, sets: TrainingSets, dataset: Dataset, state: ShiftSpec, seed: int,
+                 algorithm: models.Algorithm, key: str, budget: int | None, max_ratio: float):
+        self.sets, self.dataset, self.state, self.seed = sets, dataset, state, seed
+        self.algorithm, self.key, self.budget, self.max_ratio = algorithm, key, budget, max_ratio
+
+    def shifted(self) -> ShiftResult:
+        return self.sets.shift(self.dataset, self.state, self.seed, max_ratio=self.max_ratio)
+
+    def rows(self, n: int) -> np.ndarray:
+        """The training rows the fit uses: all, or a seeded (stratified) sample of the budget."""
+        rows = np.arange(n)
+        if self.budget and n > self.budget:
+            y = self.shifted().y
+            rows = sample_rows(n, self.budget, random_state=self.seed,
+                               labels=y if self.dataset.is_classification else None)
+        return rows
+
+    def arguments(self) -> tuple[tuple, dict]:
+        """``fit_and_score``'s arguments: the algorithm, seed and matrices."""
+        ds, y_train = self.dataset, self.shifted().y
+        X_train, X_test = self.sets.matrices(ds, self.state, self.seed, max_ratio=self.max_ratio)
+        rows = self.rows(len(y_train))
+        return ((self.algorithm, self.seed, X_train[rows], y_train[rows], X_test, ds.y_test),
+                dict(task=ds.task_name, n_classes=len(ds.classes), positive=ds.positive_index))
+
+    def result(self, outcome: dict) -> FitResult:
+        """The fit's result from ``fit_and_score``'s outcome."""
+        rows = self.shifted().train_rows_after
+        used = min(rows, self.budget) if self.budget else rows
+        return FitResult(self.algorithm.name, self.seed, self.state.training_key(),
+                         outcome.get("metrics"), outcome.get("y_pred"), outcome.get("scores"),
+                         float(outcome["fit_seconds"]), rows, used, self.budget,
+                         outcome.get("error"))
+
+
+def schedule(jobs: list[FitJob], cost, *, seeds: list[int], progressive: bool) -> list[FitJob]:
+    """Longest fits first (shortest makespan), except the cheapest algorithm's fits (its
+    baseline and shifted fits, every seed; when progressive, seed by seed), which go first so
+    that a first complete result shows at once; grouped by training set, so each is shifted
+    and preprocessed once. ``cost(name)``: seconds measured on this dataset, else None (then
+    every algorithm's registry ``cost`` is used)."""
+    if len(jobs) <= 1:
+        return jobs
+    measured = {job.algorithm.name: cost(job.algorithm.name) for job in jobs}
+    known = all(v is not None for v in measured.values())
+
+    def seconds(job):
+        return measured[job.algorithm.name] if known else job.algorithm.cost
+    order = {}
+    for job in jobs:
+        order.setdefault((job.state.training_key(), job.seed), len(order))
+    jobs = sorted(jobs, key=lambda j: (order[(j.state.training_key(), j.seed)], -seconds(j)))
+    cheapest = jobs[min(range(len(jobs)), key=lambda i: (seconds(jobs[i]), i))].algorithm.name
+    # Progressive: every algorithm's first seed pair (the cheapest's first), then the
+    # second, ...; otherwise the cheapest algorithm's every fit first.
+    rank = {seed: i for i, seed in enumerate(seeds)} if progressive else {}
+    return sorted(jobs, key=lambda j: (rank.get(j.seed, 0), j.algorithm.name != cheapest))

@@ -1,0 +1,196 @@
+"""Every Panel and Bokeh workaround of distviz, each with the versions it is for and a test
+(tests/test_workarounds.py). Written for Panel 1.9.4 and Bokeh 3.9.2; when those change, the
+tests say which workaround is still needed.
+
+1. :func:`recompute_once`: a batch of pane changes recomputes the Bokeh document's model graph
+   at most once, and not at all when only data changed (Bokeh 3.9). Bokeh's ``freeze()``, and
+   so Panel's ``hold(freeze=True)``, recompute on exit whatever happened: 45 ms instead of 17 ms
+   per cached slider move of the full page (measured; docs/architecture.md).
+2. :func:`inline_stylesheets`: in Jupyter, Panel links its style sheets from its CDN when a pane
+   re-renders or a component shows ``loading`` (Panel 1.9); they are inlined instead.
+3. :func:`session_stylesheets`: in a served page, a pane outside the document (a hidden tab of
+   ``pn.Tabs(dynamic=True)``) re-reads its properties with no document, and Panel then points
+   the session's shared style sheets at its CDN (Panel 1.9); they are read for the session's
+   document instead.
+4. :class:`LocalFast`: Panel's Fast design links a web font from fonts.googleapis.com on every
+   page load (Panel 1.9); this one does not.
+5. :func:`before_panel_watches`: Panel 1.9's Tabulator builds its table a moment after its view
+   is rendered, and a change in between fails in the browser or is dropped; a tab opened is
+   brought up to date before Panel's own watcher puts it on the page, so it arrives in one
+   message (tests/test_table_updates.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import weakref
+from contextlib import contextmanager
+
+from bokeh.document import Document
+from bokeh.models import ImportedStyleSheet
+from panel.io.notebook import replace_inline_css
+from panel.io.resources import CDN_DIST
+from panel.io.state import state
+from panel.reactive import Reactive, Syncable
+from panel.theme import Fast
+from panel.viewable import Viewer
+
+# ------------------------------------------------------------------ 1. one recompute per batch
+# Batches may overlap (renders from two threads outside a server): the outermost one decides.
+_BATCHES_LOCK = threading.Lock()
+
+
+@contextmanager
+def recompute_once(shown):
+    """Hold the model graph of each document of ``shown`` (Bokeh Documents, or Panel objects:
+    the documents they are rendered in) for the block: recomputed once on exit if a change
+    asked for it (a model added or removed), else not at all."""
+    docs = _documents(shown)
+    for doc in docs:
+        _hold(doc.models)
+    try:
+        yield
+    finally:
+        for doc in docs:
+            _release(doc.models)
+
+
+def _documents(shown) -> list:
+    """The Bokeh documents of ``shown``: a Panel component's rendered models are in its
+    ``_models`` (Panel 1.9 has no public way to ask)."""
+    docs = []
+    for item in shown:
+        if isinstance(item, Document) or item is None:
+            found = [item]
+        else:
+            component = item.__panel__() if isinstance(item, Viewer) else item
+            found = [model.document for model, _ in list(component._models.values())]
+        docs += [doc for doc in found if doc is not None and doc not in docs]
+    return docs
+
+
+def _hold(models) -> None:
+    with _BATCHES_LOCK:
+        state_ = models.__dict__.setdefault("_distviz_batch", {"depth": 0, "asked": False})
+        if state_["depth"] == 0:
+            models.invalidate = functools.partial(state_.__setitem__, "asked", True)
+        state_["depth"] += 1
+        models._push_freeze()
+
+
+def _release(models) -> None:
+    with _BATCHES_LOCK:
+        state_ = models.__dict__["_distviz_batch"]
+        state_["depth"] -= 1
+        if state_["depth"] > 0:
+            models._freeze_count -= 1  # the outermost batch ends the freeze
+            return
+        del models.invalidate  # the class's own method again
+        del models.__dict__["_distviz_batch"]
+        if state_["asked"]:
+            models._pop_freeze()
+        else:
+            models._freeze_count -= 1
+
+
+# ------------------------------------------------------------------ 2. inline in Jupyter
+# One inlined copy of each style sheet per document: an update re-sends a reference, not CSS.
+_inlined: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def inline_stylesheets() -> None:
+    """Models built or updated outside a server (a notebook) carry inline style sheets."""
+    if not getattr(Reactive._get_properties, "_inlines", False):
+        Reactive._get_properties = _inlining_properties(Reactive._get_properties)
+        Syncable._update_model = _inlining_updates(Syncable._update_model)
+
+
+def _inline(stylesheets: list, doc) -> list:
+    copies = _inlined.setdefault(doc, {}) if doc is not None else {}
+    inlined = []
+    for sheet in stylesheets:
+        if isinstance(sheet, ImportedStyleSheet):
+            if sheet.url not in copies:
+                copies[sheet.url] = replace_inline_css(sheet)  # unchanged unless Panel's own CDN
+            sheet = copies[sheet.url]
+        inlined.append(sheet)
+    return inlined
+
+
+def _inlining_properties(get_properties):
+    """Models as they are built or re-read (a pane's ``_update``) get inline style sheets."""
+    @functools.wraps(get_properties)
+    def wrapper(self, doc, *args, **kwargs):
+        properties = get_properties(self, doc, *args, **kwargs)
+        if "stylesheets" in properties and (doc is None or doc.session_context is None):
+            properties["stylesheets"] = _inline(properties["stylesheets"], doc)
+        return properties
+    wrapper._inlines = True
+    wrapper._session_doc = getattr(get_properties, "_session_doc", False)
+    return wrapper
+
+
+def _inlining_updates(update_model):
+    """Parameter changes sent to a notebook view (``comm`` set) get inline style sheets."""
+    @functools.wraps(update_model)
+    def wrapper(self, events, msg, root, model, doc, comm):
+        if comm is not None and "stylesheets" in msg:
+            msg["stylesheets"] = _inline(msg["stylesheets"], doc)
+        return update_model(self, events, msg, root, model, doc, comm)
+    return wrapper
+
+
+# ------------------------------------------------------------------ 3. served style sheets
+def session_stylesheets() -> None:
+    """In a served session, properties re-read for a model outside the document (``doc``
+    None) are resolved for the session's document, so its style sheets stay the server's."""
+    if not getattr(Reactive._get_properties, "_session_doc", False):
+        Reactive._get_properties = _session_properties(Reactive._get_properties)
+    if not getattr(Reactive._update_properties, "_session_doc", False):
+        Reactive._update_properties = _session_updates(Reactive._update_properties)
+
+
+def _session_doc(doc):
+    if doc is None:
+        current = state.curdoc
+        if current is not None and current.session_context is not None:
+            return current
+    return doc
+
+
+def _session_properties(get_properties):
+    @functools.wraps(get_properties)
+    def wrapper(self, doc, *args, **kwargs):
+        return get_properties(self, _session_doc(doc), *args, **kwargs)
+    wrapper._session_doc = True
+    wrapper._inlines = getattr(get_properties, "_inlines", False)
+    return wrapper
+
+
+def _session_updates(update_properties):
+    """The same for a parameter change (the design's style sheets)."""
+    @functools.wraps(update_properties)
+    def wrapper(self, *events, doc):
+        return update_properties(self, *events, doc=_session_doc(doc))
+    wrapper._session_doc = True
+    return wrapper
+
+
+# ------------------------------------------------------------------ 4. no web font
+class LocalFast(Fast):
+    """Fast without its web font (``_resources['font']``, which Panel links in the page head
+    for the template's design and for ``config.design``). Its ``fast_design.js`` is named by
+    Panel's CDN path, which the server maps to the bundled copy it serves itself (a relative
+    path would be looked up under this class's own name)."""
+
+    _resources = {**Fast._resources, "font": {},
+                  "js_modules": {**Fast._resources["js_modules"],
+                                 "fast-design": f"{CDN_DIST}bundled/fast/js/fast_design.js"}}
+
+
+# ------------------------------------------------------------------ 5. update, then show
+def before_panel_watches(component, name: str, callback) -> None:
+    """Call ``callback(event)`` when ``component``'s parameter ``name`` changes, before Panel's
+    own watchers (precedence -1 runs first; param's public ``watch`` refuses a negative one)."""
+    component.param._watch(callback, [name], precedence=-1)
