@@ -134,6 +134,10 @@ class Requests(LoopSettings):
         fits: dict = {}
         complete: set = set()
         names = self.algorithms
+        # A fit's callback can run on a pool thread after run() returned: no partial run may
+        # be published after the result (a view would show it over the complete one).
+        publishing = threading.Lock()
+        finished = False
 
         def progress(done, total, fit):
             fits[(fit.training_key, fit.algorithm, fit.seed)] = fit
@@ -141,10 +145,13 @@ class Requests(LoopSettings):
             # hit) publishes them, one dashboard render instead of one per hit.
             if not self.current(token) or (fit.from_cache and done < total):
                 return
-            self.progress = (done, total)
-            partial = self._partial_run(spec, fits, complete, names)
-            if partial is not None:
-                self.partial = partial
+            with publishing:
+                if finished:
+                    return
+                self.progress = (done, total)
+                partial = self._partial_run(spec, fits, complete, names)
+                if partial is not None:
+                    self.partial = partial
         stale: Callable[[], bool] | None = (
             (lambda: not self.current(token)) if self.progressive else None)
         try:
@@ -155,6 +162,8 @@ class Requests(LoopSettings):
             if not self.background:
                 raise
             return
+        with publishing:
+            finished = True
         if run is not None and self.current(token):
             self.param.update(result=self._judged(run), running=False)
 

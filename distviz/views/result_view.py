@@ -94,6 +94,8 @@ class ResultView(pn.viewable.Viewer):
     def _handle_partial(self, event) -> None:
         if not self.shown or not self.session.background:
             return  # scripts show their final result only
+        if not self.loop.running or self._current(self.loop.result):
+            return  # the complete run is in: a render in this lane would drop its hand-off
         pending = self.session.runner.newest(self._lane)
         if pending is not None and not (pending.done() or pending.cancelled):
             return  # the render due shows the newest partial run

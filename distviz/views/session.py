@@ -82,10 +82,11 @@ class Session:
         except (AttributeError, RuntimeError, KeyError):
             self.closed = True  # the session was destroyed between the check and the call
 
-    def watch(self, obj, names, fn: Callable) -> None:
+    def watch(self, obj, names, fn: Callable, *, precedence: int = 0) -> None:
         """``fn(event)`` on the document's thread whenever ``obj``'s parameters ``names``
-        change, from whichever thread changed them."""
-        obj.param.watch(lambda event: self.ui(fn, event), names)
+        change, from whichever thread changed them; a higher ``precedence`` is handed over
+        after the watchers of lower ones (param's watcher order)."""
+        obj.param.watch(lambda event: self.ui(fn, event), names, precedence=precedence)
 
     def batch(self, *viewables):
         """Many pane changes as one: the documents the ``viewables`` are shown in recompute

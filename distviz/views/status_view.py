@@ -42,7 +42,8 @@ class StatusView(pn.viewable.Viewer):
             on = self.session.watch
             on(self.loop, ["request"], self._started)
             on(self.loop, ["progress"], self._progressed)
-            on(self.loop, ["result"], self._ran)
+            # After the views' renders of the same result: "Ran ..." never beside a partial.
+            on(self.loop, ["result"], self._ran, precedence=1)
             on(self.loop, ["error"], lambda event: event.new and self.fail(event.new))
 
     def __panel__(self):

@@ -1,0 +1,62 @@
+"""A view of results never shows a partial run over the complete one: the load test saw pages
+stuck on a partial leaderboard (shown 0.6216, expected 0.6239) beside "Ran ...", because a
+partial run published after the result (a fit's callback on a pool thread) made the view
+schedule a partial render in its lane, which dropped the final render still on its way to the
+document."""
+
+import asyncio
+
+import panel as pn
+import pytest
+
+from distviz.loop import ModelLoop, ResultCache
+from distviz.shift import Resampler
+from distviz.views.result_view import ResultView
+from distviz.views.session import Session
+
+
+class Recorder(ResultView):
+    PARTIAL = True
+
+    def render(self, run, final):
+        self.rendered = getattr(self, "rendered", []) + [(run, final)]
+
+    def __panel__(self):
+        return pn.pane.Markdown("")
+
+
+@pytest.fixture
+def chain(titanic):
+    resampler = Resampler(dataset=titanic, feature="sex", group="female")
+    loop = ModelLoop(resampler=resampler, algorithms=["logistic_regression"], repeats=2,
+                     n_jobs=1, cache=ResultCache())
+    # A notebook-like session: changes wait for the kernel loop (drain) as for a document.
+    session = Session(background=True, kernel=asyncio.new_event_loop())
+    return resampler, loop, Recorder(loop=loop, session=session), session
+
+
+def test_a_partial_run_published_after_the_result_never_hides_it(chain):
+    resampler, loop, view, session = chain
+    earlier = loop.result
+    resampler.ratio = -0.5  # the loop runs at once (not in the background) and publishes
+    final = loop.result
+    assert final is not earlier and not loop.running
+    loop.partial = earlier  # a late partial, after the result
+    session.drain()  # the document applies what was handed over
+    assert view.run is final and view.rendered[-1] == (final, True)
+
+
+def test_the_status_line_is_handed_over_after_the_views(chain):
+    """'Ran ...' is said after the views have rendered the same result, never beside a
+    partial leaderboard."""
+    from distviz.views.status_view import StatusView
+    resampler, loop, _, session = chain
+    status = StatusView(loop=loop, session=session)  # made first, as in the dashboard
+    view = Recorder(loop=loop, session=session)
+    order = []
+    status.param.watch(lambda event: order.append("status"), "status")
+    view.param.watch(lambda event: order.append("view"), "run")
+    resampler.ratio = 1.0
+    session.drain()
+    assert status.status.startswith("Ran ") and view.run is loop.result
+    assert order.index("view") < order.index("status"), order
