@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from ..errors import UsageError
 from ..stats import adjusted_p_values, paired_delta, verdict
+from ..stats.practical import practical_call
 from ..sweep.fitting import fit_plan
 from ..sweep.plan import DEFAULT_ADVISE_RATIOS, MIN_SHIFT_ROWS, Plan
 from .cells import Advice, Cell
@@ -117,9 +118,7 @@ def judge(cells: Sequence[Cell], metric: str, *, alpha: float = 0.05) -> None:
             c.verdict_bh = verdict(metric, c.delta, bool(p <= alpha))
             if not c.beyond_noise and c.practical in ("better", "worse", "negligible"):
                 # Beyond the noise for one cell alone, not among all of them: the call says so.
-                low, high = c.ci95
-                inside = -c.min_effect < low and high < c.min_effect
-                c.practical = "equivalent" if inside else "inconclusive"
+                c.practical = practical_call(metric, *c.ci95, c.min_effect, beyond=False)
 
 
 def _subset(fit, mask, task):
