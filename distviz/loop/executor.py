@@ -20,6 +20,11 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Callable
 
+# Imported now, before this module's threads exist: shap imports tqdm.auto later on a worker
+# thread, and tqdm's warnings.catch_warnings (process-wide) then races with other threads' and
+# prints a TqdmExperimentalWarning into a notebook's cell.
+import tqdm.auto  # noqa: F401, E402
+
 from .cluster import Clusters
 from .fit import fit_and_score, warm_worker
 from .jobs import FitJob

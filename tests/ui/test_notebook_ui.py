@@ -113,6 +113,23 @@ def jupyter_lab(root: Path, home: Path, timeout: float = 90):
         shutil.copy(log_path, ARTIFACTS / "notebook-jupyter.log")
 
 
+# Code run in the notebook's kernel, its printed output returned (for a failure's message).
+KERNEL_SAYS = f"""code => new Promise(resolve => {{
+  const kernel = {NOTEBOOK_JS}.sessionContext.session.kernel;
+  const future = kernel.requestExecute({{code, silent: false, store_history: false}});
+  let out = '';
+  future.onIOPub = msg => {{
+    if (msg.header.msg_type === 'stream') out += msg.content.text;
+    if (msg.header.msg_type === 'error') out += msg.content.ename + ': ' + msg.content.evalue;
+  }};
+  future.done.then(() => resolve(out), () => resolve(out));
+  setTimeout(() => resolve(out + ' [kernel did not answer in 20 s]'), 20000);
+}})"""
+# What the kernel holds of the shift when the page did not show it.
+KERNEL_STATE = ("print('kernel: ratio', rs.ratio, '| slider', dashboard.slider.slider.value, "
+                "'| label', dashboard.slider.label, '| result', loop.result and loop.result.shift)")
+
+
 def _wait_for(page, what: str, predicate, timeout: float):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -149,6 +166,8 @@ def test_notebook_runs_offline_in_jupyterlab(tmp_path):
 
         context.route("**/*", local_only)
         page = context.new_page()
+        console = []
+        page.on("console", lambda m: m.type in ("error", "warning") and console.append(m.text))
         # context.route does not see WebSockets: the kernel's and Panel's must be local too.
         page.on("websocket", lambda ws: ws.url.startswith(local) or outside.append(ws.url))
         page.goto(f"{url}/lab/tree/{NOTEBOOK.name}")
@@ -175,7 +194,16 @@ def test_notebook_runs_offline_in_jupyterlab(tmp_path):
         for ratio in (-0.4, -0.2):
             move_slider(handle, RATIOS.index(ratio))
             rows = round(FEMALE_TRAIN_ROWS * (1 + ratio))
-            page.get_by_text(f"Shift sex = female: {rows} rows").first.wait_for(timeout=120_000)
+            try:
+                page.get_by_text(f"Shift sex = female: {rows} rows").first.wait_for(
+                    timeout=120_000)
+            except Exception:
+                page.screenshot(path=str(ARTIFACTS / "notebook-failed.png"))
+                raise AssertionError(
+                    f"the page never showed the shift to {ratio}: handle at "
+                    f"{handle.get_attribute('aria-valuenow')}; "
+                    f"{page.evaluate(KERNEL_SAYS, KERNEL_STATE)}; console: {console[-8:]}"
+                ) from None
         after = _wait_for(page, "new numbers after the slider moved",
                           lambda: (s := page.evaluate(SHOWN)) != before and len(s) >= 2 and s, 90)
         assert after != before
