@@ -8,6 +8,10 @@ import html
 import panel as pn
 
 from .. import models
+from ..errors import DistvizError
+from ..sentences import metric_label
+from ..stats import parse_min_effect, resolve_min_effect
+from ..tasks import metric_names
 from ..shift import Resampler, describe_shift
 from ..shift.spec import RATIOS as SLIDER_RATIOS
 from .style import escape
@@ -94,3 +98,72 @@ def algorithm_choice(loop, task: str) -> pn.widgets.MultiChoice:
 
 def heading(text: str) -> pn.pane.Markdown:
     return pn.pane.Markdown(f"### {escape(text)}", margin=(10, 10, 0, 10))
+
+
+class MinEffectInput(pn.viewable.Viewer):
+    """The smallest change that matters for the leaderboard's metric (``view.metric``), bound
+    to ``loop.min_effect``: it shows the value in force (the default when none is set), and a
+    new one re-judges the shown run (no fit). Emptied, the metric goes back to its default; a
+    value the metric cannot take is a notification and the input shows the value in force."""
+
+    def __init__(self, loop, view, session, notify, **params):
+        super().__init__(**params)
+        self.loop, self.view, self._notify = loop, view, notify
+        self.input = pn.widgets.FloatInput(
+            label="Smallest change that matters", value=None, step=0.005, format="0.[0000]",
+            placeholder="default", sizing_mode="stretch_width",
+            description="The practical calls' threshold for the leaderboard's metric: a change "
+                        "inside +- this is no change that matters. Changing it re-judges the "
+                        "shown run; nothing is refitted.")
+        self.input.param.watch(self._set, "value")
+        session.watch(loop, ["min_effect", "dataset"], self._follow)
+        session.watch(view, ["metric"], self._follow)
+        self._follow()
+
+    @property
+    def metric(self) -> str | None:
+        """The metric the input sets: the leaderboard's, if the dataset's task reports it."""
+        dataset = self.loop.dataset
+        if dataset is None:
+            return None
+        if self.view.metric in metric_names(dataset.task_name):
+            return self.view.metric
+        return dataset.headline_metric
+
+    def in_force(self) -> float | None:
+        """The smallest change that matters for :attr:`metric` now."""
+        metric = self.metric
+        return None if metric is None else self.loop.min_effects()[metric]
+
+    def _follow(self, *events) -> None:
+        value = self.in_force()
+        if value is not None:
+            self.input.description = (f"The smallest change of {metric_label(self.metric)} "
+                                       "that matters: a change inside +- this is no change "
+                                       "that matters. Changing it re-judges the shown run; "
+                                       "nothing is refitted.")
+        if self.input.value != value:
+            self.input.value = value
+
+    def _set(self, event) -> None:
+        metric = self.metric
+        if metric is None or event.new == self.in_force():
+            return
+        dataset = self.loop.dataset
+        chosen = {k or dataset.headline_metric: v
+                  for k, v in parse_min_effect(self.loop.min_effect).items()}
+        if event.new is None:
+            chosen.pop(metric, None)  # emptied: the metric's default
+        else:
+            chosen[metric] = float(event.new)
+        try:
+            resolve_min_effect(chosen, dataset.task_name, y_test=dataset.y_test)
+        except DistvizError as exc:
+            self._notify(f"{exc}")
+            self._follow()
+            return
+        self.loop.min_effect = chosen or None
+
+    def __panel__(self):
+        return self.input
+
