@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from ..errors import UsageError
-from ..stats import adjusted_p_values, paired_delta, verdict
+from ..stats import adjusted_p_values, paired_delta, practical_call, verdict
 from ..sweep.fitting import fit_plan
 from ..sweep.plan import DEFAULT_ADVISE_RATIOS, MIN_SHIFT_ROWS, Plan
 from .cells import Advice, Cell
@@ -115,11 +116,34 @@ def judge(cells: Sequence[Cell], metric: str, *, alpha: float = 0.05) -> None:
         for c, p in zip(judged, adjusted):
             c.p_adjusted = float(p)
             c.verdict_bh = verdict(metric, c.delta, bool(p <= alpha))
-            if not c.beyond_noise and c.practical in ("better", "worse", "negligible"):
-                # Beyond the noise for one cell alone, not among all of them: the call says so.
-                low, high = c.ci95
-                inside = -c.min_effect < low and high < c.min_effect
-                c.practical = "equivalent" if inside else "inconclusive"
+            c.practical = _after_bh(c, c.practical)
+
+
+def _after_bh(cell: Cell, call: str | None) -> str | None:
+    """A cell's practical call once judged among all cells: beyond the noise for one cell
+    alone, not among all of them, it is equivalent or inconclusive (never a real change)."""
+    if cell.beyond_noise or call not in ("better", "worse", "negligible"):
+        return call
+    low, high = cell.ci95
+    inside = -cell.min_effect < low and high < cell.min_effect
+    return "equivalent" if inside else "inconclusive"
+
+
+def rejudge(advice: Advice, min_effect: Mapping[str, float]) -> Advice:
+    """``advice`` with its cells' practical calls judged against another smallest change that
+    matters (per metric): the same intervals and Benjamini–Hochberg verdicts, nothing refitted
+    (the dashboard's map when the page's min_effect changes). A re-judged cell's ``to_detect``
+    is dropped: it needs the interval's parts, which a cell does not keep."""
+    m = min_effect.get(advice.metric)
+    if m is None or (advice.min_effect or {}).get(advice.metric) == m:
+        return advice
+    cells = []
+    for c in advice.cells:
+        if c.practical is not None and c.ci95 is not None:
+            c = replace(c, min_effect=float(m), to_detect=None)
+            c.practical = _after_bh(c, practical_call(c.metric, *c.ci95, float(m)))
+        cells.append(c)
+    return replace(advice, cells=cells, min_effect=dict(min_effect))
 
 
 def _subset(fit, mask, task):

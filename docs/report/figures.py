@@ -44,10 +44,6 @@ def make_figures(results: dict, directory: Path) -> list[Path]:
     return written
 
 
-# Within the noise, the practical call tells "no change that matters" from "can't tell".
-EQUIVALENT_COLOUR, INCONCLUSIVE_COLOUR, INCONCLUSIVE_HATCH = "#c8c8c8", "#ffffff", "////"
-
-
 def _advice_figure(plt, name: str, advice: dict, directory: Path) -> Path:
     """The dashboard's map of an advise run: groups x algorithms per ratio, coloured (the
     dashboard's colours) only beyond the noise after Benjamini–Hochberg; within it, grey when
@@ -58,13 +54,13 @@ def _advice_figure(plt, name: str, advice: dict, directory: Path) -> Path:
 
     from distviz.advise import Cell, Skipped
     from distviz.views.advise_plots import cell_frame, colour_of
+    from distviz.views.style import INCONCLUSIVE_HATCH
 
     cells = [Cell(**c) for c in advice["cells"]]
     skipped = [Skipped(**s) for s in advice["skipped"]]
     rows = list(dict.fromkeys((c.feature, c.group) for c in cells))
     algorithms, ratios = advice["algorithms"], advice["ratios"]
     frame = cell_frame(cells, rows, algorithms, ratios, skipped)
-    calls = {(c.feature, c.group, c.ratio, c.algorithm): c.practical for c in cells}
     label = METRIC_LABELS.get(advice["metric"], advice["metric"])
     fig, axes = plt.subplots(1, len(ratios), squeeze=False, sharey=True,
                              figsize=(1.2 + 1.25 * len(algorithms) * len(ratios),
@@ -77,15 +73,10 @@ def _advice_figure(plt, name: str, advice: dict, directory: Path) -> Path:
         for i, row in enumerate(labels):
             for j, algorithm in enumerate(algorithms):
                 cell = at.loc[(row, algorithm)]
-                colour = colour_of(cell["shade"], cell["state"])
-                if cell["state"] == "done" and not np.isfinite(cell["shade"]):
-                    call = calls.get((*rows[i], ratio, algorithm))
-                    if call == "equivalent":
-                        colour = EQUIVALENT_COLOUR
-                    elif call == "inconclusive":
-                        colour = INCONCLUSIVE_COLOUR
-                        hatched.append((i, j))
-                image[i, j] = to_rgb(colour)
+                # The dashboard's rule: within the noise, equivalent grey, inconclusive white.
+                image[i, j] = to_rgb(colour_of(cell["shade"], cell["state"], cell["practical"]))
+                if cell["hatch"].strip():
+                    hatched.append((i, j))
                 ax.text(j, i, cell["text"], ha="center", va="center", fontsize=7)
         ax.imshow(image, aspect="auto")
         for i, j in hatched:
