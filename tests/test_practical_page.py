@@ -1,0 +1,201 @@
+"""Issue 27, the page half (server-side, no browser): the leaderboard's ``practical`` column is
+the practical call of the interval it shows, against the loop's smallest change that matters;
+the sidebar's input sets ``loop.min_effect`` and re-judges the shown run and the map with no
+fit; the map tells equivalent (grey) from inconclusive (hatched white)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from distviz.advise import Advice, Cell, rejudge
+from distviz.loop import ResultCache
+from distviz.stats import CALLS, practical_call
+from distviz.views import plots
+from distviz.views.advise_plots import cell_frame, colour_of
+from distviz.views.app import Dashboard
+from distviz.views.model_figures import change_caption
+from distviz.views.models_view import best_model
+from distviz.views.style import EQUIVALENT, INCONCLUSIVE, INCONCLUSIVE_HATCH
+
+FAST = ["naive_bayes", "logistic_regression"]
+
+
+def expected(a, metric: str, m: float) -> str:
+    """The call of ``a``'s shown interval, by the engine's rule (stats.practical_call)."""
+    low, high = a.ci95[metric]
+    return practical_call(metric, low, high, m)
+
+
+@pytest.fixture(scope="module")
+def dashboard():
+    board = Dashboard(background=False, algorithms=FAST, repeats=3)
+    board.loop.cache = ResultCache()
+    board.resampler.param.update(feature="sex", group="female", ratio=-0.5)
+    board.wait()
+    return board
+
+
+def test_the_leaderboard_shows_the_call_of_its_interval(dashboard):
+    run = dashboard.result
+    board = dashboard.leaderboard().set_index("algorithm")
+    assert run.min_effect["f1"] == 0.01 == dashboard.min_effect.input.value  # the default
+    for a in run.algorithms:
+        row = board.loc[a.algorithm]
+        call = expected(a, "f1", 0.01)
+        assert row["practical"] == call == a.practical["f1"] and call in CALLS
+        low, high = a.ci95["f1"]
+        assert row["interval"] == f"[{low:+.3f}, {high:+.3f}]"
+        assert row["detectable"] == pytest.approx(a.detectable["f1"], abs=1e-4)
+    # Titanic's 329 test rows: logistic regression's interval holds 0 and reaches past 0.01.
+    low, high = run.result("logistic_regression").ci95["f1"]
+    assert low < 0 < high and (low < -0.01 or high > 0.01)
+    assert board.loc["logistic_regression", "practical"] == "inconclusive"
+    # Each title states the change and its call; the best-model line the lead's call.
+    for a in run.algorithms:
+        title = dashboard.models.shown_model(a.algorithm)["title"]
+        assert title.endswith(f"vs baseline: {a.practical['f1']}"), title
+    best, second, lead = run.lead("f1")
+    line = dashboard.models.best_line.object
+    word = practical_call("f1", lead.low, lead.high, 0.01)
+    assert word.split()[0] in line or (word in ("better", "worse") and "may matter" in line)
+    assert "smallest change that matters 0.01" in dashboard.models.legend.object
+
+
+def test_the_baseline_has_no_call():
+    run_like = type("Run", (), {"at_baseline": True})()
+    assert change_caption(run_like, None, "f1") == ""
+
+
+def test_a_new_min_effect_rejudges_the_shown_run_without_a_fit(dashboard):
+    loop = dashboard.loop
+    run, request = dashboard.result, loop.request
+    fits = {a.algorithm: a.fits for a in run.algorithms}
+    dashboard.min_effect.input.value = 0.5
+    dashboard.wait()
+    assert loop.min_effect == {"f1": 0.5}
+    assert loop.request == request  # no new run was asked for
+    shown = dashboard.result
+    assert {a.algorithm: a.fits for a in shown.algorithms} == fits  # the same fits
+    board = dashboard.leaderboard().set_index("algorithm")
+    for a in shown.algorithms:
+        assert board.loc[a.algorithm, "practical"] == expected(a, "f1", 0.5)
+        assert board.loc[a.algorithm, "interval"] == plots.leaderboard(run, "f1").set_index(
+            "algorithm").loc[a.algorithm, "interval"]  # the same interval, judged again
+    assert set(board["practical"]) <= {"equivalent", "negligible"}, board["practical"]
+    assert "smallest change that matters 0.5" in dashboard.models.legend.object
+    assert best_model(shown, "f1") == dashboard.models.best_line.object.split(" — ")[0]
+    # Emptied: back to the default, shown in the input.
+    dashboard.min_effect.input.value = None
+    dashboard.wait()
+    assert loop.min_effect is None and dashboard.min_effect.input.value == 0.01
+    assert loop.request == request
+    board = dashboard.leaderboard().set_index("algorithm")
+    assert all(board.loc[a.algorithm, "practical"] == expected(a, "f1", 0.01)
+               for a in shown.algorithms)
+
+
+def test_a_min_effect_the_metric_cannot_take_is_a_notification(dashboard):
+    loop = dashboard.loop
+    dashboard.min_effect.input.value = 2.0  # F1 changes by at most 1
+    assert loop.min_effect is None
+    assert "at most 1" in dashboard.status and "min_effect" in dashboard.status
+    assert dashboard.min_effect.input.value == 0.01  # the value in force again
+
+
+def test_the_input_follows_the_leaderboards_metric(dashboard):
+    loop = dashboard.loop
+    dashboard.models.metric = "roc_auc"
+    dashboard.min_effect.input.value = 0.002
+    assert loop.min_effect == {"roc_auc": 0.002}
+    board = dashboard.leaderboard().set_index("algorithm")
+    for a in dashboard.result.algorithms:
+        assert board.loc[a.algorithm, "practical"] == expected(a, "roc_auc", 0.002)
+    dashboard.models.metric = "f1"
+    assert dashboard.min_effect.input.value == 0.01  # F1 keeps its default
+    dashboard.min_effect.input.value = None
+    dashboard.models.metric = "roc_auc"
+    dashboard.min_effect.input.value = None
+    assert loop.min_effect is None
+    dashboard.models.metric = "f1"
+
+
+# ------------------------------------------------------------------------------ the map
+def _cell(ratio, algorithm, low, high, verdict_bh, practical):
+    delta = (low + high) / 2
+    return Cell("batch", "d", ratio, algorithm, "f1", 100, 50, 20, delta=delta,
+                ci95=[low, high], p_value=0.01, verdict=verdict_bh, verdict_bh=verdict_bh,
+                practical=practical, detectable=(high - low) / 2, min_effect=0.01,
+                to_detect={"test_rows": 999} if practical == "inconclusive" else None)
+
+
+CELLS = [_cell(-0.5, "a", 0.02, 0.05, "better", "better"),
+         _cell(-0.5, "b", -0.004, 0.003, "within noise", "equivalent"),
+         _cell(1.0, "a", -0.03, 0.02, "within noise", "inconclusive"),
+         _cell(1.0, "b", 0.001, 0.004, "within noise", "equivalent")]  # not beyond after BH
+
+
+def test_the_map_tells_equivalent_from_inconclusive():
+    frame = cell_frame(CELLS, [("batch", "d")], ["a", "b"], [-0.5, 1.0]).set_index(
+        ["ratio", "algorithm"])
+    for c in CELLS:
+        row = frame.loc[(c.ratio, c.algorithm)]
+        assert row["practical"] == c.practical
+        assert row["detectable"] == pytest.approx(c.detectable)
+    assert colour_of(frame.loc[(-0.5, "b"), "shade"], "done", "equivalent") == EQUIVALENT
+    assert colour_of(frame.loc[(1.0, "a"), "shade"], "done", "inconclusive") == INCONCLUSIVE
+    assert frame.loc[(1.0, "a"), "hatch"] == INCONCLUSIVE_HATCH
+    assert frame.loc[(-0.5, "b"), "hatch"].strip() == ""
+    assert frame.loc[(-0.5, "a"), "hatch"].strip() == ""  # beyond the noise: its colour
+    assert math.isfinite(frame.loc[(-0.5, "a"), "shade"])
+    assert EQUIVALENT != INCONCLUSIVE
+
+
+def test_rejudging_the_map_changes_calls_not_intervals():
+    advice = Advice(None, "f1", ["batch"], [-0.5, 1.0], ["a", "b"], 3, 0.05,
+                    [Cell(**c.to_dict()) for c in CELLS], [], min_effect={"f1": 0.01})
+    loose = rejudge(advice, {"f1": 0.06})
+    assert [c.practical for c in loose.cells] == ["negligible", "equivalent", "equivalent",
+                                                  "equivalent"]
+    for before, after in zip(advice.cells, loose.cells):
+        assert after.ci95 == before.ci95 and after.verdict_bh == before.verdict_bh
+        low, high = before.ci95
+        call = practical_call("f1", low, high, 0.06)
+        if not after.beyond_noise and call in ("better", "worse", "negligible"):
+            call = "equivalent"  # inside +-0.06, and within the noise after BH
+        assert after.practical == call and after.min_effect == 0.06
+    assert [c.practical for c in advice.cells] == [c.practical for c in CELLS]  # unchanged
+    assert not loose.advice  # a negligible change is never advised
+    assert [c.algorithm for c in advice.advice] == ["a"]
+    assert rejudge(advice, {"f1": 0.01}) is advice
+    tight = rejudge(advice, {"f1": 0.001})
+    assert [c.practical for c in tight.cells] == ["better", "inconclusive", "inconclusive",
+                                                  "inconclusive"]
+
+
+def test_the_shown_map_follows_min_effect_without_recomputing(dashboard):
+    view = dashboard.advise
+    view.top = 1
+    dashboard.open_tab("Where data helps")  # inline: the map is computed here
+    run = view.advise_run
+    assert not run.running and run.advice is not None
+    computed, key = run.advice, run.computed_for
+    dashboard.min_effect.input.value = 0.5
+    dashboard.wait()
+    assert run.advice is computed and run.computed_for == key  # nothing recomputed
+    frame = view.frame.set_index(["row", "ratio", "algorithm"])
+    done = [c for c in computed.cells if c.ci95 is not None]
+    assert done
+    for c in done:
+        call = practical_call("f1", *c.ci95, 0.5)
+        if not c.beyond_noise and call in ("better", "worse", "negligible"):
+            call = "equivalent"
+        assert frame.loc[(f"{c.feature} = {c.group}", c.ratio, c.algorithm), "practical"] == call
+    assert "no change over 0.5" in view.legend.object
+    dashboard.min_effect.input.value = None
+    dashboard.wait()
+    frame = view.frame.set_index(["row", "ratio", "algorithm"])
+    assert [frame.loc[(f"{c.feature} = {c.group}", c.ratio, c.algorithm), "practical"]
+            for c in done] == [c.practical for c in done]
+    dashboard.open_tab("Models")
