@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from distviz.advise import Advice, Cell, rejudge
@@ -193,6 +194,8 @@ def test_the_shown_map_follows_min_effect_without_recomputing(dashboard):
             call = "equivalent"
         assert frame.loc[(f"{c.feature} = {c.group}", c.ratio, c.algorithm), "practical"] == call
     assert "no change over 0.5" in view.legend.object
+    typical = float(np.median([c.detectable for c in computed.cells if c.detectable is not None]))
+    assert f"detect a change of about ±{typical:.3f}" in view.legend.object
     dashboard.min_effect.input.value = None
     dashboard.wait()
     frame = view.frame.set_index(["row", "ratio", "algorithm"])

@@ -95,9 +95,10 @@ def tone_of(shade_step: float, state: str, practical: str | None) -> float:
     return WITHIN_TONES.get(practical, math.nan) if state == "done" else math.nan
 
 
-def legend_html(min_effect: float | None = None) -> str:
+def legend_html(min_effect: float | None = None, detectable: float | None = None) -> str:
     """What the colours mean, as a line of swatches; within the noise, against the smallest
-    change that matters ``min_effect``."""
+    change that matters ``min_effect``; and ``detectable``, the change the map's typical cell
+    can call beyond the noise (the median of its cells')."""
     def swatch(colour, text, extra=""):
         return (f'<span style="display:inline-block;width:12px;height:12px;background:{colour};'
                 f'vertical-align:middle;margin:0 3px 0 8px{extra}"></span>{escape(text)}')
@@ -116,6 +117,9 @@ def legend_html(min_effect: float | None = None) -> str:
                                    f"±{m})", hatched),
               swatch(WITHIN_NOISE, "no call (one seed), failed ×"),
               f"&nbsp;&nbsp;{PENDING} not computed yet", outline + "the slider's shift"]
+    if detectable is not None and math.isfinite(detectable):
+        parts.append(f"<br>A typical cell here can detect a change of about ±{detectable:.3f} "
+                     "(the median of the cells'; hover a cell for its own).")
     return "Change beyond the noise (BH):" + "".join(parts)
 
 
@@ -176,7 +180,7 @@ def _hatched(plot, element) -> None:
     option; its Bokeh glyph has)."""
     glyph = plot.handles["glyph"]
     glyph.hatch_pattern = {"field": "hatch"}
-    glyph.hatch_color, glyph.hatch_scale, glyph.hatch_weight = "#a8a8a8", 7, 1
+    glyph.hatch_color, glyph.hatch_scale, glyph.hatch_weight = "#c4c4c4", 10, 1
 
 
 def heatmap(frame: pd.DataFrame, ratio: float, *, metric: str,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import partial
 
 import holoviews as hv
+import numpy as np
 import panel as pn
 import param
 
@@ -210,7 +211,10 @@ class AdviseView(ResultView):
 
     def _show_map(self, event=None) -> None:
         run, advice = self.advise_run, self.shown_advice()
-        self.legend.object = legend_html(self._min_effect())
+        detectable = [c.detectable for c in advice.cells if c.detectable is not None] \
+            if advice is not None else []
+        self.legend.object = legend_html(self._min_effect(),
+                                         float(np.median(detectable)) if detectable else None)
         if advice is None:
             return
         self._draw(advice.cells)

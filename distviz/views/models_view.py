@@ -267,12 +267,18 @@ def practical_legend(run: RunResult, metric: str) -> str:
     if m is None or run.at_baseline:
         return ""
     text = (f"*practical* ({escape(metric_label(metric))}, smallest change that matters "
-            f"{m:.3g}): {escape(practical_meaning(m))}; ± = the smallest change this run "
-            "calls beyond the noise.")
-    needs = [f"{escape(a.algorithm)}: {escape(call.needs())}" for a in run.algorithms
+            f"{m:.3g}): {escape(plus_minus(practical_meaning(m)))}; ± = the smallest change "
+            "this run calls beyond the noise.")
+    needs = [f"{escape(a.algorithm)}: {escape(plus_minus(call.needs()))}"
+             for a in run.algorithms
              for call in [(a.practical_calls or {}).get(metric)]
              if call is not None and call.call == "inconclusive"]
     return text + ("<br>" + "<br>".join(needs) if needs else "")
+
+
+def plus_minus(text: str) -> str:
+    """The command line's "+-" as the page's "±"."""
+    return text.replace("+-", "±")
 
 
 #: What a practical call says of a lead between two models, against min_effect ``m``.

@@ -44,6 +44,10 @@ def make_figures(results: dict, directory: Path) -> list[Path]:
     return written
 
 
+# Matplotlib's hatch for inconclusive cells (the dashboard's map hatches them too).
+INCONCLUSIVE_HATCH = "////"
+
+
 def _advice_figure(plt, name: str, advice: dict, directory: Path) -> Path:
     """The dashboard's map of an advise run: groups x algorithms per ratio, coloured (the
     dashboard's colours) only beyond the noise after Benjamini–Hochberg; within it, grey when
@@ -54,7 +58,6 @@ def _advice_figure(plt, name: str, advice: dict, directory: Path) -> Path:
 
     from distviz.advise import Cell, Skipped
     from distviz.views.advise_plots import cell_frame, colour_of
-    from distviz.views.style import INCONCLUSIVE_HATCH
 
     cells = [Cell(**c) for c in advice["cells"]]
     skipped = [Skipped(**s) for s in advice["skipped"]]
