@@ -66,7 +66,7 @@ def test_the_leaderboard_shows_the_call_of_its_interval(dashboard):
 
 def test_the_baseline_has_no_call():
     run_like = type("Run", (), {"at_baseline": True})()
-    assert change_caption(run_like, None, "f1") == ""
+    assert change_caption(run_like, None, "f1") == "\nthe baseline"
 
 
 def test_a_new_min_effect_rejudges_the_shown_run_without_a_fit(dashboard):

@@ -97,8 +97,12 @@ def confusion_cells(counts, labels, *, normalise: bool = False, baseline=None, c
 
 def change_caption(run, a, metric: str) -> str:
     """A plot title's second line: the change of ``metric`` against the baseline and its
-    practical call, e.g. "+0.004 vs baseline: inconclusive"; empty at the baseline."""
-    if run.at_baseline or not a.delta or not np.isfinite(a.delta.get(metric, np.nan)):
+    practical call, e.g. "+0.004 vs baseline: inconclusive" ("the baseline" at the baseline:
+    a title keeps its two lines, so a snapshot switching titles in the browser needs no new
+    layout)."""
+    if run.at_baseline:
+        return "\nthe baseline"
+    if not a.delta or not np.isfinite(a.delta.get(metric, np.nan)):
         return ""
     call = (a.practical_calls or {}).get(metric)
     word = f": {call.call}" if call is not None and call.call else " (no interval yet)"
