@@ -202,3 +202,22 @@ def test_the_shown_map_follows_min_effect_without_recomputing(dashboard):
     assert [frame.loc[(f"{c.feature} = {c.group}", c.ratio, c.algorithm), "practical"]
             for c in done] == [c.practical for c in done]
     dashboard.open_tab("Models")
+
+
+def test_a_regression_page_sets_the_metric_shown():
+    board = Dashboard(data="diabetes", background=False, algorithms=["ridge", "knn"],
+                      repeats=3)
+    board.loop.cache = ResultCache()
+    board.resampler.ratio = -0.5
+    board.wait()
+    y_test = board.dataset.y_test
+    assert board.min_effect.input.value == 0.01  # R²'s default
+    board.models.metric = "rmse"  # 1 % of a constant prediction's error, in the target's units
+    assert board.min_effect.input.value == pytest.approx(0.01 * float(np.std(y_test)))
+    board.min_effect.input.value = 5.0  # above 1 is fine for an error in the target's units
+    assert board.loop.min_effect == {"rmse": 5.0}
+    shown = board.leaderboard().set_index("algorithm")
+    for a in board.result.algorithms:
+        assert shown.loc[a.algorithm, "practical"] == expected(a, "rmse", 5.0)
+    board.models.metric = "r2"
+    assert board.min_effect.input.value == 0.01
