@@ -25,9 +25,9 @@ BEYOND_NOISE = ("better", "worse")
 # window gives the table 840).
 LEADERBOARD_WIDTHS = {"algorithm": (1.3, 90), "baseline": (0.7, 76), "now": (0.7, 56),
                       "delta": (0.7, 60), "interval": (1.3, 72), "verdict": (1.2, 72),
-                      "practical": (1.2, 86), "seeds": (0.7, 58), "rank_change": (0.7, 62),
-                      "best": (0.5, 46), "fit_s": (0.6, 46), "train_rows": (0.8, 56),
-                      "note": (2.0, 60)}
+                      "practical": (1.2, 86), "seeds": (0.7, 52), "rank_change": (0.7, 62),
+                      "best": (0.5, 40), "fit_s": (0.6, 40), "train_rows": (0.8, 56),
+                      "note": (2.0, 78)}
 # The practical call's cell: better / worse coloured as the delta is (beyond the noise);
 # "no change that matters" pale grey, "can't tell" white and italic; negligible plain.
 PRACTICAL_CSS = {"better": f"color: {BETTER}; font-weight: bold",
