@@ -221,3 +221,28 @@ def test_a_regression_page_sets_the_metric_shown():
         assert shown.loc[a.algorithm, "practical"] == expected(a, "rmse", 5.0)
     board.models.metric = "r2"
     assert board.min_effect.input.value == 0.01
+
+
+def test_another_dataset_keeps_only_the_min_effect_that_still_means_something():
+    """F1's 0.05 stays for another classification table; a regression table (no F1) and
+    RMSE's value (the old target's units) go back to the defaults, and the new run works."""
+    board = Dashboard(background=False, algorithms=["logistic_regression", "naive_bayes"],
+                      repeats=2)
+    board.wait()
+    board.min_effect.input.value = 0.05
+    board.models.metric = "roc_auc"
+    board.min_effect.input.value = 0.02
+    assert board.loop.min_effect == {"f1": 0.05, "roc_auc": 0.02}
+    board.data.dataset_name = "breast_cancer"
+    board.wait()
+    assert board.loop.min_effect == {"f1": 0.05, "roc_auc": 0.02}
+    assert board.result.dataset.name == "breast_cancer" and board.loop.error is None
+    board.data.dataset_name = "diabetes"
+    board.wait()
+    assert board.loop.error is None and board.result.dataset.name == "diabetes"
+    assert board.loop.min_effect is None and board.min_effect.input.value == 0.01
+    board.models.metric = "rmse"
+    board.min_effect.input.value = 3.0
+    board.data.dataset_name = "titanic"
+    board.wait()
+    assert board.loop.error is None and board.loop.min_effect is None

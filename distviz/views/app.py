@@ -314,6 +314,7 @@ class Dashboard(pn.viewable.Viewer):
     def _use_dataset(self, dataset: Dataset, *, reset: bool = True) -> None:
         """Make ``dataset`` the current one: every choice re-validated, one run started (its
         Gini ranking is computed already). ``reset`` opens it on its top-ranked feature."""
+        self.min_effect.carry_over(dataset)  # before the loop hears of the new dataset
         chosen = self._chosen(dataset, self.loop.algorithms)
         # The algorithms change with the dataset in one run: the loop hears only the dataset.
         with param.parameterized.discard_events(self.loop):

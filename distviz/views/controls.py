@@ -10,10 +10,10 @@ import panel as pn
 from .. import models
 from ..errors import DistvizError
 from ..sentences import metric_label
-from ..stats import parse_min_effect, resolve_min_effect
-from ..tasks import metric_names
 from ..shift import Resampler, describe_shift
 from ..shift.spec import RATIOS as SLIDER_RATIOS
+from ..stats import parse_min_effect, resolve_min_effect
+from ..tasks import LOWER_IS_BETTER, metric_names
 from .style import escape
 
 # Slider positions: the engine's grid (distviz.shift.spec.RATIOS), which a snapshot holds too.
@@ -111,10 +111,7 @@ class MinEffectInput(pn.viewable.Viewer):
         self.loop, self.view, self._notify = loop, view, notify
         self.input = pn.widgets.FloatInput(
             label="Smallest change that matters", value=None, step=0.005, format="0.[0000]",
-            placeholder="default", sizing_mode="stretch_width",
-            description="The practical calls' threshold for the leaderboard's metric: a change "
-                        "inside +- this is no change that matters. Changing it re-judges the "
-                        "shown run; nothing is refitted.")
+            placeholder="default", sizing_mode="stretch_width")
         self.input.param.watch(self._set, "value")
         session.watch(loop, ["min_effect", "dataset"], self._follow)
         session.watch(view, ["metric"], self._follow)
@@ -135,13 +132,29 @@ class MinEffectInput(pn.viewable.Viewer):
         metric = self.metric
         return None if metric is None else self.loop.min_effects()[metric]
 
+    def chosen(self, dataset) -> dict[str, float]:
+        """``loop.min_effect`` as {metric: value} (a bare number is ``dataset``'s headline)."""
+        return {k or dataset.headline_metric: v
+                for k, v in parse_min_effect(self.loop.min_effect).items()}
+
+    def carry_over(self, dataset) -> None:
+        """Before the loop moves to another ``dataset``: a value for a 0-1 metric its task
+        reports stays; the others go back to the defaults (a metric the task does not report;
+        RMSE / MAE, in the old target's units)."""
+        if self.loop.dataset is None or dataset is self.loop.dataset:
+            return
+        kept = {metric: value for metric, value in self.chosen(self.loop.dataset).items()
+                if metric in metric_names(dataset.task_name) and metric not in LOWER_IS_BETTER}
+        if kept != self.chosen(self.loop.dataset):
+            self.loop.min_effect = kept or None
+
     def _follow(self, *events) -> None:
         value = self.in_force()
         if value is not None:
             self.input.description = (f"The smallest change of {metric_label(self.metric)} "
-                                       "that matters: a change inside +- this is no change "
-                                       "that matters. Changing it re-judges the shown run; "
-                                       "nothing is refitted.")
+                                       "that matters: a change inside ± this is no change that "
+                                       "matters. A new value re-judges the shown run; nothing "
+                                       "is refitted.")
         if self.input.value != value:
             self.input.value = value
 
@@ -150,8 +163,7 @@ class MinEffectInput(pn.viewable.Viewer):
         if metric is None or event.new == self.in_force():
             return
         dataset = self.loop.dataset
-        chosen = {k or dataset.headline_metric: v
-                  for k, v in parse_min_effect(self.loop.min_effect).items()}
+        chosen = self.chosen(dataset)
         if event.new is None:
             chosen.pop(metric, None)  # emptied: the metric's default
         else:
