@@ -23,6 +23,30 @@ SELECTS = """() => Object.fromEntries([...Bokeh.documents[0].all_models]
   .filter(m => m.type.endsWith('Select') && m.title).map(m => [m.title, m.value]))"""
 
 
+# Each row's practical cell as drawn: its italics and background (shadow roots walked).
+PRACTICAL_STYLE = """() => {
+  const out = {};
+  const walk = root => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.classList && el.classList.contains('tabulator-row')) {
+        const name = el.querySelector('[tabulator-field="algorithm"]');
+        const cell = el.querySelector('[tabulator-field="practical"]');
+        if (name && cell) {
+          const s = getComputedStyle(cell);
+          out[name.textContent.trim()] = [s.fontStyle, s.backgroundColor];
+        }
+      }
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  return out;
+}"""
+# What a call looks like: inconclusive white and italic, equivalent grey (style.EQUIVALENT).
+LOOKS = {"inconclusive": ("italic", "rgb(255, 255, 255)"),
+         "equivalent": ("normal", "rgb(200, 200, 200)")}
+
+
 def shift_handle(page):
     """The shift slider's handle: the one with a position per slider ratio."""
     for handle in page.locator(".noUi-handle").all():
@@ -75,6 +99,7 @@ def test_the_page_says_inconclusive_and_a_looser_min_effect_refits_nothing():
         seeds = int(re.search(r"x (\d+) seed", status_text(page)).group(1))
         board = settled(page, POSITION, seeds)
         ran = status_text(page)
+        looks = page.evaluate(PRACTICAL_STYLE)
         page.screenshot(path=str(ARTIFACTS / "practical-0.01.png"), full_page=True)
 
         field.fill("0.5")
@@ -86,6 +111,7 @@ def test_the_page_says_inconclusive_and_a_looser_min_effect_refits_nothing():
         page.get_by_text(re.compile(r"smallest change that matters 0\.5")).first.wait_for(
             timeout=10_000)
         page.screenshot(path=str(ARTIFACTS / "practical-0.5.png"), full_page=True)
+        looks_loose = page.evaluate(PRACTICAL_STYLE)
         ran_after = status_text(page)
         browser.close()
 
@@ -104,6 +130,12 @@ def test_the_page_says_inconclusive_and_a_looser_min_effect_refits_nothing():
             assert low <= 0 <= high and (low <= -0.01 or high >= 0.01), (name, low, high)
         assert f"{results[name]['detectable']['f1']:.3f}" in row["practical"], row
     assert "inconclusive" in {word(r) for r in board.values()}, board
+    # Told apart at a glance: "can't tell" white and italic, "no change that matters" grey.
+    for shown, seen in ((board, looks), (loose, looks_loose)):
+        for name, row in shown.items():
+            if word(row) in LOOKS:
+                assert tuple(seen[name]) == LOOKS[word(row)], (name, word(row), seen[name])
+    assert "equivalent" in {word(r) for r in loose.values()}, loose
     # 0.5: the same intervals judged again, nothing run again.
     assert {n: r["interval"] for n, r in loose.items()} == \
         {n: r["interval"] for n, r in board.items()}
