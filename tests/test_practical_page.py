@@ -5,6 +5,7 @@ fit; the map tells equivalent (grey) from inconclusive (hatched white)."""
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -194,6 +195,12 @@ def test_the_shown_map_follows_min_effect_without_recomputing(dashboard):
             call = "equivalent"
         assert frame.loc[(f"{c.feature} = {c.group}", c.ratio, c.algorithm), "practical"] == call
     assert "no change over 0.5" in view.legend.object
+    counts = {w: sum(1 for c in done if frame.loc[(f"{c.feature} = {c.group}", c.ratio,
+                                                   c.algorithm), "practical"] == w)
+              for w in ("equivalent", "inconclusive")}
+    said = html.unescape(view.sentences.object)
+    assert "practical calls per cell (min_effect 0.5): " in said and \
+        f"{counts['equivalent']} equivalent, {counts['inconclusive']} inconclusive" in said, said
     typical = float(np.median([c.detectable for c in computed.cells if c.detectable is not None]))
     assert f"detect a change of about ±{typical:.3f}" in view.legend.object
     dashboard.min_effect.input.value = None

@@ -25,6 +25,7 @@ from ..advise import (
     sentence,
 )
 from ..importance import choose_features
+from ..sentences import practical_calls_sentence
 from ..results import RunResult
 from ..shift import Resampler
 from .advise_plots import (
@@ -284,7 +285,10 @@ class AdviseView(ResultView):
             if more > 0:
                 lines.append(f"\n...and {more} more beyond the noise.")
             text = f"**Advice{scope}, best improvement first:**\n\n" + "\n".join(lines)
-        return text + f"\n\n*{escape(advice.chance()['sentence'])}*"
+        chance = advice.chance()
+        counts = practical_calls_sentence(chance["practical"],
+                                          (advice.min_effect or {}).get(advice.metric))
+        return text + f"\n\n*{escape(chance['sentence'])}*\n\n*{escape(counts)}*"
 
     def _failed(self, event) -> None:
         if self.advise_run.error is None:
