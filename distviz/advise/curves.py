@@ -8,7 +8,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
-from ..shift.spec import ShiftSpec, validate_spec
+from ..shift.spec import ShiftSpec
+from ..shift.validation import validate_spec
 from ..stats import ScoreBoard, adjusted_p_values
 from ..tasks import LOWER_IS_BETTER
 

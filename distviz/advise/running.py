@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from ..errors import UsageError
-from ..stats import adjusted_p_values, paired_delta, practical_call, verdict
+from ..stats import adjusted_p_values, paired_delta, verdict
+from ..stats.practical import practical_call
 from ..sweep.fitting import fit_plan
 from ..sweep.plan import DEFAULT_ADVISE_RATIOS, MIN_SHIFT_ROWS, Plan
 from .cells import Advice, Cell
@@ -116,17 +117,9 @@ def judge(cells: Sequence[Cell], metric: str, *, alpha: float = 0.05) -> None:
         for c, p in zip(judged, adjusted):
             c.p_adjusted = float(p)
             c.verdict_bh = verdict(metric, c.delta, bool(p <= alpha))
-            c.practical = _after_bh(c, c.practical)
-
-
-def _after_bh(cell: Cell, call: str | None) -> str | None:
-    """A cell's practical call once judged among all cells: beyond the noise for one cell
-    alone, not among all of them, it is equivalent or inconclusive (never a real change)."""
-    if cell.beyond_noise or call not in ("better", "worse", "negligible"):
-        return call
-    low, high = cell.ci95
-    inside = -cell.min_effect < low and high < cell.min_effect
-    return "equivalent" if inside else "inconclusive"
+            if not c.beyond_noise and c.practical in ("better", "worse", "negligible"):
+                # Beyond the noise for one cell alone, not among all of them: the call says so.
+                c.practical = practical_call(metric, *c.ci95, c.min_effect, beyond=False)
 
 
 def rejudge(advice: Advice, min_effect: Mapping[str, float]) -> Advice:
@@ -141,7 +134,8 @@ def rejudge(advice: Advice, min_effect: Mapping[str, float]) -> Advice:
     for c in advice.cells:
         if c.practical is not None and c.ci95 is not None:
             c = replace(c, min_effect=float(m), to_detect=None)
-            c.practical = _after_bh(c, practical_call(c.metric, *c.ci95, float(m)))
+            beyond = c.beyond_noise if c.verdict_bh is not None else None  # judged among all cells
+            c.practical = practical_call(c.metric, *c.ci95, float(m), beyond=beyond)
         cells.append(c)
     return replace(advice, cells=cells, min_effect=dict(min_effect))
 

@@ -7,7 +7,8 @@ from .presets import MATCH, PRESETS, match_shares, mix_spec, preset_shares
 from .resampler import Resampler, describe_shift
 from .sampling import shift_training_set
 from .spec import (CLASS_BALANCES, DEFAULT_RATIOS, GROUP_CLASSES, KEEPS, MAX_RATIO, RATIOS,
-                   UPSAMPLERS, ShiftResult, ShiftSpec, rows_after, validate_spec)
+                   UPSAMPLERS, ShiftResult, ShiftSpec, rows_after)
+from .validation import validate_spec
 
 __all__ = ["CLASS_BALANCES", "DEFAULT_RATIOS", "GROUP_CLASSES", "KEEPS", "MATCH", "MAX_RATIO",
            "PRESETS", "RATIOS", "UPSAMPLERS", "Resampler", "ShiftResult", "ShiftSpec",

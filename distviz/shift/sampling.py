@@ -13,7 +13,8 @@ from imblearn.under_sampling import RandomUnderSampler
 from ..data import Dataset
 from .mix import mix_counts
 from .smote import smote_group, synthesize
-from .spec import MAX_RATIO, ShiftResult, ShiftSpec, rows_after, validate_spec
+from .spec import MAX_RATIO, ShiftResult, ShiftSpec, rows_after
+from .validation import validate_spec
 
 
 def shift_training_set(dataset: Dataset, spec: ShiftSpec, *, random_state: int = 0,

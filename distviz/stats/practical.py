@@ -194,13 +194,18 @@ class MinEffect(param.Parameter):
 
 
 # ---------------------------------------------------------------------------- the call
-def practical_call(metric: str, low: float, high: float, min_effect: float) -> str | None:
+def practical_call(metric: str, low: float, high: float, min_effect: float, *,
+                   beyond: bool | None = None) -> str | None:
     """One of :data:`CALLS` for the interval ``[low, high]`` of a change of ``metric`` against
-    ``min_effect``; None when the interval or ``min_effect`` is unknown (NaN)."""
+    ``min_effect``; None when the interval or ``min_effect`` is unknown (NaN). ``beyond``: whether
+    the change is beyond the noise, when a test over many changes decided it (default: the
+    interval excludes 0)."""
     if not all(math.isfinite(x) for x in (low, high, min_effect)):
         return None
     inside = -min_effect < low and high < min_effect
-    if low > 0 or high < 0:  # beyond the noise: the interval excludes 0
+    if beyond is None:
+        beyond = low > 0 or high < 0
+    if beyond:
         if inside:
             return "negligible"
         return "better" if is_better(metric, low if low > 0 else high) else "worse"

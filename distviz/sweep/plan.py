@@ -15,7 +15,8 @@ from typing import NamedTuple
 
 from ..errors import UsageError
 from ..importance import choose_features
-from ..shift.spec import MAX_RATIO, ShiftSpec, rows_after, validate_spec
+from ..shift.spec import MAX_RATIO, ShiftSpec, rows_after
+from ..shift.validation import validate_spec
 
 DEFAULT_ADVISE_RATIOS = (-0.5, 1.0)
 #: advise shifts a group only with at least this many training rows (else it is skipped).

@@ -26,7 +26,8 @@ from ..importance import METHODS, choose_features
 from ..loop import ModelLoop
 from ..loop.policy import FIRST_SEED
 from ..shift import CLASS_BALANCES, UPSAMPLERS
-from ..shift.spec import DEFAULT_RATIOS, MAX_RATIO, validate_spec
+from ..shift.spec import DEFAULT_RATIOS, MAX_RATIO
+from ..shift.validation import validate_spec
 from ..stats import ScoreBoard
 from .dask import check_scheduler
 from .fitting import FitTracker, Progress, fit_plan
