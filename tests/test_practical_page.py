@@ -1,24 +1,31 @@
 """Issue 27, the page half (server-side, no browser): the leaderboard's ``practical`` column is
 the practical call of the interval it shows, against the loop's smallest change that matters;
-the sidebar's input sets ``loop.min_effect`` and re-judges the shown run and the map with no
-fit; the map tells equivalent (grey) from inconclusive (hatched white)."""
+the sidebar's input sets ``loop.min_effect`` and re-judges the shown run, the map, the response
+curves' points and the Sweep tab's points with no fit; the map tells equivalent (grey) from
+inconclusive (hatched white), the points fill pale grey / white as the leaderboard does."""
 
 from __future__ import annotations
 
 import html
 import math
 
+import holoviews as hv
 import numpy as np
+import pandas as pd
 import pytest
 
-from distviz.advise import Advice, Cell, rejudge
+from distviz.advise import Advice, Cell, rejudge, response_curve
 from distviz.loop import ResultCache
+from distviz.shift import ShiftSpec
 from distviz.stats import CALLS, practical_call
+from distviz.sweep import summarize
 from distviz.views import plots
 from distviz.views.advise_plots import cell_frame, colour_of
 from distviz.views.app import Dashboard
 from distviz.views.model_figures import change_caption
-from distviz.views.models_view import best_model
+from distviz.views.models_view import PRACTICAL_CSS, best_model
+from distviz.views.practical_marks import CALL_FILL
+from distviz.views.response_view import ResponseCurvesView
 from distviz.views.style import EQUIVALENT, INCONCLUSIVE, INCONCLUSIVE_HATCH
 
 FAST = ["naive_bayes", "logistic_regression"]
@@ -168,6 +175,10 @@ def test_rejudging_the_map_changes_calls_not_intervals():
             call = "equivalent"  # inside +-0.06, and within the noise after BH
         assert after.practical == call and after.min_effect == 0.06
     assert [c.practical for c in advice.cells] == [c.practical for c in CELLS]  # unchanged
+    # What the run can detect stays; what would make the new min_effect detectable needs the
+    # interval's test / seed split, which a cell does not keep (rejudge's docstring).
+    assert [c.detectable for c in loose.cells] == [c.detectable for c in CELLS]
+    assert all(c.to_detect is None for c in loose.cells)
     assert not loose.advice  # a negligible change is never advised
     assert [c.algorithm for c in advice.advice] == ["a"]
     assert rejudge(advice, {"f1": 0.01}) is advice
@@ -208,6 +219,117 @@ def test_the_shown_map_follows_min_effect_without_recomputing(dashboard):
     frame = view.frame.set_index(["row", "ratio", "algorithm"])
     assert [frame.loc[(f"{c.feature} = {c.group}", c.ratio, c.algorithm), "practical"]
             for c in done] == [c.practical for c in done]
+    dashboard.open_tab("Models")
+
+
+# ------------------------------------------------------------- the curves and the sweep tab
+def drawn_points(overlay) -> pd.DataFrame:
+    """The points of a curves plot as drawn: one row per (algorithm, ratio), with the call
+    shown, the change's interval text and the fill."""
+    return pd.concat([e.data for e in overlay if type(e) is hv.Scatter], ignore_index=True)
+
+
+def test_the_calls_are_filled_as_the_leaderboard_colours_them():
+    assert CALL_FILL["equivalent"] == EQUIVALENT and CALL_FILL["inconclusive"] == INCONCLUSIVE
+    for word in ("better", "worse"):
+        assert CALL_FILL[word] in PRACTICAL_CSS[word]
+    assert set(CALL_FILL) == set(CALLS) and len(set(CALL_FILL.values())) == len(CALLS)
+
+
+def _curve_calls(curves, m):
+    return {(name, p.ratio): practical_call(c.metric, p.delta_low, p.delta_high, m) or ""
+            if p.ratio != 0 else "" for name, c in curves.items() for p in c.points}
+
+
+def test_the_curves_points_state_their_call_and_follow_min_effect(dashboard):
+    dashboard.resampler.param.update(feature="sex", group="female", ratio=-0.5)
+    dashboard.wait()
+    dashboard.advise.top = 1
+    dashboard.open_tab("Where data helps")  # inline: the map and the curves are drawn here
+    view, loop = dashboard.advise.curves, dashboard.loop
+    shown = drawn_points(view.plot.object)
+    ratios = sorted(set(shown["ratio"]) - {0.0})
+    assert -0.5 in ratios
+    # The engine's curves of the same group (every fit cached: nothing is trained here).
+    fits = len(loop.cache)
+    curves = response_curve(loop.clone(), "sex", "female", ratios)
+    assert len(loop.cache) == fits
+    want = _curve_calls(curves, 0.01)
+    got = dict(zip(zip(shown["algorithm"], shown["ratio"]), shown["call"]))
+    assert got == want and "inconclusive" in got.values()  # titanic: 329 test rows
+    intervals = dict(zip(zip(shown["algorithm"], shown["ratio"]), shown["interval"]))
+    for name, c in curves.items():
+        for p in c.points:
+            if p.ratio != 0:
+                assert intervals[(name, p.ratio)] == f"[{p.delta_low:+.4f}, {p.delta_high:+.4f}]"
+    assert list(shown["fill"][shown["call"] == "inconclusive"].unique()) == [INCONCLUSIVE]
+    assert "smallest change that matters 0.01" in view.legend.object
+    # The curves follow min_effect themselves (not only when the map redraws them).
+    alone = ResponseCurvesView(loop=loop)
+    alone.show(ShiftSpec("sex", "female", -0.5))
+    assert drawn_points(alone.plot.object)["call"].tolist() == shown["call"].tolist()
+    request = loop.request
+    dashboard.min_effect.input.value = 0.5
+    dashboard.wait()
+    assert loop.request == request and len(loop.cache) == fits  # judged again, not refitted
+    assert drawn_points(alone.plot.object)["call"].tolist() == \
+        drawn_points(view.plot.object)["call"].tolist()
+    again = drawn_points(view.plot.object)
+    assert dict(zip(zip(again["algorithm"], again["ratio"]), again["call"])) == \
+        _curve_calls(curves, 0.5)
+    assert list(again["interval"]) == list(shown["interval"])  # the same intervals
+    assert set(again["call"]) <= {"", "equivalent", "negligible"}
+    assert "smallest change that matters 0.5" in view.legend.object
+    dashboard.min_effect.input.value = None
+    dashboard.wait()
+    assert list(drawn_points(view.plot.object)["call"]) == list(shown["call"])
+    dashboard.open_tab("Models")
+
+
+def _sweep_calls(summary, m):
+    """Each shifted cell's call by the engine's rule, beyond the noise as BH decided."""
+    return [practical_call(r.metric, r.ci_low, r.ci_high, m, beyond=bool(r.significant_bh))
+            or "" if r.ratio != 0 else "" for r in summary.itertuples()]
+
+
+def test_the_sweep_points_state_their_call_and_follow_min_effect(dashboard):
+    view, loop = dashboard.sweep, dashboard.loop
+    view.param.update(top=1, repeats=2)
+    dashboard.open_tab("Sweep")
+    view.param.trigger("run_sweep")
+    view.wait(timeout=300)
+    table, request, fits = view.table, loop.request, len(loop.cache)
+    assert table is not None and loop.error is None
+    summary = summarize(table, "f1")
+
+    def shown():
+        points = drawn_points(view.curves()[0])
+        return dict(zip(zip(points["algorithm"], points["ratio"]), points["call"]))
+
+    def expected(m):
+        return dict(zip(zip(summary["algorithm"], summary["ratio"]), _sweep_calls(summary, m)))
+
+    assert shown() == expected(0.01) and "inconclusive" in shown().values()
+    # BH over the sweep's cells decides "beyond the noise": no call contradicts it.
+    beyond = dict(zip(zip(summary["algorithm"], summary["ratio"]), summary["significant_bh"]))
+    assert all(beyond[k] for k, call in shown().items()
+               if call in ("better", "worse", "negligible"))
+    legend = html.unescape(view.legend.object)
+    assert "smallest change that matters 0.01" in legend and "Benjamini" in legend
+    counts = pd.Series([c for c in expected(0.01).values() if c]).value_counts()
+    assert f"{counts.get('inconclusive', 0)} inconclusive" in legend
+    view.show = "change vs baseline"  # the change's curves carry the same calls
+    assert shown() == expected(0.01)
+    dashboard.min_effect.input.value = 0.5
+    dashboard.wait()
+    assert view.table is table and loop.request == request and len(loop.cache) == fits
+    assert shown() == expected(0.5)
+    assert set(shown().values()) <= {"", "equivalent", "negligible"}
+    assert "smallest change that matters 0.5" in html.unescape(view.legend.object)
+    dashboard.min_effect.input.value = None
+    dashboard.wait()
+    assert shown() == expected(0.01)
+    view.show = "metric"
     dashboard.open_tab("Models")
 
 

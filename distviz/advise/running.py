@@ -125,8 +125,15 @@ def judge(cells: Sequence[Cell], metric: str, *, alpha: float = 0.05) -> None:
 def rejudge(advice: Advice, min_effect: Mapping[str, float]) -> Advice:
     """``advice`` with its cells' practical calls judged against another smallest change that
     matters (per metric): the same intervals and Benjamini–Hochberg verdicts, nothing refitted
-    (the dashboard's map when the page's min_effect changes). A re-judged cell's ``to_detect``
-    is dropped: it needs the interval's parts, which a cell does not keep."""
+    (the dashboard's map when the page's min_effect changes).
+
+    A re-judged cell keeps ``detectable`` (its interval's half-width: what the run can detect
+    does not depend on min_effect) but its ``to_detect`` is None: the test rows or seeds that
+    would bring that half-width down to the new min_effect depend on how the interval's
+    variance splits between the test sample and the seeds (``Effect.se_test`` against
+    ``Effect.se``, :func:`distviz.stats.practical.judge`), which a cell does not keep. The page
+    shows ``detectable``, never ``to_detect``; ``distviz advise --json`` judges at its own
+    ``--min-effect`` and gives ``to_detect`` in full."""
     m = min_effect.get(advice.metric)
     if m is None or (advice.min_effect or {}).get(advice.metric) == m:
         return advice

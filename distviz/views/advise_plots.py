@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..advise import Cell, Curve, metric_label
 from .plots import WHEEL_ZOOM_OFF
+from .practical_marks import POINT_DIMS, POINT_TOOLTIPS, marks, point_call
 from .style import (
     BETTER,
     EQUIVALENT,
@@ -231,10 +232,12 @@ def outline(rows: list[tuple[str, str]], algorithms: list[str], ratio: float,
 
 
 def curves_plot(curves: dict[str, Curve], feature: str, group: str, *,
-                ratio: float | None = None, height: int = 320,
-                width: int = 620) -> hv.Overlay:
+                ratio: float | None = None, min_effect: float | None = None,
+                height: int = 320, width: int = 620) -> hv.Overlay:
     """The headline metric against the ratio for one group, per algorithm: the mean over seeds
-    with its 95 % band, the legend naming each curve's shape; ``ratio`` dashed."""
+    with its 95 % band, the legend naming each curve's shape; ``ratio`` dashed. Each point's
+    change against the baseline (judged alone, like its verdict) is marked with its practical
+    call against ``min_effect`` (:mod:`~distviz.views.practical_marks`; none without one)."""
     colors = algorithm_colors(curves)
     elements = []
     label = None
@@ -248,11 +251,22 @@ def curves_plot(curves: dict[str, Curve], feature: str, group: str, *,
                                       for p in points]})
         shape = curve.shape + (f" at {curve.best_ratio:+g}" if curve.shape == "peaked" else "")
         color = colors[name]
+        calls = [point_call(curve.metric, p.delta_low, p.delta_high, min_effect)
+                 if p.ratio != 0 else None for p in points]
+        dots = data[["ratio", "value"]].assign(
+            algorithm=name, **marks(calls, color),
+            change=[f"{p.delta:+.4f}" if math.isfinite(p.delta) else "" for p in points],
+            interval=[f"[{p.delta_low:+.4f}, {p.delta_high:+.4f}]"
+                      if math.isfinite(p.delta_low) and math.isfinite(p.delta_high) else ""
+                      for p in points]).astype({"call": object, "change": object,
+                                                "interval": object, "algorithm": object})
         elements.append(hv.Area(data, "ratio", ["low", "high"]).opts(
             color=color, alpha=0.15, line_alpha=0))
         elements.append(hv.Curve(data, "ratio", "value", label=f"{name}: {shape}").opts(
             color=color, line_width=2))
-        elements.append(hv.Scatter(data, "ratio", "value").opts(color=color, size=6))
+        elements.append(hv.Scatter(dots, "ratio", ["value", *POINT_DIMS]).opts(
+            fill_color=hv.dim("fill"), line_color=color, size=hv.dim("size"), line_width=2, tools=["hover"],
+            hover_tooltips=POINT_TOOLTIPS))
     if ratio is not None:
         elements.append(hv.VLine(float(ratio)).opts(color="black", line_dash="dashed",
                                                    line_width=1))
