@@ -58,8 +58,3 @@ def practical_key(min_effect: float | None, metric: str, *, how: str) -> str:
     return (f"Points: the change's practical call ({escape(metric.upper())}, smallest change "
             f"that matters {m}; beyond the noise {escape(how)}):" + "".join(map(dot, CALLS)))
 
-
-def count_calls(calls) -> dict[str, int]:
-    """How many points get each call (the words of :data:`distviz.stats.CALLS`)."""
-    calls = [c for c in calls if c]
-    return {word: calls.count(word) for word in CALLS}
