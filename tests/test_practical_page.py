@@ -24,7 +24,7 @@ from distviz.views.advise_plots import cell_frame, colour_of
 from distviz.views.app import Dashboard
 from distviz.views.model_figures import change_caption
 from distviz.views.models_view import PRACTICAL_CSS, best_model
-from distviz.views.practical_marks import CALL_FILL
+from distviz.views.practical_marks import CALL_FILL, marks
 from distviz.views.response_view import ResponseCurvesView
 from distviz.views.style import EQUIVALENT, INCONCLUSIVE, INCONCLUSIVE_HATCH
 
@@ -234,6 +234,12 @@ def test_the_calls_are_filled_as_the_leaderboard_colours_them():
     for word in ("better", "worse"):
         assert CALL_FILL[word] in PRACTICAL_CSS[word]
     assert set(CALL_FILL) == set(CALLS) and len(set(CALL_FILL.values())) == len(CALLS)
+    # better / worse also point up / down (a green or red curve's own points are circles);
+    # a point without a call (the baseline) is a small dot of the curve's colour.
+    drawn = marks(["better", "worse", "equivalent", None], "#2ca02c")
+    assert drawn["marker"] == ["triangle", "inverted_triangle", "circle", "circle"]
+    assert drawn["fill"] == [CALL_FILL["better"], CALL_FILL["worse"], EQUIVALENT, "#2ca02c"]
+    assert drawn["call"][-1] == "" and drawn["size"][-1] < drawn["size"][0]
 
 
 def _curve_calls(curves, m):
@@ -263,7 +269,7 @@ def test_the_curves_points_state_their_call_and_follow_min_effect(dashboard):
             if p.ratio != 0:
                 assert intervals[(name, p.ratio)] == f"[{p.delta_low:+.4f}, {p.delta_high:+.4f}]"
     assert list(shown["fill"][shown["call"] == "inconclusive"].unique()) == [INCONCLUSIVE]
-    assert "smallest change that matters 0.01" in view.legend.object
+    assert "Points by practical call at 0.01 (F1," in view.legend.object
     # The curves follow min_effect themselves (not only when the map redraws them).
     alone = ResponseCurvesView(loop=loop)
     alone.show(ShiftSpec("sex", "female", -0.5))
@@ -279,7 +285,7 @@ def test_the_curves_points_state_their_call_and_follow_min_effect(dashboard):
         _curve_calls(curves, 0.5)
     assert list(again["interval"]) == list(shown["interval"])  # the same intervals
     assert set(again["call"]) <= {"", "equivalent", "negligible"}
-    assert "smallest change that matters 0.5" in view.legend.object
+    assert "Points by practical call at 0.5 (F1," in view.legend.object
     dashboard.min_effect.input.value = None
     dashboard.wait()
     assert list(drawn_points(view.plot.object)["call"]) == list(shown["call"])
@@ -315,7 +321,8 @@ def test_the_sweep_points_state_their_call_and_follow_min_effect(dashboard):
     assert all(beyond[k] for k, call in shown().items()
                if call in ("better", "worse", "negligible"))
     legend = html.unescape(view.legend.object)
-    assert "smallest change that matters 0.01" in legend and "Benjamini" in legend
+    assert "Points by practical call at 0.01 (F1," in legend
+    assert "after BH over the sweep's cells" in legend
     counts = pd.Series([c for c in expected(0.01).values() if c]).value_counts()
     assert f"{counts.get('inconclusive', 0)} inconclusive" in legend
     view.show = "change vs baseline"  # the change's curves carry the same calls
@@ -325,7 +332,7 @@ def test_the_sweep_points_state_their_call_and_follow_min_effect(dashboard):
     assert view.table is table and loop.request == request and len(loop.cache) == fits
     assert shown() == expected(0.5)
     assert set(shown().values()) <= {"", "equivalent", "negligible"}
-    assert "smallest change that matters 0.5" in html.unescape(view.legend.object)
+    assert "Points by practical call at 0.5 (F1," in html.unescape(view.legend.object)
     dashboard.min_effect.input.value = None
     dashboard.wait()
     assert shown() == expected(0.01)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..advise import Cell, Curve, metric_label
 from .plots import WHEEL_ZOOM_OFF
-from .practical_marks import POINT_DIMS, POINT_TOOLTIPS, marks, point_call
+from .practical_marks import POINT_DIMS, marks, point_call, point_opts
 from .style import (
     BETTER,
     EQUIVALENT,
@@ -265,8 +265,7 @@ def curves_plot(curves: dict[str, Curve], feature: str, group: str, *,
         elements.append(hv.Curve(data, "ratio", "value", label=f"{name}: {shape}").opts(
             color=color, line_width=2))
         elements.append(hv.Scatter(dots, "ratio", ["value", *POINT_DIMS]).opts(
-            fill_color=hv.dim("fill"), line_color=color, size=hv.dim("size"), line_width=2, tools=["hover"],
-            hover_tooltips=POINT_TOOLTIPS))
+            **point_opts(color)))
     if ratio is not None:
         elements.append(hv.VLine(float(ratio)).opts(color="black", line_dash="dashed",
                                                    line_width=1))

@@ -109,8 +109,7 @@ class ResponseCurvesView(pn.viewable.Viewer):
         m = self.min_effect(metric) if metric else None
         self.plot.object = curves_plot(curves, spec.feature, spec.group, ratio=spec.ratio,
                                        min_effect=m)
-        self.legend.object = practical_key(m, metric or "", how="each point alone, as its "
-                                           "verdict")
+        self.legend.object = practical_key(m, metric or "", how="each judged alone")
         lines = [f"- {escape(curve_sentence(spec.feature, spec.group, c))}"
                  for c in curves.values()]
         self.text.object = (f"Trained ratios of {where}: "

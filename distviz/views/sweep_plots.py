@@ -15,7 +15,7 @@ import holoviews as hv
 import holoviews.plotting.bokeh  # noqa: F401 - options need a loaded plotting backend
 
 from .plots import WHEEL_ZOOM_OFF, size_opts
-from .practical_marks import POINT_DIMS, POINT_TOOLTIPS, marks, point_call
+from .practical_marks import POINT_DIMS, marks, point_call, point_opts
 from .style import RATIO_LABEL, algorithm_colors, escape
 
 KINDS = {"value": ("value", "value_low", "value_high"),
@@ -82,9 +82,8 @@ def feature_curves(summary: pd.DataFrame, feature: str, *, kind: str = "value",
                         .opts(color=color, alpha=0.18, line_alpha=0))
         elements.append(hv.Curve(data, ratio_dim, [value_dim, "algorithm"], label=algorithm)
                         .opts(color=color, line_width=2))  # its points have the tooltips
-        elements.append(hv.Scatter(dots, ratio_dim, [value_dim, *POINT_DIMS]).opts(
-            fill_color=hv.dim("fill"), line_color=color, size=hv.dim("size"), line_width=2,
-            tools=["hover"], hover_tooltips=POINT_TOOLTIPS))
+        elements.append(hv.Scatter(dots, ratio_dim, [value_dim, *POINT_DIMS])
+                        .opts(**point_opts(color)))
     if ratio is not None:
         elements.append(hv.VLine(float(ratio)).opts(color="black", line_dash="dashed",
                                                    line_width=1.5))

@@ -251,7 +251,8 @@ class SweepView(ResultView):
         calls = summary["practical"].dropna()
         if m is None or calls.empty:
             return key
-        how = "after Benjamini–Hochberg over the sweep's shifted cells"
+        how = "beyond the noise after BH over the sweep's cells"
         counts = practical_calls_sentence(calls.value_counts(), m)
-        return (f"{key}<div>{practical_key(m, self.metric, how=how)}</div>"
-                f"<div>{escape(counts[0].upper() + counts[1:])}</div>")
+        return (f'{key}<div style="font-size:12px;color:#444">'
+                f"{practical_key(m, self.metric, how=how)}<br>"
+                f"{escape(counts[0].upper() + counts[1:])}</div>")
