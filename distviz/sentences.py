@@ -99,6 +99,14 @@ def practical_calls_sentence(counts: Mapping[str, int], min_effect: float | None
             + "; equivalent = no change that matters, inconclusive = the data cannot tell.")
 
 
+def practical_meaning(min_effect: float) -> str:
+    """What the five practical calls mean against a smallest change that matters."""
+    m = f"{min_effect:.3g}"
+    return (f"better/worse = beyond the noise, possibly by more than {m}; negligible = beyond "
+            f"the noise, but under {m}; equivalent = no change over {m}; inconclusive = can't "
+            f"tell (the interval reaches past +-{m})")
+
+
 def leader(run, stage: str = "shifted") -> str:
     """Who leads ``run`` on its headline metric at ``stage``, claimed as best only when the lead
     over the runner-up is beyond the noise: 'xgboost, ahead of mlp by 0.031 [+0.012, +0.050],

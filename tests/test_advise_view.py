@@ -19,6 +19,7 @@ from distviz.shift import ShiftSpec
 from distviz.views.advise_plots import (
     PALETTE,
     STEPS,
+    TONES,
     WITHIN_NOISE,
     cell_frame,
     heatmap,
@@ -164,13 +165,15 @@ def test_only_changes_beyond_the_noise_are_coloured():
     assert frame.loc[("batch = e", 1.0, "a"), "state"] == "skipped"
     assert frame.loc[("batch = e", -0.5, "a"), "state"] == "pending"
     assert frame.loc[("batch = e", -0.5, "a"), "opacity"] == 0.0
-    # Drawn: the colour mapper paints NaN (within the noise) grey and never white.
+    # Drawn: the colour mapper paints NaN (within the noise, no call) grey and never white;
+    # its scale is the palette's steps (one unit each), then equivalent and inconclusive.
     figure = hv.render(heatmap(frame.reset_index(), -0.5, metric="f1"))
-    glyph = next(r for r in figure.renderers if "shade" in r.data_source.data)
+    glyph = next(r for r in figure.renderers if "tone" in r.data_source.data)
     mapper = glyph.glyph.fill_color.transform
-    assert mapper.nan_color == WITHIN_NOISE and list(mapper.palette) == PALETTE
+    assert mapper.nan_color == WITHIN_NOISE and list(mapper.palette) == TONES
+    assert TONES[:len(PALETTE)] == PALETTE
     assert "#ffffff" not in PALETTE and WITHIN_NOISE not in PALETTE
-    assert (mapper.low, mapper.high) == (-(len(STEPS) + 1), len(STEPS) + 1)
+    assert (mapper.low, mapper.high) == (-(len(STEPS) + 1), len(STEPS) + 3)
     assert "within the noise" in legend_html()
 
 

@@ -111,7 +111,8 @@ def test_the_metrics_table_escapes_names():
     from unittest import mock
     board = pd.DataFrame({"algorithm": ["<b>x</b>"], "baseline": [0.5], "now": [0.25],
                           "delta": [-0.25], "interval": ["[-0.300, -0.200]"],
-                          "verdict": ["worse"]})
+                          "verdict": ["worse"], "practical": ["worse"],
+                          "detectable": [0.05]})
     run = SimpleNamespace(spec=SimpleNamespace(feature="f<", group="g&", ratio=1.0),
                           shift=SimpleNamespace(train_rows_after=10))
     with mock.patch("distviz.views.plots.leaderboard", return_value=board), \
@@ -121,6 +122,7 @@ def test_the_metrics_table_escapes_names():
     # The verdict and interval travel with the numbers; a change beyond the noise is coloured.
     assert "[-0.300, -0.200]" in text and ">worse<" in text and "#c62828" in text
     assert "f&lt; = g&amp;, shift +1 (10 training rows)" in text
+    assert ">worse ±0.050<" in text  # the practical call and what the run can detect
     assert "<td" in text and "0.2500" in text and "-0.2500" in text
 
 
@@ -169,6 +171,13 @@ def table_numbers(frame: dict) -> dict[str, tuple]:
     return rows
 
 
+def table_practical(frame: dict) -> dict[str, str]:
+    """A state's metrics table: per algorithm its practical cell (the call, then ±detectable)."""
+    return {html.unescape(name): html.unescape(re.findall(r"<td[^>]*>(.*?)</td>", cells)[6])
+            for name, cells in re.findall(r'<tr data-algorithm="([^"]+)">(.*?)</tr>',
+                                          frame["table"]["text"])}
+
+
 SNAPSHOT_ALGORITHMS = "logistic_regression,decision_tree"
 
 
@@ -199,6 +208,8 @@ def test_the_snapshot_holds_the_numbers_of_distviz_run_with_default_settings(tmp
                 abs=6e-5)
             low, high = entry["ci95"]["f1"]
             assert interval == f"[{low:+.3f}, {high:+.3f}]" and verdict == entry["verdict"]["f1"]
+            assert table_practical(frames[ratio])[entry["algorithm"]] == \
+                f"{entry['practical']['f1']} ±{entry['detectable']['f1']:.3f}"
             # The matrix shows the JSON's mean counts, one decimal, over the same seeds.
             cells = frames[ratio][f"matrix:{entry['algorithm']}"]["data"]
             counts = np.asarray(entry["confusion_matrix"]["counts"])

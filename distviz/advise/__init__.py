@@ -33,7 +33,7 @@ changes none of its rows (``round(n * (1 + r)) == n``).
 with its interval and a shape label (the rule is in its docstring and docs/semantics.md).
 
 The modules: :mod:`~distviz.advise.cells` (Cell, Skipped, Advice and its JSON),
-:mod:`~distviz.advise.running` (advise, cells_of, judge, group_effect),
+:mod:`~distviz.advise.running` (advise, cells_of, judge, rejudge, group_effect),
 :mod:`~distviz.advise.curves` (response_curve, curve_shape), :mod:`~distviz.advise.run`
 (AdviseRun: the dashboard's map, computed in the background, published as it fills); the grid
 is
@@ -64,11 +64,12 @@ from .running import (
     cells_of,
     group_effect,
     judge,
+    rejudge,
 )
 from .run import AdviseRun
 
 __all__ = ["DEFAULT_ADVISE_RATIOS", "METRIC_LABELS", "MIN_GROUP_TEST_ROWS", "MIN_SHIFT_ROWS",
            "SHAPES", "Advice", "AdviseRun", "Cell", "Curve", "CurvePoint", "Plan", "Skipped",
            "action", "advise", "cells_of", "curve_sentence", "curve_shape", "group_effect",
-           "group_sentence", "judge", "metric_label", "resolve_ratios", "response_curve",
+           "group_sentence", "judge", "metric_label", "rejudge", "resolve_ratios", "response_curve",
            "sentence", "skip_reason"]

@@ -87,7 +87,9 @@ class AdviseRun(param.Parameterized):
         loop = self.loop
         if loop is None or loop.dataset is None:
             return None
-        settings = tuple(sorted(loop.settings(portable=True).items()))
+        # min_effect changes judgments only: the view re-judges the map (advise.rejudge).
+        settings = tuple(sorted((k, v) for k, v in loop.settings(portable=True).items()
+                                if k != "min_effect"))
         return (loop.dataset.fingerprint, settings, tuple(self.features), tuple(self.ratios),
                 self.upsampler, self.class_balance, self.alpha)
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from ..errors import UsageError
 from ..stats import adjusted_p_values, paired_delta, verdict
@@ -119,6 +120,31 @@ def judge(cells: Sequence[Cell], metric: str, *, alpha: float = 0.05) -> None:
             if not c.beyond_noise and c.practical in ("better", "worse", "negligible"):
                 # Beyond the noise for one cell alone, not among all of them: the call says so.
                 c.practical = practical_call(metric, *c.ci95, c.min_effect, beyond=False)
+
+
+def rejudge(advice: Advice, min_effect: Mapping[str, float]) -> Advice:
+    """``advice`` with its cells' practical calls judged against another smallest change that
+    matters (per metric): the same intervals and Benjamini–Hochberg verdicts, nothing refitted
+    (the dashboard's map when the page's min_effect changes).
+
+    A re-judged cell keeps ``detectable`` (its interval's half-width: what the run can detect
+    does not depend on min_effect) but its ``to_detect`` is None: the test rows or seeds that
+    would bring that half-width down to the new min_effect depend on how the interval's
+    variance splits between the test sample and the seeds (``Effect.se_test`` against
+    ``Effect.se``, :func:`distviz.stats.practical.judge`), which a cell does not keep. The page
+    shows ``detectable``, never ``to_detect``; ``distviz advise --json`` judges at its own
+    ``--min-effect`` and gives ``to_detect`` in full."""
+    m = min_effect.get(advice.metric)
+    if m is None or (advice.min_effect or {}).get(advice.metric) == m:
+        return advice
+    cells = []
+    for c in advice.cells:
+        if c.practical is not None and c.ci95 is not None:
+            c = replace(c, min_effect=float(m), to_detect=None)
+            beyond = c.beyond_noise if c.verdict_bh is not None else None  # judged among all cells
+            c.practical = practical_call(c.metric, *c.ci95, float(m), beyond=beyond)
+        cells.append(c)
+    return replace(advice, cells=cells, min_effect=dict(min_effect))
 
 
 def _subset(fit, mask, task):

@@ -3,7 +3,7 @@ run the model loop once."""
 
 from __future__ import annotations
 
-from ..sentences import leader
+from ..sentences import leader, practical_meaning
 from .common import (Progress, add_data, add_loop, add_mix, add_shift, check_settings,
                      load_dataset, make_loop, mix_options, print_json, settings_line)
 
@@ -148,7 +148,5 @@ def practical_legend(metric: str, min_effect: float) -> str:
     import textwrap
     m = f"{min_effect:.3g}"
     return textwrap.fill(f"practical, against a smallest change that matters of {m} ({metric}; "
-            f"--min-effect): better/worse = beyond the noise, possibly by more than {m}; "
-            f"negligible = beyond the noise, but under {m}; equivalent = no change over {m}; "
-            f"inconclusive = can't tell (the interval reaches past +-{m}). detectable = the "
-            "smallest change this run calls beyond the noise.", width=100)
+                         f"--min-effect): {practical_meaning(min_effect)}. detectable = the "
+                         "smallest change this run calls beyond the noise.", width=100)

@@ -12,11 +12,20 @@ from __future__ import annotations
 from functools import partial
 
 import holoviews as hv
+import numpy as np
 import panel as pn
 import param
 
-from ..advise import DEFAULT_ADVISE_RATIOS, MIN_SHIFT_ROWS, Advice, AdviseRun, sentence
+from ..advise import (
+    DEFAULT_ADVISE_RATIOS,
+    MIN_SHIFT_ROWS,
+    Advice,
+    AdviseRun,
+    rejudge,
+    sentence,
+)
 from ..importance import choose_features
+from ..sentences import practical_calls_sentence
 from ..results import RunResult
 from ..shift import Resampler
 from .advise_plots import (
@@ -67,6 +76,7 @@ class AdviseView(ResultView):
         self.advise_run = AdviseRun(loop=self.loop, ratios=list(self.ratios), alpha=self.alpha)
         self._rows: dict[str, tuple[str, str]] = {}  # row label -> (feature, group)
         self._frame_args: tuple = ([], [], [], [])  # rows, algorithms, ratios, skipped
+        self.frame = None  # the map's cells as shown (advise_plots.cell_frame)
         # The slider's (feature, group, ratio): its cells are outlined on the map.
         self._slider = hv.streams.Pipe(data=None)
         self.outlines: dict[float, hv.DynamicMap] = {}  # ratio -> its map's outline layer
@@ -84,20 +94,22 @@ class AdviseView(ResultView):
         self.sentences = pn.pane.Markdown("", min_width=ADVICE_PX, sizing_mode="stretch_width",
                                           margin=(0, 10), styles={"font-size": "13px"})
         self._place_advice(beside=True)
+        self.legend = pn.pane.HTML(legend_html(self._min_effect()), sizing_mode="stretch_width",
+                                   styles={"font-size": "12px", "color": "#444"})
         self.curves = ResponseCurvesView(loop=self.loop, session=self.session,
                                          ratios=list(self.ratios), alpha=self.alpha)
         how = ("Each cell: the change of the headline metric (whole test set) when the group's "
                "training rows are shifted by that ratio, against the baseline with the same "
                "seeds. **Green/red only beyond the noise** after Benjamini–Hochberg over all "
-               "cells; grey = within the noise; · = not computed yet. Click a cell to move the "
-               "slider there.")
+               "cells. Within the noise, grey = equivalent (no change that matters), hatched "
+               "white = inconclusive (the data cannot tell); · = not computed yet. Click a "
+               "cell to move the slider there.")
         self._layout = pn.Column(
             pn.pane.Markdown(how, sizing_mode="stretch_width", styles={"color": "#444"}),
             pn.Row(pn.widgets.IntInput.from_param(self.param.top, width=90), self.bar,
                    self.status, sizing_mode="stretch_width"),
             self.map_area,
-            pn.pane.HTML(legend_html(), sizing_mode="stretch_width",
-                         styles={"font-size": "12px", "color": "#444"}),
+            self.legend,
             self.curves, sizing_mode="stretch_width")
         on = self.session.watch
         on(self.advise_run, ["computed_for"], self._started)
@@ -108,6 +120,8 @@ class AdviseView(ResultView):
         if self.loop is not None:
             on(self.loop, ["dataset", "algorithms", "repeats", "max_train_rows", "lift_budgets"],
                self._settings_changed)
+            # A new smallest change that matters re-judges the map shown (nothing refits).
+            on(self.loop, ["min_effect"], self._show_map)
 
     def __panel__(self):
         return self._layout
@@ -183,8 +197,25 @@ class AdviseView(ResultView):
         self.status.object = (f"Computing the map in the background: {done} of {total} fits "
                               f"({run.reused} reused from the cache).")
 
-    def _show_map(self, event) -> None:
-        run, advice = self.advise_run, self.advise_run.advice
+    def _min_effect(self) -> float | None:
+        """The smallest change that matters for the headline metric now."""
+        if self.loop is None or self.loop.dataset is None:
+            return None
+        return self.loop.min_effects()[self.loop.dataset.headline_metric]
+
+    def shown_advice(self) -> Advice | None:
+        """The map's advice as shown: its cells judged against the loop's min_effect now."""
+        advice = self.advise_run.advice
+        if advice is None or self.loop.dataset is not advice.dataset:
+            return advice
+        return rejudge(advice, self.loop.min_effects())
+
+    def _show_map(self, event=None) -> None:
+        run, advice = self.advise_run, self.shown_advice()
+        detectable = [c.detectable for c in advice.cells if c.detectable is not None] \
+            if advice is not None else []
+        self.legend.object = legend_html(self._min_effect(),
+                                         float(np.median(detectable)) if detectable else None)
         if advice is None:
             return
         self._draw(advice.cells)
@@ -213,6 +244,7 @@ class AdviseView(ResultView):
             self.maps.objects = []
             return
         frame = cell_frame(cells, rows, algorithms, ratios, skipped)
+        self.frame = frame  # the map as shown
         if self._pipe is not None:
             self._pipe.send(frame)
             return
@@ -253,7 +285,10 @@ class AdviseView(ResultView):
             if more > 0:
                 lines.append(f"\n...and {more} more beyond the noise.")
             text = f"**Advice{scope}, best improvement first:**\n\n" + "\n".join(lines)
-        return text + f"\n\n*{escape(advice.chance()['sentence'])}*"
+        chance = advice.chance()
+        counts = practical_calls_sentence(chance["practical"],
+                                          (advice.min_effect or {}).get(advice.metric))
+        return text + f"\n\n*{escape(chance['sentence'])}*\n\n*{escape(counts)}*"
 
     def _failed(self, event) -> None:
         if self.advise_run.error is None:

@@ -29,7 +29,7 @@ from ..loop.policy import TRAIN_ROWS
 from ..results import RunResult
 from ..shift import Resampler
 from .advise_view import AdviseView
-from .controls import RATIOS, ShiftSlider, algorithm_choice, heading
+from .controls import RATIOS, MinEffectInput, ShiftSlider, algorithm_choice, heading
 from .data_picker import DataPicker
 from .distributions_view import DistributionsView
 from .export_view import ExportView
@@ -199,6 +199,7 @@ class Dashboard(pn.viewable.Viewer):
         self.notes = pn.pane.Markdown("", sizing_mode="stretch_width", styles={
             "font-size": "12px", "color": "#555"})
         self.slider = ShiftSlider(rs)
+        self.min_effect = MinEffectInput(loop, self.models, self.session, self.notify)
         self.algorithm_widget = algorithm_choice(loop, self.dataset.task_name)
         self._class_balance = pn.widgets.Select.from_param(rs.param.class_balance,
                                                            label="Class balance (training)",
@@ -216,6 +217,7 @@ class Dashboard(pn.viewable.Viewer):
             pn.widgets.RadioButtonGroup.from_param(self.importance.param.method, **wide),
             heading("Models"), self.algorithm_widget,
             pn.widgets.Select.from_param(self.models.param.metric, **wide),
+            self.min_effect,
             pn.widgets.IntInput.from_param(loop.param.repeats, label="Repeats (seeds)", start=1,
                                            end=20, **wide),
             self._class_balance,
@@ -312,6 +314,7 @@ class Dashboard(pn.viewable.Viewer):
     def _use_dataset(self, dataset: Dataset, *, reset: bool = True) -> None:
         """Make ``dataset`` the current one: every choice re-validated, one run started (its
         Gini ranking is computed already). ``reset`` opens it on its top-ranked feature."""
+        self.min_effect.carry_over(dataset)  # before the loop hears of the new dataset
         chosen = self._chosen(dataset, self.loop.algorithms)
         # The algorithms change with the dataset in one run: the loop hears only the dataset.
         with param.parameterized.discard_events(self.loop):

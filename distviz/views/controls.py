@@ -8,8 +8,12 @@ import html
 import panel as pn
 
 from .. import models
+from ..errors import DistvizError
+from ..sentences import metric_label
 from ..shift import Resampler, describe_shift
 from ..shift.spec import RATIOS as SLIDER_RATIOS
+from ..stats import parse_min_effect, resolve_min_effect
+from ..tasks import LOWER_IS_BETTER, metric_names
 from .style import escape
 
 # Slider positions: the engine's grid (distviz.shift.spec.RATIOS), which a snapshot holds too.
@@ -94,3 +98,84 @@ def algorithm_choice(loop, task: str) -> pn.widgets.MultiChoice:
 
 def heading(text: str) -> pn.pane.Markdown:
     return pn.pane.Markdown(f"### {escape(text)}", margin=(10, 10, 0, 10))
+
+
+class MinEffectInput(pn.viewable.Viewer):
+    """The smallest change that matters for the leaderboard's metric (``view.metric``), bound
+    to ``loop.min_effect``: it shows the value in force (the default when none is set), and a
+    new one re-judges the shown run (no fit). Emptied, the metric goes back to its default; a
+    value the metric cannot take is a notification and the input shows the value in force."""
+
+    def __init__(self, loop, view, session, notify, **params):
+        super().__init__(**params)
+        self.loop, self.view, self._notify = loop, view, notify
+        self.input = pn.widgets.FloatInput(
+            label="Smallest change that matters", value=None, step=0.005, format="0.[0000]",
+            placeholder="default", sizing_mode="stretch_width")
+        self.input.param.watch(self._set, "value")
+        session.watch(loop, ["min_effect", "dataset"], self._follow)
+        session.watch(view, ["metric"], self._follow)
+        self._follow()
+
+    @property
+    def metric(self) -> str | None:
+        """The metric the input sets: the leaderboard's, if the dataset's task reports it."""
+        dataset = self.loop.dataset
+        if dataset is None:
+            return None
+        if self.view.metric in metric_names(dataset.task_name):
+            return self.view.metric
+        return dataset.headline_metric
+
+    def in_force(self) -> float | None:
+        """The smallest change that matters for :attr:`metric` now."""
+        metric = self.metric
+        return None if metric is None else self.loop.min_effects()[metric]
+
+    def chosen(self, dataset) -> dict[str, float]:
+        """``loop.min_effect`` as {metric: value} (a bare number is ``dataset``'s headline)."""
+        return {k or dataset.headline_metric: v
+                for k, v in parse_min_effect(self.loop.min_effect).items()}
+
+    def carry_over(self, dataset) -> None:
+        """Before the loop moves to another ``dataset``: a value for a 0-1 metric its task
+        reports stays; the others go back to the defaults (a metric the task does not report;
+        RMSE / MAE, in the old target's units)."""
+        if self.loop.dataset is None or dataset is self.loop.dataset:
+            return
+        kept = {metric: value for metric, value in self.chosen(self.loop.dataset).items()
+                if metric in metric_names(dataset.task_name) and metric not in LOWER_IS_BETTER}
+        if kept != self.chosen(self.loop.dataset):
+            self.loop.min_effect = kept or None
+
+    def _follow(self, *events) -> None:
+        value = self.in_force()
+        if value is not None:
+            self.input.description = (f"The smallest change of {metric_label(self.metric)} "
+                                       "that matters: a change inside ± this is no change that "
+                                       "matters. A new value re-judges the shown run; nothing "
+                                       "is refitted.")
+        if self.input.value != value:
+            self.input.value = value
+
+    def _set(self, event) -> None:
+        metric = self.metric
+        if metric is None or event.new == self.in_force():
+            return
+        dataset = self.loop.dataset
+        chosen = self.chosen(dataset)
+        if event.new is None:
+            chosen.pop(metric, None)  # emptied: the metric's default
+        else:
+            chosen[metric] = float(event.new)
+        try:
+            resolve_min_effect(chosen, dataset.task_name, y_test=dataset.y_test)
+        except DistvizError as exc:
+            self._notify(f"{exc}")
+            self._follow()
+            return
+        self.loop.min_effect = chosen or None
+
+    def __panel__(self):
+        return self.input
+

@@ -32,7 +32,8 @@ from ..loop.policy import describe
 from ..shift.spec import RATIOS
 from . import plots
 from .model_figures import ModelFigures, frame_switcher
-from .models_view import best_model, change_beyond_noise, delta_css
+from ..sentences import practical_meaning
+from .models_view import PRACTICAL_CSS, best_model, change_beyond_noise, delta_css, plus_minus
 
 #: Plots per row in the file (a regression model's pair counts as two).
 PLOTS_PER_ROW = 4
@@ -53,7 +54,8 @@ class _BokehOnly(Resources):
 
 def metrics_table(run, metric: str) -> str:
     """The state's metrics table as an HTML table: baseline, now and delta per algorithm, the
-    delta's interval and verdict (coloured only beyond the noise), and the best-model line."""
+    delta's interval and verdict (coloured only beyond the noise), its practical call with what
+    the run can detect (as the leaderboard shows them), and the best-model line."""
     board = plots.leaderboard(run, metric)
     title = (f"{metric.upper()} — {run.spec.feature} = {run.spec.group}, shift "
              f"{run.spec.ratio:+g} ({run.shift.train_rows_after} training rows)")
@@ -62,18 +64,23 @@ def metrics_table(run, metric: str) -> str:
     def number(value) -> str:
         return "" if pd.isna(value) else f"{value:.4f}"
 
+    def practical(r) -> str:
+        shown = f" ±{r.detectable:.3f}" if r.practical and pd.notna(r.detectable) else ""
+        return html.escape(f"{r.practical}{shown}")
+
     def row(r) -> str:
         colour = delta_css(r.verdict, r.delta)
         cells = [(html.escape(str(r.algorithm)), "left", "")]
         cells += [(number(v), "right", "") for v in (r.baseline, r.now)]
         cells += [(number(r.delta), "right", f";{colour}" if colour else ""),
-                  (html.escape(r.interval), "center", ""), (html.escape(r.verdict), "left", "")]
+                  (html.escape(r.interval), "center", ""), (html.escape(r.verdict), "left", ""),
+                  (practical(r), "left", f";{PRACTICAL_CSS.get(r.practical, '')}")]
         return (f'<tr data-algorithm="{html.escape(str(r.algorithm))}">'
                 + "".join(f"<td {cell.format(align, extra)}>{text}</td>"
                           for text, align, extra in cells) + "</tr>")
     head = "".join(f'<th {cell.format(a, "")}>{c}</th>' for c, a in (
         ("algorithm", "left"), ("baseline", "right"), ("now", "right"), ("delta", "right"),
-        ("95 % interval", "center"), ("verdict", "left")))
+        ("95 % interval", "center"), ("verdict", "left"), ("practical", "left")))
     best = best_model(run, metric).replace("**", "")  # its names are escaped already
     return (f'<div style="font-family:sans-serif;font-size:13px">'
             f'<div style="font-weight:bold;font-size:15px;margin-bottom:6px">'
@@ -81,6 +88,17 @@ def metrics_table(run, metric: str) -> str:
             f'<table class="distviz-metrics" style="border-collapse:collapse">'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(row(r) for r in board.itertuples())}"
             f'</tbody></table><div style="margin-top:6px">{best}</div></div>')
+
+
+TABLE_TOP, TABLE_ROW, TABLE_BEST = 62, 25, 48  # px: title and header, a row, the best line
+
+
+def practical_note(min_effect: float, metric: str) -> str:
+    """The snapshot's line on the practical column (in its header: the table's height stays
+    the same at every slider position, so nothing below it is overlapped)."""
+    return (f"practical, against a smallest change that matters of {min_effect:.3g} "
+            f"({metric}): {plus_minus(practical_meaning(min_effect))}; ± = the smallest change "
+            "the run calls beyond the noise.")
 
 
 def snapshot_html(loop: ModelLoop, features: str | list[str], groups=None, *,
@@ -114,7 +132,10 @@ def snapshot_html(loop: ModelLoop, features: str | list[str], groups=None, *,
     figures = ModelFigures(task=dataset.task_name, labels=labels,
                            algorithms=[a.name for a in loop.resolved_algorithms()],
                            size=230)
-    table = Div(text="", width=900)
+    # Room for the title, a row per algorithm and a best-model line of two lines at every
+    # position: the text changes in the browser, the layout below it does not move.
+    table = Div(text="", width=900,
+                min_height=TABLE_TOP + TABLE_ROW * len(figures.algorithms) + TABLE_BEST)
     frames: dict[str, dict] = {}
     settings = None
     for f, feature in enumerate(features):
@@ -143,7 +164,8 @@ def snapshot_html(loop: ModelLoop, features: str | list[str], groups=None, *,
         "the group in the training set, positive ones up-sample it; 0 is the baseline. Matrix "
         "cells show the mean counts and, in brackets, the mean change against the baseline over "
         "the seeds, coloured only when the model's change is beyond the noise.</p>"
-        f"<p class='distviz-settings'>Settings: {html.escape(describe(settings))}</p>"))
+        f"<p class='distviz-settings'>Settings: {html.escape(describe(settings))}</p>"
+        f"<p>{html.escape(practical_note(loop.min_effects()[metric], metric))}</p>"))
     slider = Slider(start=0, end=len(ratios) - 1, value=baseline, step=1, show_value=False,
                     title=None, width=420)
     position = Div(text=_position_text(ratios[baseline]), width=260)

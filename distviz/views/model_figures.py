@@ -95,6 +95,20 @@ def confusion_cells(counts, labels, *, normalise: bool = False, baseline=None, c
             "text": text, "fill": fill}
 
 
+def change_caption(run, a, metric: str) -> str:
+    """A plot title's second line: the change of ``metric`` against the baseline and its
+    practical call, e.g. "+0.004 vs baseline: inconclusive" ("the baseline" at the baseline:
+    a title keeps its two lines, so a snapshot switching titles in the browser needs no new
+    layout)."""
+    if run.at_baseline:
+        return "\nthe baseline"
+    if not a.delta or not np.isfinite(a.delta.get(metric, np.nan)):
+        return ""
+    call = (a.practical_calls or {}).get(metric)
+    word = f": {call.call}" if call is not None and call.call else " (no interval yet)"
+    return f"\n{a.delta[metric]:+.3f} vs baseline{word}"
+
+
 def matrix_axis_label(result) -> str:
     """A matrix's x-axis label: what its counts are (the mean over how many seeds)."""
     seeds = 0 if result is None else sum(1 for f in result.fits if f.error is None)
@@ -310,6 +324,9 @@ class ModelFigures:
                 title = f"{name}: failed (the table says why)"
             else:
                 title = f"{name} {metric.upper()} {a.metrics[metric]:.3f}"
+                if not ds.is_classification and len(rows) < len(ds.y_test):
+                    title += f" ({len(rows):,} of {len(ds.y_test):,} rows)"
+                title += change_caption(run, a, metric)
             out[f"title:{name}"] = {"text": title}
             if ds.is_classification:
                 out[f"xaxis:{name}"] = {"axis_label": matrix_axis_label(a)}
@@ -330,8 +347,6 @@ class ModelFigures:
                 else:
                     points, diagonal = regression_points(ds.y_test, fit.y_pred, rows)
                     bins = residual_bins(ds.y_test, fit.y_pred)
-                if fit is not None and len(rows) < len(ds.y_test):
-                    out[f"title:{name}"]["text"] += f" ({len(rows):,} of {len(ds.y_test):,} rows)"
                 out[f"points:{name}"] = {"data": points}
                 out[f"diagonal:{name}"] = {"data": diagonal}
                 out[f"residuals:{name}"] = {"data": bins}

@@ -7,23 +7,39 @@ import numpy as np
 import pandas as pd
 import panel as pn
 import param
+from bokeh.models import HTMLTemplateFormatter
 
 from ..results import RunResult
+from ..sentences import metric_label, practical_meaning
+from ..stats import practical_call
 from ..tasks import metric_names
 from . import plots
 from .model_figures import ModelFigures
 from .result_view import ResultView
-from .style import BETTER, WORSE, escape
+from .style import BETTER, EQUIVALENT, WORSE, escape
 
 
 BEYOND_NOISE = ("better", "worse")
 # Leaderboard columns: (share of the spare width, least px: its header's longest word). A
-# column not named gets share 1 and Tabulator's least, 40 px; these add up to 802 px (a 1280 px
+# column not named gets share 1 and Tabulator's least, 40 px; these add up to 840 px (a 1280 px
 # window gives the table 840).
-LEADERBOARD_WIDTHS = {"algorithm": (1.3, 100), "baseline": (0.7, 76), "now": (0.7, 56),
-                      "delta": (0.7, 60), "interval": (1.3, 72), "verdict": (1.2, 80),
-                      "seeds": (0.7, 58), "rank_change": (0.7, 62), "best": (0.5, 46),
-                      "fit_s": (0.6, 46), "train_rows": (0.8, 56), "note": (2.0, 90)}
+LEADERBOARD_WIDTHS = {"algorithm": (1.3, 90), "baseline": (0.7, 76), "now": (0.7, 56),
+                      "delta": (0.7, 60), "interval": (1.3, 72), "verdict": (1.2, 72),
+                      "practical": (1.2, 86), "seeds": (0.7, 52), "rank_change": (0.7, 62),
+                      "best": (0.5, 40), "fit_s": (0.6, 40), "train_rows": (0.8, 56),
+                      "note": (2.0, 78)}
+# The practical call's cell: better / worse coloured as the delta is (beyond the noise);
+# "no change that matters" pale grey, "can't tell" white and italic; negligible plain.
+PRACTICAL_CSS = {"better": f"color: {BETTER}; font-weight: bold",
+                 "worse": f"color: {WORSE}; font-weight: bold",
+                 "negligible": "color: #444",
+                 "equivalent": f"background-color: {EQUIVALENT}; color: #333",
+                 "inconclusive": "background-color: #ffffff; color: #666; font-style: italic"}
+# The call, and under it what this run can detect (the hidden `detectable` column).
+PRACTICAL_CELL = HTMLTemplateFormatter(template=(
+    '<%= value %><% if (value && typeof detectable === "number" && isFinite(detectable)) '
+    '{ %><br><span style="font-size:11px;color:#666">&plusmn;<%= detectable.toFixed(3) %>'
+    '</span><% } %>'))
 # Headers that can wrap between words in a narrow window.
 LEADERBOARD_TITLES = {"rank_change": "rank change", "fit_s": "fit s", "train_rows": "train rows"}
 # Cells wrap, even inside a long name; headers only between words (over Tabulator's own
@@ -52,6 +68,8 @@ class _RowCss:
             if column == "delta":
                 css = "; ".join(c for c in (css, delta_css(row.get("verdict"), row["delta"]))
                                 if c)
+            elif column == "practical" and row[column] in PRACTICAL_CSS:
+                css = "; ".join(c for c in (css, PRACTICAL_CSS[row[column]]) if c)
             elif column == "rank_change" and row[column]:  # only overtakes beyond the noise
                 css = "; ".join(c for c in (css, f"color: {BETTER if row[column] > 0 else WORSE}")
                                 if c)
@@ -90,7 +108,12 @@ class ModelsView(ResultView):
             configuration={"columns": [{"field": field, "widthGrow": grow, "minWidth": least}
                                        for field, (grow, least) in LEADERBOARD_WIDTHS.items()]},
             # A tick on the leader only: a cross on every other row would read as "wrong".
-            formatters={"best": {"type": "tickCross", "crossElement": False}})
+            formatters={"best": {"type": "tickCross", "crossElement": False},
+                        "practical": PRACTICAL_CELL},
+            hidden_columns=["detectable"])
+        # What the practical words mean, against the smallest change that matters now.
+        self.legend = pn.pane.Markdown("", sizing_mode="stretch_width",
+                                       styles={"font-size": "12px", "color": "#555"})
         self.table.style.apply(_RowCss(), axis=1)
         # Built for the first run and kept while its shape (task, classes, algorithms) holds:
         # a move only sends new data.
@@ -102,11 +125,13 @@ class ModelsView(ResultView):
                "set, right up-samples it. Every model is re-trained and scored on the same "
                "untouched test set; deltas are against the unshifted baseline. Each delta's "
                "95 % interval counts the seed, the resampling draw and the test sample; a "
-               "change is coloured only when it is beyond that noise. Numbers show after the "
-               "first seed and firm up as the other seeds arrive.")
+               "change is coloured only when it is beyond that noise; *practical* says whether "
+               "it matters against the smallest change that matters (set beside the headline "
+               "metric). Numbers show after the first seed and firm up as the other seeds "
+               "arrive.")
         self._layout = pn.Column(
             pn.pane.Markdown(how, styles={"color": "#444"}, sizing_mode="stretch_width"),
-            self.best_line, self.table, self.matrices, self.roc, name="Models",
+            self.best_line, self.table, self.legend, self.matrices, self.roc, name="Models",
             sizing_mode="stretch_width")
         if self.loop is not None:
             self.session.watch(self.loop, ["error"], lambda event: self.busy(False))
@@ -174,6 +199,7 @@ class ModelsView(ResultView):
             f"{best_model(run, metric)} — {escape(run.spec.feature)} = "
             f"{escape(run.spec.group)}, shift {run.spec.ratio:+g}, training rows "
             f"{run.shift.train_rows_before} → {run.shift.train_rows_after}")
+        self.legend.object = practical_legend(run, metric)
         figures = self._figures_for(run)
         figures.apply(figures.frame(run, normalise=self.normalise, compare=self.compare,
                                     coloured=lambda a: self.matrix_coloured(run, a),
@@ -234,6 +260,44 @@ def change_beyond_noise(run: RunResult, a) -> bool:
     return not run.at_baseline and verdict in BEYOND_NOISE
 
 
+def practical_legend(run: RunResult, metric: str) -> str:
+    """What the leaderboard's practical words mean against the run's smallest change that
+    matters for ``metric``, and, for each inconclusive call, what would make it detectable."""
+    m = (run.min_effect or {}).get(metric)
+    if m is None or run.at_baseline:
+        return ""
+    text = (f"*practical* ({escape(metric_label(metric))}, smallest change that matters "
+            f"{m:.3g}): {escape(plus_minus(practical_meaning(m)))}; ± = the smallest change "
+            "this run calls beyond the noise.")
+    needs = [f"{escape(a.algorithm)}: {escape(plus_minus(call.needs()))}"
+             for a in run.algorithms
+             for call in [(a.practical_calls or {}).get(metric)]
+             if call is not None and call.call == "inconclusive"]
+    return text + ("<br>" + "<br>".join(needs) if needs else "")
+
+
+def plus_minus(text: str) -> str:
+    """The command line's "+-" as the page's "±"."""
+    return text.replace("+-", "±")
+
+
+#: What a practical call says of a lead between two models, against min_effect ``m``.
+LEAD_CALLS = {"better": "a lead that may matter (over {m})", "worse": "a lead that may matter "
+              "(over {m})", "negligible": "negligible (under {m})",
+              "equivalent": "equivalent (no difference over {m})",
+              "inconclusive": "inconclusive (can't tell at {m})"}
+
+
+def lead_call(run: RunResult, metric: str, lead) -> str:
+    """The practical call of a lead (its interval against the run's ``min_effect`` of
+    ``metric``), e.g. "; equivalent (no difference over 0.01)"; empty without either."""
+    m = (run.min_effect or {}).get(metric)
+    if m is None or lead is None:
+        return ""
+    call = practical_call(metric, lead.low, lead.high, m)
+    return f"; {LEAD_CALLS[call].format(m=f'{m:.3g}')}" if call else ""
+
+
 def best_model(run: RunResult, metric: str) -> str:
     """The best-model line: a "best" claim only when the lead over the runner-up is beyond the
     noise (paired by seed on the same test rows)."""
@@ -250,6 +314,6 @@ def best_model(run: RunResult, metric: str) -> str:
     amount = f"{abs(lead.delta):.3f} [{lead.low:+.3f}, {lead.high:+.3f}]"
     if lead.significant:
         return (f"**Best now: {escape(best)}**, ahead of {escape(second)} by {amount} "
-                f"{metric.upper()}, beyond the noise{baseline}")
+                f"{metric.upper()}, beyond the noise{lead_call(run, metric, lead)}{baseline}")
     return (f"**No clear best now:** {escape(best)} leads {escape(second)} by {amount} "
-            f"{metric.upper()}, within the noise{baseline}")
+            f"{metric.upper()}, within the noise{lead_call(run, metric, lead)}{baseline}")

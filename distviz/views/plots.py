@@ -20,14 +20,17 @@ from .style import AFTER, BEFORE, PALETTE
 def leaderboard(run, metric: str) -> pd.DataFrame:
     """One row per algorithm: baseline, now, delta with its interval and verdict (better /
     worse / within noise, or no interval below two seed pairs; "baseline" at the baseline
-    itself), seeds in, rank change. Both claims about the order are gated by the noise, as
-    the best-model line is: ``best`` marks the leader only when its lead over the runner-up
-    is beyond the noise, and ``rank_change`` counts only overtakes beyond the noise
-    (:func:`rank_changes`)."""
+    itself), its practical call against the smallest change that matters (``practical``: one of
+    :data:`distviz.stats.CALLS`, read off the same interval; ``detectable``: the smallest change
+    this run calls beyond the noise; empty without an interval and at the baseline), seeds in,
+    rank change. Both claims about the order are gated by the noise, as the best-model line
+    is: ``best`` marks the leader only when its lead over the runner-up is beyond the noise,
+    and ``rank_change`` counts only overtakes beyond the noise (:func:`rank_changes`)."""
     rows = []
     for a in run.algorithms:
         row = {"algorithm": a.algorithm, "baseline": np.nan, "now": np.nan, "delta": np.nan,
-               "interval": "", "verdict": "", "seeds": f"{a.n_seeds} of {run.repeats}",
+               "interval": "", "verdict": "", "practical": "", "detectable": np.nan,
+               "seeds": f"{a.n_seeds} of {run.repeats}",
                "rank_change": 0, "fit_s": round(a.fit_seconds, 2),
                "train_rows": a.train_rows_used, "note": ""}
         if a.ok and a.baseline:
@@ -39,6 +42,9 @@ def leaderboard(run, metric: str) -> pd.DataFrame:
                 low, high = a.ci95[metric]
                 row["interval"] = f"[{low:+.3f}, {high:+.3f}]"
                 row["verdict"] = a.verdict[metric]
+                call = (a.practical_calls or {}).get(metric)
+                if call is not None and call.call is not None:
+                    row.update(practical=call.call, detectable=call.detectable)
             else:
                 row["verdict"] = f"no interval ({a.n_seeds} seed{'s' * (a.n_seeds != 1)})"
         notes = []
@@ -54,8 +60,8 @@ def leaderboard(run, metric: str) -> pd.DataFrame:
     table["rank_change"] = table["algorithm"].map(rank_changes(run, metric))
     best, _, lead = run.lead(metric)
     table["best"] = table["algorithm"].eq(best) & bool(lead is not None and lead.significant)
-    return table[["algorithm", "baseline", "now", "delta", "interval", "verdict", "seeds",
-                  "rank_change", "best", "fit_s", "train_rows", "note"]]
+    return table[["algorithm", "baseline", "now", "delta", "interval", "verdict", "practical",
+                  "detectable", "seeds", "rank_change", "best", "fit_s", "train_rows", "note"]]
 
 
 def rank_changes(run, metric: str) -> dict[str, int]:

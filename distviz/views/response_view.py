@@ -1,6 +1,8 @@
 """Response curves of the slider's group: the headline metric against the ratio per algorithm,
 with its 95 % band and a shape label (rising, falling, peaked, flat within the noise), over
-every ratio already trained; a button trains the rest in the background."""
+every ratio already trained; a button trains the rest in the background. Each point's change
+against the baseline carries its practical call against the page's smallest change that
+matters (``loop.min_effect``), judged again, with no fit, when that changes."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from ..shift import ShiftSpec
 from ..shift.spec import DEFAULT_RATIOS
 from .advise_plots import curves_plot, no_curves
 from .controls import RATIOS
+from .practical_marks import practical_key
 from .session import Session
 from .style import escape
 
@@ -47,10 +50,17 @@ class ResponseCurvesView(pn.viewable.Viewer):
         self._lane = f"{self.name}:curves"  # a newer request drops an older one's curves
         self.plot = pn.pane.HoloViews(no_curves("no curve yet"), linked_axes=False)
         self.text = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10))
+        self.legend = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 10),
+                                   styles={"font-size": "12px", "color": "#444"})
+        self._drawn: tuple | None = None  # (spec, ratios, curves) of the plot shown
         self._layout = pn.Column(
             pn.pane.Markdown("#### Response curves", margin=(10, 10, 0, 10)),
-            self.plot, self.text, pn.widgets.Button.from_param(self.param.train, width=260),
+            self.plot, self.legend, self.text,
+            pn.widgets.Button.from_param(self.param.train, width=260),
             sizing_mode="stretch_width")
+        if self.loop is not None:
+            # A new smallest change that matters re-judges the points shown (nothing refits).
+            self.session.watch(self.loop, ["min_effect"], self._rejudge)
 
     def __panel__(self):
         return self._layout
@@ -75,14 +85,31 @@ class ResponseCurvesView(pn.viewable.Viewer):
         self.session.job(work, done=lambda value: self._draw(spec, *value),
                          failed=self._failed, name="curves", lane=self._lane)
 
+    def min_effect(self, metric: str) -> float | None:
+        """The smallest change that matters for ``metric`` now (the loop's; None when its
+        dataset no longer reports ``metric``)."""
+        if self.loop is None or self.loop.dataset is None:
+            return None
+        return self.loop.min_effects().get(metric)
+
+    def _rejudge(self, event=None) -> None:
+        if self._drawn is not None:
+            self._draw(*self._drawn)
+
     def _draw(self, spec, ratios, curves) -> None:
+        self._drawn = (spec, ratios, curves)
         where = f"{escape(spec.feature)} = {escape(spec.group)}"
         if curves is None:
             self.plot.object = no_curves(f"{spec.feature} = {spec.group}: no trained ratio yet")
+            self.legend.object = ""
             self.text.object = (f"No ratio of {where} other than the baseline is trained "
                                 "yet: move the slider, wait for the map, or train them.")
             return
-        self.plot.object = curves_plot(curves, spec.feature, spec.group, ratio=spec.ratio)
+        metric = next((c.metric for c in curves.values()), None)
+        m = self.min_effect(metric) if metric else None
+        self.plot.object = curves_plot(curves, spec.feature, spec.group, ratio=spec.ratio,
+                                       min_effect=m)
+        self.legend.object = practical_key(m, metric or "", how="each judged alone")
         lines = [f"- {escape(curve_sentence(spec.feature, spec.group, c))}"
                  for c in curves.values()]
         self.text.object = (f"Trained ratios of {where}: "

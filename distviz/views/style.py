@@ -8,6 +8,10 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#7f7f7f", "#bcbd22", "#17becf")
 BEFORE, AFTER = "#9aa5b1", "#d6604d"
 BETTER, WORSE = "#1a7f37", "#c62828"
+#: Within the noise, the practical call tells "no change that matters" (grey) from "can't
+#: tell" (white, hatched on a map: Bokeh's right-diagonal lines; italic in a table): the
+#: write-up's figures use the same.
+EQUIVALENT, INCONCLUSIVE, INCONCLUSIVE_HATCH = "#c8c8c8", "#ffffff", "/"
 #: The page's accent (input borders, buttons, the active tab): a calm slate beside the header;
 #: a red one made every input read as a validation error.
 ACCENT = "#4d6a87"

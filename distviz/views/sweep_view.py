@@ -2,7 +2,9 @@
 
 A sweep runs in the session's runner (the server's event loop never blocks) with a progress bar;
 its fits share the model loop's cache, so states the slider already visited are not recomputed.
-The slider's feature, group and ratio follow the loop's result.
+The slider's feature, group and ratio follow the loop's result. Every point states the practical
+call of its change against the page's smallest change that matters (``loop.min_effect``),
+judged again, with no fit, when that changes.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import param
 from ..data import Dataset
 from ..errors import DistvizError
 from ..results import RunResult
+from ..sentences import practical_calls_sentence
 from ..sweep import DEFAULT_RATIOS, Sweep, summarize, winners
 from ..tasks import metric_names
 from .plot_grid import PlotGrid
+from .practical_marks import practical_key
 from .result_view import ResultView
-from .style import algorithm_colors
-from .sweep_plots import algorithm_key, sweep_curves, winner_table
+from .style import algorithm_colors, escape
+from .sweep_plots import algorithm_key, judge_calls, sweep_curves, winner_table
 
 KIND_LABELS = {"metric": "value", "change vs baseline": "delta"}
 
@@ -92,6 +96,9 @@ class SweepView(ResultView):
             pn.pane.Markdown("#### Best algorithm at each ratio", margin=(10, 10, 0, 10)),
             self.best_table, sizing_mode="stretch_width")
         self._update_metrics()
+        if self.loop is not None:
+            # A new smallest change that matters re-judges the points shown (nothing refits).
+            self.session.watch(self.loop, ["min_effect"], lambda event: self._update_plot())
 
     def __panel__(self):
         return self._layout
@@ -203,13 +210,26 @@ class SweepView(ResultView):
             return None
         return summarize(self.table, self.metric)
 
+    def min_effect(self) -> float | None:
+        """The smallest change that matters for the metric shown: the loop's (None without a
+        loop, or when its dataset does not report the metric)."""
+        if self.loop is None or self.loop.dataset is None:
+            return None
+        return self.loop.min_effects().get(self.metric)
+
+    def shown_summary(self) -> pd.DataFrame | None:
+        """:meth:`summary` with each cell's practical call judged against :meth:`min_effect`
+        (:func:`~.sweep_plots.judge_calls`): what the points show."""
+        summary = self.summary()
+        return None if summary is None else judge_calls(summary, self.min_effect())
+
     def curves(self) -> hv.Layout | None:
         """The panels shown, one :func:`~.sweep_plots.feature_curves` per feature."""
         return self._curves
 
     @param.depends("table", "metric", "show", "ratio", watch=True)
     def _update_plot(self):
-        summary = self.summary()
+        summary = self.shown_summary()
         if summary is None:
             self._curves = None
             self.panels.show([])
@@ -221,5 +241,18 @@ class SweepView(ResultView):
                                     width=None, legend=False)
         with pn.io.hold():
             self.panels.show(self._curves)
-            self.legend.object = algorithm_key(algorithm_colors(summary["algorithm"]))
+            self.legend.object = self._legend(summary)
             self.best_table.object = winner_table(winners(summary))
+
+    def _legend(self, summary: pd.DataFrame) -> str:
+        """The algorithms' colours, what the points' calls mean, and how many cells get each."""
+        key = algorithm_key(algorithm_colors(summary["algorithm"]))
+        m = self.min_effect()
+        calls = summary["practical"].dropna()
+        if m is None or calls.empty:
+            return key
+        how = "beyond the noise after BH over the sweep's cells"
+        counts = practical_calls_sentence(calls.value_counts(), m)
+        return (f'{key}<div style="font-size:12px;color:#444">'
+                f"{practical_key(m, self.metric, how=how)}<br>"
+                f"{escape(counts[0].upper() + counts[1:])}</div>")

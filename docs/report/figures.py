@@ -44,8 +44,8 @@ def make_figures(results: dict, directory: Path) -> list[Path]:
     return written
 
 
-# Within the noise, the practical call tells "no change that matters" from "can't tell".
-EQUIVALENT_COLOUR, INCONCLUSIVE_COLOUR, INCONCLUSIVE_HATCH = "#c8c8c8", "#ffffff", "////"
+# Matplotlib's hatch for inconclusive cells (the dashboard's map hatches them too).
+INCONCLUSIVE_HATCH = "////"
 
 
 def _advice_figure(plt, name: str, advice: dict, directory: Path) -> Path:
@@ -64,7 +64,6 @@ def _advice_figure(plt, name: str, advice: dict, directory: Path) -> Path:
     rows = list(dict.fromkeys((c.feature, c.group) for c in cells))
     algorithms, ratios = advice["algorithms"], advice["ratios"]
     frame = cell_frame(cells, rows, algorithms, ratios, skipped)
-    calls = {(c.feature, c.group, c.ratio, c.algorithm): c.practical for c in cells}
     label = METRIC_LABELS.get(advice["metric"], advice["metric"])
     fig, axes = plt.subplots(1, len(ratios), squeeze=False, sharey=True,
                              figsize=(1.2 + 1.25 * len(algorithms) * len(ratios),
@@ -77,15 +76,10 @@ def _advice_figure(plt, name: str, advice: dict, directory: Path) -> Path:
         for i, row in enumerate(labels):
             for j, algorithm in enumerate(algorithms):
                 cell = at.loc[(row, algorithm)]
-                colour = colour_of(cell["shade"], cell["state"])
-                if cell["state"] == "done" and not np.isfinite(cell["shade"]):
-                    call = calls.get((*rows[i], ratio, algorithm))
-                    if call == "equivalent":
-                        colour = EQUIVALENT_COLOUR
-                    elif call == "inconclusive":
-                        colour = INCONCLUSIVE_COLOUR
-                        hatched.append((i, j))
-                image[i, j] = to_rgb(colour)
+                # The dashboard's rule: within the noise, equivalent grey, inconclusive white.
+                image[i, j] = to_rgb(colour_of(cell["shade"], cell["state"], cell["practical"]))
+                if cell["hatch"].strip():
+                    hatched.append((i, j))
                 ax.text(j, i, cell["text"], ha="center", va="center", fontsize=7)
         ax.imshow(image, aspect="auto")
         for i, j in hatched:
