@@ -47,9 +47,9 @@ class MixControls(pn.viewable.Viewer):
         super().__init__(**params)
         self.resampler, self.loop, self._notify = resampler, loop, notify
         self.mode = pn.widgets.RadioButtonGroup.from_param(
-            resampler.param.mode, options=MODE_LABELS, name="Shift", width=190,
+            resampler.param.mode, options=MODE_LABELS, label="Shift", width=190,
             margin=(22, 10, 5, 10))
-        self.presets = {name: pn.widgets.Button(name=name, width=118, margin=(4, 3))
+        self.presets = {name: pn.widgets.Button(label=name, width=118, margin=(4, 3))
                         for name in PRESETS}
         for name, button in self.presets.items():
             button.on_click(lambda event, name=name: self.apply(name))
@@ -58,11 +58,11 @@ class MixControls(pn.viewable.Viewer):
         self.total = pn.pane.HTML("", margin=(12, 10, 0, 10), width=170)
         self.more = pn.pane.HTML("", margin=(0, 10), sizing_mode="stretch_width",
                                  styles={"font-size": "12px", "color": "#555"})
-        self.apply_button = pn.widgets.Button(name="Apply shares", button_type="primary",
+        self.apply_button = pn.widgets.Button(label="Apply shares", color="primary",
                                               width=130, margin=(8, 10))
         self.apply_button.on_click(lambda event: self.apply(self.typed()))
         self.keep = pn.widgets.Select.from_param(resampler.param.keep, options=KEEP_LABELS,
-                                                 name="A mix keeps", width=200)
+                                                 label="A mix keeps", width=200)
         self.chart = SharesView(resampler=resampler, session=session)
         self._groups: tuple = ()  # the groups the inputs are for
         self._hidden: list[str] = []
@@ -106,10 +106,13 @@ class MixControls(pn.viewable.Viewer):
 
     # ------------------------------------------------------------------ following the model
     def _current(self) -> dict[str, float]:
+        """The shares in force as asked (a mix's targets; else the training set's own)."""
         rs = self.resampler
-        if rs.spec is None or rs.mode != "mix":
-            return training_shares(rs.dataset, rs.spec)[0] if rs.spec is not None else {}
-        return training_shares(rs.dataset, rs.spec)[1]
+        if rs.spec is None:
+            return {}
+        if rs.mode == "mix" and rs.spec.is_mix:
+            return rs.spec.shares()
+        return training_shares(rs.dataset, rs.spec)[0]
 
     def _follow(self, *events) -> None:
         rs = self.resampler
@@ -120,7 +123,7 @@ class MixControls(pn.viewable.Viewer):
         shown, self._hidden = shown_groups(table)
         if tuple(shown) != self._groups:
             self._groups = tuple(shown)
-            self.inputs = {g: pn.widgets.FloatInput(name=g, start=0.0, end=1.0, step=0.01,
+            self.inputs = {g: pn.widgets.FloatInput(label=g, start=0.0, end=1.0, step=0.01,
                                                     format="0.000", width=120,
                                                     css_classes=["mix-share"])
                            for g in shown}
