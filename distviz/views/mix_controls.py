@@ -49,8 +49,9 @@ class MixControls(pn.viewable.Viewer):
         self.mode = pn.widgets.RadioButtonGroup.from_param(
             resampler.param.mode, options=MODE_LABELS, label="Shift", width=190,
             margin=(22, 10, 5, 10))
-        self.presets = {name: pn.widgets.Button(label=name, width=118, margin=(4, 3))
-                        for name in PRESETS}
+        # Each as wide as its name (balanced-classes overflowed a common width).
+        self.presets = {name: pn.widgets.Button(label=name, width=max(84, 8 * len(name) + 28),
+                                                margin=(4, 3)) for name in PRESETS}
         for name, button in self.presets.items():
             button.on_click(lambda event, name=name: self.apply(name))
         self.inputs: dict[str, pn.widgets.FloatInput] = {}
