@@ -207,3 +207,16 @@ def test_more_than_twelve_groups_show_the_largest_and_say_the_rest():
     # The chart pools the hidden groups into one bar.
     drawn = controls.chart.pane.object.dframe()
     assert "4 other groups" in set(drawn["group"]) and drawn["group"].nunique() == MAX_SHOWN + 1
+
+
+def test_a_new_dataset_opens_in_one_group_mode(dashboard):
+    # balanced-classes cannot apply to a regression target: the new dataset starts afresh.
+    _in_mix_mode(dashboard)
+    dashboard.mix.presets["balanced-classes"].clicks += 1
+    dashboard.wait()
+    dashboard.data.dataset_name = "diabetes"
+    dashboard.wait()
+    assert dashboard.dataset.name == "diabetes" and dashboard.loop.error is None
+    assert dashboard.resampler.mode == "group" and dashboard.mix.mode.value == "group"
+    assert dashboard.result.spec.mix is None and dashboard.slider.slider.visible
+    assert not dashboard.mix.presets["balanced-classes"].visible
