@@ -130,7 +130,7 @@ def every_tab(page, dataset: str, args, images: Path) -> list[str]:
 def mix_mode(page, images: Path) -> str:
     """The whole-mix mode: age's groups under the uniform preset, once its run is in."""
     previous = page.get_by_text(STATUS).first.text_content()
-    page.get_by_role("button", name="whole mix").click()
+    page.get_by_label("whole mix", exact=True).check()
     page.get_by_label("Feature", exact=True).select_option("age")
     page.get_by_role("button", name="uniform", exact=True).click()
     page.get_by_text(re.compile(r"^Mix of age in force: uniform")).first.wait_for(timeout=60_000)

@@ -233,7 +233,7 @@ class Dashboard(pn.viewable.Viewer):
             sizing_mode="stretch_width")
         self.question = pn.Column(
             self.title,
-            pn.Row(self.mix.mode, self.feature_widget, self.group_widget,
+            pn.Row(self.mix.mode_choice, self.feature_widget, self.group_widget,
                    pn.widgets.Select.from_param(rs.param.upsampler, label="Adding rows by",
                                                 width=170),
                    sizing_mode="stretch_width"),

@@ -23,6 +23,12 @@ from .shares_view import SharesView, shown_groups, training_groups, training_sha
 MODE_LABELS = {"one group": "group", "whole mix": "mix"}
 #: What a mix keeps, as the page says it.
 KEEP_LABELS = {"training-set size": "total", "largest-share group's rows": "largest"}
+#: What each preset sets (docs/semantics.md, 12), as its button's tooltip.
+PRESET_HELP = {"original": "every group keeps its share: the baseline",
+               "uniform": "every group the same share",
+               "sqrt": "shares in proportion to the square root of each group's rows",
+               "balanced-classes": "the original shares, the target's classes balanced "
+                                   "within every group"}
 #: Groups named in a one-line description of a mix.
 DESCRIBED = 6
 
@@ -40,18 +46,22 @@ def describe_mix(dataset: Dataset, spec: ShiftSpec) -> str:
 class MixControls(pn.viewable.Viewer):
     """Presets, one typed share per group (at most 12 shown; the rest keep theirs), "Apply
     shares", and the before/after shares chart; shown in mix mode. ``mode`` is the widget that
-    switches between the one-group slider and the mix (placed by the layout)."""
+    switches between the one-group slider and the mix (``mode_choice``, placed by the layout)."""
 
     def __init__(self, *, resampler: Resampler, loop: ModelLoop, session: Session,
                  notify: Callable[..., None], **params):
         super().__init__(**params)
         self.resampler, self.loop, self._notify = resampler, loop, notify
-        self.mode = pn.widgets.RadioButtonGroup.from_param(
-            resampler.param.mode, options=MODE_LABELS, label="Shift", width=190,
-            margin=(22, 10, 5, 10))
+        # Radio circles: the page's button groups did not show clearly which one is pressed.
+        self.mode = pn.widgets.RadioBoxGroup.from_param(
+            resampler.param.mode, options=MODE_LABELS, inline=True, width=190,
+            margin=(2, 10, 5, 10))
+        self.mode_choice = pn.Column(pn.pane.HTML("Shift", margin=(5, 10, 0, 10)), self.mode,
+                                     width=210, margin=0)
         # Each as wide as its name (balanced-classes overflowed a common width).
         self.presets = {name: pn.widgets.Button(label=name, width=max(84, 8 * len(name) + 28),
-                                                margin=(4, 3)) for name in PRESETS}
+                                                description=PRESET_HELP[name], margin=(4, 3))
+                        for name in PRESETS}
         for name, button in self.presets.items():
             button.on_click(lambda event, name=name: self.apply(name))
         self.inputs: dict[str, pn.widgets.FloatInput] = {}

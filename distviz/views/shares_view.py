@@ -11,6 +11,7 @@ from ..shift import Resampler, ShiftSpec, mix_counts, rows_after
 from . import plots
 from .session import Session
 
+HEIGHT = 250  # px: room for slanted bin labels under the bars
 #: The most groups a compact control shows one by one; the rest are pooled (and said).
 MAX_SHOWN = 12
 
@@ -65,7 +66,7 @@ class SharesView(pn.viewable.Viewer):
         super().__init__(**params)
         self.resampler = resampler
         self._width = width
-        self.pane = pn.pane.HoloViews(None, width=width, height=230, margin=(0, 5))
+        self.pane = pn.pane.HoloViews(None, width=width, height=HEIGHT, margin=(0, 5))
         session.watch(resampler, ["spec"], self._draw)
         self._draw()
 
@@ -83,7 +84,7 @@ class SharesView(pn.viewable.Viewer):
         before, after = self.shares()
         _, hidden = shown_groups(training_groups(rs.dataset, rs.spec.feature))
         self.pane.object = plots.share_bars(
-            pooled(before, hidden), pooled(after, hidden), width=self._width, height=230,
+            pooled(before, hidden), pooled(after, hidden), width=self._width, height=HEIGHT,
             title=f"{rs.spec.feature}: share of training rows")
 
     def __panel__(self):

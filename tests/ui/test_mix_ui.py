@@ -69,7 +69,7 @@ def test_uniform_preset_and_a_hand_set_share_give_the_cli_numbers(tmp_path):
         page.goto(f"{url}?algorithms={ALGORITHMS}")
         page.get_by_text(re.compile(r"^Ran \d+ algorithms")).first.wait_for(timeout=300_000)
 
-        page.get_by_role("button", name="whole mix").click()
+        page.get_by_label("whole mix", exact=True).check()
         page.get_by_text(re.compile(r"^Mix of sex in force: original")).first.wait_for(
             timeout=60_000)
         page.get_by_role("button", name="uniform", exact=True).click()
