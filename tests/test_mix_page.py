@@ -75,7 +75,7 @@ def test_whole_mix_mode_starts_on_the_original_mix_and_says_so(dashboard):
     assert dashboard.shift_label.startswith("Mix of sex in force: original")
     assert "female" in dashboard.shift_label and "sex = female" not in dashboard.shift_label
     assert not dashboard.slider.slider.visible and not dashboard.group_widget.visible
-    assert dashboard.mix.chart.pane.object is not None
+    assert set(dashboard.mix.chart.drawn()["group"]) == {"female", "male"}
 
 
 def test_uniform_preset_runs_the_mix_and_equals_the_cli(dashboard):
@@ -205,7 +205,7 @@ def test_more_than_twelve_groups_show_the_largest_and_say_the_rest():
     assert applied[first] == pytest.approx(shares[first] + 0.01, abs=1e-6)
     assert sum(applied.values()) == pytest.approx(1)
     # The chart pools the hidden groups into one bar.
-    drawn = controls.chart.pane.object.dframe()
+    drawn = controls.chart.drawn()
     assert "4 other groups" in set(drawn["group"]) and drawn["group"].nunique() == MAX_SHOWN + 1
 
 

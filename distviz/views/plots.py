@@ -98,7 +98,7 @@ def distribution(dataset, shift, feature: str, *, highlight: str | None = None,
                         height=height, ylabel="training rows")
 
 
-def share_bars(before: dict[str, float], after: dict[str, float], *, title: str,
+def share_bars(before: dict[str, float], after: dict[str, float], title: str, *,
                width: int | None = 420, height: int = 220) -> hv.Bars:
     """Every group's share of the training set before and after a shift (a mix), side by
     side; ``before`` gives the groups and their order."""

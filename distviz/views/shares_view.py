@@ -3,6 +3,7 @@ resampler's spec the moment it changes (no training needed: the counts are the m
 
 from __future__ import annotations
 
+import holoviews as hv
 import pandas as pd
 import panel as pn
 
@@ -60,14 +61,20 @@ def pooled(shares: dict[str, float], hidden: list[str]) -> dict[str, float]:
 
 class SharesView(pn.viewable.Viewer):
     """Training share per group before (grey) and after (red) the shift the resampler declares:
-    a mix's target shares, or a ratio's; at most :data:`MAX_SHOWN` groups, the rest pooled."""
+    a mix's target shares, or a ratio's; at most :data:`MAX_SHOWN` groups, the rest pooled.
+    Drawn only in mix mode (where it is shown), in place: a slider move costs it nothing."""
 
     def __init__(self, *, resampler: Resampler, session: Session, width: int = 420, **params):
         super().__init__(**params)
         self.resampler = resampler
-        self._width = width
-        self.pane = pn.pane.HoloViews(None, width=width, height=HEIGHT, margin=(0, 5))
-        session.watch(resampler, ["spec"], self._draw)
+        self._drawn = self._data()
+        # A DynamicMap fed by a pipe updates its Bokeh plot in place (no new models to sync).
+        self._pipe = hv.streams.Pipe(data=self._drawn)
+        self._bars = hv.DynamicMap(
+            lambda data: plots.share_bars(*data, width=width, height=HEIGHT),
+            streams=[self._pipe]).opts(framewise=True)
+        self.pane = pn.pane.HoloViews(self._bars, width=width, height=HEIGHT, margin=(0, 5))
+        session.watch(resampler, ["spec", "mode"], self._draw)
         self._draw()
 
     def shares(self) -> tuple[dict[str, float], dict[str, float]]:
@@ -77,15 +84,27 @@ class SharesView(pn.viewable.Viewer):
             return {}, {}
         return training_shares(rs.dataset, rs.spec)
 
-    def _draw(self, *events) -> None:
+    def drawn(self) -> pd.DataFrame:
+        """The bars as drawn: group, stage (before / after), share."""
+        return self._bars[()].dframe()
+
+    def _data(self) -> tuple:
+        """(before, after, title) as drawn: the hidden groups pooled."""
         rs = self.resampler
         if rs.spec is None:
-            return
+            return {"": 0.0}, {"": 0.0}, ""
         before, after = self.shares()
         _, hidden = shown_groups(training_groups(rs.dataset, rs.spec.feature))
-        self.pane.object = plots.share_bars(
-            pooled(before, hidden), pooled(after, hidden), width=self._width, height=HEIGHT,
-            title=f"{rs.spec.feature}: share of training rows")
+        return (pooled(before, hidden), pooled(after, hidden),
+                f"{rs.spec.feature}: share of training rows")
+
+    def _draw(self, *events) -> None:
+        if self.resampler.spec is None or self.resampler.mode != "mix":
+            return  # hidden: drawn when shown
+        data = self._data()
+        if data != self._drawn:
+            self._drawn = data
+            self._pipe.send(data)
 
     def __panel__(self):
         return self.pane
