@@ -6,7 +6,8 @@ For each dataset (default: titanic, a classification, and diabetes, a regression
 opens on its defaults, trains, and every tab the page has is shown and saved as
 ``<dataset>-<n>-<tab>.png`` (the Sweep tab after a small sweep, metric and change vs baseline; a
 tab that computes when opened, once it is done). Titanic also gives the README's
-walk-through (``dashboard.png``, ``step-*.png``: baseline, then sex = female at -0.5). The
+walk-through (``dashboard.png``, ``step-*.png``: baseline, then sex = female at -0.5) and the
+whole-mix mode (``mix-mode.png``: age, uniform preset; ``--mix-only`` takes just that one). The
 script prints, per image, the plots that overlap or reach past the right edge, as
 tests/ui/test_tabs_ui.py checks them. Re-run it after any UI change; it takes a few minutes.
 """
@@ -126,6 +127,17 @@ def every_tab(page, dataset: str, args, images: Path) -> list[str]:
     return lines
 
 
+def mix_mode(page, images: Path) -> str:
+    """The whole-mix mode: age's groups under the uniform preset, once its run is in."""
+    previous = page.get_by_text(STATUS).first.text_content()
+    page.get_by_label("whole mix", exact=True).check()
+    page.get_by_label("Feature", exact=True).select_option("age")
+    page.get_by_role("button", name="uniform", exact=True).click()
+    page.get_by_text(re.compile(r"^Mix of age in force: uniform")).first.wait_for(timeout=60_000)
+    wait_for_run(page, previous=previous)
+    return shoot(page, images / "mix-mode.png", plots=2)
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -135,6 +147,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2, help="the sweep's seeds per cell")
     parser.add_argument("--features", type=int, default=3, help="the sweep's features")
     parser.add_argument("--out", type=Path, default=IMAGES, help="folder (default docs/images)")
+    parser.add_argument("--mix-only", action="store_true", help="only titanic's mix-mode.png")
     args = parser.parse_args()
     images = args.out
     images.mkdir(parents=True, exist_ok=True)
@@ -147,6 +160,10 @@ def main() -> None:
                                           if args.algorithms else "")
             page.goto(url + query)
             status = wait_for_run(page)
+            if args.mix_only:
+                report.append(mix_mode(page, images))
+                page.close()
+                break
             if dataset == "titanic":  # the README's walk-through: baseline, then -0.5
                 report.append(shoot(page, images / "step-1-baseline.png"))
                 move_slider(page.locator(".noUi-handle").first, 3)  # 0 -> -0.5
@@ -154,6 +171,8 @@ def main() -> None:
                 report.append(shoot(page, images / "step-2-shifted.png"))
                 shutil.copyfile(images / "step-2-shifted.png", images / "dashboard.png")
             report += every_tab(page, dataset, args, images)
+            if dataset == "titanic":
+                report.append(mix_mode(page, images))
             page.close()
         browser.close()
     print("\n".join(report))

@@ -176,10 +176,10 @@ class Resampler(param.Parameterized):
     # ------------------------------------------------------------------ choices
     def reset(self, dataset: Dataset) -> None:
         """Switch to ``dataset`` with its defaults (the top-ranked feature, its default group,
-        ratio 0), publishing ``spec`` once."""
+        ratio 0, one-group mode: a mix's preset may not suit it), publishing ``spec`` once."""
         self._settling = True
         try:
-            self.param.update(dataset=dataset, ratio=0.0)
+            self.param.update(dataset=dataset, ratio=0.0, mode="group", mix="original")
         finally:
             self._settling = False
         self._settle(feature=None, group=None)

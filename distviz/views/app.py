@@ -35,6 +35,7 @@ from .distributions_view import DistributionsView
 from .export_view import ExportView
 from .groups_view import GroupsView
 from .importance_view import ImportanceView
+from .mix_controls import MixControls
 from .models_view import ModelsView
 from .preview_view import PreviewView
 from .session import Session
@@ -200,6 +201,7 @@ class Dashboard(pn.viewable.Viewer):
             "font-size": "12px", "color": "#555"})
         self.slider = ShiftSlider(rs)
         self.min_effect = MinEffectInput(loop, self.models, self.session, self.notify)
+        self.mix = MixControls(resampler=rs, loop=loop, session=self.session, notify=self.notify)
         self.algorithm_widget = algorithm_choice(loop, self.dataset.task_name)
         self._class_balance = pn.widgets.Select.from_param(rs.param.class_balance,
                                                            label="Class balance (training)",
@@ -226,18 +228,21 @@ class Dashboard(pn.viewable.Viewer):
             self.exporter, sizing_mode="stretch_width")
         # The question the page answers comes first in the main area: which group, and the
         # slider that shifts it.
+        self.title = pn.pane.Markdown("", margin=(0, 10))
+        # Wider where the window allows: a group's name and size can be long.
+        self.group_widget = pn.widgets.Select.from_param(
+            rs.param.group, label="Group", min_width=260, max_width=520,
+            sizing_mode="stretch_width")
         self.question = pn.Column(
-            pn.pane.Markdown("### What if the training data had more or fewer rows of one "
-                             "group?", margin=(0, 10)),
-            pn.Row(self.feature_widget,
-                   # Wider where the window allows: a group's name and size can be long.
-                   pn.widgets.Select.from_param(rs.param.group, label="Group", min_width=260,
-                                                max_width=520, sizing_mode="stretch_width"),
+            self.title,
+            pn.Row(self.mix.mode_choice, self.feature_widget, self.group_widget,
                    pn.widgets.Select.from_param(rs.param.upsampler, label="Adding rows by",
                                                 width=170),
                    sizing_mode="stretch_width"),
-            self.slider, sizing_mode="stretch_width", margin=(0, 0, 8, 0),
+            self.slider, self.mix, sizing_mode="stretch_width", margin=(0, 0, 8, 0),
             styles={"background": "#f5f7f9", "border-radius": "6px", "padding": "4px 6px"})
+        rs.param.watch(self._follow_mode, ["mode"])
+        self._follow_mode()
         # A slider move pays only for the tab the user is looking at: hidden tabs are neither
         # drawn (dynamic) nor rendered (a view renders once shown).
         self.tabs = pn.Tabs(*[pn.Column(view, name=name) for name, view in self.views.items()],
@@ -248,6 +253,14 @@ class Dashboard(pn.viewable.Viewer):
         self._show_tab()
         self._main = pn.Column(self.question, self.status_view, self.preview, self.tabs,
                                self.notes, sizing_mode="stretch_width")
+
+    def _follow_mode(self, event=None) -> None:
+        """The question and the group choice follow the shift's mode (one group, or the mix)."""
+        by_group = self.resampler.mode != "mix"
+        self.group_widget.visible = by_group
+        self.title.object = ("### What if the training data had more or fewer rows of one "
+                             "group?" if by_group else
+                             "### What if the training data had another mix of groups?")
 
     def __panel__(self):
         return pn.Row(pn.Column(self.controls, width=330), self._main,

@@ -14,6 +14,7 @@ from ..shift import Resampler, describe_shift
 from ..shift.spec import RATIOS as SLIDER_RATIOS
 from ..stats import parse_min_effect, resolve_min_effect
 from ..tasks import LOWER_IS_BETTER, metric_names
+from .mix_controls import describe_mix
 from .style import escape
 
 # Slider positions: the engine's grid (distviz.shift.spec.RATIOS), which a snapshot holds too.
@@ -60,7 +61,7 @@ class ShiftSlider(pn.viewable.Viewer):
                                   sizing_mode="stretch_width")
         self._released: float | None = None  # the last position the handle was released at
         self.slider.param.watch(self._release, "value_throttled")
-        resampler.param.watch(self._follow, ["spec"])
+        resampler.param.watch(self._follow, ["spec", "mode"])
         self._follow()
 
     def _release(self, event) -> None:
@@ -76,8 +77,12 @@ class ShiftSlider(pn.viewable.Viewer):
         # it back while the user is already moving it on (keys pressed in quick succession).
         if nearest != self._released and self.slider.value != nearest:
             self.slider.value = nearest
+        # In mix mode the slider moves nothing: the line says which mix is in force instead.
+        by_ratio = rs.mode != "mix"
+        self.slider.visible = self.scale.visible = by_ratio
         self.info.object = html.escape(
-            "Shift " + describe_shift(rs.dataset, rs.feature, rs.group, float(rs.ratio)))
+            "Shift " + describe_shift(rs.dataset, rs.feature, rs.group, float(rs.ratio))
+            if by_ratio else describe_mix(rs.dataset, rs.spec))
 
     @property
     def label(self) -> str:

@@ -121,8 +121,8 @@ class ModelsView(ResultView):
         self._placed: ModelFigures | None = None  # the figures on the page
         self.matrices = pn.GridBox(ncols=4)
         self.roc = pn.Column(pn.pane.Bokeh(None), margin=0)
-        how = ("Move the **shift** slider: left down-samples the chosen group in the *training* "
-               "set, right up-samples it. Every model is re-trained and scored on the same "
+        how = ("Move the **shift** slider (or set a whole mix of groups): left down-samples the "
+               "chosen group in the *training* set, right up-samples it. Every model is re-trained and scored on the same "
                "untouched test set; deltas are against the unshifted baseline. Each delta's "
                "95 % interval counts the seed, the resampling draw and the test sample; a "
                "change is coloured only when it is beyond that noise; *practical* says whether "
@@ -196,8 +196,7 @@ class ModelsView(ResultView):
         if self.table.min_height != height:
             self.table.min_height = height
         self.best_line.object = (
-            f"{best_model(run, metric)} — {escape(run.spec.feature)} = "
-            f"{escape(run.spec.group)}, shift {run.spec.ratio:+g}, training rows "
+            f"{best_model(run, metric)} — {escape(shift_words(run.spec))}, training rows "
             f"{run.shift.train_rows_before} → {run.shift.train_rows_after}")
         self.legend.object = practical_legend(run, metric)
         figures = self._figures_for(run)
@@ -317,3 +316,11 @@ def best_model(run: RunResult, metric: str) -> str:
                 f"{metric.upper()}, beyond the noise{lead_call(run, metric, lead)}{baseline}")
     return (f"**No clear best now:** {escape(best)} leads {escape(second)} by {amount} "
             f"{metric.upper()}, within the noise{lead_call(run, metric, lead)}{baseline}")
+
+
+def shift_words(spec) -> str:
+    """The shift a run trained on, for its best line: ``sex = female, shift -0.5`` or, for a
+    mix, ``mix of sex: uniform``."""
+    if spec.is_mix or spec.mix_name:
+        return f"mix of {spec.feature}: {spec.mix_name or 'shares as given'}"
+    return f"{spec.feature} = {spec.group}, shift {spec.ratio:+g}"

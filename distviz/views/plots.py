@@ -104,6 +104,17 @@ def distribution(dataset, shift, feature: str, *, highlight: str | None = None,
                         height=height, ylabel="training rows")
 
 
+def share_bars(before: dict[str, float], after: dict[str, float], title: str, *,
+               width: int | None = 420, height: int = 220) -> hv.Bars:
+    """Every group's share of the training set before and after a shift (a mix), side by
+    side; ``before`` gives the groups and their order."""
+    frame = pd.DataFrame([(g, stage, float(shares.get(g, 0.0))) for g in before
+                          for stage, shares in (("before", before), ("after", after))],
+                         columns=["group", "stage", "share"]).astype({"group": object})
+    return _paired_bars(frame, "share", ("before", "after"), title=title, width=width,
+                        height=height, ylabel="share of training rows")
+
+
 def importance_bars(table: pd.DataFrame, *, width: int | None = 520) -> hv.Bars:
     """Normalised importance per method, side by side, features in ranking order
     (``width=None``: the width it is given)."""
