@@ -77,3 +77,46 @@ def test_the_served_design_links_no_web_font():
              for design in (pn.theme.Fast, LocalFast)}
     assert fonts["Fast"], "canary: Panel's Fast no longer links a web font; drop LocalFast"
     assert fonts["LocalFast"] == []
+
+
+def test_canary_panel_comm_manager_sends_held_changes_only_on_a_next_change():
+    """Panel's page side holds a notebook widget's changes while it waits for the kernel's
+    acknowledgement and sends them only when one comes or when a next change comes after its
+    timeout: no timer. While so, comm_watchdog is needed (a lost acknowledgement left a slider
+    move unsent: tests/ui/test_notebook_ui.py). If this fails, read Panel's new code first."""
+    from pathlib import Path
+
+    import panel
+
+    source = (Path(panel.__file__).parent / "models" / "comm_manager.ts").read_text()
+    changed = source[source.index("protected _document_changed"):source.index("_extract_buffers")]
+    assert "Date.now() > this._timeout" in changed  # a held change goes out on a next change
+    assert "setInterval" not in source and changed.count("setTimeout") == 1  # the debounce only
+
+
+def test_comm_watchdog_sends_what_a_comm_manager_holds_past_its_timeout():
+    """The watchdog's rule, run in Chromium: only a blocked manager holding changes past its
+    timeout sends, and it waits a timeout again before sending again."""
+    from playwright.sync_api import sync_playwright
+
+    from distviz.views.workarounds import COMM_WATCHDOG_JS
+    from helpers import CHROMIUM, CHROMIUM_ARGS
+
+    script = """() => {
+const sent = [];
+const make = (name, blocked, held, past) => ({name, type: 'panel.models.comm_manager.CommManager',
+  _blocked: blocked, _event_buffer: Array(held).fill(1), timeout: 5000,
+  _timeout: Date.now() + (past ? -1 : 60000), process_events() { sent.push(this.name); }});
+const managers = [make('stuck', true, 2, true), make('waiting', true, 2, false),
+                  make('idle', false, 0, true), make('empty', true, 0, true)];
+window.Bokeh = {documents: [{all_models: managers}]};
+window.setInterval = (tick, ms) => { tick(); tick(); return 1; };  // two ticks at once
+""" + COMM_WATCHDOG_JS + """
+return {sent, next: managers[0]._timeout - Date.now()};
+}"""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        result = browser.new_page().evaluate(script)
+        browser.close()
+    assert result["sent"] == ["stuck"]  # once: the second tick waits for the new timeout
+    assert 4000 < result["next"] <= 5000

@@ -5,7 +5,8 @@
 HoloViews has loaded, ``pn.extension`` sends only a reload script that carries no libraries), and
 Panel links its style sheets from its CDN when a pane re-renders
 (:func:`distviz.views.workarounds.inline_stylesheets`). :func:`extension` fixes both, so a
-notebook renders offline.
+notebook renders offline; it also keeps a widget's change from waiting forever for the kernel
+(:func:`distviz.views.workarounds.comm_watchdog`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import holoviews as hv
 import panel as pn
 
-from .workarounds import inline_stylesheets
+from .workarounds import comm_watchdog, inline_stylesheets
 
 
 def extension(*extensions: str, **params) -> None:
@@ -26,3 +27,4 @@ def extension(*extensions: str, **params) -> None:
     hv.extension("bokeh", logo=False)
     pn.extension(*extensions, inline=True, **params)
     inline_stylesheets()
+    comm_watchdog()

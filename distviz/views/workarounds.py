@@ -18,6 +18,12 @@ tests say which workaround is still needed.
    is rendered, and a change in between fails in the browser or is dropped; a tab opened is
    brought up to date before Panel's own watcher puts it on the page, so it arrives in one
    message (tests/test_table_updates.py).
+6. :func:`comm_watchdog`: in Jupyter, Panel's page side sends a widget's change only after the
+   kernel acknowledged the previous message, or on the next change once 5 s have passed
+   (Panel 1.9); when an acknowledgement never comes (seen under load with JupyterLab 4.6's comm
+   subshells: 2 of 35 notebook runs) the changes wait for a next change that may never come,
+   and a slider's move never reaches the kernel. A timer sends them once the 5 s have passed
+   (tests/ui/test_notebook_ui.py).
 """
 
 from __future__ import annotations
@@ -194,3 +200,34 @@ def before_panel_watches(component, name: str, callback) -> None:
     """Call ``callback(event)`` when ``component``'s parameter ``name`` changes, before Panel's
     own watchers (precedence -1 runs first; param's public ``watch`` refuses a negative one)."""
     component.param._watch(callback, [name], precedence=-1)
+
+
+# ------------------------------------------------------------------ 6. no change left waiting
+# Every second: a comm manager still waiting for an acknowledgement past its timeout sends what
+# it holds, as Panel's own code does when a next change comes (panel/models/comm_manager.ts).
+COMM_WATCHDOG_JS = """
+(function () {
+  if (window._distvizCommWatchdog) { return; }
+  window._distvizCommWatchdog = setInterval(function () {
+    if (!window.Bokeh || !window.Bokeh.documents) { return; }
+    for (const doc of window.Bokeh.documents) {
+      for (const m of doc.all_models) {
+        if (!String(m.type).endsWith('CommManager') || !m._blocked) { continue; }
+        if (m._event_buffer && m._event_buffer.length && Date.now() > m._timeout) {
+          m._timeout = Date.now() + m.timeout;
+          m.process_events();
+        }
+      }
+    }
+  }, 1000);
+})();
+"""
+
+
+def comm_watchdog() -> None:
+    """Install :data:`COMM_WATCHDOG_JS` in the notebook's page (once per page)."""
+    from IPython.display import publish_display_data
+    from panel.io.notebook import LOAD_MIME
+
+    publish_display_data(data={LOAD_MIME: COMM_WATCHDOG_JS,
+                               "application/javascript": COMM_WATCHDOG_JS})

@@ -125,9 +125,24 @@ KERNEL_SAYS = f"""code => new Promise(resolve => {{
   future.done.then(() => resolve(out), () => resolve(out));
   setTimeout(() => resolve(out + ' [kernel did not answer in 20 s]'), 20000);
 }})"""
+# What the page's comm managers hold back (Panel sends a change after the previous one's ack).
+COMMS = """() => {
+  const out = [];
+  for (const doc of (window.Bokeh ? Bokeh.documents : []))
+    for (const m of doc.all_models)
+      if (String(m.type).endsWith('CommManager')) out.push({blocked: m._blocked, buffered: m._event_buffer.length,
+        timeout_in: m._timeout - Date.now(), reconnect: m._reconnect,
+        connected: !!(m._client_comm && m._client_comm.connected)});
+  return JSON.stringify(out);
+}"""
 # What the kernel holds of the shift when the page did not show it.
 KERNEL_STATE = ("print('kernel: ratio', rs.ratio, '| slider', dashboard.slider.slider.value, "
-                "'| label', dashboard.slider.label, '| result', loop.result and loop.result.shift)")
+                "'| label', dashboard.slider.label, '| result', loop.result and loop.result.shift.spec.ratio)\n"
+                "import sys, threading, traceback\n"
+                "names = {t.ident: t.name for t in threading.enumerate()}\n"
+                "for ident, frame in sys._current_frames().items():\n"
+                "    stack = traceback.extract_stack(frame)[-6:]\n"
+                "    print('|', names.get(ident), [f'{f.name}@{f.filename.split(\"/\")[-1]}:{f.lineno}' for f in stack])")
 
 
 def _wait_for(page, what: str, predicate, timeout: float):
@@ -202,7 +217,8 @@ def test_notebook_runs_offline_in_jupyterlab(tmp_path):
                 raise AssertionError(
                     f"the page never showed the shift to {ratio}: handle at "
                     f"{handle.get_attribute('aria-valuenow')}; "
-                    f"{page.evaluate(KERNEL_SAYS, KERNEL_STATE)}; console: {console[-8:]}"
+                    f"{page.evaluate(KERNEL_SAYS, KERNEL_STATE)}; comms: {page.evaluate(COMMS)}; "
+                    f"console: {console[-8:]}"
                 ) from None
         after = _wait_for(page, "new numbers after the slider moved",
                           lambda: (s := page.evaluate(SHOWN)) != before and len(s) >= 2 and s, 90)
