@@ -235,10 +235,11 @@ class Dashboard(pn.viewable.Viewer):
             sizing_mode="stretch_width")
         self.question = pn.Column(
             self.title,
-            pn.Row(self.mix.mode_choice, self.feature_widget, self.group_widget,
-                   pn.widgets.Select.from_param(rs.param.upsampler, label="Adding rows by",
-                                                width=170),
-                   sizing_mode="stretch_width"),
+            # Wraps in a narrow window (1280 px with the mode choice: the group was cut).
+            pn.FlexBox(self.mix.mode_choice, self.feature_widget, self.group_widget,
+                       pn.widgets.Select.from_param(rs.param.upsampler, label="Adding rows by",
+                                                    width=170),
+                       flex_wrap="wrap", sizing_mode="stretch_width"),
             self.slider, self.mix, sizing_mode="stretch_width", margin=(0, 0, 8, 0),
             styles={"background": "#f5f7f9", "border-radius": "6px", "padding": "4px 6px"})
         rs.param.watch(self._follow_mode, ["mode"])
