@@ -145,20 +145,34 @@ def default_algorithms(task: str) -> list[str]:
     return [name for name in DEFAULT_ALGORITHMS if (task, name) in _REGISTRY]
 
 
-def make_preprocessor(kinds: dict[str, str]) -> ColumnTransformer:
-    """Numeric: median-impute and scale. Categorical: one-hot, unknown and rare values ignored."""
+#: What the categorical preprocessing fills a missing value with (a category of its own).
+MISSING_CATEGORY = "missing"
+
+
+def make_preprocessor(kinds: dict[str, str], *, coded: bool = False) -> ColumnTransformer:
+    """Numeric: median-impute and scale. Categorical: one-hot, unknown and rare values ignored.
+
+    ``coded``: the same preprocessing for a matrix whose columns are ``kinds``' in order, each
+    categorical one already filled and coded as integers in the sorted order of its values
+    (:class:`distviz.loop.encoding.CodedTable`): the one-hot encoder then gives exactly the
+    columns it gives the text, with integer work instead of string work."""
+    names = list(kinds)
     numeric = [c for c, k in kinds.items() if k == "numeric"]
     categorical = [c for c, k in kinds.items() if k == "categorical"]
+    if coded:
+        numeric = [names.index(c) for c in numeric]
+        categorical = [names.index(c) for c in categorical]
     transformers = []
     if numeric:
         transformers.append(("numeric", make_pipeline(
             SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()),
             numeric))
     if categorical:
-        transformers.append(("categorical", make_pipeline(
-            SimpleImputer(strategy="constant", fill_value="missing", keep_empty_features=True),
-            OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=30,
-                          sparse_output=False)), categorical))
+        one_hot = OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=30,
+                                sparse_output=False)
+        transformers.append(("categorical", one_hot if coded else make_pipeline(
+            SimpleImputer(strategy="constant", fill_value=MISSING_CATEGORY,
+                          keep_empty_features=True), one_hot), categorical))
     return ColumnTransformer(transformers, verbose_feature_names_out=False)
 
 

@@ -14,6 +14,7 @@ from ..data import Dataset
 from ..data.sampling import sample_rows
 from ..results import FitResult
 from ..shift import ShiftResult, ShiftSpec, shift_training_set
+from .encoding import CodedTable, preprocess
 
 
 class TrainingSets:
@@ -25,6 +26,7 @@ class TrainingSets:
         self.size = size
         self._entries: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()
+        self._coded: tuple = (None, None)  # (dataset fingerprint, its CodedTable)
 
     def _remember(self, key, make):
         with self._lock:
@@ -46,17 +48,23 @@ class TrainingSets:
         return self._remember(key, lambda: shift_training_set(
             dataset, spec, random_state=seed, max_ratio=max_ratio))
 
+    def coded(self, dataset: Dataset) -> CodedTable:
+        """The dataset's rows coded once (:class:`~distviz.loop.encoding.CodedTable`)."""
+        with self._lock:  # kept beside the LRU: every shift of the dataset selects from it
+            fingerprint, table = self._coded
+        if fingerprint != dataset.fingerprint:
+            table = CodedTable(dataset)
+            with self._lock:
+                self._coded = (dataset.fingerprint, table)
+        return table
+
     def matrices(self, dataset: Dataset, spec: ShiftSpec, seed: int, *,
                  max_ratio: float) -> tuple[np.ndarray, np.ndarray]:
-        """Preprocessed train and test matrices, the preprocessing fitted on the training set."""
+        """Preprocessed train and test matrices, the preprocessing fitted on the training set
+        (a selection of the dataset's coded rows: :func:`~distviz.loop.encoding.preprocess`)."""
         key = ("matrices", dataset.fingerprint, spec.training_key(), seed)
-
-        def make():
-            prep = models.make_preprocessor(dataset.kinds)
-            X_train = prep.fit_transform(self.shift(dataset, spec, seed, max_ratio=max_ratio).X)
-            return (np.asarray(X_train, dtype=np.float64),
-                    np.asarray(prep.transform(dataset.X_test), dtype=np.float64))
-        return self._remember(key, make)
+        return self._remember(key, lambda: preprocess(
+            dataset, self.shift(dataset, spec, seed, max_ratio=max_ratio), self.coded(dataset)))
 
 
 class FitJob:
