@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 
@@ -72,9 +73,11 @@ class FitJob:
     Its matrices are built only when it is submitted (a superseded run never builds them)."""
 
     def __init__(self, sets: TrainingSets, dataset: Dataset, state: ShiftSpec, seed: int,
-                 algorithm: models.Algorithm, key: str, budget: int | None, max_ratio: float):
+                 algorithm: models.Algorithm, key: str, budget: int | None, max_ratio: float,
+                 test_budget: int | None = None):
         self.sets, self.dataset, self.state, self.seed = sets, dataset, state, seed
         self.algorithm, self.key, self.budget, self.max_ratio = algorithm, key, budget, max_ratio
+        self.test_budget = test_budget
 
     def shifted(self) -> ShiftResult:
         return self.sets.shift(self.dataset, self.state, self.seed, max_ratio=self.max_ratio)
@@ -88,12 +91,21 @@ class FitJob:
                                labels=y if self.dataset.is_classification else None)
         return rows
 
+    @functools.cached_property
+    def test_rows(self) -> np.ndarray | None:
+        """The test rows the fit scores: all (None), or under its test-row budget one seeded,
+        stratified sample, the same for every seed and state (so deltas stay paired)."""
+        return test_sample(self.dataset, self.test_budget)
+
     def arguments(self) -> tuple[tuple, dict]:
         """``fit_and_score``'s arguments: the algorithm, seed and matrices."""
         ds, y_train = self.dataset, self.shifted().y
         X_train, X_test = self.sets.matrices(ds, self.state, self.seed, max_ratio=self.max_ratio)
-        rows = self.rows(len(y_train))
-        return ((self.algorithm, self.seed, X_train[rows], y_train[rows], X_test, ds.y_test),
+        rows, test_rows = self.rows(len(y_train)), self.test_rows
+        y_test = ds.y_test
+        if test_rows is not None:
+            X_test, y_test = X_test[test_rows], y_test[test_rows]
+        return ((self.algorithm, self.seed, X_train[rows], y_train[rows], X_test, y_test),
                 dict(task=ds.task_name, n_classes=len(ds.classes), positive=ds.positive_index))
 
     def result(self, outcome: dict) -> FitResult:
@@ -103,7 +115,21 @@ class FitJob:
         return FitResult(self.algorithm.name, self.seed, self.state.training_key(),
                          outcome.get("metrics"), outcome.get("y_pred"), outcome.get("scores"),
                          float(outcome["fit_seconds"]), rows, used, self.budget,
-                         outcome.get("error"))
+                         outcome.get("error"), test_rows=self.test_rows)
+
+
+#: The seed of every test-row budget's sample (one sample per dataset and budget).
+TEST_SAMPLE_SEED = 0
+
+
+def test_sample(dataset: Dataset, budget: int | None) -> np.ndarray | None:
+    """``budget`` of the dataset's test rows (sorted; seeded, stratified for classification),
+    or None when the test set is not larger."""
+    n_test = len(dataset.y_test)
+    if not budget or n_test <= budget:
+        return None
+    return sample_rows(n_test, budget, random_state=TEST_SAMPLE_SEED,
+                       labels=dataset.y_test if dataset.is_classification else None)
 
 
 def schedule(jobs: list[FitJob], cost, *, seeds: list[int], progressive: bool) -> list[FitJob]:
