@@ -89,6 +89,29 @@ def budget_sample(y: np.ndarray, budget: int | None, seed: int) -> np.ndarray:
     return rows
 
 
+def test_sample(y_test: np.ndarray, budget: int | None) -> np.ndarray:
+    """The test rows a fit scores: all, or a slow predictor's seeded stratified sample."""
+    rows = np.arange(len(y_test))
+    if budget and len(rows) > budget:
+        rows, _ = train_test_split(rows, train_size=budget, random_state=0, stratify=y_test)
+        rows = np.sort(rows)
+    return rows
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its children (the worker pool) so far: a figure other
+    work on the machine disturbs less than wall-clock time."""
+    import psutil
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        try:
+            total += sum(child.cpu_times()[:2])
+        except psutil.Error:
+            pass
+    return total
+
+
 def plain_scores(estimator, X) -> np.ndarray:
     """The positive class's score: predict_proba, or an SVC's decision squashed by a logistic."""
     if hasattr(estimator, "predict_proba"):
@@ -96,12 +119,14 @@ def plain_scores(estimator, X) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-estimator.decision_function(X)))
 
 
-def plain_loop(ds, algorithms, seeds, budgets) -> tuple[dict, float]:
+def plain_loop(ds, algorithms, seeds, budgets, test_budgets) -> tuple[dict, float, float]:
     """What a user would write, serially: per state and seed, the preprocessing fitted on the
     training set, each estimator on its row budget's stratified sample, every metric from
-    scikit-learn on the test set. Returns ({(state, name, seed): metrics}, seconds)."""
+    scikit-learn on the test set (a slow predictor's on its test-row sample). Returns
+    ({(state, name, seed): metrics}, seconds, CPU seconds)."""
     from distviz import models
     out = {}
+    cpu = cpu_seconds()
     with Timer() as t, threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for state in ("baseline", "shifted"):
@@ -115,10 +140,11 @@ def plain_loop(ds, algorithms, seeds, budgets) -> tuple[dict, float]:
                 for algorithm in algorithms:
                     sample = budget_sample(y, budgets[algorithm.name], seed)
                     estimator = algorithm.make(seed).fit(X_fit[sample], y[sample])
-                    y_pred = np.asarray(estimator.predict(X_test)).astype(np.int64)
+                    scored = test_sample(ds.y_test, test_budgets[algorithm.name])
+                    y_pred = np.asarray(estimator.predict(X_test[scored])).astype(np.int64)
                     out[(state, algorithm.name, seed)] = plain_metrics(
-                        ds.y_test, y_pred, plain_scores(estimator, X_test))
-    return out, t.seconds
+                        ds.y_test[scored], y_pred, plain_scores(estimator, X_test[scored]))
+    return out, t.seconds, cpu_seconds() - cpu
 
 
 def plain_metrics(y_true, y_pred, score) -> dict[str, float]:
@@ -146,6 +172,7 @@ def loop_run(ds, n_jobs: int) -> dict:
     loop = ModelLoop(dataset=ds, cache=ResultCache(), n_jobs=n_jobs)
     loop.warm_up()
     spec = ShiftSpec(FEATURE, GROUP, RATIO)
+    cpu = cpu_seconds()
     with Timer() as base_t:
         baseline = loop.run(spec.baseline())
     with Timer() as move_t:
@@ -157,7 +184,7 @@ def loop_run(ds, n_jobs: int) -> dict:
                 assert fit.error is None, fit.error
                 fits[(name, result.algorithm, fit.seed)] = fit
     return {"loop": loop, "baseline": base_t.seconds, "move": move_t.seconds,
-            "total": base_t.seconds + move_t.seconds, "fits": fits}
+            "total": base_t.seconds + move_t.seconds, "cpu": cpu_seconds() - cpu, "fits": fits}
 
 
 def check_equal(fits: dict, plain: dict) -> int:
@@ -174,20 +201,25 @@ def one_run(ds, n_jobs: int) -> dict:
     out = loop_run(ds, n_jobs)
     loop = out.pop("loop")
     algorithms = loop.resolved_algorithms()
-    plain, plain_seconds = plain_loop(ds, algorithms, loop.seeds,
-                                      {a.name: loop.budget_for(a) for a in algorithms})
-    out.update(plain=plain_seconds, ratio=out["total"] / plain_seconds,
+    test_budgets = {a.name: getattr(loop, "test_budget_for", lambda a: None)(a)
+                    for a in algorithms}
+    plain, plain_seconds, plain_cpu = plain_loop(
+        ds, algorithms, loop.seeds, {a.name: loop.budget_for(a) for a in algorithms},
+        test_budgets)
+    out.update(plain=plain_seconds, ratio=out["total"] / plain_seconds, plain_cpu=plain_cpu,
+               cpu_ratio=out["cpu"] / plain_cpu, test_budgets=test_budgets,
                checked=check_equal(out.pop("fits"), plain), seeds=loop.seeds,
                names=[a.name for a in algorithms], settings=loop.stated_settings())
     return out
 
 
 def profile(ds, top: int = 14) -> str:
-    """cProfile of the whole engine path run serially in this process (n_jobs=1), so the fits'
-    own time is counted: the top functions by cumulative and by own time."""
+    """cProfile of the whole engine path run serially in this process (n_jobs=1), so
+    the fits' own time is counted: the top functions by cumulative and by own time."""
     import cProfile
     import io
     import pstats
+    # Wall-clock: a CPU-time timer inflates code of many small Python calls several times.
     profiler = cProfile.Profile()
     profiler.enable()
     loop_run(ds, n_jobs=1)
@@ -210,15 +242,18 @@ def run(n_rows: int = 50_000, runs: int = 2, n_jobs: int = 2, log=print) -> dict
         results.append(one_run(ds, n_jobs))
         r = results[-1]
         log(f"  run {k + 1}/{runs}: baseline {r['baseline']:.2f} s + move {r['move']:.2f} s = "
-            f"{r['total']:.2f} s; plain loop {r['plain']:.2f} s -> {r['ratio']:.2f}x; "
-            f"{r['checked']} fits, every metric equal")
+            f"{r['total']:.2f} s; plain loop {r['plain']:.2f} s -> {r['ratio']:.2f}x; CPU "
+            f"{r['cpu']:.1f} s vs {r['plain_cpu']:.1f} s; {r['checked']} fits, every metric "
+            f"equal")
         loads.append(load_average())
     summary = {k: median([r[k] for r in results])
-               for k in ("baseline", "move", "total", "plain", "ratio")}
+               for k in ("baseline", "move", "total", "plain", "ratio", "cpu", "plain_cpu",
+                         "cpu_ratio")}
     summary.update(runs=runs, loads=loads, n_rows=n_rows, n_jobs=n_jobs, all=results,
                    train_rows=len(ds.X_train), test_rows=len(ds.X_test),
                    checked=results[-1]["checked"], seeds=results[-1]["seeds"],
-                   names=results[-1]["names"], settings=results[-1]["settings"])
+                   names=results[-1]["names"], settings=results[-1]["settings"],
+                   test_budgets=results[-1]["test_budgets"])
     return summary
 
 
@@ -227,7 +262,14 @@ def section(s: dict) -> str:
             {"figure": "one cold move, ratio -0.5 (every seed)", "median": f"{s['move']:.2f} s"},
             {"figure": "baseline + move", "median": f"{s['total']:.2f} s"},
             {"figure": "plain serial loop, same fits", "median": f"{s['plain']:.2f} s"},
-            {"figure": "ratio (loop / plain)", "median": f"{s['ratio']:.2f}x"}]
+            {"figure": "ratio (loop / plain)", "median": f"{s['ratio']:.2f}x"},
+            {"figure": "CPU seconds, loop (this process + workers)", "median": f"{s['cpu']:.1f} s"},
+            {"figure": "CPU seconds, plain loop", "median": f"{s['plain_cpu']:.1f} s"},
+            {"figure": "CPU ratio (loop / plain)", "median": f"{s['cpu_ratio']:.2f}x"}]
+    sampled = {n: r for n, r in s["test_budgets"].items() if r and s["test_rows"] > r}
+    scored = ("every test row scored" if not sampled else "every test row scored except by " +
+              ", ".join(f"{n} (a seeded stratified sample of {r:,}: its test-row budget)"
+                        for n, r in sampled.items()))
     per_run = ", ".join(f"{r['total']:.2f} s / {r['plain']:.2f} s" for r in s["all"])
     budgets = s["settings"]["algorithm_budgets"]
     return f"""## A 50,000-row census-shaped file, engine only (`bench_census.py`, issue 28)
@@ -239,8 +281,9 @@ settings policy's seeds {s['seeds']} and budgets {budgets}. Loop: `ModelLoop(n_j
 background off, fresh cache, warm pool: the baseline run, then the move `{FEATURE} =
 {GROUP}`, ratio {RATIO} (its baseline cached). Plain loop: the same {s['checked']} fits serially
 (imbalanced-learn's under-sampler for the same rows, the preprocessing fitted on each training
-set, each estimator on the same stratified budget sample, metrics from scikit-learn); **every
-metric of every fit is asserted equal** to the loop's. Median of {s['runs']} runs (loop / plain
+set, each estimator on the same stratified budget sample, {scored}, metrics from scikit-learn);
+**every metric of every fit is asserted equal** to the loop's. CPU seconds count the loop's
+worker processes too (wall-clock time on a shared 2-core machine follows the load). Median of {s['runs']} runs (loop / plain
 per run: {per_run}); 1-minute load: {' -> '.join(s['loads'])} (2 cores, shared).
 
 {table(rows, ["figure", "median"])}
