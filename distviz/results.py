@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,7 @@ import pandas as pd
 from . import metrics
 from .data import Dataset
 from .shift.spec import ShiftResult, ShiftSpec
+from .stats.rows import on_common_rows
 
 _NAN = float("nan")  # one object: a missing interval equals itself
 
@@ -423,23 +424,3 @@ def mean_metrics(fits: list[FitResult]) -> dict[str, float] | None:
         return None
     return {k: float(np.mean([m[k] for m in good])) for k in good[0]}
 
-
-def on_common_rows(y_test: np.ndarray, fits: list) -> tuple:
-    """The test rows every fit in ``fits`` scored and each fit's predictions on them:
-    (rows or None for every row, ``y_test`` on them, the fits restricted to them). Fits under
-    one test-row budget share its seeded sample; a fit that scored every row is cut to it."""
-    sampled = [f.test_rows for f in fits if f is not None and f.test_rows is not None]
-    if not sampled:
-        return None, y_test, list(fits)
-    rows = sampled[0]
-    for other in sampled[1:]:
-        rows = np.intersect1d(rows, other, assume_unique=True)
-
-    def cut(fit):
-        if fit is None or fit.y_pred is None or np.array_equal(fit.test_rows, rows):
-            return fit
-        at = rows if fit.test_rows is None else np.searchsorted(fit.test_rows, rows)
-        return replace(fit, y_pred=fit.y_pred[at],
-                       scores=None if fit.scores is None else fit.scores[at], test_rows=rows,
-                       _roc={})
-    return rows, np.asarray(y_test)[rows], [cut(f) for f in fits]

@@ -121,3 +121,18 @@ def test_a_test_row_budget_is_for_classification_only():
         models.register("budgeted_ridge", lambda s: None, task="regression",
                         max_test_rows=100)
     assert models.get("svm", "classification").max_test_rows == 5_000
+
+
+def test_a_sweep_and_a_response_curve_take_a_budgeted_algorithm(ds, run, budgeted):
+    """Their score boards weigh every set with one bootstrap: on the rows all fits scored."""
+    from distviz.advise.curves import response_curve
+    from distviz.sweep import Sweep
+
+    loop, result = run
+    spec = result.spec
+    table = Sweep(loop=loop, features=[spec.feature], groups={spec.feature: spec.group},
+                  ratios=[-0.5], algorithms=list(loop.algorithms)).run()
+    cell = table[(table["algorithm"] == budgeted) & (table["ratio"] == -0.5)]
+    assert len(cell) == 3 and cell["value_low_f1"].notna().all()
+    curves = response_curve(loop, spec.feature, spec.group, [-0.5, 1.0])
+    assert set(curves) == {budgeted, "logistic_regression"}

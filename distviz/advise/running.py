@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from ..errors import UsageError
-from ..results import on_common_rows
+from ..stats.rows import on_common_rows
 from ..stats import adjusted_p_values, paired_delta, verdict
 from ..stats.practical import practical_call
 from ..sweep.fitting import fit_plan

@@ -16,7 +16,8 @@ import numpy as np
 from ..data import Dataset
 from ..metrics import score_classification, score_regression
 from ..stats import paired_delta
-from ..results import AlgorithmResult, RunResult, mean_metrics, on_common_rows
+from ..results import AlgorithmResult, RunResult, mean_metrics
+from ..stats.rows import on_common_rows
 from ..shift import ShiftSpec
 from ..stats import judge_all
 
