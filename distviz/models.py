@@ -43,6 +43,10 @@ class Algorithm:
         (e.g. an RBF SVM is cubic in rows). ``None`` means no budget.
     cost : float
         Rough relative fit cost, used to schedule long fits first before any timing is known.
+    max_test_rows : int or None
+        Test-row budget of a slow predictor (classification): above it each fit scores a
+        seeded, stratified sample of the test set, the interval counts that many test rows,
+        and the output says so (``test_rows_used``). ``None`` scores every test row.
     """
 
     name: str
@@ -51,6 +55,7 @@ class Algorithm:
     max_train_rows: int | None = None
     cost: float = 1.0
     label: str = ""
+    max_test_rows: int | None = None
 
     def make(self, random_state: int) -> BaseEstimator:
         return self.factory(random_state)
@@ -70,7 +75,7 @@ _REGISTRY: dict[tuple[str, str], Algorithm] = {}
 
 def register(name: str, factory: Callable[[int], BaseEstimator], *, task: str,
              max_train_rows: int | None = None, cost: float = 1.0, label: str | None = None,
-             replace: bool = False) -> Algorithm:
+             max_test_rows: int | None = None, replace: bool = False) -> Algorithm:
     """Add an algorithm to the registry.
 
     Examples
@@ -85,7 +90,11 @@ def register(name: str, factory: Callable[[int], BaseEstimator], *, task: str,
     if (task, name) in _REGISTRY and not replace:
         raise UsageError(f"algorithm {name!r} is already registered for {task}; "
                          "pass replace=True to override it.")
-    algorithm = Algorithm(name, task, factory, max_train_rows, cost, label or name)
+    if max_test_rows is not None and task != "classification":
+        raise UsageError(f"a test-row budget is for classification only ({name!r} is for "
+                         f"{task}); leave max_test_rows unset.")
+    algorithm = Algorithm(name, task, factory, max_train_rows, cost, label or name,
+                          max_test_rows)
     _REGISTRY[(task, name)] = algorithm
     return algorithm
 
@@ -145,20 +154,34 @@ def default_algorithms(task: str) -> list[str]:
     return [name for name in DEFAULT_ALGORITHMS if (task, name) in _REGISTRY]
 
 
-def make_preprocessor(kinds: dict[str, str]) -> ColumnTransformer:
-    """Numeric: median-impute and scale. Categorical: one-hot, unknown and rare values ignored."""
+#: What the categorical preprocessing fills a missing value with (a category of its own).
+MISSING_CATEGORY = "missing"
+
+
+def make_preprocessor(kinds: dict[str, str], *, coded: bool = False) -> ColumnTransformer:
+    """Numeric: median-impute and scale. Categorical: one-hot, unknown and rare values ignored.
+
+    ``coded``: the same preprocessing for a matrix whose columns are ``kinds``' in order, each
+    categorical one already filled and coded as integers in the sorted order of its values
+    (:class:`distviz.loop.encoding.CodedTable`): the one-hot encoder then gives exactly the
+    columns it gives the text, with integer work instead of string work."""
+    names = list(kinds)
     numeric = [c for c, k in kinds.items() if k == "numeric"]
     categorical = [c for c, k in kinds.items() if k == "categorical"]
+    if coded:
+        numeric = [names.index(c) for c in numeric]
+        categorical = [names.index(c) for c in categorical]
     transformers = []
     if numeric:
         transformers.append(("numeric", make_pipeline(
             SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()),
             numeric))
     if categorical:
-        transformers.append(("categorical", make_pipeline(
-            SimpleImputer(strategy="constant", fill_value="missing", keep_empty_features=True),
-            OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=30,
-                          sparse_output=False)), categorical))
+        one_hot = OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=30,
+                                sparse_output=False)
+        transformers.append(("categorical", one_hot if coded else make_pipeline(
+            SimpleImputer(strategy="constant", fill_value=MISSING_CATEGORY,
+                          keep_empty_features=True), one_hot), categorical))
     return ColumnTransformer(transformers, verbose_feature_names_out=False)
 
 
@@ -194,7 +217,8 @@ register("random_forest", lambda s: RandomForestClassifier(n_estimators=100, n_j
                                                            random_state=s),
          task="classification", cost=4.0, label="Random forest")
 register("svm", lambda s: SVC(kernel="rbf", C=1.0, gamma="scale", random_state=s),
-         task="classification", max_train_rows=5_000, cost=3.0, label="SVM (RBF)")
+         task="classification", max_train_rows=5_000, cost=3.0, label="SVM (RBF)",
+         max_test_rows=5_000)
 register("logistic_regression", lambda s: LogisticRegression(max_iter=1000, random_state=s),
          task="classification", cost=0.5, label="Logistic regression")
 register("knn", lambda s: KNeighborsClassifier(n_neighbors=15), task="classification",

@@ -12,6 +12,7 @@ import pandas as pd
 from . import metrics
 from .data import Dataset
 from .shift.spec import ShiftResult, ShiftSpec
+from .stats.rows import on_common_rows
 
 _NAN = float("nan")  # one object: a missing interval equals itself
 
@@ -32,6 +33,9 @@ class FitResult:
     budget: int | None
     error: str | None = None
     from_cache: bool = False
+    #: The test rows this fit scored (sorted indices), None for every one: a slow predictor's
+    #: test-row budget scores a seeded sample of a large test set (``y_pred`` is on those rows).
+    test_rows: np.ndarray | None = None
     _roc: dict = field(default_factory=dict, repr=False, compare=False)
 
     def roc(self, y_true, positive: int) -> pd.DataFrame:
@@ -41,9 +45,17 @@ class FitResult:
             self._roc[positive] = metrics.roc_points(y_true, self.scores, positive=positive)
         return self._roc[positive]
 
+    def on_test(self, values: np.ndarray) -> np.ndarray:
+        """``values`` (one per test row) on the rows this fit scored."""
+        return values if self.test_rows is None else np.asarray(values)[self.test_rows]
+
+    def scored_rows(self, n_test: int) -> int:
+        """How many test rows this fit scored, of ``n_test``."""
+        return n_test if self.test_rows is None else len(self.test_rows)
+
     @property
     def nbytes(self) -> int:
-        arrays = (a for a in (self.y_pred, self.scores) if a is not None)
+        arrays = (a for a in (self.y_pred, self.scores, self.test_rows) if a is not None)
         return 1024 + sum(a.nbytes for a in arrays)
 
     def to_record(self) -> dict:
@@ -161,6 +173,10 @@ class AlgorithmResult:
     def budget_applied(self) -> bool:
         return any(f.train_rows_used < f.train_rows for f in self.fits)
 
+    def test_rows_used(self, n_test: int) -> int:
+        """The test rows each fit scored, of ``n_test`` (fewer under a test-row budget)."""
+        return self.fits[0].scored_rows(n_test) if self.fits else n_test
+
 
 @dataclass
 class RunResult:
@@ -251,7 +267,8 @@ class RunResult:
         if len(pairs) < 2:
             return None
         ds = self.dataset
-        return paired_delta(ds.y_test, [p[0] for p in pairs], [p[1] for p in pairs],
+        _, y_true, both = on_common_rows(ds.y_test, [f for p in pairs for f in p])
+        return paired_delta(y_true, both[0::2], both[1::2],
                                   task=ds.task_name, n_classes=len(ds.classes),
                                   positive=ds.positive_index, metrics=[metric])[metric]
 
@@ -261,8 +278,9 @@ class RunResult:
         if not ds.is_classification:
             return None
         by_seed = {f.seed: f for f in result.baseline_fits if f.error is None}
-        changes = [metrics.confusion(ds.y_test, f.y_pred, len(ds.classes))
-                   - metrics.confusion(ds.y_test, by_seed[f.seed].y_pred, len(ds.classes))
+        changes = [metrics.confusion(f.on_test(ds.y_test), f.y_pred, len(ds.classes))
+                   - metrics.confusion(by_seed[f.seed].on_test(ds.y_test),
+                                       by_seed[f.seed].y_pred, len(ds.classes))
                    for f in result.fits if f.error is None and f.seed in by_seed]
         return np.mean(changes, axis=0) if changes else None
 
@@ -280,7 +298,7 @@ class RunResult:
         if not ds.is_classification:
             return []
         return [None if f.error is not None or f.y_pred is None
-                else metrics.confusion(ds.y_test, f.y_pred, len(ds.classes))
+                else metrics.confusion(f.on_test(ds.y_test), f.y_pred, len(ds.classes))
                 for f in (result.baseline_fits if baseline else result.fits)]
 
     def roc(self, algorithm: str, *, baseline: bool = False) -> pd.DataFrame | None:
@@ -288,7 +306,7 @@ class RunResult:
         fit = result.first_baseline_fit if baseline else result.first_fit
         if fit is None or fit.scores is None:
             return None
-        return fit.roc(self.dataset.y_test, self.dataset.positive_index)
+        return fit.roc(fit.on_test(self.dataset.y_test), self.dataset.positive_index)
 
     def group_metrics(self, algorithm: str, *, baseline: bool = False) -> pd.DataFrame | None:
         """Per-group metrics of the shifted feature on the test set, averaged over repeats."""
@@ -300,7 +318,8 @@ class RunResult:
             return None
         ds = self.dataset
         labels = ds.group_labels(self.spec.feature, ds.X_test).to_numpy()
-        tables = [metrics.group_metrics(ds.y_test, f.y_pred, labels, task=ds.task_name,
+        tables = [metrics.group_metrics(f.on_test(ds.y_test), f.y_pred, f.on_test(labels),
+                                         task=ds.task_name,
                                          positive=ds.positive_index,
                                          n_classes=len(ds.classes)) for f in fits]
         order = [g for g in ds.groups(self.spec.feature)["group"] if g in set(labels)]
@@ -343,7 +362,9 @@ class RunResult:
             if groups is not None:
                 entry["groups"] = _records(groups)
             entry.update(fit_seconds=round(a.fit_seconds, 4), train_rows_used=a.train_rows_used,
-                         budget_applied=a.budget_applied, error=a.error)
+                         budget_applied=a.budget_applied,
+                         test_rows_used=a.test_rows_used(len(self.dataset.y_test)),
+                         error=a.error)
             results.append(entry)
         out = {"dataset": self.dataset.summary(), "shift": self.shift.summary(),
                "settings": self.settings, "repeats": self.repeats, "results": results,
@@ -402,3 +423,4 @@ def mean_metrics(fits: list[FitResult]) -> dict[str, float] | None:
     if not good:
         return None
     return {k: float(np.mean([m[k] for m in good])) for k in good[0]}
+

@@ -159,3 +159,22 @@ def test_cached_group_labels_are_equal_and_safe_to_modify(titanic):
     assert (titanic.groups("age")["train_rows"] > 0).all()
     assert titanic.group_labels("age", titanic.X_test).equals(
         titanic.group_labels("age", titanic.X_test.copy()))
+
+
+def test_the_svm_predicts_its_test_rows_once(monkeypatch):
+    """A binary SVC without Platt scaling: labels and scores from one decision function over the
+    test set, never a second pass through ``predict`` (it was half an SVM fit's time)."""
+    from sklearn.svm import SVC
+
+    from distviz import models
+    from distviz.loop.fit import predict_classes
+
+    ds = Dataset(source="titanic")
+    prep = models.make_preprocessor(ds.kinds)
+    X_train, X_test = prep.fit_transform(ds.X_train), prep.transform(ds.X_test)
+    estimator = models.get("svm", ds.task_name).make(0).fit(X_train, ds.y_train)
+    expected = estimator.predict(X_test).astype(np.int64)
+    calls = []
+    monkeypatch.setattr(SVC, "predict", lambda self, X: calls.append(len(X)))
+    y_pred, _ = predict_classes(estimator, X_test, len(ds.classes))
+    assert calls == [] and np.array_equal(y_pred, expected)

@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
+from ..stats.rows import on_common_rows_sets
 from ..shift.spec import ShiftSpec
 from ..shift.validation import validate_spec
 from ..stats import ScoreBoard, adjusted_p_values
@@ -94,7 +95,8 @@ def response_curve(loop, feature: str, group: str, ratios: Sequence[float], *,
         for a in run.algorithms:
             sets[(a.algorithm, r)] = {f.seed: f for f in a.fits}
     classification = dataset.is_classification
-    board = ScoreBoard(dataset.y_test, sets, task=dataset.task_name, metrics=[metric],
+    y_true, sets = on_common_rows_sets(dataset.y_test, sets)
+    board = ScoreBoard(y_true, sets, task=dataset.task_name, metrics=[metric],
                        n_classes=len(dataset.classes) if classification else 0,
                        positive=dataset.positive_index if classification else None)
     return {name: curve_shape(board, name, values, metric, alpha=alpha)

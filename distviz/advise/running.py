@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from ..errors import UsageError
+from ..stats.rows import on_common_rows
 from ..stats import adjusted_p_values, paired_delta, verdict
 from ..stats.practical import practical_call
 from ..sweep.fitting import fit_plan
@@ -164,15 +165,18 @@ def group_effect(dataset, feature: str, group: str, shifted_fits, baseline_fits,
     seed; the bootstrap resamples those rows). Below ``min_test_rows`` the delta is given
     without an interval."""
     labels = dataset.group_labels(feature, dataset.X_test).to_numpy()
-    mask = labels == group
+    # Under a test-row budget, the group's rows among those the fits scored.
+    shifted_fits, baseline_fits = list(shifted_fits), list(baseline_fits)
+    rows, y_true, fits = on_common_rows(dataset.y_test, shifted_fits + baseline_fits)
+    mask = (labels if rows is None else labels[rows]) == group
     n = int(mask.sum())
     if n == 0:
         return None, "no test rows in this group"
     task = dataset.task_name
-    shifted = {f.seed: _subset(f, mask, task) for f in shifted_fits}
-    baseline = {f.seed: _subset(f, mask, task) for f in baseline_fits}
+    shifted = {f.seed: _subset(f, mask, task) for f in fits[:len(shifted_fits)]}
+    baseline = {f.seed: _subset(f, mask, task) for f in fits[len(shifted_fits):]}
     classification = dataset.is_classification
-    effects = paired_delta(dataset.y_test[mask], shifted, baseline, task=task,
+    effects = paired_delta(y_true[mask], shifted, baseline, task=task,
                            n_classes=len(dataset.classes) if classification else 0,
                            positive=dataset.positive_index if classification else None,
                            metrics=[metric])

@@ -91,8 +91,8 @@ class ResultCache:
                 self.evictions += 1
 
     def _write(self, key: str, result: FitResult) -> None:
-        arrays = {k: v for k, v in (("y_pred", result.y_pred), ("scores", result.scores))
-                  if v is not None}
+        arrays = {k: v for k, v in (("y_pred", result.y_pred), ("scores", result.scores),
+                                    ("test_rows", result.test_rows)) if v is not None}
         tmp = self.directory / f".{key}.{os.getpid()}.{threading.get_ident()}"
         if arrays:
             np.savez(tmp.with_suffix(".npz"), **arrays)
@@ -110,7 +110,8 @@ class ResultCache:
                     arrays = {k: stored[k] for k in stored.files}
         except (OSError, ValueError):
             return None  # a missing or damaged entry is simply recomputed
-        return FitResult(**record, y_pred=arrays.get("y_pred"), scores=arrays.get("scores"))
+        return FitResult(**record, y_pred=arrays.get("y_pred"), scores=arrays.get("scores"),
+                         test_rows=arrays.get("test_rows"))
 
 
 def default_cache_dir() -> Path:

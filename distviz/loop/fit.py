@@ -55,7 +55,8 @@ def predict_classes(estimator, X, n_classes: int) -> tuple[np.ndarray, np.ndarra
     if name in _ARGMAX_OF_PROBA and classes.ndim == 1 and len(classes) > 1:
         raw = estimator.predict_proba(X)
         y_pred = classes.take(np.argmax(raw, axis=1))
-    elif name == "SVC" and len(classes) == 2 and not estimator.probability:
+    elif name == "SVC" and len(classes) == 2 and not hasattr(estimator, "predict_proba"):
+        # Not ``estimator.probability``: scikit-learn 1.8 sets it to the truthy "deprecated".
         decision = estimator.decision_function(X)
         # scikit-learn: a binary SVC predicts classes_[1] where decision > 0 (libsvm computes
         # both from the same values); an exact 0 is left to predict itself.

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 
@@ -14,6 +15,7 @@ from ..data import Dataset
 from ..data.sampling import sample_rows
 from ..results import FitResult
 from ..shift import ShiftResult, ShiftSpec, shift_training_set
+from .encoding import CodedTable, preprocess
 
 
 class TrainingSets:
@@ -25,6 +27,7 @@ class TrainingSets:
         self.size = size
         self._entries: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()
+        self._coded: tuple = (None, None)  # (dataset fingerprint, its CodedTable)
 
     def _remember(self, key, make):
         with self._lock:
@@ -46,17 +49,23 @@ class TrainingSets:
         return self._remember(key, lambda: shift_training_set(
             dataset, spec, random_state=seed, max_ratio=max_ratio))
 
+    def coded(self, dataset: Dataset) -> CodedTable:
+        """The dataset's rows coded once (:class:`~distviz.loop.encoding.CodedTable`)."""
+        with self._lock:  # kept beside the LRU: every shift of the dataset selects from it
+            fingerprint, table = self._coded
+        if fingerprint != dataset.fingerprint:
+            table = CodedTable(dataset)
+            with self._lock:
+                self._coded = (dataset.fingerprint, table)
+        return table
+
     def matrices(self, dataset: Dataset, spec: ShiftSpec, seed: int, *,
                  max_ratio: float) -> tuple[np.ndarray, np.ndarray]:
-        """Preprocessed train and test matrices, the preprocessing fitted on the training set."""
+        """Preprocessed train and test matrices, the preprocessing fitted on the training set
+        (a selection of the dataset's coded rows: :func:`~distviz.loop.encoding.preprocess`)."""
         key = ("matrices", dataset.fingerprint, spec.training_key(), seed)
-
-        def make():
-            prep = models.make_preprocessor(dataset.kinds)
-            X_train = prep.fit_transform(self.shift(dataset, spec, seed, max_ratio=max_ratio).X)
-            return (np.asarray(X_train, dtype=np.float64),
-                    np.asarray(prep.transform(dataset.X_test), dtype=np.float64))
-        return self._remember(key, make)
+        return self._remember(key, lambda: preprocess(
+            dataset, self.shift(dataset, spec, seed, max_ratio=max_ratio), self.coded(dataset)))
 
 
 class FitJob:
@@ -64,9 +73,11 @@ class FitJob:
     Its matrices are built only when it is submitted (a superseded run never builds them)."""
 
     def __init__(self, sets: TrainingSets, dataset: Dataset, state: ShiftSpec, seed: int,
-                 algorithm: models.Algorithm, key: str, budget: int | None, max_ratio: float):
+                 algorithm: models.Algorithm, key: str, budget: int | None, max_ratio: float,
+                 test_budget: int | None = None):
         self.sets, self.dataset, self.state, self.seed = sets, dataset, state, seed
         self.algorithm, self.key, self.budget, self.max_ratio = algorithm, key, budget, max_ratio
+        self.test_budget = test_budget
 
     def shifted(self) -> ShiftResult:
         return self.sets.shift(self.dataset, self.state, self.seed, max_ratio=self.max_ratio)
@@ -80,12 +91,21 @@ class FitJob:
                                labels=y if self.dataset.is_classification else None)
         return rows
 
+    @functools.cached_property
+    def test_rows(self) -> np.ndarray | None:
+        """The test rows the fit scores: all (None), or under its test-row budget one seeded,
+        stratified sample, the same for every seed and state (so deltas stay paired)."""
+        return test_sample(self.dataset, self.test_budget)
+
     def arguments(self) -> tuple[tuple, dict]:
         """``fit_and_score``'s arguments: the algorithm, seed and matrices."""
         ds, y_train = self.dataset, self.shifted().y
         X_train, X_test = self.sets.matrices(ds, self.state, self.seed, max_ratio=self.max_ratio)
-        rows = self.rows(len(y_train))
-        return ((self.algorithm, self.seed, X_train[rows], y_train[rows], X_test, ds.y_test),
+        rows, test_rows = self.rows(len(y_train)), self.test_rows
+        y_test = ds.y_test
+        if test_rows is not None:
+            X_test, y_test = X_test[test_rows], y_test[test_rows]
+        return ((self.algorithm, self.seed, X_train[rows], y_train[rows], X_test, y_test),
                 dict(task=ds.task_name, n_classes=len(ds.classes), positive=ds.positive_index))
 
     def result(self, outcome: dict) -> FitResult:
@@ -95,7 +115,21 @@ class FitJob:
         return FitResult(self.algorithm.name, self.seed, self.state.training_key(),
                          outcome.get("metrics"), outcome.get("y_pred"), outcome.get("scores"),
                          float(outcome["fit_seconds"]), rows, used, self.budget,
-                         outcome.get("error"))
+                         outcome.get("error"), test_rows=self.test_rows)
+
+
+#: The seed of every test-row budget's sample (one sample per dataset and budget).
+TEST_SAMPLE_SEED = 0
+
+
+def test_sample(dataset: Dataset, budget: int | None) -> np.ndarray | None:
+    """``budget`` of the dataset's test rows (sorted; seeded, stratified for classification),
+    or None when the test set is not larger."""
+    n_test = len(dataset.y_test)
+    if not budget or n_test <= budget:
+        return None
+    return sample_rows(n_test, budget, random_state=TEST_SAMPLE_SEED,
+                       labels=dataset.y_test if dataset.is_classification else None)
 
 
 def schedule(jobs: list[FitJob], cost, *, seeds: list[int], progressive: bool) -> list[FitJob]:

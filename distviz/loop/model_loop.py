@@ -118,10 +118,19 @@ class ModelLoop(Requests):
         budgets = [b for b in (algorithm.max_train_rows, self.max_train_rows) if b]
         return min(budgets) if budgets else None
 
+    def test_budget_for(self, algorithm: models.Algorithm) -> int | None:
+        """The test rows a fit of ``algorithm`` may score (its own budget; lifted with the
+        training budgets); None: every one."""
+        return None if self.lift_budgets else algorithm.max_test_rows
+
     def cache_key(self, spec: ShiftSpec, algorithm: models.Algorithm, seed: int) -> str:
+        test_budget = self.test_budget_for(algorithm)
+        # A fit on every test row keeps the key it always had.
+        extra = (("test_rows", test_budget),) if test_budget and \
+            len(self.dataset.y_test) > test_budget else ()
         return ResultCache.key(self.dataset.fingerprint, spec.training_key(), algorithm.task,
                                algorithm.name, algorithm.signature(), seed,
-                               self.budget_for(algorithm))
+                               self.budget_for(algorithm), *extra)
 
     def shift_result(self, spec: ShiftSpec, seed: int) -> ShiftResult:
         """The shifted training set for ``seed`` (kept per loop)."""
@@ -219,7 +228,8 @@ class ModelLoop(Requests):
                         fits[(state.training_key(), algorithm.name, seed)] = hit
                     else:
                         jobs.append(FitJob(self._sets, self.dataset, state, seed, algorithm,
-                                           key, self.budget_for(algorithm), self.max_ratio))
+                                           key, self.budget_for(algorithm), self.max_ratio,
+                                           self.test_budget_for(algorithm)))
         total, done = len(fits) + len(jobs), 0
         for fit in list(fits.values()):
             done += 1

@@ -74,12 +74,17 @@ def stated(loop, dataset=None) -> dict:
     algorithm's cap; null: none), ``lift_budgets``, ``algorithm_budgets`` (the rows each
     algorithm's fits may use; null: all), ``rows`` / ``rows_in_file`` / ``sample_rows`` (the
     interactive sample: its cap, and the rows used of those in the file), ``test_rows`` (scored)
-    and ``max_test_rows``, ``given`` (the settings set by the caller rather than the policy).
+    and ``max_test_rows``, ``algorithm_test_rows`` (the test rows a slow predictor's fits
+    score, a seeded sample; null: all), ``given`` (the settings set by the caller rather than
+    the policy).
     """
     from .. import models
     dataset = dataset if dataset is not None else loop.dataset
     budgets = {a.name: loop.budget_for(a)
                for a in models.resolve(loop.algorithms, dataset.task_name)}
+    n_test = len(dataset.y_test)
+    test_budgets = {a.name: loop.test_budget_for(a)
+                    for a in models.resolve(loop.algorithms, dataset.task_name)}
     rows = len(dataset.frame)
     in_file = getattr(dataset, "sampled_from", None) or rows
     given = [name for name in LOOP_SETTINGS
@@ -94,7 +99,11 @@ def stated(loop, dataset=None) -> dict:
             "lift_budgets": bool(loop.lift_budgets), "algorithm_budgets": budgets,
             "sample_rows": getattr(dataset, "max_rows", None), "rows": rows,
             "rows_in_file": in_file, "test_rows": len(dataset.y_test),
-            "max_test_rows": TEST_ROWS, "given": given,
+            "max_test_rows": TEST_ROWS,
+            # A slow predictor's test-row budget, where the test set is larger (null: all).
+            "algorithm_test_rows": {name: budget if budget and n_test > budget else None
+                                    for name, budget in test_budgets.items()},
+            "given": given,
             "policy": "distviz.loop.policy"}
 
 
@@ -118,8 +127,12 @@ def describe(settings: dict) -> str:
     rows, in_file = settings["rows"], settings["rows_in_file"]
     parts.append(f"a sample of {rows:,} of {in_file:,} rows" if rows < in_file
                  else f"all {rows:,} rows")
-    parts.append(f"every test row ({settings['test_rows']:,})" if settings["max_test_rows"] is None
-                 else f"{settings['test_rows']:,} test rows")
+    text = (f"every test row ({settings['test_rows']:,})" if settings["max_test_rows"] is None
+            else f"{settings['test_rows']:,} test rows")
+    sampled = {n: r for n, r in (settings.get("algorithm_test_rows") or {}).items() if r}
+    if sampled:
+        text += " (" + ", ".join(f"{n} a sample of {r:,}" for n, r in sampled.items()) + ")"
+    parts.append(text)
     given = settings.get("given") or []
     parts.append("the settings policy's" if not given else
                  "set by you: " + ", ".join(_LABELS.get(g, g) for g in given))

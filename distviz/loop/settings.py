@@ -47,7 +47,8 @@ class LoopSettings(param.Parameterized):
         sample of them); None: none. Unless given: the settings policy's (10,000).""")
 
     lift_budgets = param.Boolean(default=False, doc="""
-        Fit every algorithm on all training rows, ignoring training-row budgets.""")
+        Fit every algorithm on all training rows and score every test row, ignoring
+        training-row and test-row budgets.""")
 
     time_budget = param.Number(default=None, allow_None=True, bounds=(0.1, None), doc="""
         Seconds one fit may run (parallel mode) before it is reported as an error.""")

@@ -17,6 +17,7 @@ from ..data import Dataset
 from ..metrics import score_classification, score_regression
 from ..stats import paired_delta
 from ..results import AlgorithmResult, RunResult, mean_metrics
+from ..stats.rows import on_common_rows
 from ..shift import ShiftSpec
 from ..stats import judge_all
 
@@ -44,8 +45,10 @@ class EffectsMemo:
                 self._memo.move_to_end(key)
                 return hit[0]
         classes = dataset.is_classification
-        effects = paired_delta(dataset.y_test, {s: a for s, (a, _) in pairs.items()},
-                               {s: b for s, (_, b) in pairs.items()}, task=dataset.task_name,
+        seeds = sorted(pairs)
+        _, y_true, both = on_common_rows(dataset.y_test, [f for s in seeds for f in pairs[s]])
+        effects = paired_delta(y_true, dict(zip(seeds, both[0::2])),
+                               dict(zip(seeds, both[1::2])), task=dataset.task_name,
                                n_classes=len(dataset.classes) if classes else 0,
                                positive=dataset.positive_index if classes else None)
         with self._lock:
@@ -89,7 +92,7 @@ def summarize(dataset: Dataset, seeds: list[int], name: str, spec: ShiftSpec, fi
         else:
             note = (f"{n_pairs} paired seed{'s' if n_pairs != 1 else ''}: no interval; "
                     "the seed part of the noise needs at least two seeds.")
-    calls = judge_all(found, min_effect, test_rows=len(dataset.y_test)) \
+    calls = judge_all(found, min_effect, test_rows=_scored(shifted, dataset)) \
         if found is not None and min_effect else None
     result = AlgorithmResult(name, metrics, base, delta, shifted, baseline,
                              errors[0] if errors else None, effects=found, n_seeds=n_pairs,
@@ -104,10 +107,15 @@ def summarize(dataset: Dataset, seeds: list[int], name: str, spec: ShiftSpec, fi
 def rejudge(run: RunResult, min_effect: dict[str, float]) -> RunResult:
     """``run`` with every practical call judged against another ``min_effect``: the same fits
     and intervals (nothing is refitted or re-scored), new ``practical`` / ``detectable``."""
-    rows = len(run.dataset.y_test)
-    algorithms = [replace(a, practical_calls=judge_all(a.effects, min_effect, test_rows=rows))
+    algorithms = [replace(a, practical_calls=judge_all(a.effects, min_effect,
+                                                       test_rows=_scored(a.fits, run.dataset)))
                   if a.effects is not None and a.n_seeds >= 2 else a for a in run.algorithms]
     return replace(run, algorithms=algorithms, min_effect=dict(min_effect))
+
+
+def _scored(fits, dataset: Dataset) -> int:
+    """The test rows the fits scored (all, unless a test-row budget sampled them)."""
+    return fits[0].scored_rows(len(dataset.y_test)) if fits else len(dataset.y_test)
 
 
 def shifted_test_weights(dataset: Dataset, spec: ShiftSpec) -> np.ndarray:
@@ -125,10 +133,11 @@ def weighted_metrics(dataset: Dataset, fits, weights) -> dict[str, float] | None
             continue
         if dataset.is_classification:
             scored.append(score_classification(
-                dataset.y_test, f.y_pred, f.scores, n_classes=len(dataset.classes),
-                positive=dataset.positive_index, sample_weight=weights))
+                f.on_test(dataset.y_test), f.y_pred, f.scores, n_classes=len(dataset.classes),
+                positive=dataset.positive_index, sample_weight=f.on_test(weights)))
         else:
-            scored.append(score_regression(dataset.y_test, f.y_pred, sample_weight=weights))
+            scored.append(score_regression(f.on_test(dataset.y_test), f.y_pred,
+                                           sample_weight=f.on_test(weights)))
     if not scored:
         return None
     return {k: float(np.mean([s[k] for s in scored])) for k in scored[0]}

@@ -25,18 +25,19 @@ def shift_training_set(dataset: Dataset, spec: ShiftSpec, *, random_state: int =
     -------
     ShiftResult
         The shifted rows (original rows first, in order, then added rows), their labels, which
-        rows are synthetic, and the rows per group of ``spec.feature`` before and after.
+        rows are synthetic, each row's training row (``origin``, -1 when synthetic), and the
+        rows per group of ``spec.feature`` before and after.
     """
     validate_spec(dataset, spec, max_ratio=max_ratio)
     X, y = dataset.X_train, dataset.y_train
-    synthetic = np.zeros(len(X), dtype=bool)
+    origin = np.arange(len(X))
     notes: list[str] = list(spec.notes)
     feature = spec.feature
     labels = dataset.group_labels(feature) if feature else None
     before = _counts(labels, dataset, feature)
 
     if spec.is_mix:
-        X, y, synthetic, note = _apply_mix(dataset, spec, labels, random_state)
+        X, y, origin, note = _apply_mix(dataset, spec, labels, random_state)
         notes += note
     elif spec.ratio != 0:
         in_group = (labels == spec.group).to_numpy()
@@ -44,29 +45,33 @@ def shift_training_set(dataset: Dataset, spec: ShiftSpec, *, random_state: int =
         n_target = rows_after(n_group, spec.ratio)
         if spec.ratio < 0:
             keep = _under_sample(in_group, n_target, random_state)
-            X, y, synthetic = X.iloc[keep].reset_index(drop=True), y[keep], synthetic[keep]
+            X, y, origin = X.iloc[keep].reset_index(drop=True), y[keep], keep
         elif spec.upsampler == "random" or n_target == n_group:
             take = _over_sample_indices(in_group, n_target, random_state)
-            X, y = X.iloc[take].reset_index(drop=True), y[take]
-            synthetic = np.zeros(len(take), dtype=bool)
+            X, y, origin = X.iloc[take].reset_index(drop=True), y[take], take
         else:
             new_X, new_y, note = smote_group(dataset, X[in_group], y[in_group],
                                               n_target - n_group, random_state)
             notes += note
             X = pd.concat([X, new_X], ignore_index=True)
             y = np.concatenate([y, new_y])
-            synthetic = np.concatenate([synthetic, np.ones(len(new_y), dtype=bool)])
+            origin = _with_synthetic(origin, len(new_y))
 
     if spec.class_balance != "none":
-        X, y, synthetic, note = _balance_classes(dataset, X, y, synthetic, spec.class_balance,
-                                                 random_state)
+        X, y, origin, note = _balance_classes(dataset, X, y, origin, spec.class_balance,
+                                              random_state)
         notes += note
 
     labels_after = dataset.group_labels(feature, X) if feature else None
     after = _counts(labels_after, dataset, feature, total=len(X))
     classes = (_class_counts(dataset, feature, labels, labels_after, y)
                if spec.group_classes == "balanced" else None)
-    return ShiftResult(spec, X, y, synthetic, before, after, notes, classes)
+    return ShiftResult(spec, X, y, origin < 0, before, after, notes, classes, origin)
+
+
+def _with_synthetic(origin: np.ndarray, n_new: int) -> np.ndarray:
+    """``origin`` followed by ``n_new`` synthetic rows (-1)."""
+    return np.concatenate([origin, np.full(n_new, -1, dtype=origin.dtype)])
 
 
 def _apply_mix(dataset: Dataset, spec: ShiftSpec, labels: pd.Series, random_state: int):
@@ -91,13 +96,12 @@ def _apply_mix(dataset: Dataset, spec: ShiftSpec, labels: pd.Series, random_stat
         keep = np.sort(sampler.sample_indices_)
     grow = {i: t for i, (t, n) in enumerate(zip(targets, before)) if t > n}
     if not grow:
-        return X.iloc[keep].reset_index(drop=True), y[keep], np.zeros(len(keep), bool), []
+        return X.iloc[keep].reset_index(drop=True), y[keep], keep, []
     if spec.upsampler == "random":
         sampler = RandomOverSampler(sampling_strategy=grow, random_state=random_state)
         sampler.fit_resample(index, cell_of)
         take = np.concatenate([keep, sampler.sample_indices_[len(y):]])
-        return (X.iloc[take].reset_index(drop=True), y[take],
-                np.zeros(len(take), dtype=bool), [])
+        return X.iloc[take].reset_index(drop=True), y[take], take, []
     parts_X, parts_y, notes = [X.iloc[keep]], [y[keep]], []
     cells = list(counts.cells)
     for i, target in grow.items():
@@ -114,7 +118,7 @@ def _apply_mix(dataset: Dataset, spec: ShiftSpec, labels: pd.Series, random_stat
         parts_y.append(new_y)
     added = sum(len(p) for p in parts_y[1:])
     return (pd.concat(parts_X, ignore_index=True), np.concatenate(parts_y),
-            np.r_[np.zeros(len(keep), dtype=bool), np.ones(added, dtype=bool)], notes)
+            _with_synthetic(keep, added), notes)
 
 
 def _class_counts(dataset: Dataset, feature: str, labels, labels_after, y_after) -> dict:
@@ -155,8 +159,9 @@ def _over_sample_indices(in_group: np.ndarray, n_target: int, random_state: int)
     return np.concatenate([np.arange(len(in_group)), added])
 
 
-def _balance_classes(dataset, X, y, synthetic, how, random_state):
-    """Class balance after the feature shift: under, over (duplicates) or SMOTE."""
+def _balance_classes(dataset, X, y, origin, how, random_state):
+    """Class balance after the feature shift: under, over (duplicates) or SMOTE; returns the
+    rows, their labels, their origin and notes."""
     notes = []
     index = np.arange(len(y)).reshape(-1, 1)
     if how in ("under", "over"):
@@ -164,7 +169,7 @@ def _balance_classes(dataset, X, y, synthetic, how, random_state):
             random_state=random_state)
         sampler.fit_resample(index, y)
         take = np.sort(sampler.sample_indices_) if how == "under" else sampler.sample_indices_
-        return X.iloc[take].reset_index(drop=True), y[take], synthetic[take], notes
+        return X.iloc[take].reset_index(drop=True), y[take], origin[take], notes
     classes, counts = np.unique(y, return_counts=True)
     parts_X, parts_y = [X], [y]
     for cls, n_cls in zip(classes, counts):
@@ -176,4 +181,4 @@ def _balance_classes(dataset, X, y, synthetic, how, random_state):
             parts_y.append(np.full(len(new_X), cls, dtype=y.dtype))
     added = sum(len(p) for p in parts_y[1:])
     return (pd.concat(parts_X, ignore_index=True), np.concatenate(parts_y),
-            np.concatenate([synthetic, np.ones(added, dtype=bool)]), notes)
+            _with_synthetic(origin, added), notes)

@@ -137,6 +137,9 @@ class ShiftResult:
     notes: list[str] = field(default_factory=list)
     #: A balanced-classes mix: per group, per class, the rows before and after.
     classes: dict[str, dict[str, dict[str, int]]] | None = None
+    #: Per row, its row of the dataset's training set (-1 for a synthetic row): the loop
+    #: selects the rows of a matrix encoded once instead of encoding them again.
+    origin: np.ndarray | None = None
 
     @property
     def train_rows_before(self) -> int:

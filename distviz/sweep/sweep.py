@@ -25,6 +25,7 @@ from ..errors import UsageError
 from ..importance import METHODS, choose_features
 from ..loop import ModelLoop
 from ..loop.policy import FIRST_SEED
+from ..stats.rows import on_common_rows_sets
 from ..shift import CLASS_BALANCES, UPSAMPLERS
 from ..shift.spec import DEFAULT_RATIOS, MAX_RATIO
 from ..shift.validation import validate_spec
@@ -312,9 +313,9 @@ def _cell_columns(run, names) -> dict[str, dict[str, float]]:
     nan = float("nan")
     out = {a.algorithm: {f"{p}_{m}": nan for p in INTERVAL_PREFIXES + PRACTICAL_NUMBERS
                          for m in names} for a in run.algorithms}
-    board = ScoreBoard(dataset.y_test, {a.algorithm: {f.seed: f for f in a.fits}
-                                        for a in run.algorithms},
-                       task=dataset.task_name,
+    y_true, sets = on_common_rows_sets(dataset.y_test, {a.algorithm: {f.seed: f for f in a.fits}
+                                                        for a in run.algorithms})
+    board = ScoreBoard(y_true, sets, task=dataset.task_name,
                        n_classes=len(dataset.classes) if dataset.is_classification else 0,
                        positive=dataset.positive_index if dataset.is_classification else None)
     means = {}
