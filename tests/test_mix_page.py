@@ -48,9 +48,10 @@ def _train_counts(dataset, feature) -> pd.Series:
     return dataset.group_labels(feature).value_counts()
 
 
-def _assert_leaderboard_is_the_cli(dashboard, mix):
+def _assert_leaderboard_is_the_cli(dashboard, mix, *how):
+    how = how or ("--mix", mix)
     report = cli_json("run", "--data", "titanic", "--feature", dashboard.resampler.feature,
-                      "--mix", mix, "--algorithms", ",".join(dashboard.loop.algorithms),
+                      *how, "--algorithms", ",".join(dashboard.loop.algorithms),
                       "--repeats", str(dashboard.loop.repeats), "--n-jobs", "1")
     board = dashboard.leaderboard().set_index("algorithm")
     assert list(board.index) == [r["algorithm"] for r in report["results"]]
@@ -170,6 +171,40 @@ def test_a_preset_past_max_ratio_notifies_once_and_changes_nothing(dashboard, no
     assert "max_ratio" in notified[0][0] and "'*'" in notified[0][0]
     assert (dashboard.resampler.mix, dashboard.loop.request, dashboard.result) == state
     assert dashboard.loop.error is None
+
+
+def test_a_reference_file_sets_its_shares_and_equals_the_cli(dashboard, tmp_path):
+    """The match preset from the page: an uploaded reference file's shares of the groups (30 %
+    women), the same run as `distviz run --match FILE`; a preset after it drops the file."""
+    _in_mix_mode(dashboard)
+    reference = tmp_path / "deployed.csv"
+    pd.DataFrame({"sex": ["female"] * 30 + ["male"] * 70, "age": range(100)}).to_csv(
+        reference, index=False)
+    dashboard.mix.match_upload.param.update(filename=reference.name,
+                                            value=reference.read_bytes())
+    dashboard.wait()
+    spec = dashboard.result.spec
+    assert spec.shares() == pytest.approx({"female": 0.3, "male": 0.7})
+    assert "match" in spec.mix_name and dashboard.resampler.mode == "mix"
+    _assert_leaderboard_is_the_cli(dashboard, None, "--match", str(reference))
+    dashboard.mix.presets["uniform"].clicks += 1
+    dashboard.wait()
+    assert dashboard.resampler.reference is None
+    assert dashboard.result.spec.shares() == {"female": 0.5, "male": 0.5}
+
+
+def test_a_reference_file_without_the_feature_notifies_once_and_changes_nothing(
+        dashboard, notified, tmp_path):
+    _in_mix_mode(dashboard)
+    state = (dashboard.resampler.mix, dashboard.loop.request, dashboard.result)
+    reference = tmp_path / "other.csv"
+    pd.DataFrame({"gender": ["f", "m"] * 5, "age": range(10)}).to_csv(reference, index=False)
+    dashboard.mix.match_upload.param.update(filename=reference.name,
+                                            value=reference.read_bytes())
+    dashboard.wait()
+    assert len(notified) == 1 and "\n" not in notified[0][0], notified
+    assert "sex" in notified[0][0]
+    assert (dashboard.resampler.mix, dashboard.loop.request, dashboard.result) == state
 
 
 def test_back_to_one_group_restores_the_slider(dashboard):

@@ -8,11 +8,14 @@ none negative, none growing a group past the loop's ``max_ratio``) and only then
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Callable
 
 import panel as pn
 
 from ..data import Dataset
+from ..data.reader import read_table
 from ..errors import DistvizError
 from ..loop import ModelLoop
 from ..shift import PRESETS, Resampler, ShiftSpec, mix_spec, validate_spec
@@ -72,13 +75,21 @@ class MixControls(pn.viewable.Viewer):
         self.apply_button = pn.widgets.Button(label="Apply shares", color="primary",
                                               width=130, margin=(8, 10))
         self.apply_button.on_click(lambda event: self.apply(self.typed()))
+        # The match preset: the shares of a reference file (e.g. where the model is deployed).
+        self.match_upload = pn.widgets.FileInput(accept=".csv,.parquet,.pq,.gz", width=230,
+                                                 margin=(4, 10))
+        self.match_upload.param.watch(self._handle_match, ["value"])
+        self._session = session
         self.keep = pn.widgets.Select.from_param(resampler.param.keep, options=KEEP_LABELS,
                                                  label="A mix keeps", width=200)
         self.chart = SharesView(resampler=resampler, session=session)
         self._groups: tuple = ()  # the groups the inputs are for
         self._hidden: list[str] = []
         self._layout = pn.Row(
-            pn.Column(pn.Row(*self.presets.values(), margin=(0, 7)), self.grid,
+            pn.Column(pn.Row(*self.presets.values(), margin=(0, 7)),
+                      pn.Row(pn.pane.HTML("or match a reference file:", margin=(10, 0, 0, 10)),
+                             self.match_upload, margin=0),
+                      self.grid,
                       pn.Row(self.apply_button, self.total, self.keep), self.more,
                       sizing_mode="stretch_width", margin=0),
             self.chart, sizing_mode="stretch_width", margin=0)
@@ -86,9 +97,10 @@ class MixControls(pn.viewable.Viewer):
         self._follow()
 
     # ------------------------------------------------------------------ changing the mix
-    def apply(self, mix) -> bool:
-        """Make ``mix`` (a preset name or ``{group: share}``) the shift, in mix mode: checked
-        first, so a bad mix is one notification and changes nothing. True when applied."""
+    def apply(self, mix, reference=None) -> bool:
+        """Make ``mix`` (a preset name or ``{group: share}``; ``"match"`` with a ``reference``
+        table) the shift, in mix mode: checked first, so a bad mix is one notification and
+        changes nothing. True when applied."""
         rs = self.resampler
         empty = [g for g, share in mix.items() if share is None] if isinstance(mix, dict) else []
         if empty:
@@ -96,14 +108,29 @@ class MixControls(pn.viewable.Viewer):
                          "for every group.")
             return False
         try:
-            spec = mix_spec(rs.dataset, rs.feature, mix, keep=rs.keep, upsampler=rs.upsampler,
-                            class_balance=rs.class_balance)
+            spec = mix_spec(rs.dataset, rs.feature, mix, reference=reference, keep=rs.keep,
+                            upsampler=rs.upsampler, class_balance=rs.class_balance)
             validate_spec(rs.dataset, spec, max_ratio=self.loop.max_ratio)
         except DistvizError as exc:
             self._notify(str(exc))
             return False
-        rs.param.update(mode="mix", mix=mix)
+        rs.param.update(mode="mix", mix=mix, reference=reference)
         return True
+
+    def match(self, filename: str, data: bytes) -> None:
+        """Take the shares of the reference file ``filename`` (its bytes ``data``): read off the
+        document's thread, then applied as the ``match`` preset (a bad file: one notification)."""
+        def read():
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / (Path(filename).name or "reference.csv")
+                path.write_bytes(data)
+                return read_table(path)[0]
+        self._session.job(read, done=lambda frame: self.apply("match", reference=frame),
+                          failed=self._notify, name="read-reference", lane=f"{self.name}:match")
+
+    def _handle_match(self, event) -> None:
+        if self.match_upload.filename and event.new is not None:
+            self.match(self.match_upload.filename, event.new)
 
     def typed(self) -> dict[str, float | None]:
         """The shares as typed, plus the shares in force of the groups not shown."""
