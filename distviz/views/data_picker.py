@@ -45,6 +45,7 @@ class DataPicker(pn.viewable.Viewer):
         self._asked: tuple = (None, None, None)  # (name, target, task) loaded or loading
         self._loaded: str | None = None
         self.upload = pn.widgets.FileInput(accept=".csv,.parquet,.pq,.gz", multiple=False,
+                                           css_classes=["data-upload"],
                                            sizing_mode="stretch_width")
         # Also on filename: an empty file leaves `value` None, so only its name changes.
         self.upload.param.watch(self._handle_upload, ["value", "filename"])

@@ -77,6 +77,7 @@ class MixControls(pn.viewable.Viewer):
         self.apply_button.on_click(lambda event: self.apply(self.typed()))
         # The match preset: the shares of a reference file (e.g. where the model is deployed).
         self.match_upload = pn.widgets.FileInput(accept=".csv,.parquet,.pq,.gz", width=230,
+                                                 css_classes=["match-upload"],
                                                  margin=(4, 10))
         self.match_upload.param.watch(self._handle_match, ["value"])
         self._session = session

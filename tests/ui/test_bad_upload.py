@@ -70,7 +70,7 @@ def test_bad_uploads_notify_and_keep_the_previous_dataset(tmp_path):
         page.goto(f"{url}?{QUERY}")
         # The titanic baseline is loaded and trained.
         wait_text(page, ["titanic: 1313 rows", "logistic_regression is the only model compared"], timeout=120)
-        upload = page.locator("input[type=file]")
+        upload = page.locator(".data-upload input[type=file]")
         assert upload.count() == 1
 
         for path, words in bad_files:
@@ -112,7 +112,7 @@ def test_bad_uploads_notify_and_keep_the_previous_dataset(tmp_path):
         assert page.evaluate(DATASET_SELECT) == "shades.csv"
         # Notifications reach every session, not only the first one the server made.
         path, words = bad_files[0]
-        second.locator("input[type=file]").set_input_files(str(path))
+        second.locator(".data-upload input[type=file]").set_input_files(str(path))
         wait_notification(second, words)
         assert second.evaluate(DATASET_SELECT) == "titanic"
         assert notifications(page) == [] or not any(

@@ -54,7 +54,7 @@ def test_an_upload_suggests_its_target_with_the_reason(tmp_path):
         page.set_default_timeout(120_000)
         page.goto(f"{url}?algorithms=xgboost")
         page.get_by_text(RAN).first.wait_for(timeout=180_000)
-        upload = page.locator("input[type=file]")
+        upload = page.locator(".data-upload input[type=file]")
         # The target first: suggested by its name (and its two values).
         upload.set_input_files(str(census))
         wait_text(page, ["census.csv", "3000 rows, 10 columns",
