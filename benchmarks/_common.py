@@ -12,6 +12,9 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
+from sklearn.model_selection import train_test_split
+
 RESULTS = Path(__file__).with_name("RESULTS.md")
 PACKAGES = ("distviz", "numpy", "pandas", "scikit-learn", "xgboost-cpu", "panel", "bokeh",
             "param", "dask", "distributed", "joblib", "pyarrow")
@@ -141,3 +144,13 @@ def report(name: str, text: str, no_write: bool) -> int:
     if not no_write:
         print(f"wrote {write_results({name: text})}")
     return 0
+
+
+def budget_rows(y: np.ndarray, budget: int | None, seed: int) -> np.ndarray:
+    """The loop's stratified budget sample (same call as ``ModelLoop._payload``); seed 0 for a slow
+    predictor's test-row sample."""
+    rows = np.arange(len(y))
+    if budget and len(rows) > budget:
+        rows, _ = train_test_split(rows, train_size=budget, random_state=seed, stratify=y)
+        rows = np.sort(rows)
+    return rows

@@ -17,10 +17,9 @@ import numpy as np
 import pandas as pd
 from imblearn.under_sampling import RandomUnderSampler
 from sklearn import metrics as skm
-from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
-from benchmarks._common import Timer, load_average, median, report, table
+from benchmarks._common import Timer, budget_rows, load_average, median, report, table
 
 FEATURE, GROUP, RATIO = "marital_status", "Never-married", -0.5
 METRICS = ("f1", "precision", "recall", "specificity", "accuracy", "balanced_accuracy",
@@ -81,23 +80,6 @@ def shifted_rows(X_train: pd.DataFrame, seed: int) -> np.ndarray:
     return np.sort(sampler.sample_indices_)
 
 
-def budget_sample(y: np.ndarray, budget: int | None, seed: int) -> np.ndarray:
-    rows = np.arange(len(y))
-    if budget and len(rows) > budget:
-        rows, _ = train_test_split(rows, train_size=budget, random_state=seed, stratify=y)
-        rows = np.sort(rows)
-    return rows
-
-
-def test_sample(y_test: np.ndarray, budget: int | None) -> np.ndarray:
-    """The test rows a fit scores: all, or a slow predictor's seeded stratified sample."""
-    rows = np.arange(len(y_test))
-    if budget and len(rows) > budget:
-        rows, _ = train_test_split(rows, train_size=budget, random_state=0, stratify=y_test)
-        rows = np.sort(rows)
-    return rows
-
-
 def cpu_seconds() -> float:
     """CPU time of this process and its children (the worker pool) so far: a figure other
     work on the machine disturbs less than wall-clock time."""
@@ -138,9 +120,9 @@ def plain_loop(ds, algorithms, seeds, budgets, test_budgets) -> tuple[dict, floa
                 X_fit = np.asarray(prep.fit_transform(X), dtype=np.float64)
                 X_test = np.asarray(prep.transform(ds.X_test), dtype=np.float64)
                 for algorithm in algorithms:
-                    sample = budget_sample(y, budgets[algorithm.name], seed)
+                    sample = budget_rows(y, budgets[algorithm.name], seed)
                     estimator = algorithm.make(seed).fit(X_fit[sample], y[sample])
-                    scored = test_sample(ds.y_test, test_budgets[algorithm.name])
+                    scored = budget_rows(ds.y_test, test_budgets[algorithm.name], 0)
                     y_pred = np.asarray(estimator.predict(X_test[scored])).astype(np.int64)
                     out[(state, algorithm.name, seed)] = plain_metrics(
                         ds.y_test[scored], y_pred, plain_scores(estimator, X_test[scored]))

@@ -18,10 +18,10 @@ import warnings
 
 import numpy as np
 from sklearn.metrics import f1_score, roc_auc_score
-from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
-from benchmarks._common import Timer, load_average, median, report, table, verdict
+from benchmarks._common import (Timer, budget_rows, load_average, median, report, table,
+                                verdict)
 from distviz import models, synth
 from distviz.data import Dataset
 from distviz.loop import ModelLoop, ResultCache
@@ -33,15 +33,6 @@ TARGET_COLD, TARGET_CACHED = 0.6, 0.02
 def make_dataset(n_rows: int = 40_000, random_state: int = 0) -> Dataset:
     table_ = synth.make_table(n_rows, n_numeric=8, n_categorical=6, random_state=random_state)
     return Dataset(source=table_, target=synth.TARGET)
-
-
-def budget_rows(y: np.ndarray, budget: int | None, seed: int) -> np.ndarray:
-    """The loop's stratified budget sample (same call as ``ModelLoop._payload``)."""
-    rows = np.arange(len(y))
-    if budget and len(rows) > budget:
-        rows, _ = train_test_split(rows, train_size=budget, random_state=seed, stratify=y)
-        rows = np.sort(rows)
-    return rows
 
 
 def plain_loop(ds: Dataset, names, seed: int = 0) -> dict[str, dict]:
