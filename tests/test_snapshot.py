@@ -113,7 +113,8 @@ def test_the_metrics_table_escapes_names():
                           "delta": [-0.25], "interval": ["[-0.300, -0.200]"],
                           "verdict": ["worse"], "practical": ["worse"],
                           "detectable": [0.05]})
-    run = SimpleNamespace(spec=SimpleNamespace(feature="f<", group="g&", ratio=1.0),
+    run = SimpleNamespace(spec=SimpleNamespace(feature="f<", group="g&", ratio=1.0, is_mix=False,
+                                               mix_name=None),
                           shift=SimpleNamespace(train_rows_after=10))
     with mock.patch("distviz.views.plots.leaderboard", return_value=board), \
             mock.patch("distviz.views.export.best_model", return_value="**Best now: x**"):

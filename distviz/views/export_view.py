@@ -12,21 +12,22 @@ import param
 from ..loop import ModelLoop
 from ..shift import Resampler
 from ..shift.spec import RATIOS
-from .export import snapshot_html
+from .export import mix_snapshot_html, snapshot_html
 from .session import Session
 from .status_view import StatusView
 
 
 class ExportView(pn.viewable.Viewer):
     """Builds :func:`~distviz.views.export.snapshot_html` of the resampler's feature and group
-    with the loop's settings (so the same seeds and cache keys: no state already shown is
-    fitted again)."""
+    (in mix mode, :func:`~distviz.views.export.mix_snapshot_html` of the mix in force) with the
+    loop's settings (so the same seeds and cache keys: no state already shown is fitted
+    again)."""
 
     loop = param.ClassSelector(class_=ModelLoop, default=None, allow_None=True, doc="""
         The model loop: the snapshot uses a clone of it.""")
 
     resampler = param.ClassSelector(class_=Resampler, default=None, allow_None=True, doc="""
-        The shift shown: its feature and group, at the slider's positions.""")
+        The shift shown: its feature and group, at the slider's positions; or its mix.""")
 
     session = param.ClassSelector(class_=Session, default=None, allow_None=True,
                                   precedence=-1, doc="The dashboard's session.")
@@ -72,9 +73,13 @@ class ExportView(pn.viewable.Viewer):
                          name="export")
 
     def snapshot(self, progress=None) -> str:
-        """The standalone HTML of what is shown: the current feature and group at the slider's
-        positions (and the current ratio), with the loop's settings."""
+        """The standalone HTML of what is shown, with the loop's settings: the current feature
+        and group at the slider's positions (and the current ratio); in mix mode, the mix in
+        force beside the baseline and the presets."""
         spec = self.resampler.spec
+        if self.resampler.mode == "mix":
+            return mix_snapshot_html(self.loop.clone(), spec, keep=self.resampler.keep,
+                                     progress=progress)
         ratios = [r for r in RATIOS if r <= self.loop.max_ratio]
         return snapshot_html(self.loop.clone(), spec.feature, spec.group,
                              ratios=sorted(set(ratios) | {spec.ratio}),
