@@ -17,8 +17,9 @@ OTHERS = 3  # the next most important features shown, one row of them
 
 
 class DistributionsView(ResultView):
-    """Training rows per group, before (grey) and after (red) the shift: the shifted feature
-    across the main area, the next features in one row under it."""
+    """Training rows per group, before (grey) and after (red) the shift (one group's ratio or a
+    whole mix): the shifted feature across the main area, the next features in one row under
+    it."""
 
     importance = param.ClassSelector(class_=ImportanceView, default=None, allow_None=True,
                                      doc="The ranking that picks the next features.")
@@ -48,11 +49,19 @@ class DistributionsView(ResultView):
     def show(self, run: RunResult, ranked: list[str] | None) -> None:
         """``ranked``: the features in importance order (None before the ranking is in)."""
         ds, spec = run.dataset, run.spec
-        self.shifted.object = plots.distribution(ds, run.shift, spec.feature,
-                                                 highlight=spec.group, width=None)
+        shifted = plots.distribution(ds, run.shift, spec.feature, highlight=spec.group,
+                                     width=None)
+        if spec.is_mix or spec.mix_name:  # no one shifted group: the title names the mix
+            shifted = shifted.opts(title=f"{spec.feature} (mix: "
+                                         f"{spec.mix_name or 'shares as given'})")
+        self.shifted.object = shifted
         top = [f for f in (ranked or []) if f != spec.feature][:OTHERS]
         self.others.show(plots.distribution(ds, run.shift, f, width=None, height=280)
                          for f in top)
+
+    def title(self) -> str:
+        """The shifted feature's plot title, as drawn."""
+        return self.shifted.object.opts.get().kwargs["title"]
 
     def rows_after(self) -> pd.Series:
         """Training rows per group of the shifted feature after the shift, as drawn."""
