@@ -307,13 +307,15 @@ def mix_snapshot_html(loop: ModelLoop, in_force: ShiftSpec, *, keep: str | None 
     keeps = ("the training set keeps its size" if (keep or in_force.keep) == "total" else
              "the group with the largest share keeps its rows")
     adding = "by SMOTE" if in_force.upsampler == "smote" else "by duplicating rows"
+    baseline = (": the baseline" if in_force.class_balance == "none" else
+                f", classes balanced ({html.escape(in_force.class_balance)})")
     left_out = "".join(f" {html.escape(n)}" for n in notes)
     how = (f"Choose a mix: each sets the share of every group of "
            f"<b>{html.escape(str(in_force.feature))}</b> in the training set ({keeps}; a group "
            f"that grows is up-sampled {adding}, one that shrinks "
-           "down-sampled without replacement); original, every group's own share, is the "
-           f"baseline. The file opens at <b>{html.escape(opening)}</b>, the mix in force when "
-           f"it was exported.{left_out}")
+           f"down-sampled without replacement); original keeps every group's share{baseline}. "
+           f"The file opens at <b>{html.escape(opening)}</b>, the mix exported (from "
+           f"the page: the one in force).{left_out}")
     return snapshot.html(keys[opening], how, column(choice, position))
 
 
