@@ -20,6 +20,8 @@ from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `docs` lives at the repo root
 from docs import make_report as report  # noqa: E402
+from docs.report import advice as advice_numbers  # noqa: E402
+from docs.report import common as numbers  # noqa: E402
 
 TOLERANCE = 0.0005 + 1e-9  # numbers are printed with 3 decimals
 
@@ -175,10 +177,10 @@ def test_baseline_tables(results, tables):
         for algorithm, rows in base.groupby("algorithm"):
             mean, low, high = level(rows, metric)
             assert 0 <= low <= mean <= high or metric == "r2"
-            assert_close(shown.loc[algorithm, report.METRIC_LABELS[metric]], mean)
+            assert_close(shown.loc[algorithm, numbers.METRIC_LABELS[metric]], mean)
             assert_interval(shown.loc[algorithm, "95 % interval"], low, high)
             for column in side:
-                assert_close(shown.loc[algorithm, report.METRIC_LABELS[column]],
+                assert_close(shown.loc[algorithm, numbers.METRIC_LABELS[column]],
                              rows[column].mean())
             assert_close(shown.loc[algorithm, "training rows used"],
                          rows["train_rows_used"].mean(), 0.5)
@@ -236,7 +238,7 @@ def test_winner_tables(results, tables):
 def test_effect_tables(results, tables):
     for name, table in results["tables"].items():
         metric = headline(table)
-        label = report.METRIC_LABELS[metric]
+        label = numbers.METRIC_LABELS[metric]
         shown = tables[f"{name}:effects"]
         ratios = sorted(table["ratio"].unique())
         down, up = ratios[0], ratios[-1]
@@ -439,7 +441,7 @@ def test_advice_sentences_state_their_cells(results, writeup):
     quoted = 0
     for name, out in results["advice"].items():
         ranked = out["advice"]
-        for a in ranked[:report.SHOWN_ADVICE]:
+        for a in ranked[:advice_numbers.SHOWN_ADVICE]:
             assert f"{a['sentence']} ({a['group_sentence']})." in writeup
             verb, algorithm, _, size, low, high = ADVICE_SENTENCE.search(a["sentence"]).groups()
             assert algorithm == a["algorithm"] and verb == ("raises" if a["delta"] > 0
@@ -452,7 +454,7 @@ def test_advice_sentences_state_their_cells(results, writeup):
         assert improvements == sorted(improvements, reverse=True)
         # Only cells beyond the noise after BH are advice.
         assert all(a["verdict_bh"] in ("better", "worse") for a in ranked)
-    assert quoted == sum(min(len(o["advice"]), report.SHOWN_ADVICE)
+    assert quoted == sum(min(len(o["advice"]), advice_numbers.SHOWN_ADVICE)
                          for o in results["advice"].values())
 
 
@@ -552,7 +554,7 @@ def test_positive_control_detects_and_recovers_its_planted_effect(results, write
     per_seed = {s["f1"] - b["f1"] for s, b in zip(result["metrics_per_seed"],
                                                   result["baseline_per_seed"])}
     assert len(per_seed) == 1  # deterministic: the interval is the test sample's alone
-    assert_close(report.signed(result["delta"]["f1"]), per_seed.pop())
+    assert_close(numbers.signed(result["delta"]["f1"]), per_seed.pop())
 
     dataset = ctl.control_dataset()
     assert len(dataset.X_train) == saved["run"]["dataset"]["train_rows"]
@@ -583,8 +585,8 @@ def test_positive_control_detects_and_recovers_its_planted_effect(results, write
     assert abs(se - truth["se"]) < 1e-12
     assert 0 < truth["se"] < (high - low) / 10  # the truth is known far finer than measured
     text = re.sub(r"\s+", " ", writeup)
-    assert f"is **{report.signed(truth['delta'])}**" in text
-    assert f"{report.signed(result['delta']['f1'])} {report.interval(low, high)}" in text
+    assert f"is **{numbers.signed(truth['delta'])}**" in text
+    assert f"{numbers.signed(result['delta']['f1'])} {numbers.interval(low, high)}" in text
 
 
 # ---------------------------------------------------------------------------- 7. mixes
@@ -628,7 +630,7 @@ def test_one_mix_per_dataset_lands_on_its_shares(results, tables, writeup):
             per_seed = [s[metric] - b[metric] for s, b in
                         zip(r["metrics_per_seed"], r["baseline_per_seed"])]
             row = effects.loc[r["algorithm"]]
-            assert_close(row[f"Δ {report.METRIC_LABELS[metric]}"], np.mean(per_seed))
+            assert_close(row[f"Δ {numbers.METRIC_LABELS[metric]}"], np.mean(per_seed))
             assert_interval(row["95 % interval"], low, high)
             assert row["practical"] == r["practical"][metric] == call_of(low, high, m)
             calls[r["practical"][metric]] += 1

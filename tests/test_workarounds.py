@@ -120,3 +120,27 @@ return {sent, next: managers[0]._timeout - Date.now()};
         browser.close()
     assert result["sent"] == ["stuck"]  # once: the second tick waits for the new timeout
     assert 4000 < result["next"] <= 5000
+
+
+def test_user_changes_pending_sees_a_browser_change_waiting_in_panels_debounce():
+    """A slider change from a served page waits in Panel's 50 ms debounce; while it does, a view
+    knows the user's next move is on its way (ResultView then draws that one, not this one).
+    If this fails, Panel keeps its pending changes elsewhere: read Panel's Syncable._server_change."""
+    from types import SimpleNamespace
+
+    from distviz.views.workarounds import user_changes_pending
+
+    doc = Document()
+    slider = pn.widgets.IntSlider(start=0, end=10, value=0)
+    model = slider.get_root(doc)
+    context = SimpleNamespace(id="a-session")
+    doc._session_context = lambda: context  # as served (a weak reference): Panel debounces
+    try:
+        assert not user_changes_pending(doc)
+        slider._server_change(doc, model.ref["id"], None, "value", 0, 3)
+        assert user_changes_pending(doc)
+        assert slider.value == 0  # not applied yet: it waits for the debounce
+    finally:
+        pn.state._change_callbacks.pop(doc, None)
+        doc._session_context = None
+    assert not user_changes_pending(None)

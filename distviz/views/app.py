@@ -199,7 +199,7 @@ class Dashboard(pn.viewable.Viewer):
                                    status=self.status_view)
         self.notes = pn.pane.Markdown("", sizing_mode="stretch_width", styles={
             "font-size": "12px", "color": "#555"})
-        self.slider = ShiftSlider(rs)
+        self.slider = ShiftSlider(rs, session=self.session)
         self.min_effect = MinEffectInput(loop, self.models, self.session, self.notify)
         self.mix = MixControls(resampler=rs, loop=loop, session=self.session, notify=self.notify)
         self.algorithm_widget = algorithm_choice(loop, self.dataset.task_name)

@@ -45,11 +45,20 @@ def scale_html(ratios) -> str:
 
 class ShiftSlider(pn.viewable.Viewer):
     """The shift slider over :data:`RATIOS`, two-way linked to ``resampler.ratio``: the
-    resampler is set when the handle is released (``value_throttled``), and follows code."""
+    resampler is set when the handle is released (``value_throttled``), and follows code.
 
-    def __init__(self, resampler: Resampler, **params):
+    Served (a ``session`` given), a release reaches the resampler ``SETTLE`` seconds later, and
+    later again while the user's next key press has already reached the server (at most
+    ``MAX_WAITS`` times): a quick flick over the slider moves the resampler, and so trains and
+    draws, its last position only."""
+
+    SETTLE: float = 0.03
+    MAX_WAITS: int = 8
+
+    def __init__(self, resampler: Resampler, session=None, **params):
         super().__init__(**params)
         self.resampler = resampler
+        self.session = session
         self.slider = pn.widgets.DiscreteSlider(options=RATIOS,
                                                 value=nearest_ratio(resampler.ratio),
                                                 label="Shift", sizing_mode="stretch_width")
@@ -66,7 +75,19 @@ class ShiftSlider(pn.viewable.Viewer):
 
     def _release(self, event) -> None:
         self._released = event.new
-        self.resampler.ratio = event.new
+        if self.session is not None and self.session.served and self.session.background:
+            self._settle(event.new, 0)
+        else:
+            self.resampler.ratio = event.new
+
+    def _settle(self, ratio: float, waited: int) -> None:
+        if self._released != ratio:
+            return  # released elsewhere since: that release settles instead
+        if waited == 0 or (self.session.user_moving() and waited < self.MAX_WAITS):
+            self.session.later(self.SETTLE, lambda: self._settle(ratio, waited + 1),
+                               lane="slider")
+            return
+        self.resampler.ratio = ratio
 
     def _follow(self, *events) -> None:
         rs = self.resampler

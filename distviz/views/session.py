@@ -20,7 +20,7 @@ from typing import Callable
 import panel as pn
 
 from ..runner import Runner, Task
-from .workarounds import recompute_once
+from .workarounds import recompute_once, user_changes_pending
 
 _log = logging.getLogger("distviz.dashboard")
 
@@ -87,6 +87,16 @@ class Session:
         change, from whichever thread changed them; a higher ``precedence`` is handed over
         after the watchers of lower ones (param's watcher order)."""
         obj.param.watch(lambda event: self.ui(fn, event), names, precedence=precedence)
+
+    @property
+    def served(self) -> bool:
+        """Whether the session updates a served page (a Bokeh server document)."""
+        return self._doc is not None
+
+    def user_moving(self) -> bool:
+        """Whether the page's next changes (a slider key pressed meanwhile) have reached the
+        server and wait to be applied."""
+        return user_changes_pending(self._doc)
 
     def batch(self, *viewables):
         """Many pane changes as one: the documents the ``viewables`` are shown in recompute

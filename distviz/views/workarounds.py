@@ -24,6 +24,9 @@ tests say which workaround is still needed.
    subshells: 2 of 35 notebook runs) the changes wait for a next change that may never come,
    and a slider's move never reaches the kernel. A timer sends them once the 5 s have passed
    (tests/ui/test_notebook_ui.py).
+7. :func:`user_changes_pending`: a served page's changes wait 50 ms in Panel's debounce before
+   they are applied (Panel 1.9 keeps them in a private dict); a view asks whether the user's
+   next move is already on its way before it draws the current one.
 """
 
 from __future__ import annotations
@@ -231,3 +234,10 @@ def comm_watchdog() -> None:
 
     publish_display_data(data={LOAD_MIME: COMM_WATCHDOG_JS,
                                "application/javascript": COMM_WATCHDOG_JS})
+
+
+# ------------------------------------------------------------------ 7. the user's next move
+def user_changes_pending(doc) -> bool:
+    """Whether the browser's changes to ``doc`` have arrived and wait to be applied (Panel 1.9
+    holds each in ``state._change_callbacks`` for its 50 ms debounce)."""
+    return doc is not None and bool(state._change_callbacks.get(doc))
