@@ -67,6 +67,14 @@ def test_fit_clock_waits_for_a_measurement_and_takes_the_latest():
     assert clock.seconds_left() == 2.0
 
 
+def test_executor_slots_are_the_workers_fits_run_on():
+    from distviz.loop import FitExecutor
+    executor = FitExecutor()
+    assert executor.slots(3) == 3 and executor.slots(0) == 1
+    # Not connected to that cluster (yet): its fits would run on the local workers.
+    assert executor.slots(2, "tcp://127.0.0.1:1") == 2
+
+
 @pytest.mark.parametrize("seconds, words", [
     (None, ""), (0.2, "less than a second left"), (1.2, "about 1 s left"),
     (4.4, "about 4 s left"), (59.0, "about 59 s left"), (61.0, "about 1 min left"),

@@ -10,8 +10,9 @@ import time
 from typing import Callable, Iterable, Sequence
 
 
-def seconds_left(waiting: Iterable[float | None], running: Iterable[tuple[float | None, float]] = (),
-                 *, workers: int) -> float | None:
+def seconds_left(waiting: Iterable[float | None],
+                 running: Iterable[tuple[float | None, float]] = (), *,
+                 workers: int) -> float | None:
     """Seconds until the last of some fits is done, from their measured costs.
 
     Parameters
