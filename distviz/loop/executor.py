@@ -100,6 +100,13 @@ class FitExecutor:
     def cost(self, fingerprint: str, algorithm: str) -> float | None:
         return self.fit_costs.get((fingerprint, algorithm))
 
+    def slots(self, n_jobs: int, cluster: str | None = None) -> int:
+        """How many fits run at once: the cluster's worker threads while connected to it,
+        else ``n_jobs`` local workers."""
+        if cluster and self.clusters.alive(cluster):
+            return self.clusters.threads(cluster)
+        return max(n_jobs, 1)
+
     # ------------------------------------------------------------------ priority
     @property
     def foreground_busy(self) -> bool:

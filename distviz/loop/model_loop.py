@@ -24,6 +24,7 @@ from ..runner import Task
 from ..shift import ShiftResult, ShiftSpec, validate_spec
 from ..stats import resolve_min_effect
 from .cache import ResultCache
+from .estimate import FitClock
 from .executor import FitExecutor
 from .jobs import FitJob, TrainingSets, schedule
 from .policy import stated
@@ -138,7 +139,8 @@ class ModelLoop(Requests):
 
     # -- running ---------------------------------------------------------------------
     def run(self, spec: ShiftSpec | None = None, *, progress: ProgressCallback | None = None,
-            with_baseline: bool = True, stop: Callable[[], bool] | None = None) -> RunResult:
+            with_baseline: bool = True, stop: Callable[[], bool] | None = None,
+            clock: FitClock | None = None) -> RunResult:
         """Fit (or fetch from the cache) every algorithm x seed for ``spec`` and the baseline.
 
         Parameters
@@ -151,6 +153,8 @@ class ModelLoop(Requests):
         stop : callable, optional
             Checked before each fit is started: once it returns True nothing more is
             submitted (fits in flight finish and are cached); the result then lacks them.
+        clock : FitClock, optional
+            Follows the fits to compute as they run: its ``seconds_left()`` is the time left.
         """
         started = time.perf_counter()
         spec = spec or ShiftSpec()
@@ -158,7 +162,7 @@ class ModelLoop(Requests):
         min_effect = self.min_effects()  # a bad min_effect fails before any fit
         algorithms = self.resolved_algorithms()
         states = [spec] + ([spec.baseline()] if with_baseline and not spec.is_baseline else [])
-        fits = self._fit_all(states, algorithms, progress, stop=stop)
+        fits = self._fit_all(states, algorithms, progress, stop=stop, clock=clock)
         shift = self.shift_result(spec, self.seeds[0])
         summaries = [self.summarize(a.name, spec, fits, min_effect=min_effect)
                      for a in algorithms]
@@ -214,7 +218,8 @@ class ModelLoop(Requests):
             name="prefetch")
 
     def _fit_all(self, states, algorithms, progress, *, background: bool = False,
-                 stop: Callable[[], bool] | None = None) -> dict[tuple, FitResult]:
+                 stop: Callable[[], bool] | None = None,
+                 clock: FitClock | None = None) -> dict[tuple, FitResult]:
         """Every (state, seed, algorithm): from the cache (reported first, in a block), else
         fitted by the executor in :func:`~distviz.loop.jobs.schedule`'s order."""
         cache, fingerprint = self.cache, self.dataset.fingerprint
@@ -244,12 +249,18 @@ class ModelLoop(Requests):
                 if fit.error is None:
                     self.executor.remember_cost(fingerprint, fit.algorithm, fit.fit_seconds)
             fits[(job.state.training_key(), fit.algorithm, fit.seed)] = fit
+            if clock is not None:
+                clock.finished(job.key)
             done += 1
             if progress:
                 progress(done, total, fit)
         if jobs:
-            jobs = schedule(jobs, lambda name: self.executor.cost(fingerprint, name),
-                            seeds=self.seeds, progressive=self.progressive)
+            def cost(name: str) -> float | None:
+                return self.executor.cost(fingerprint, name)
+            jobs = schedule(jobs, cost, seeds=self.seeds, progressive=self.progressive)
+            if clock is not None:
+                clock.start([(job.key, job.algorithm.name) for job in jobs], cost,
+                            workers=self.executor.slots(self.n_jobs, self.cluster))
             self.executor.run(jobs, on_fit, n_jobs=self.n_jobs, cluster=self.cluster,
                               time_budget=self.time_budget, background=background, stop=stop,
                               notice=lambda text: setattr(self, "notice", text))

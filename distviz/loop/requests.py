@@ -14,12 +14,14 @@ from ..data import Dataset
 from ..results import RunResult
 from ..runner import Runner, Task, describe_error
 from ..shift import Resampler, ShiftSpec
+from .estimate import FitClock
 from .settings import LoopSettings
 
 
 class Requests(LoopSettings):
     """The reactive half of :class:`~distviz.loop.ModelLoop`: what it follows and publishes.
-    A subclass provides ``run(spec, progress=..., stop=...)``, ``_partial_run`` and ``_judged``."""
+    A subclass provides ``run(spec, progress=..., stop=..., clock=...)``, ``_partial_run`` and
+    ``_judged``."""
 
     dataset = param.ClassSelector(class_=Dataset, default=None, allow_None=True, doc="""
         The dataset (its test set is frozen); with a resampler, the resampler's.""")
@@ -75,6 +77,7 @@ class Requests(LoopSettings):
         self._token_lock = threading.RLock()
         self._asked: tuple | None = None  # the state of the newest request
         self._lane = f"{self.name}:request"
+        self._clock: tuple[int, FitClock] | None = None  # (request, its fits' clock)
 
     # -- following --------------------------------------------------------------------
     @param.depends("resampler", "resampler.spec", "algorithms", "repeats", "random_state",
@@ -122,6 +125,15 @@ class Requests(LoopSettings):
         """Whether ``token`` is still the newest request."""
         return token == self.request
 
+    def seconds_left(self) -> float | None:
+        """About how many seconds the newest request still trains, from the measured fit times
+        of the fits it still computes (:class:`~distviz.loop.estimate.FitClock`); None when
+        nothing trains or a fit left has never been timed on this dataset."""
+        clock = self._clock
+        if not self.running or clock is None or not self.current(clock[0]):
+            return None
+        return clock[1].seconds_left()
+
     def is_current(self, run: RunResult | None) -> bool:
         """Whether ``run`` answers what is asked now: the resampler's shift on this dataset,
         with these repeats and only algorithms still chosen (a partial run has fewer)."""
@@ -154,8 +166,11 @@ class Requests(LoopSettings):
                     self.partial = partial
         stale: Callable[[], bool] | None = (
             (lambda: not self.current(token)) if self.progressive else None)
+        clock = FitClock()
+        self._clock = (token, clock)
         try:
-            run = self.run(spec, progress=progress, stop=stale) if self.current(token) else None
+            run = (self.run(spec, progress=progress, stop=stale, clock=clock)
+                   if self.current(token) else None)
         except Exception as exc:  # noqa: BLE001 - published for the caller; nothing is lost
             if self.current(token):
                 self.param.update(error=describe_error(exc), running=False)

@@ -110,12 +110,19 @@ class StatusView(pn.viewable.Viewer):
         self.session.later(self.BUSY_AFTER, still_training)
 
     def _progressed(self, event=None) -> None:
+        """The fit counts and the time left, as each fit lands (no estimate until the fits
+        left have measured times)."""
         done, total = self.loop.progress
-        if not self.loop.running or total == 0 or not self.bar.visible:
+        if not self.loop.running or not self.bar.visible:
+            return
+        left = time_left(self.loop.seconds_left())
+        left = f", {left}" if left else ""
+        if total == 0:  # no fit has landed yet
+            self.line.object = f"{self._training}...{left}{self._caveat}"
             return
         self.bar.max = max(total, 1)
         self.bar.value = min(done, self.bar.max)
-        self.line.object = f"{self._training}: {done} of {total} fits done{self._caveat}"
+        self.line.object = f"{self._training}: {done} of {total} fits done{left}{self._caveat}"
 
     def _ran(self, event) -> None:
         run = self.loop.result
@@ -128,3 +135,15 @@ class StatusView(pn.viewable.Viewer):
         self.finish(f"{message} Note: {notice}." if notice else message)
         if notice and pn.state.notifications is not None:
             pn.state.notifications.warning(notice, duration=8000)
+
+
+def time_left(seconds: float | None) -> str:
+    """``seconds`` left in words, rounded as a person would say it ('about 4 s left', 'less
+    than a second left', 'about 2 min left'); '' when there is no estimate."""
+    if seconds is None:
+        return ""
+    if seconds < 1:
+        return "less than a second left"
+    if seconds < 59.5:
+        return f"about {round(seconds)} s left"
+    return f"about {max(round(seconds / 60), 1)} min left"
