@@ -16,7 +16,8 @@ BENCHMARKS = [("loop", "benchmarks.bench_loop"), ("slider", "benchmarks.bench_sl
               ("million", "benchmarks.bench_million"),
               ("snapshot", "benchmarks.bench_snapshot"), ("changes", "benchmarks.bench_changes"),
               ("calibration", "benchmarks.bench_calibration"),
-              ("advise", "benchmarks.bench_advise")]
+              ("advise", "benchmarks.bench_advise"),
+              ("estimate", "benchmarks.bench_estimate")]
 
 
 def main(argv=None) -> int:

