@@ -201,7 +201,7 @@ def _paired_bars(frame: pd.DataFrame, value: str, stages: tuple[str, str], *, ti
         tools=["hover"], toolbar=None, multi_level=False, show_legend=True,
         legend_position="top", legend_opts=SMALL_LEGEND, fontsize={"title": 10}, xlabel="",
         ylabel=ylabel or value, **{**WHEEL_ZOOM_OFF, "hooks": [
-            _wheel_zoom_off, _room_left(_left_room(first, rotation))]},
+            _wheel_zoom_off, _min_border_left(_left_room(first, rotation))]},
         **size_opts(width))
 
 
@@ -211,7 +211,7 @@ def _left_room(first: str, rotation: int) -> int:
         if 0 < rotation < 90 else 0
 
 
-def _room_left(pixels: int):
+def _min_border_left(pixels: int):
     """A hook leaving ``pixels`` left of the bars for the first slanted label (a long one,
     such as a crossed group's, is otherwise pushed inside the canvas, over its neighbour)."""
     def hook(plot, element) -> None:
