@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from .data.crossed import group_phrase
 from .stats.practical import CALLS
 
 METRIC_LABELS = {"f1": "F1", "precision": "precision", "recall": "recall",
@@ -26,7 +27,7 @@ def _number(x: float) -> str:
 
 def action(feature: str, group: str, ratio: float) -> str:
     """'halving rows with sex = female', 'doubling rows with ...', 'adding 50 % more ...'."""
-    subject = f"rows with {feature} = {group}"
+    subject = f"rows with {group_phrase(feature, group)}"
     named = {-1.0: "removing", -0.5: "halving", 1.0: "doubling", 2.0: "tripling",
              3.0: "quadrupling"}
     if ratio in named:
@@ -50,7 +51,7 @@ def sentence(cell) -> str:
 def group_sentence(cell) -> str:
     """The same shift's change on the group's own test rows, with its interval when it has one."""
     label = metric_label(cell.metric)
-    where = f"on its {cell.test_rows} test rows with {cell.feature} = {cell.group}"
+    where = f"on its {cell.test_rows} test rows with {group_phrase(cell.feature, cell.group)}"
     if cell.group_delta is None or not math.isfinite(cell.group_delta):
         return f"{where}: {cell.group_note or 'no change can be computed'}"
     text = f"{where}, {label} changes by {cell.group_delta:+.3f}"
@@ -66,7 +67,7 @@ def curve_sentence(feature: str, group: str, curve) -> str:
     """A response curve's shape and why, e.g. "mlp's F1 against the share of sex = female:
     rising (ratio +1 beats -0.5 beyond the noise)"."""
     label = metric_label(curve.metric)
-    where = f"{curve.algorithm}'s {label} against the share of {feature} = {group}"
+    where = f"{curve.algorithm}'s {label} against the share of {group_phrase(feature, group)}"
     if curve.shape == "peaked":
         return f"{where}: peaked at ratio {curve.best_ratio:+g} ({curve.reason})"
     if curve.shape == "flat":

@@ -79,3 +79,12 @@ def typed_crossed_group(group: str, first: str, second: str, known: dict[str, in
         raise ShiftError(f"the crossed group {label!r} has no training rows; choose one that "
                          "has: " + ", ".join(f"{g} ({n})" for g, n in known.items()) + ".")
     return None
+
+
+def group_phrase(feature: str, group: str) -> str:
+    """How a shift's group reads in a sentence: ``sex = female``, or a crossed group alone,
+    ``sex=female & class=3rd`` (its label already names both features)."""
+    first, sep, second = str(feature).partition(SEPARATOR)
+    if sep and split_crossed_group(group, first.strip(), second.strip()) is not None:
+        return str(group)
+    return f"{feature} = {group}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import param
 
 from ..data import Dataset
+from ..data.crossed import group_phrase
 from ..errors import ShiftError
 from .presets import mix_spec
 from .spec import CLASS_BALANCES, KEEPS, MAX_RATIO, UPSAMPLERS, ShiftSpec, rows_after
@@ -18,12 +19,13 @@ MODES = ("group", "mix")
 
 
 def describe_shift(dataset: Dataset, feature: str, group: str, ratio: float) -> str:
-    """What a shift means, e.g. ``sex = female: 155 rows (19% of training), 0.5x``."""
+    """What a shift means, e.g. ``sex = female: 155 rows (19% of training), 0.5x``
+    (a crossed group alone: ``sex=female & class=3rd: ...``)."""
     n_group = int((dataset.group_labels(feature) == group).sum())
     n_after = rows_after(n_group, ratio)
     share = n_after / max(len(dataset.X_train) - n_group + n_after, 1)
     how = "baseline" if ratio == 0 else f"{1 + float(ratio):g}x"
-    return f"{feature} = {group}: {n_after} rows ({share:.0%} of training), {how}"
+    return f"{group_phrase(feature, group)}: {n_after} rows ({share:.0%} of training), {how}"
 
 
 class Resampler(param.Parameterized):

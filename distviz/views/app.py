@@ -29,7 +29,8 @@ from ..loop.policy import TRAIN_ROWS
 from ..results import RunResult
 from ..shift import Resampler
 from .advise_view import AdviseView
-from .controls import RATIOS, MinEffectInput, ShiftSlider, algorithm_choice, heading
+from .controls import (RATIOS, FeatureChoice, MinEffectInput, ShiftSlider, algorithm_choice,
+                       heading)
 from .data_picker import DataPicker
 from .distributions_view import DistributionsView
 from .export_view import ExportView
@@ -207,12 +208,9 @@ class Dashboard(pn.viewable.Viewer):
                                                            label="Class balance (training)",
                                                            sizing_mode="stretch_width")
         wide = {"sizing_mode": "stretch_width"}
-        self.feature_widget = pn.widgets.Select.from_param(rs.param.feature, label="Feature",
-                                                           width=260)
-        # Panel compares a Select's options as a mapping, order ignored: the same features in
-        # ranking order would never reach the browser.
-        rs.param.watch(lambda event: self.session.ui(self.feature_widget.param.trigger,
-                                                     "options"), ["feature"], what="objects")
+        # The feature, and a second one to cross it with (groups such as sex=female & class=3rd).
+        self.features = FeatureChoice(rs, self.session, loop=loop, notify=self.notify)
+        self.feature_widget = self.features.feature
         self.controls = pn.Column(
             heading("Data"), self.data,
             heading("Rank features by"),
@@ -236,7 +234,7 @@ class Dashboard(pn.viewable.Viewer):
         self.question = pn.Column(
             self.title,
             # Wraps in a narrow window (1280 px with the mode choice: the group was cut).
-            pn.FlexBox(self.mix.mode_choice, self.feature_widget, self.group_widget,
+            pn.FlexBox(self.mix.mode_choice, self.features, self.group_widget,
                        pn.widgets.Select.from_param(rs.param.upsampler, label="Adding rows by",
                                                     width=170),
                        flex_wrap="wrap", sizing_mode="stretch_width"),

@@ -8,9 +8,10 @@ import html
 import panel as pn
 
 from .. import models
+from ..data.crossed import crossed_parts
 from ..errors import DistvizError
 from ..sentences import metric_label
-from ..shift import Resampler, describe_shift
+from ..shift import Resampler, describe_shift, mix_spec, validate_spec
 from ..shift.spec import RATIOS as SLIDER_RATIOS
 from ..stats import parse_min_effect, resolve_min_effect
 from ..tasks import LOWER_IS_BETTER, metric_names
@@ -113,6 +114,101 @@ class ShiftSlider(pn.viewable.Viewer):
     def __panel__(self):
         return pn.Column(self.info, self.slider, self.scale, sizing_mode="stretch_width",
                          margin=0)
+
+
+#: The "crossed with" choice that shifts the feature's own groups.
+NOT_CROSSED = "none"
+
+
+class FeatureChoice(pn.viewable.Viewer):
+    """The feature to shift and, beside it, a feature to cross it with (docs/semantics.md, 12),
+    two-way linked to ``resampler.feature``: "sex" crossed with "class" sets the crossed
+    feature ``"sex,class"`` (spelt as ``Dataset.check_feature`` spells it), whose groups read
+    ``sex=female & class=3rd``; "none" goes back to the plain feature. A new main feature keeps
+    the cross, unless it is the crossing feature itself (then the cross goes back to none).
+    In mix mode a feature the mix in force cannot apply to (e.g. uniform, with a crossed group
+    of one row) is one notification, and nothing changes."""
+
+    def __init__(self, resampler: Resampler, session, *, loop, notify, **params):
+        super().__init__(**params)
+        self.resampler, self.loop, self._notify = resampler, loop, notify
+        self.feature = pn.widgets.Select(label="Feature", width=200)
+        self.crossed = pn.widgets.Select(label="crossed with", width=140,
+                                         description="Cross the feature with a second one: "
+                                                     "its groups become pairs such as "
+                                                     "sex=female & class=3rd")
+        self._following = False
+        self._order: list[str] = []  # the main features as last sent, in ranking order
+        self.feature.param.watch(self._pick, "value")
+        self.crossed.param.watch(self._pick, "value")
+        session.watch(resampler, ["feature", "dataset"], self._follow)
+        # The ranking reorders the features: Panel compares a Select's options as a mapping,
+        # order ignored, so the new order is sent by a trigger (_follow).
+        resampler.param.watch(lambda event: session.ui(self._follow), ["feature"],
+                              what="objects")
+        self._follow()
+
+    def parts(self) -> tuple[str | None, str]:
+        """The main feature and the one crossed with it (``NOT_CROSSED`` when none)."""
+        rs = self.resampler
+        if rs.dataset is None or rs.feature is None:
+            return None, NOT_CROSSED
+        crossed = crossed_parts(rs.feature, rs.dataset.features)
+        return crossed if crossed is not None else (rs.feature, NOT_CROSSED)
+
+    def _follow(self, *events) -> None:
+        rs = self.resampler
+        if rs.dataset is None:
+            return
+        main, other = self.parts()
+        features = [f for f in rs.param.feature.objects if f in rs.dataset.features]
+        features += [f for f in rs.dataset.features if f not in features]
+        self._following = True
+        try:
+            self.feature.param.update(options=features, value=main)
+            if features != self._order:
+                self._order = features
+                self.feature.param.trigger("options")
+            self.crossed.param.update(
+                options=[NOT_CROSSED] + [f for f in features if f != main], value=other)
+        finally:
+            self._following = False
+
+    def _pick(self, event) -> None:
+        if self._following:
+            return
+        rs = self.resampler
+        main, other = self.feature.value, self.crossed.value
+        if main is None:
+            return
+        if other == main:  # a feature is not crossed with itself: the cross goes
+            other = NOT_CROSSED
+        feature = main if other == NOT_CROSSED else rs.dataset.check_feature(f"{main},{other}")
+        if feature != rs.feature and self._mix_fits(feature):
+            rs.feature = feature
+        if rs.feature != feature or other != self.crossed.value:
+            self._follow()  # the widgets show what the resampler holds
+
+    def _mix_fits(self, feature: str) -> bool:
+        """Whether the mix in force (mix mode) applies to ``feature``'s groups; if not, one
+        notification saying so."""
+        rs = self.resampler
+        mix = rs.mix
+        if rs.mode != "mix" or (isinstance(mix, dict) or "=" in str(mix)):
+            return True  # one group, or shares of the old groups (the mix starts over)
+        try:
+            validate_spec(rs.dataset, mix_spec(rs.dataset, feature, mix, reference=rs.reference,
+                                               keep=rs.keep, upsampler=rs.upsampler,
+                                               class_balance=rs.class_balance),
+                          max_ratio=self.loop.max_ratio)
+        except DistvizError as exc:
+            self._notify(f"the {mix} mix cannot apply to {feature}: {exc} Apply the original "
+                         "mix first, or pick another feature.")
+            return False
+        return True
+
+    def __panel__(self):
+        return pn.Row(self.feature, self.crossed, margin=0)
 
 
 def algorithm_choice(loop, task: str) -> pn.widgets.MultiChoice:

@@ -46,6 +46,11 @@ def describe_mix(dataset: Dataset, spec: ShiftSpec) -> str:
     return f"Mix of {spec.feature} in force: {name} ({listed}{more}){baseline}"
 
 
+def share_width(group: str) -> int:
+    """A share input as wide as its group's name (a crossed group's is long)."""
+    return max(120, 7 * len(group) + 16)
+
+
 class MixControls(pn.viewable.Viewer):
     """Presets, one typed share per group (at most 12 shown; the rest keep theirs), "Apply
     shares", and the before/after shares chart; shown in mix mode. ``mode`` is the widget that
@@ -163,7 +168,7 @@ class MixControls(pn.viewable.Viewer):
         if tuple(shown) != self._groups:
             self._groups = tuple(shown)
             self.inputs = {g: pn.widgets.FloatInput(label=g, start=0.0, end=1.0, step=0.01,
-                                                    format="0.000", width=120,
+                                                    format="0.000", width=share_width(g),
                                                     css_classes=["mix-share"])
                            for g in shown}
             for widget in self.inputs.values():

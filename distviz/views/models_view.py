@@ -9,6 +9,7 @@ import panel as pn
 import param
 from bokeh.models import HTMLTemplateFormatter
 
+from ..data.crossed import group_phrase
 from ..results import RunResult
 from ..sentences import metric_label, practical_meaning
 from ..stats import practical_call
@@ -323,4 +324,4 @@ def shift_words(spec) -> str:
     mix, ``mix of sex: uniform``."""
     if spec.is_mix or spec.mix_name:
         return f"mix of {spec.feature}: {spec.mix_name or 'shares as given'}"
-    return f"{spec.feature} = {spec.group}, shift {spec.ratio:+g}"
+    return f"{group_phrase(spec.feature, spec.group)}, shift {spec.ratio:+g}"

@@ -190,10 +190,30 @@ def _paired_bars(frame: pd.DataFrame, value: str, stages: tuple[str, str], *, ti
     frame = frame.sort_values("stage", key=lambda s: s.map({stages[0]: 0, stages[1]: 1}),
                               kind="stable")
     # A responsive plot is at least ~280 px wide in the dashboard's main area at 1500 px.
-    rotation = label_rotation(pd.unique(frame["group"]), width or 280)
+    groups = pd.unique(frame["group"])
+    first = str(groups[0]) if len(groups) else ""
+    rotation = label_rotation(groups, width or 280)
+    if width and _left_room(first, rotation):  # the bars get what the first label leaves
+        rotation = label_rotation(groups, width - _left_room(first, rotation))
     return hv.Bars(frame, ["group", stage], value).opts(
         title=title, height=height, color="stage",
         cmap={stages[0]: BEFORE, stages[1]: AFTER}, xrotation=rotation,
         tools=["hover"], toolbar=None, multi_level=False, show_legend=True,
         legend_position="top", legend_opts=SMALL_LEGEND, fontsize={"title": 10}, xlabel="",
-        ylabel=ylabel or value, **WHEEL_ZOOM_OFF, **size_opts(width))
+        ylabel=ylabel or value, **{**WHEEL_ZOOM_OFF, "hooks": [
+            _wheel_zoom_off, _min_border_left(_left_room(first, rotation))]},
+        **size_opts(width))
+
+
+def _left_room(first: str, rotation: int) -> int:
+    """Pixels left of the bars a slanted first label takes (at most 240)."""
+    return min(int(6.5 * len(first) * np.cos(np.radians(rotation))), 240) \
+        if 0 < rotation < 90 else 0
+
+
+def _min_border_left(pixels: int):
+    """A hook leaving ``pixels`` left of the bars for the first slanted label (a long one,
+    such as a crossed group's, is otherwise pushed inside the canvas, over its neighbour)."""
+    def hook(plot, element) -> None:
+        plot.state.min_border_left = max(plot.state.min_border_left or 0, pixels)
+    return hook

@@ -10,6 +10,7 @@ import panel as pn
 import param
 
 from ..advise import metric_label
+from ..data.crossed import group_phrase
 from ..preview import Estimate, preview
 from ..results import RunResult
 from ..shift import ShiftSpec
@@ -36,9 +37,9 @@ def preview_html(estimates: dict[str, Estimate], spec: ShiftSpec) -> str:
                else f"as at ratio {sources}")
         parts.append(f"<b>{escape(name)}</b> {label}{value} (Δ ≈ {e.delta:+.3f}, {verdict}; "
                      f"{how})")
-    return (f"<b>Estimate (not yet trained)</b> for {escape(spec.feature)} = "
-            f"{escape(spec.group)} at ratio {spec.ratio:+g}, from the trained neighbouring "
-            "ratios; the retrain replaces it: " + " · ".join(parts))
+    return (f"<b>Estimate (not yet trained)</b> for "
+            f"{escape(group_phrase(spec.feature, spec.group))} at ratio {spec.ratio:+g}, from "
+            "the trained neighbouring ratios; the retrain replaces it: " + " · ".join(parts))
 
 
 class PreviewView(ResultView):

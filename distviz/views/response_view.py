@@ -10,6 +10,7 @@ import panel as pn
 import param
 
 from ..advise import DEFAULT_ADVISE_RATIOS, curve_sentence, response_curve
+from ..data.crossed import group_phrase
 from ..errors import DistvizError
 from ..loop import ModelLoop
 from ..preview import trained_ratios
@@ -98,9 +99,10 @@ class ResponseCurvesView(pn.viewable.Viewer):
 
     def _draw(self, spec, ratios, curves) -> None:
         self._drawn = (spec, ratios, curves)
-        where = f"{escape(spec.feature)} = {escape(spec.group)}"
+        where = escape(group_phrase(spec.feature, spec.group))
         if curves is None:
-            self.plot.object = no_curves(f"{spec.feature} = {spec.group}: no trained ratio yet")
+            self.plot.object = no_curves(
+                f"{group_phrase(spec.feature, spec.group)}: no trained ratio yet")
             self.legend.object = ""
             self.text.object = (f"No ratio of {where} other than the baseline is trained "
                                 "yet: move the slider, wait for the map, or train them.")
@@ -126,8 +128,8 @@ class ResponseCurvesView(pn.viewable.Viewer):
         if spec is None or self.loop is None:
             return
         specs = [spec.at(r) for r in sorted(set(DEFAULT_RATIOS) | set(self.ratios)) if r != 0]
-        self.text.object = (f"Training {len(specs)} ratios of {escape(spec.feature)} = "
-                            f"{escape(spec.group)} in the background...")
+        where = escape(group_phrase(spec.feature, spec.group))
+        self.text.object = f"Training {len(specs)} ratios of {where} in the background..."
         handle = self.loop.clone().prefetch(specs, background=True)
 
         def work():
