@@ -215,7 +215,7 @@ def test_back_to_one_group_restores_the_slider(dashboard):
     spec = dashboard.result.spec
     assert spec.mix is None and spec.group == dashboard.resampler.group
     assert dashboard.slider.slider.visible and dashboard.shift_label.startswith("Shift sex = ")
-    assert not dashboard.mix._layout.visible
+    assert not dashboard.mix.__panel__().visible
 
 
 def test_more_than_twelve_groups_show_the_largest_and_say_the_rest():

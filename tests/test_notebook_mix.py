@@ -38,7 +38,7 @@ def test_a_notebooks_mix_drives_the_dashboard():
     assert board.resampler is rs and board.loop is loop
     assert board.result.spec.mix_name == "uniform" and rs.mode == "mix"
     # The page shows the mix: its mode, its shares, its line; not the one-group slider.
-    assert board.mix.mode.value == "mix" and board.mix._layout.visible
+    assert board.mix.mode.value == "mix" and board.mix.__panel__().visible
     assert not board.slider.slider.visible and not board.group_widget.visible
     assert {g: w.value for g, w in board.mix.inputs.items()} == {"female": 0.5, "male": 0.5}
     assert board.shift_label.startswith("Mix of sex in force: uniform")
