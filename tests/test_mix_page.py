@@ -207,6 +207,22 @@ def test_a_reference_file_without_the_feature_notifies_once_and_changes_nothing(
     assert (dashboard.resampler.mix, dashboard.loop.request, dashboard.result) == state
 
 
+def test_a_reference_file_over_the_upload_limit_notifies_once_and_changes_nothing(
+        dashboard, notified, tmp_path, monkeypatch):
+    """The reference upload keeps the data upload's size limit (one rule: views/upload.py)."""
+    from distviz.views import upload
+    monkeypatch.setattr(upload, "UPLOAD_LIMIT_MB", 0.0001)  # about 100 bytes
+    _in_mix_mode(dashboard)
+    state = (dashboard.resampler.mix, dashboard.loop.request, dashboard.result)
+    reference = tmp_path / "big.csv"
+    pd.DataFrame({"sex": ["female", "male"] * 50}).to_csv(reference, index=False)
+    dashboard.mix.match_upload.param.update(filename=reference.name,
+                                            value=reference.read_bytes())
+    dashboard.wait()
+    assert len(notified) == 1 and "over the upload limit" in notified[0][0], notified
+    assert (dashboard.resampler.mix, dashboard.loop.request, dashboard.result) == state
+
+
 def test_back_to_one_group_restores_the_slider(dashboard):
     _in_mix_mode(dashboard)
     dashboard.mix.presets["uniform"].clicks += 1

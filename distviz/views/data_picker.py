@@ -3,7 +3,6 @@ and task. Loads run as session jobs; a failure says why and keeps the current da
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Callable
 
@@ -11,12 +10,13 @@ import panel as pn
 import param
 
 from ..data import Dataset, TargetSuggestion, catalog, read_table, suggest_target
+from ..errors import DistvizError
 from ..importance import rank_features
 from ..loop.policy import SAMPLE_ROWS
 from .session import Session
 from .style import escape
+from .upload import save_upload
 
-UPLOAD_LIMIT_MB = float(os.environ.get("DISTVIZ_MAX_UPLOAD_MB", "50"))
 # A larger table is explored on a stratified sample of this many rows (the notes say so): the
 # settings policy's, as in distviz run.
 INTERACTIVE_ROWS = SAMPLE_ROWS
@@ -136,15 +136,11 @@ class DataPicker(pn.viewable.Viewer):
         filename = self.upload.filename
         if filename is None:
             return
-        data = self.upload.value or b""  # None after a file picked: it was empty
-        if len(data) > UPLOAD_LIMIT_MB * 2**20:
-            self._notify(f"{filename} is {len(data) / 2**20:.1f} MB, over the upload limit of "
-                         f"{UPLOAD_LIMIT_MB:g} MB; sample the file, or raise "
-                         "DISTVIZ_MAX_UPLOAD_MB where the server runs.")
+        try:
+            path = save_upload(filename, self.upload.value, self._folder)
+        except DistvizError as exc:
+            self._notify(str(exc))
             return
-        safe_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in Path(filename).name)
-        path = self._folder / (safe_name or "upload.csv")
-        path.write_bytes(data)
 
         def read():  # off the document loop: a 50 MB file takes seconds to parse
             frame = read_table(path)[0]

@@ -21,6 +21,7 @@ from ..loop import ModelLoop
 from ..shift import PRESETS, Resampler, ShiftSpec, mix_spec, validate_spec
 from .session import Session
 from .shares_view import SharesView, shown_groups, training_groups, training_shares
+from .upload import save_upload
 
 #: The mode choice, as the page says it.
 MODE_LABELS = {"one group": "group", "whole mix": "mix"}
@@ -128,9 +129,7 @@ class MixControls(pn.viewable.Viewer):
         document's thread, then applied as the ``match`` preset (a bad file: one notification)."""
         def read():
             with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / (Path(filename).name or "reference.csv")
-                path.write_bytes(data)
-                return read_table(path)[0]
+                return read_table(save_upload(filename, data, Path(folder)))[0]
         self._session.job(read, done=lambda frame: self.apply("match", reference=frame),
                           failed=self._notify, name="read-reference", lane=f"{self.name}:match")
 
