@@ -28,6 +28,19 @@ def fresh_cache():
     return ResultCache()
 
 
+@pytest.fixture
+def notified(dashboard, monkeypatch):
+    """Every message a test module's ``dashboard`` notifies, in order (still shown on its
+    status line)."""
+    said, notify = [], dashboard.status_view.notify
+
+    def record(message, level="error"):
+        said.append((message, level))
+        notify(message, level)
+    monkeypatch.setattr(dashboard.status_view, "notify", record)
+    return said
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

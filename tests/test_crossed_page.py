@@ -22,18 +22,6 @@ def dashboard():
     yield board.wait()
 
 
-@pytest.fixture
-def notified(dashboard, monkeypatch):
-    """Every message the page notifies, in order (still shown on the status line)."""
-    said, notify = [], dashboard.status_view.notify
-
-    def record(message, level="error"):
-        said.append((message, level))
-        notify(message, level)
-    monkeypatch.setattr(dashboard.status_view, "notify", record)
-    return said
-
-
 def _cross(dashboard, feature="sex", crossed="class", mode="group"):
     """A known start (one-group mode, the baseline, no cross), then the page's two choices."""
     dashboard.mix.mode.value = "group"

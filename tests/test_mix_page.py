@@ -22,18 +22,6 @@ def dashboard():
     yield board.wait()
 
 
-@pytest.fixture
-def notified(dashboard, monkeypatch):
-    """Every message the page notifies, in order (still shown on the status line)."""
-    said, notify = [], dashboard.status_view.notify
-
-    def record(message, level="error"):
-        said.append((message, level))
-        notify(message, level)
-    monkeypatch.setattr(dashboard.status_view, "notify", record)
-    return said
-
-
 def _in_mix_mode(dashboard, feature="sex"):
     dashboard.mix.mode.value = "group"  # a known start: the slider's baseline on `feature`
     dashboard.resampler.param.update(feature=feature, ratio=0.0)
