@@ -52,7 +52,7 @@ def section(s: dict) -> str:
              for r in s["rows"]]
     return f"""## The page's time-left estimate (`bench_estimate.py`, issue 28)
 
-{__doc__.split(chr(10), 2)[2].split(chr(10) + chr(10) + "    python")[0].strip()}
+{__doc__.split(chr(10) + chr(10) + "    python")[0].strip()}
 
 {len(ratios)} moves: estimate / time taken median {median(ratios):.2f}x, range
 {min(ratios):.2f}-{max(ratios):.2f}x. 1-minute load before/after: {' -> '.join(s['loads'])}.
