@@ -262,3 +262,16 @@ def test_a_new_dataset_opens_in_one_group_mode(dashboard):
     assert dashboard.resampler.mode == "group" and dashboard.mix.mode.value == "group"
     assert dashboard.result.spec.mix is None and dashboard.slider.slider.visible
     assert not dashboard.mix.presets["balanced-classes"].visible
+
+
+def test_the_response_curves_say_a_mix_has_no_ratio_to_draw(dashboard):
+    """In whole-mix mode the map's response curves (one group over its ratios) say what to do
+    instead of failing on a group the mix does not have."""
+    _in_mix_mode(dashboard)
+    dashboard.mix.presets["uniform"].clicks += 1
+    dashboard.wait()
+    curves = dashboard.advise.curves
+    curves.show(dashboard.result.spec)
+    dashboard.wait()
+    text = curves.text.object
+    assert "failed" not in text and "whole mix" in text and "one group" in text, text

@@ -72,6 +72,14 @@ class ResponseCurvesView(pn.viewable.Viewer):
         if spec is None or self.loop is None:
             return
         self.spec = spec
+        if spec.is_mix or spec.mix_name or spec.group is None:  # a mix: no ratio to draw over
+            self._drawn = None
+            self.plot.object = no_curves("a whole mix: no group's ratio to draw")
+            self.legend.object = ""
+            self.text.object = ("Response curves follow one group's ratio, and the page shows a "
+                                "whole mix: click a cell of the map above, or choose *one group* "
+                                "in the shift row, to draw a group's curves.")
+            return
         loop, alpha = self.loop.clone(), self.alpha
         grid = sorted(set(RATIOS) | set(self.ratios))
 
@@ -125,7 +133,7 @@ class ResponseCurvesView(pn.viewable.Viewer):
     @param.depends("train", watch=True)
     def _train(self) -> None:
         spec = self.spec
-        if spec is None or self.loop is None:
+        if spec is None or self.loop is None or spec.is_mix or spec.mix_name:
             return
         specs = [spec.at(r) for r in sorted(set(DEFAULT_RATIOS) | set(self.ratios)) if r != 0]
         where = escape(group_phrase(spec.feature, spec.group))
