@@ -34,6 +34,26 @@ def cli_json(*args) -> dict:
     return json.loads(out.stdout)
 
 
+def assert_leaderboard_is_the_cli(dashboard, *how, shift_keys=("groups",)) -> dict:
+    """The page's leaderboard (baseline and now per algorithm) equals ``distviz run --data
+    titanic --feature <the page's> *how --json`` with the page's algorithms and seeds, within
+    5e-5, and the named keys of the page's ``shift`` block equal the CLI's; the CLI's report."""
+    import pytest
+    report = cli_json("run", "--data", "titanic", "--feature", dashboard.resampler.feature,
+                      *how, "--algorithms", ",".join(dashboard.loop.algorithms),
+                      "--repeats", str(dashboard.loop.repeats), "--n-jobs", "1")
+    board = dashboard.leaderboard().set_index("algorithm")
+    assert list(board.index) == [r["algorithm"] for r in report["results"]]
+    for entry in report["results"]:
+        name = entry["algorithm"]
+        assert board.loc[name, "now"] == pytest.approx(entry["metrics"]["f1"], abs=5e-5)
+        assert board.loc[name, "baseline"] == pytest.approx(entry["baseline"]["f1"], abs=5e-5)
+    shift = dashboard.result.to_dict()["shift"]
+    for key in shift_keys:
+        assert shift[key] == report["shift"][key], key
+    return report
+
+
 @dataclass
 class Server:
     url: str  # the app's URL

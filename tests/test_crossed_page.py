@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from distviz.views.app import Dashboard
-from helpers import cli_json
+from helpers import assert_leaderboard_is_the_cli
 
 FAST = ["xgboost", "logistic_regression"]
 GROUP = "sex=female & class=3rd"
@@ -41,19 +41,7 @@ def _crossed_counts(dataset, first, second) -> dict[str, int]:
 
 
 def _assert_leaderboard_is_the_cli(dashboard, *how):
-    report = cli_json("run", "--data", "titanic", "--feature", dashboard.resampler.feature,
-                      *how, "--algorithms", ",".join(dashboard.loop.algorithms),
-                      "--repeats", str(dashboard.loop.repeats), "--n-jobs", "1")
-    board = dashboard.leaderboard().set_index("algorithm")
-    assert list(board.index) == [r["algorithm"] for r in report["results"]]
-    for entry in report["results"]:
-        name = entry["algorithm"]
-        assert board.loc[name, "now"] == pytest.approx(entry["metrics"]["f1"], abs=5e-5)
-        assert board.loc[name, "baseline"] == pytest.approx(entry["baseline"]["f1"], abs=5e-5)
-    shift = dashboard.result.to_dict()["shift"]
-    assert shift["feature"] == report["shift"]["feature"]
-    assert shift["groups"] == report["shift"]["groups"]
-    return report
+    return assert_leaderboard_is_the_cli(dashboard, *how, shift_keys=("feature", "groups"))
 
 
 def test_crossing_offers_every_crossed_group_with_its_training_rows(dashboard):

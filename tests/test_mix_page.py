@@ -11,7 +11,7 @@ from distviz.views.app import Dashboard
 from distviz.views.mix_controls import MixControls
 from distviz.views.session import Session
 from distviz.views.shares_view import MAX_SHOWN
-from helpers import cli_json
+from helpers import assert_leaderboard_is_the_cli
 
 FAST = ["xgboost", "logistic_regression"]
 
@@ -37,19 +37,8 @@ def _train_counts(dataset, feature) -> pd.Series:
 
 
 def _assert_leaderboard_is_the_cli(dashboard, mix, *how):
-    how = how or ("--mix", mix)
-    report = cli_json("run", "--data", "titanic", "--feature", dashboard.resampler.feature,
-                      *how, "--algorithms", ",".join(dashboard.loop.algorithms),
-                      "--repeats", str(dashboard.loop.repeats), "--n-jobs", "1")
-    board = dashboard.leaderboard().set_index("algorithm")
-    assert list(board.index) == [r["algorithm"] for r in report["results"]]
-    for entry in report["results"]:
-        name = entry["algorithm"]
-        assert board.loc[name, "now"] == pytest.approx(entry["metrics"]["f1"], abs=5e-5)
-        assert board.loc[name, "baseline"] == pytest.approx(entry["baseline"]["f1"], abs=5e-5)
-    shift = dashboard.result.to_dict()["shift"]
-    assert shift["mix"] == report["shift"]["mix"]
-    assert shift["groups"] == report["shift"]["groups"]
+    assert_leaderboard_is_the_cli(dashboard, *(how or ("--mix", mix)),
+                                  shift_keys=("mix", "groups"))
 
 
 def test_whole_mix_mode_starts_on_the_original_mix_and_says_so(dashboard):
