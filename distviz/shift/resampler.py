@@ -207,11 +207,17 @@ class Resampler(param.Parameterized):
         if self.dataset is None or self.feature is None:
             return None
         if self.mode == "mix":
-            return mix_spec(self.dataset, self.feature, self.mix, reference=self.reference,
-                            keep=self.keep, upsampler=self.upsampler,
-                            class_balance=self.class_balance)
+            return self.spec_of_mix(self.mix, reference=self.reference)
         return ShiftSpec(self.feature, self.group, float(self.ratio) + 0.0, self.upsampler,
                          self.class_balance)
+
+    def spec_of_mix(self, mix, *, feature: str | None = None, reference=None) -> ShiftSpec:
+        """The shift of ``mix`` (a preset name or ``{group: share}``) over ``feature``'s groups
+        (default: the resampler's) with the resampler's keep, up-sampler and class balance; a
+        ShiftError for a bad mix. What a view checks before it sets the mix."""
+        return mix_spec(self.dataset, feature or self.feature, mix, reference=reference,
+                        keep=self.keep, upsampler=self.upsampler,
+                        class_balance=self.class_balance)
 
     def group_rows(self) -> int:
         """Training rows of the chosen group before the shift."""

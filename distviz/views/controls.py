@@ -11,7 +11,7 @@ from .. import models
 from ..data.crossed import crossed_parts
 from ..errors import DistvizError
 from ..sentences import metric_label
-from ..shift import Resampler, describe_shift, mix_spec, validate_spec
+from ..shift import Resampler, describe_shift, validate_spec
 from ..shift.spec import RATIOS as SLIDER_RATIOS
 from ..stats import parse_min_effect, resolve_min_effect
 from ..tasks import LOWER_IS_BETTER, metric_names
@@ -197,9 +197,8 @@ class FeatureChoice(pn.viewable.Viewer):
         if rs.mode != "mix" or (isinstance(mix, dict) or "=" in str(mix)):
             return True  # one group, or shares of the old groups (the mix starts over)
         try:
-            validate_spec(rs.dataset, mix_spec(rs.dataset, feature, mix, reference=rs.reference,
-                                               keep=rs.keep, upsampler=rs.upsampler,
-                                               class_balance=rs.class_balance),
+            validate_spec(rs.dataset, rs.spec_of_mix(mix, feature=feature,
+                                                     reference=rs.reference),
                           max_ratio=self.loop.max_ratio)
         except DistvizError as exc:
             self._notify(f"the {mix} mix cannot apply to {feature}: {exc} Apply the original "

@@ -18,7 +18,7 @@ from ..data import Dataset
 from ..data.reader import read_table
 from ..errors import DistvizError
 from ..loop import ModelLoop
-from ..shift import PRESETS, Resampler, ShiftSpec, mix_spec, validate_spec
+from ..shift import PRESETS, Resampler, ShiftSpec, validate_spec
 from .session import Session
 from .shares_view import SharesView, shown_groups, training_groups, training_shares
 from .upload import save_upload
@@ -115,9 +115,8 @@ class MixControls(pn.viewable.Viewer):
                          "for every group.")
             return False
         try:
-            spec = mix_spec(rs.dataset, rs.feature, mix, reference=reference, keep=rs.keep,
-                            upsampler=rs.upsampler, class_balance=rs.class_balance)
-            validate_spec(rs.dataset, spec, max_ratio=self.loop.max_ratio)
+            validate_spec(rs.dataset, rs.spec_of_mix(mix, reference=reference),
+                          max_ratio=self.loop.max_ratio)
         except DistvizError as exc:
             self._notify(str(exc))
             return False
