@@ -180,6 +180,26 @@ def test_a_newer_request_stops_the_older_ones_remaining_fits():
     assert probe.computed > 0, "the superseded request fitted all its seeds anyway"
 
 
+def test_a_revisited_shift_is_answered_before_the_setter_returns(titanic):
+    """A shift whose fits are all in memory is only read back: published at once, with no
+    hand-off to a thread (bench_slider's cached move); a new shift still trains in the
+    background."""
+    rs = Resampler(dataset=titanic, feature="sex", group="female")
+    loop = ModelLoop(resampler=rs, algorithms=FAST, repeats=2, n_jobs=1, cache=ResultCache(),
+                     background=True)
+    loop.wait()
+    rs.ratio = 1.0
+    assert loop.running  # computed: in the background
+    loop.wait()
+    computed = loop.result
+    rs.ratio = 0.0
+    assert not loop.running and loop.result.spec.is_baseline  # the baseline: in memory
+    rs.ratio = 1.0
+    assert not loop.running and loop.result.spec == ShiftSpec("sex", "female", 1.0)
+    assert loop.result.computed == 0
+    assert [a.metrics for a in loop.result.algorithms] == [a.metrics for a in computed.algorithms]
+
+
 def test_a_loop_given_nothing_follows_the_settings_policy(titanic):
     """Issue 25.1: `ModelLoop(resampler=rs)` uses the settings policy's seeds and training-row
     budget for its dataset (as the page and `distviz run`), states them, and a clone carries

@@ -44,6 +44,11 @@ class ResultCache:
     def nbytes(self) -> int:
         return self._bytes
 
+    def in_memory(self, key: str) -> bool:
+        """Whether ``key``'s result is held in memory (no disk read, no hit counted)."""
+        with self._lock:
+            return key in self._entries
+
     def get(self, key: str) -> FitResult | None:
         with self._lock:
             result = self._entries.get(key)

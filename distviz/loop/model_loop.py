@@ -133,6 +133,17 @@ class ModelLoop(Requests):
                                algorithm.name, algorithm.signature(), seed,
                                self.budget_for(algorithm), *extra)
 
+    def in_memory(self, spec: ShiftSpec) -> bool:
+        """Whether every fit of :meth:`run` for ``spec`` (and its baseline) is in the cache's
+        memory: the run then only reads it back."""
+        try:
+            algorithms = self.resolved_algorithms()
+        except Exception:  # noqa: BLE001 - an unknown algorithm: the run says so
+            return False
+        states = [spec] + ([] if spec.is_baseline else [spec.baseline()])
+        return all(self.cache.in_memory(self.cache_key(state, algorithm, seed))
+                   for state in states for seed in self.seeds for algorithm in algorithms)
+
     def shift_result(self, spec: ShiftSpec, seed: int) -> ShiftResult:
         """The shifted training set for ``seed`` (kept per loop)."""
         return self._sets.shift(self.dataset, spec, seed, max_ratio=self.max_ratio)

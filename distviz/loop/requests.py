@@ -118,8 +118,9 @@ class Requests(LoopSettings):
             token = self.request + 1
             self.param.update(running=True, error=None, notice=None, progress=(0, 0),
                               request=token)
+        # A revisited shift only reads the cache: answered at once, no thread hand-off.
         self.runner.submit(lambda task: self._work(task, token, spec), lane=self._lane,
-                           inline=not self.background, name="loop")
+                           inline=not self.background or self.in_memory(spec), name="loop")
 
     def current(self, token: int) -> bool:
         """Whether ``token`` is still the newest request."""

@@ -159,8 +159,10 @@ class MixControls(pn.viewable.Viewer):
     def _follow(self, *events) -> None:
         rs = self.resampler
         self._layout.visible = rs.mode == "mix"
-        if rs.spec is None:
-            return
+        classes = rs.dataset is not None and rs.dataset.is_classification
+        self.presets["balanced-classes"].visible = classes
+        if rs.spec is None or rs.mode != "mix":
+            return  # hidden: filled when the mode turns to mix (a slider move costs nothing here)
         table = training_groups(rs.dataset, rs.spec.feature)
         shown, self._hidden = shown_groups(table)
         if tuple(shown) != self._groups:
@@ -175,7 +177,6 @@ class MixControls(pn.viewable.Viewer):
         current = self._current()
         for group, widget in self.inputs.items():
             widget.value = current.get(group, 0.0)
-        self.presets["balanced-classes"].visible = rs.dataset.is_classification
         rest = sum(current.get(g, 0.0) for g in self._hidden)
         self.more.object = (f"{len(self._hidden)} smaller groups are not shown; they keep "
                             f"their shares ({rest:.1%} together); a preset sets them too."
