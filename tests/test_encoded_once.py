@@ -10,7 +10,7 @@ import pytest
 from distviz import models
 from distviz.data import Dataset
 from distviz.loop import ModelLoop, ResultCache
-from distviz.loop.encoding import CodedTable, preprocess
+from distviz.loop.encoding import CodedTable, prepare, preprocess
 from distviz.metrics import score_classification
 from distviz.shift import ShiftSpec, mix_spec, shift_training_set
 
@@ -124,3 +124,36 @@ def test_an_unknown_value_falls_back_to_the_text(wide):
     expected_train, expected_test = _text_matrices(wide, shifted)
     np.testing.assert_array_equal(X_train, expected_train)
     np.testing.assert_array_equal(X_test, expected_test)
+
+
+@pytest.mark.parametrize("coded", [True, False])
+def test_a_budget_sample_is_exactly_those_rows_of_the_whole_matrix(wide, coded):
+    """A fit under a training-row budget transforms only its sample (the preprocessing still
+    fitted on every shifted row): the same numbers as the rows of the whole set's matrix, on
+    the coded path and on the text one."""
+    spec = ShiftSpec("city", wide.default_group("city"), 1.0, "smote")
+    shifted = shift_training_set(wide, spec, random_state=2)
+    prepared = prepare(wide, shifted, CodedTable(wide) if coded else None)
+    whole, expected_test = _text_matrices(wide, shifted)
+    rows = np.sort(np.random.default_rng(0).choice(len(shifted.y), 300, replace=False))
+    np.testing.assert_array_equal(prepared.train(rows), whole[rows])
+    np.testing.assert_array_equal(prepared.train(), whole)
+    np.testing.assert_array_equal(prepared.test, expected_test)
+
+
+def test_a_budgeted_loop_scores_a_pipeline_fitted_on_its_sample(wide):
+    """End to end under a budget: the preprocessing fitted on every shifted row, the estimator
+    on the budget's stratified sample, scored on the test set; as scikit-learn computes it."""
+    from distviz.data.sampling import sample_rows
+    spec = ShiftSpec("city", wide.default_group("city"), 1.0)
+    loop = ModelLoop(dataset=wide, algorithms=["logistic_regression"], repeats=2,
+                     cache=ResultCache(), n_jobs=1, max_train_rows=400)
+    run = loop.run(spec)
+    for fit in run.algorithms[0].fits:
+        shifted = shift_training_set(wide, spec, random_state=fit.seed)
+        rows = sample_rows(len(shifted.y), 400, random_state=fit.seed, labels=shifted.y)
+        prep = models.make_preprocessor(wide.kinds).fit(shifted.X)
+        model = models.get("logistic_regression", wide.task_name).make(fit.seed)
+        model.fit(prep.transform(shifted.X)[rows], shifted.y[rows])
+        assert fit.train_rows_used == 400
+        np.testing.assert_array_equal(fit.y_pred, model.predict(prep.transform(wide.X_test)))

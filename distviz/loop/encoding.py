@@ -62,15 +62,59 @@ class CodedTable:
         return out
 
 
-def preprocess(dataset: Dataset, shifted: ShiftResult,
-               table: CodedTable | None) -> tuple[np.ndarray, np.ndarray]:
-    """Training and test matrices, the preprocessing fitted on ``shifted``'s rows: from the
-    coded table when it can be, else from the text (the same numbers either way)."""
+class Prepared:
+    """A shifted training set with its preprocessing fitted on all its rows, ready to transform
+    the rows a fit uses: a fit under a training-row budget transforms its sample only, and the
+    test matrix is made once.
+
+    The parts of :func:`distviz.models.make_preprocessor`'s ``ColumnTransformer`` are fitted
+    and applied one by one, as it would (its own ``fit`` transforms every row too). A row's
+    transform does not depend on the other rows, so a sample's matrix is exactly those rows of
+    the whole set's (tests/test_encoded_once.py)."""
+
+    def __init__(self, preprocessor, train, test):
+        self._parts = [(part, columns) for _, part, columns in preprocessor.transformers]
+        for part, columns in self._parts:
+            part.fit(_columns(train, columns))
+        self._train, self._test = train, test
+        self._test_matrix: np.ndarray | None = None
+
+    def transform(self, X) -> np.ndarray:
+        """``X``'s rows preprocessed (the columns in the ``ColumnTransformer``'s order)."""
+        return np.hstack([np.asarray(part.transform(_columns(X, columns)), dtype=np.float64)
+                          for part, columns in self._parts])
+
+    def train(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """The training matrix: every row, or only ``rows`` (positions in the shifted set)."""
+        if rows is None:
+            return self.transform(self._train)
+        return self.transform(self._train.iloc[rows] if isinstance(self._train, pd.DataFrame)
+                              else self._train[rows])
+
+    @property
+    def test(self) -> np.ndarray:
+        """The frozen test set's matrix (made on first use, then kept)."""
+        if self._test_matrix is None:
+            self._test_matrix = self.transform(self._test)
+        return self._test_matrix
+
+
+def _columns(X, columns):
+    return X[columns] if isinstance(X, pd.DataFrame) else X[:, columns]
+
+
+def prepare(dataset: Dataset, shifted: ShiftResult, table: CodedTable | None) -> Prepared:
+    """``shifted`` with the preprocessing fitted on its rows: from the coded table when it can
+    be, else from the text (the same numbers either way)."""
     coded = table.rows(shifted) if table is not None else None
     if coded is None:
-        prep = models.make_preprocessor(dataset.kinds)
-        X_train, X_test = prep.fit_transform(shifted.X), prep.transform(dataset.X_test)
-    else:
-        prep = models.make_preprocessor(dataset.kinds, coded=True)
-        X_train, X_test = prep.fit_transform(coded), prep.transform(table.test)
-    return np.asarray(X_train, dtype=np.float64), np.asarray(X_test, dtype=np.float64)
+        return Prepared(models.make_preprocessor(dataset.kinds), shifted.X, dataset.X_test)
+    return Prepared(models.make_preprocessor(dataset.kinds, coded=True), coded, table.test)
+
+
+def preprocess(dataset: Dataset, shifted: ShiftResult,
+               table: CodedTable | None) -> tuple[np.ndarray, np.ndarray]:
+    """Training and test matrices of every row, the preprocessing fitted on ``shifted``'s rows
+    (:func:`prepare`)."""
+    prepared = prepare(dataset, shifted, table)
+    return prepared.train(), prepared.test

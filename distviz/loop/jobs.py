@@ -15,7 +15,7 @@ from ..data import Dataset
 from ..data.sampling import sample_rows
 from ..results import FitResult
 from ..shift import ShiftResult, ShiftSpec, shift_training_set
-from .encoding import CodedTable, preprocess
+from .encoding import CodedTable, Prepared, prepare
 
 
 class TrainingSets:
@@ -59,12 +59,13 @@ class TrainingSets:
                 self._coded = (dataset.fingerprint, table)
         return table
 
-    def matrices(self, dataset: Dataset, spec: ShiftSpec, seed: int, *,
-                 max_ratio: float) -> tuple[np.ndarray, np.ndarray]:
-        """Preprocessed train and test matrices, the preprocessing fitted on the training set
-        (a selection of the dataset's coded rows: :func:`~distviz.loop.encoding.preprocess`)."""
-        key = ("matrices", dataset.fingerprint, spec.training_key(), seed)
-        return self._remember(key, lambda: preprocess(
+    def prepared(self, dataset: Dataset, spec: ShiftSpec, seed: int, *,
+                 max_ratio: float) -> Prepared:
+        """The shifted training set with its preprocessing fitted on it (a selection of the
+        dataset's coded rows: :func:`~distviz.loop.encoding.prepare`), ready to transform the
+        rows each fit uses."""
+        key = ("prepared", dataset.fingerprint, spec.training_key(), seed)
+        return self._remember(key, lambda: prepare(
             dataset, self.shift(dataset, spec, seed, max_ratio=max_ratio), self.coded(dataset)))
 
 
@@ -82,14 +83,14 @@ class FitJob:
     def shifted(self) -> ShiftResult:
         return self.sets.shift(self.dataset, self.state, self.seed, max_ratio=self.max_ratio)
 
-    def rows(self, n: int) -> np.ndarray:
-        """The training rows the fit uses: all, or a seeded (stratified) sample of the budget."""
-        rows = np.arange(n)
-        if self.budget and n > self.budget:
-            y = self.shifted().y
-            rows = sample_rows(n, self.budget, random_state=self.seed,
-                               labels=y if self.dataset.is_classification else None)
-        return rows
+    def rows(self, n: int) -> np.ndarray | None:
+        """The training rows the fit uses: all (None), or a seeded (stratified) sample of the
+        budget."""
+        if not (self.budget and n > self.budget):
+            return None
+        y = self.shifted().y
+        return sample_rows(n, self.budget, random_state=self.seed,
+                           labels=y if self.dataset.is_classification else None)
 
     @functools.cached_property
     def test_rows(self) -> np.ndarray | None:
@@ -100,12 +101,15 @@ class FitJob:
     def arguments(self) -> tuple[tuple, dict]:
         """``fit_and_score``'s arguments: the algorithm, seed and matrices."""
         ds, y_train = self.dataset, self.shifted().y
-        X_train, X_test = self.sets.matrices(ds, self.state, self.seed, max_ratio=self.max_ratio)
+        prepared = self.sets.prepared(ds, self.state, self.seed, max_ratio=self.max_ratio)
         rows, test_rows = self.rows(len(y_train)), self.test_rows
-        y_test = ds.y_test
+        X_train = prepared.train(rows)  # only the budget's rows are transformed
+        X_test, y_test = prepared.test, ds.y_test
+        if rows is not None:
+            y_train = y_train[rows]
         if test_rows is not None:
             X_test, y_test = X_test[test_rows], y_test[test_rows]
-        return ((self.algorithm, self.seed, X_train[rows], y_train[rows], X_test, y_test),
+        return ((self.algorithm, self.seed, X_train, y_train, X_test, y_test),
                 dict(task=ds.task_name, n_classes=len(ds.classes), positive=ds.positive_index))
 
     def result(self, outcome: dict) -> FitResult:
