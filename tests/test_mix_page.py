@@ -217,7 +217,7 @@ def test_more_than_twelve_groups_show_the_largest_and_say_the_rest():
     frame = pd.DataFrame({"city": np.repeat([f"c{i:02d}" for i in range(16)], sizes)})
     frame["x"] = rng.normal(size=len(frame))
     frame["y"] = (frame["x"] + rng.normal(size=len(frame)) > 0).astype(int)
-    rs = Resampler(dataset=Dataset(source=frame, target="y"), feature="city", mode="mix")
+    rs = Resampler(dataset=Dataset(source=frame, target="y"), feature="city")
     said = []
     controls = MixControls(resampler=rs, loop=ModelLoop(dataset=rs.dataset),
                            session=Session(background=False),

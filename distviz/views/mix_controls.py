@@ -73,7 +73,8 @@ class MixControls(pn.viewable.Viewer):
                         for name in PRESETS}
         for name, button in self.presets.items():
             button.on_click(lambda event, name=name: self.apply(name))
-        self.inputs: dict[str, pn.widgets.FloatInput] = {}
+        self._inputs: dict[str, pn.widgets.FloatInput] = {}
+        self._stale = True  # the inputs follow the resampler only while shown, or when read
         self.grid = pn.FlexBox(sizing_mode="stretch_width", margin=0)
         self.total = pn.pane.HTML("", margin=(12, 10, 0, 10), width=170)
         self.more = pn.pane.HTML("", margin=(0, 10), sizing_mode="stretch_width",
@@ -156,26 +157,40 @@ class MixControls(pn.viewable.Viewer):
             return rs.spec.shares()
         return training_shares(rs.dataset, rs.spec)[0]
 
+    @property
+    def inputs(self) -> dict[str, pn.widgets.FloatInput]:
+        """The share input of every group shown, by group (up to date when read)."""
+        if self._stale:
+            self._fill()
+        return self._inputs
+
     def _follow(self, *events) -> None:
         rs = self.resampler
         self._layout.visible = rs.mode == "mix"
         classes = rs.dataset is not None and rs.dataset.is_classification
         self.presets["balanced-classes"].visible = classes
-        if rs.spec is None or rs.mode != "mix":
-            return  # hidden: filled when the mode turns to mix (a slider move costs nothing here)
+        self._stale = True
+        if rs.mode == "mix":  # hidden, it fills when read: a slider move costs nothing here
+            self._fill()
+
+    def _fill(self) -> None:
+        rs = self.resampler
+        self._stale = False
+        if rs.spec is None:
+            return
         table = training_groups(rs.dataset, rs.spec.feature)
         shown, self._hidden = shown_groups(table)
         if tuple(shown) != self._groups:
             self._groups = tuple(shown)
-            self.inputs = {g: pn.widgets.FloatInput(label=g, start=0.0, end=1.0, step=0.01,
-                                                    format="0.000", width=share_width(g),
-                                                    css_classes=["mix-share"])
-                           for g in shown}
-            for widget in self.inputs.values():
+            self._inputs = {g: pn.widgets.FloatInput(label=g, start=0.0, end=1.0, step=0.01,
+                                                     format="0.000", width=share_width(g),
+                                                     css_classes=["mix-share"])
+                            for g in shown}
+            for widget in self._inputs.values():
                 widget.param.watch(self._say_total, "value")
-            self.grid.objects = list(self.inputs.values())
+            self.grid.objects = list(self._inputs.values())
         current = self._current()
-        for group, widget in self.inputs.items():
+        for group, widget in self._inputs.items():
             widget.value = current.get(group, 0.0)
         rest = sum(current.get(g, 0.0) for g in self._hidden)
         self.more.object = (f"{len(self._hidden)} smaller groups are not shown; they keep "
@@ -184,7 +199,7 @@ class MixControls(pn.viewable.Viewer):
         self._say_total()
 
     def _say_total(self, *events) -> None:
-        total = sum(w.value or 0.0 for w in self.inputs.values()) + sum(
+        total = sum(w.value or 0.0 for w in self._inputs.values()) + sum(
             self._current().get(g, 0.0) for g in self._hidden)
         ok = abs(total - 1.0) <= 1e-3
         self.total.object = (f'<span style="color:{"#555" if ok else "#c62828"}">'
