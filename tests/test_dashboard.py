@@ -126,8 +126,9 @@ def test_rendered_widgets_keep_the_shown_group_and_the_run_in_step():
     # Served, the widgets exist before the background ranking picks the feature; a Select
     # given new options pushes its first option back, which once retrained the wrong group.
     dashboard = Dashboard(algorithms=["logistic_regression"])
-    dashboard.__panel__().get_root()
+    root = dashboard.__panel__().get_root()  # kept: Panel cleans up a root once it is collected
     dashboard.wait()
+    assert root is not None
     rs = dashboard.resampler
     assert (rs.feature, rs.group) == ("sex", "female")
     assert (dashboard.result.spec.feature, dashboard.result.spec.group) == ("sex", "female")
@@ -474,3 +475,20 @@ def test_multiclass_roc_says_which_class_is_positive():
     assert len(fpr) <= 200  # not thinned: the whole one-vs-rest curve
     np.testing.assert_allclose(lines["xs"][now], fpr)
     np.testing.assert_allclose(lines["ys"][now], tpr)
+
+
+def test_a_view_failing_to_render_is_reported_and_the_run_still_finishes(monkeypatch):
+    """A background dashboard without a page (a script): one view's render raising must not
+    stop the other watchers of the same result, so the status line still says "Ran ..." and
+    the failure is said, not left as "Training..." forever (a collected Panel root did that)."""
+    from distviz.views.models_view import ModelsView
+    said = []
+    dashboard = Dashboard(algorithms=["logistic_regression"])
+    dashboard.wait()
+    monkeypatch.setattr(ModelsView, "render", lambda self, run, final: 1 / 0)
+    monkeypatch.setattr(dashboard.status_view, "notify",
+                        lambda message, level="error": said.append(message))
+    dashboard.resampler.ratio = 1.0
+    dashboard.wait(timeout=60)
+    assert not dashboard.busy and dashboard.status.startswith("Ran ")
+    assert said and "ZeroDivisionError" in said[0]

@@ -274,8 +274,12 @@ class ModelLoop(Requests):
                             workers=self.executor.slots(self.n_jobs, self.cluster))
             self.executor.run(jobs, on_fit, n_jobs=self.n_jobs, cluster=self.cluster,
                               time_budget=self.time_budget, background=background, stop=stop,
-                              notice=lambda text: setattr(self, "notice", text))
+                              notice=self._say_notice)
         return fits
+
+    def _say_notice(self, text: str) -> None:
+        with self._publishing:  # from the executor's thread
+            self.notice = text
 
     def _partial_run(self, spec, fits, complete, names) -> RunResult | None:
         """Every algorithm whose fits are all in, when one more has just completed; when

@@ -74,7 +74,10 @@ class Requests(LoopSettings):
         super().__init__(**params)
         if self.runner is None:
             self.runner = Runner()
-        self._token_lock = threading.RLock()
+        # Every change of the loop's parameters, whichever thread makes it: param batches a
+        # Parameterized's events per object, not per thread, so two threads updating it at once
+        # can deliver one's events late, after the other's (a "request" after its "result").
+        self._publishing = threading.RLock()
         self._asked: tuple | None = None  # the state of the newest request
         self._lane = f"{self.name}:request"
         self._clock: tuple[int, FitClock] | None = None  # (request, its fits' clock)
@@ -112,9 +115,9 @@ class Requests(LoopSettings):
         at once, or in the runner's lane when ``background`` (then ``wait()``)."""
         if self.resampler is None or self.resampler.spec is None:
             return
-        self._adopt(self.resampler.dataset)
-        spec = self.resampler.spec
-        with self._token_lock:  # one number per request, whichever thread asks
+        with self._publishing:  # one number per request, whichever thread asks
+            self._adopt(self.resampler.dataset)
+            spec = self.resampler.spec
             token = self.request + 1
             self.param.update(running=True, error=None, notice=None, progress=(0, 0),
                               request=token)
@@ -149,7 +152,7 @@ class Requests(LoopSettings):
         names = self.algorithms
         # A fit's callback can run on a pool thread after run() returned: no partial run may
         # be published after the result (a view would show it over the complete one).
-        publishing = threading.Lock()
+        finishing = threading.Lock()
         finished = False
 
         def progress(done, total, fit):
@@ -158,13 +161,14 @@ class Requests(LoopSettings):
             # hit) publishes them, one dashboard render instead of one per hit.
             if not self.current(token) or (fit.from_cache and done < total):
                 return
-            with publishing:
+            with finishing:
                 if finished:
                     return
-                self.progress = (done, total)
                 partial = self._partial_run(spec, fits, complete, names)
-                if partial is not None:
-                    self.partial = partial
+                with self._publishing:
+                    self.progress = (done, total)
+                    if partial is not None:
+                        self.partial = partial
         stale: Callable[[], bool] | None = (
             (lambda: not self.current(token)) if self.progressive else None)
         clock = FitClock()
@@ -173,15 +177,17 @@ class Requests(LoopSettings):
             run = (self.run(spec, progress=progress, stop=stale, clock=clock)
                    if self.current(token) else None)
         except Exception as exc:  # noqa: BLE001 - published for the caller; nothing is lost
-            if self.current(token):
-                self.param.update(error=describe_error(exc), running=False)
+            with self._publishing:
+                if self.current(token):
+                    self.param.update(error=describe_error(exc), running=False)
             if not self.background:
                 raise
             return
-        with publishing:
+        with finishing:
             finished = True
-        if run is not None and self.current(token):
-            self.param.update(result=self._judged(run), running=False)
+        with self._publishing:
+            if run is not None and self.current(token):
+                self.param.update(result=self._judged(run), running=False)
 
     def wait(self, timeout: float | None = 600) -> "Requests":
         """Block until the newest request is done (background mode); returns the loop."""

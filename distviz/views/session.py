@@ -69,7 +69,10 @@ class Session:
             self._in_kernel(partial(fn, *args, **kwargs))
             return
         if self._doc is None or threading.current_thread() is threading.main_thread():
-            fn(*args, **kwargs)
+            if self.background:  # as on a served page: a failing change is reported, and the
+                self._apply(partial(fn, *args, **kwargs))  # caller's other watchers still run
+            else:
+                fn(*args, **kwargs)
             return
         if self.closed:
             return  # the browser tab is gone; nothing left to update
