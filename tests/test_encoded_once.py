@@ -10,7 +10,7 @@ import pytest
 from distviz import models
 from distviz.data import Dataset
 from distviz.loop import ModelLoop, ResultCache
-from distviz.loop.encoding import CodedTable, prepare, preprocess
+from distviz.loop.encoding import CodedTable, prepare
 from distviz.metrics import score_classification
 from distviz.shift import ShiftSpec, mix_spec, shift_training_set
 
@@ -75,7 +75,8 @@ def test_coded_rows_give_the_text_preprocessing_exactly(source, feature, wide, t
         for seed in (0, 3):
             shifted = shift_training_set(ds, spec, random_state=seed)
             assert table.rows(shifted) is not None  # the coded path is the one taken
-            X_train, X_test = preprocess(ds, shifted, table)
+            prepared = prepare(ds, shifted, table)
+            X_train, X_test = prepared.train(), prepared.test
             expected_train, expected_test = _text_matrices(ds, shifted)
             np.testing.assert_array_equal(X_train, expected_train, err_msg=str(spec))
             np.testing.assert_array_equal(X_test, expected_test, err_msg=str(spec))
@@ -120,7 +121,8 @@ def test_an_unknown_value_falls_back_to_the_text(wide):
     shifted.X.loc[np.flatnonzero(shifted.synthetic)[0], "job"] = "astronaut"
     table = CodedTable(wide)
     assert table.rows(shifted) is None
-    X_train, X_test = preprocess(wide, shifted, table)
+    prepared = prepare(wide, shifted, table)
+    X_train, X_test = prepared.train(), prepared.test
     expected_train, expected_test = _text_matrices(wide, shifted)
     np.testing.assert_array_equal(X_train, expected_train)
     np.testing.assert_array_equal(X_test, expected_test)

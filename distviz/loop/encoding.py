@@ -110,11 +110,3 @@ def prepare(dataset: Dataset, shifted: ShiftResult, table: CodedTable | None) ->
     if coded is None:
         return Prepared(models.make_preprocessor(dataset.kinds), shifted.X, dataset.X_test)
     return Prepared(models.make_preprocessor(dataset.kinds, coded=True), coded, table.test)
-
-
-def preprocess(dataset: Dataset, shifted: ShiftResult,
-               table: CodedTable | None) -> tuple[np.ndarray, np.ndarray]:
-    """Training and test matrices of every row, the preprocessing fitted on ``shifted``'s rows
-    (:func:`prepare`)."""
-    prepared = prepare(dataset, shifted, table)
-    return prepared.train(), prepared.test
