@@ -128,12 +128,12 @@ def test_rendered_widgets_keep_the_shown_group_and_the_run_in_step():
     dashboard = Dashboard(algorithms=["logistic_regression"])
     root = dashboard.__panel__().get_root()  # kept: Panel cleans up a root once it is collected
     dashboard.wait()
-    assert root is not None
     rs = dashboard.resampler
     assert (rs.feature, rs.group) == ("sex", "female")
     assert (dashboard.result.spec.feature, dashboard.result.spec.group) == ("sex", "female")
     # The full ranking (permutation, SHAP) arrives after the first results.
     assert {"rank_permutation", "rank_shap"} <= set(dashboard.importance.ranking.columns)
+    del root  # alive until here
 
 
 @pytest.mark.parametrize("args, settings, problem", [
