@@ -5,8 +5,8 @@ loads, ranks and fits the baseline), attach its layout to a Bokeh ``Document`` (
 builds real Bokeh models, as in a served session), then set ``Dashboard.resampler.ratio`` and time until
 ``Dashboard.wait()`` returns (the final render done). Cold: a slider position never computed
 in this process (the baseline is cached, as in a real session); cached: the same positions
-again, three times over. "First result" is when the first render showing at least one algorithm's numbers
-finished. Medians over the moves.
+again, three times over. "First result" is when the first render showing at least one
+algorithm's numbers finished. Medians over the moves.
 
     python -m benchmarks.bench_slider [--rows 40000] [--moves 5]
 """
