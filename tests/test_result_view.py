@@ -60,3 +60,27 @@ def test_the_status_line_is_handed_over_after_the_views(chain):
     session.drain()
     assert status.status.startswith("Ran ") and view.run is loop.result
     assert order.index("view") < order.index("status"), order
+
+
+def test_partial_runs_render_only_when_they_reach_a_new_stage(titanic, monkeypatch):
+    """A partial run is redrawn for an algorithm's first seed or a round of seeds every
+    algorithm has, not for each seed (each render redraws every plot in the browser): with no
+    throttle at all, no two partial renders of a move show the same stage."""
+    from distviz.views.result_view import stage
+    monkeypatch.setattr(Recorder, "PARTIAL_RENDER_FIRST", 0.0)
+    monkeypatch.setattr(Recorder, "PARTIAL_RENDER_EVERY", 0.0)
+    resampler = Resampler(dataset=titanic, feature="sex", group="female")
+    loop = ModelLoop(resampler=resampler, algorithms=["logistic_regression", "decision_tree"],
+                     repeats=4, progressive=True, n_jobs=1, cache=ResultCache(),
+                     background=True)
+    loop.wait()
+    view = Recorder(loop=loop, session=Session(background=True))
+    partials = []
+    loop.param.watch(lambda event: partials.append(stage(event.new)), "partial")
+    resampler.ratio = -0.5
+    loop.wait()
+    view.session.wait(60)
+    shown = [stage(run) for run, final in view.rendered if not final]
+    assert len(set(partials)) < len(partials)  # the loop published stages more than once
+    assert shown and len(shown) == len(set(shown)), shown
+    assert view.rendered[-1] == (loop.result, True)

@@ -48,6 +48,9 @@ LEADERBOARD_TITLES = {"rank_change": "rank change", "fit_s": "fit s", "train_row
 WRAP_CELLS = (".tabulator-cell {white-space: normal !important; overflow-wrap: anywhere; "
               "text-overflow: clip !important} .tabulator-col-title {white-space: normal "
               "!important; text-overflow: clip !important}")
+# While a move trains the leaderboard is dimmed without Panel's spinner: its animated mask
+# costs a software-rendered browser ~0.3 CPU s per second, beside the fits on the same cores.
+STILL_LOADING = ":host(.pn-loading):before {display: none}"
 
 
 def delta_css(verdict, value) -> str:
@@ -86,7 +89,7 @@ class ModelsView(ResultView):
     its first seed is in (partial runs), the verdicts once every seed is."""
 
     PARTIAL = True
-    # A run still training after this many seconds shows a spinner on the leaderboard (a
+    # A run still training after this many seconds dims the leaderboard (a
     # cached move is done sooner, and its page does not flicker).
     BUSY_AFTER: float = 0.3
 
@@ -105,7 +108,7 @@ class ModelsView(ResultView):
         self.table = pn.widgets.Tabulator(
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width",
             min_height=170, text_align={"interval": "center"}, layout="fit_columns",
-            sortable=False, titles=LEADERBOARD_TITLES, stylesheets=[WRAP_CELLS],
+            sortable=False, titles=LEADERBOARD_TITLES, stylesheets=[WRAP_CELLS, STILL_LOADING],
             configuration={"columns": [{"field": field, "widthGrow": grow, "minWidth": least}
                                        for field, (grow, least) in LEADERBOARD_WIDTHS.items()]},
             # A tick on the leader only: a cross on every other row would read as "wrong".
@@ -128,8 +131,8 @@ class ModelsView(ResultView):
                "95 % interval counts the seed, the resampling draw and the test sample; a "
                "change is coloured only when it is beyond that noise; *practical* says whether "
                "it matters against the smallest change that matters (set beside the headline "
-               "metric). Numbers show after the first seed and firm up as the other seeds "
-               "arrive.")
+               "metric). Numbers show after the first seed and firm up as each further round of "
+               "seeds arrives.")
         self._layout = pn.Column(
             pn.pane.Markdown(how, styles={"color": "#444"}, sizing_mode="stretch_width"),
             self.best_line, self.table, self.legend, self.matrices, self.roc, name="Models",
@@ -146,20 +149,20 @@ class ModelsView(ResultView):
         return list(self.loop.algorithms) if self.loop is not None else []
 
     def requested(self) -> None:
-        """A new request: its spinner is due in BUSY_AFTER seconds if it still trains then;
+        """A new request: its dimming is due in BUSY_AFTER seconds if it still trains then;
         a run of another dataset than the one shown is dimmed until the new one shows."""
         if self.run is not None and self.run.dataset is not self.loop.dataset:
             self.stale(True)
         request = self.loop.request
 
-        def spin():  # showing and hiding it re-lays the page out: ~0.2 s in the browser
+        def spin():  # dimming and undimming it re-lays the page out: ~0.2 s in the browser
             if self.loop.running and self.loop.request == request:
                 self.busy(True)
         self.session.later(self.BUSY_AFTER, spin)
 
     def busy(self, busy: bool) -> None:
-        """The spinner on the leaderboard while a run (or a dataset) loads; off, the plots are
-        this run's."""
+        """The leaderboard dimmed while a run (or a dataset) loads; off, the plots are this
+        run's."""
         self.table.loading = busy
         if not busy:
             self.stale(False)

@@ -3,11 +3,13 @@
 A view of results holds the loop and follows it. Its :meth:`~ResultView.render` runs on the
 document's thread (the session's hand-off) for the final result at once and, for a view with
 ``PARTIAL``, for partial results at most every ``PARTIAL_RENDER_EVERY`` seconds (the first
-``PARTIAL_RENDER_FIRST`` after the request). A newer request drops whatever of an older one has
-not rendered yet (the runner's lane: a quick flick over the slider renders its last position
-only), and a run that no longer answers what is asked (``loop.is_current``) is never rendered.
-A hidden view (a tab not shown: ``shown`` False) renders nothing, and catches up with the
-current result once shown.
+``PARTIAL_RENDER_FIRST`` after the request) and only when they reach a new :func:`stage`: an
+algorithm's first seed, or a round of seeds every algorithm has (one algorithm's next seed waits
+for its round: it moves the numbers little, and each render costs the browser a redraw of every
+plot). A newer request drops whatever of an older one has not rendered yet (the runner's lane: a
+quick flick over the slider renders its last position only), and a run that no longer answers
+what is asked (``loop.is_current``) is never rendered. A hidden view (a tab not shown:
+``shown`` False) renders nothing, and catches up with the current result once shown.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class ResultView(pn.viewable.Viewer):
             self.session = Session(background=False)
         self._lane = f"render:{self.name}"
         self._partial_due = 0.0
+        self._partial_stage = None  # the stage of the partial run rendered for this request
         if self.loop is not None:
             self.loop.param.watch(self._handle_request, "request")
             self.loop.param.watch(self._handle_result, "result")
@@ -84,6 +87,7 @@ class ResultView(pn.viewable.Viewer):
     def _handle_request(self, event) -> None:
         self.session.runner.cancel(self._lane)  # what an older request has not rendered
         self._partial_due = time.perf_counter() + self.PARTIAL_RENDER_FIRST
+        self._partial_stage = None
         self.session.ui(self.requested)
 
     def _handle_result(self, event) -> None:
@@ -96,6 +100,8 @@ class ResultView(pn.viewable.Viewer):
             return  # scripts show their final result only
         if not self.loop.running or self._current(self.loop.result):
             return  # the complete run is in: a render in this lane would drop its hand-off
+        if stage(self.loop.partial) == self._partial_stage:
+            return  # nothing new enough to redraw for
         pending = self.session.runner.newest(self._lane)
         if pending is not None and not (pending.done() or pending.cancelled):
             return  # the render due shows the newest partial run
@@ -104,8 +110,12 @@ class ResultView(pn.viewable.Viewer):
 
     def _render_partial(self) -> None:
         self._partial_due = time.perf_counter() + self.PARTIAL_RENDER_EVERY
-        if self.loop.running and not self._current(self.loop.result):
-            self._render(self.loop.partial, final=False)
+        partial = self.loop.partial
+        if (self.loop.running and not self._current(self.loop.result)
+                and stage(partial) != self._partial_stage):
+            self._render(partial, final=False)
+            if self.run is partial:
+                self._partial_stage = stage(partial)
 
     @param.depends("shown", watch=True)
     def _handle_shown(self) -> None:
@@ -118,3 +128,11 @@ class ResultView(pn.viewable.Viewer):
         with self.session.batch(self):
             self.render(run, final)
         self.run = run
+
+
+def stage(run: RunResult | None) -> tuple | None:
+    """How far a partial run is: the algorithms in, and the seeds every one of them has."""
+    if run is None:
+        return None
+    return (frozenset(a.algorithm for a in run.algorithms),
+            min((a.n_seeds for a in run.algorithms if a.error is None), default=0))
