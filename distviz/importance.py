@@ -17,6 +17,7 @@ from .data import Dataset
 from .data.sampling import sample_rows
 from .errors import UsageError
 from .models import make_preprocessor
+from .runner import at_low_priority
 
 METHODS = ("gini", "permutation", "shap")
 
@@ -112,7 +113,7 @@ def _aggregate(values: np.ndarray, owners: np.ndarray, n_features: int) -> np.nd
 def rank_features(dataset: Dataset, *, method: str | list[str] = "all",
                   n_estimators: int = 100, max_rows: int = 20_000,
                   permutation_rows: int = 2_000, n_repeats: int = 5, shap_rows: int = 1_000,
-                  random_state: int = 0) -> pd.DataFrame:
+                  random_state: int = 0, low_priority: bool = False) -> pd.DataFrame:
     """Rank the dataset's features by one or more importance methods.
 
     Parameters
@@ -126,6 +127,10 @@ def rank_features(dataset: Dataset, *, method: str | list[str] = "all",
         original feature.
     max_rows, permutation_rows, shap_rows : int
         Sample sizes that keep ranking to seconds on large tables.
+    low_priority : bool
+        Compute in a separate process at the lowest CPU priority
+        (:func:`distviz.runner.at_low_priority`): the dashboard's full ranking, which must not
+        slow the user's first moves. Same table.
 
     Returns
     -------
@@ -142,23 +147,26 @@ def rank_features(dataset: Dataset, *, method: str | list[str] = "all",
                          f"{', '.join(METHODS)} or all.")
     key = (dataset.fingerprint, tuple(methods), n_estimators, max_rows, permutation_rows,
            n_repeats, shap_rows, random_state)
-    return RANKINGS.get(key, lambda: _rank(dataset, methods, n_estimators, max_rows,
-                                           permutation_rows, n_repeats, shap_rows,
-                                           random_state))
+
+    def compute():
+        X, y = _sample(dataset, max_rows, random_state)
+        args = (X, y, dataset.kinds, dataset.is_classification, methods, n_estimators,
+                permutation_rows, n_repeats, shap_rows, random_state)
+        return at_low_priority(_rank, *args) if low_priority else _rank(*args)
+    return RANKINGS.get(key, compute)
 
 
-def _rank(dataset, methods, n_estimators, max_rows, permutation_rows, n_repeats, shap_rows,
-          random_state) -> pd.DataFrame:
-    features = dataset.features
-    X, y = _sample(dataset, max_rows, random_state)
-    table = pd.DataFrame({"feature": features, "kind": [dataset.kinds[f] for f in features]})
-    prep = make_preprocessor(dataset.kinds)
+def _rank(X, y, kinds, classification, methods, n_estimators, permutation_rows, n_repeats,
+          shap_rows, random_state) -> pd.DataFrame:
+    """The ranking table from a sample of the training set (what may run in another process)."""
+    features = list(X.columns)
+    table = pd.DataFrame({"feature": features, "kind": [kinds[f] for f in features]})
+    prep = make_preprocessor(kinds)
     X_encoded = prep.fit_transform(X)
     owners = _original_columns(prep, features)
 
     if "gini" in methods or "permutation" in methods:
-        forest_class = RandomForestClassifier if dataset.is_classification \
-            else RandomForestRegressor
+        forest_class = RandomForestClassifier if classification else RandomForestRegressor
         # Leaves of a few rows keep the forest (and permutation scoring) fast on large samples.
         forest = forest_class(n_estimators=n_estimators, min_samples_leaf=3, n_jobs=-1,
                               random_state=random_state).fit(X_encoded, y)
@@ -172,7 +180,8 @@ def _rank(dataset, methods, n_estimators, max_rows, permutation_rows, n_repeats,
                                             random_state=random_state, n_jobs=1)
             table["permutation"] = np.clip(result.importances_mean, 0, None)
     if "shap" in methods:
-        table["shap"] = _shap_importance(dataset, X_encoded, y, owners, shap_rows, random_state)
+        table["shap"] = _shap_importance(classification, X_encoded, y, owners, len(features),
+                                         shap_rows, random_state)
 
     for m in methods:
         total = table[m].sum()
@@ -181,11 +190,12 @@ def _rank(dataset, methods, n_estimators, max_rows, permutation_rows, n_repeats,
     return table.sort_values(f"rank_{methods[0]}").reset_index(drop=True)
 
 
-def _shap_importance(dataset, X_encoded, y, owners, shap_rows, random_state) -> np.ndarray:
+def _shap_importance(classification, X_encoded, y, owners, n_features, shap_rows,
+                     random_state) -> np.ndarray:
     import shap
     from xgboost import XGBClassifier, XGBRegressor
 
-    model_class = XGBClassifier if dataset.is_classification else XGBRegressor
+    model_class = XGBClassifier if classification else XGBRegressor
     model = model_class(n_estimators=200, max_depth=6, learning_rate=0.1, tree_method="hist",
                         n_jobs=2, random_state=random_state, verbosity=0).fit(X_encoded, y)
     rows = np.random.default_rng(random_state).permutation(len(X_encoded))[:shap_rows]
@@ -197,7 +207,7 @@ def _shap_importance(dataset, X_encoded, y, owners, shap_rows, random_state) -> 
     per_column = values.mean(axis=0)
     if per_column.ndim > 1:
         per_column = per_column.mean(axis=-1)
-    return _aggregate(per_column, owners, len(dataset.features))
+    return _aggregate(per_column, owners, n_features)
 
 
 def top_features(dataset: Dataset, k: int, *, method: str = "gini",

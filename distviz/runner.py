@@ -10,12 +10,15 @@ That check is the one place where a stale result is dropped.
 ``deliver`` says how results reach their caller: inline in the worker by default; the views
 pass their document's hand-off, so a view's ``done`` runs on the page's own thread.
 ``background=False`` runs every job at once in the caller's thread (scripts and tests) and
-never runs delayed calls.
+never runs delayed calls. :func:`at_low_priority` runs a function in a process of its own at the
+lowest CPU priority: work the user did not ask for yet (a full feature ranking) that must not
+slow what they did ask for.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import Any, Callable
@@ -238,3 +241,28 @@ class Runner:
 
 def _nothing(task: Task) -> None:
     return None
+
+
+# One process for low-priority work, started on first use; it exits after 10 idle minutes.
+_low_priority = {"pool": None}
+_low_priority_lock = threading.Lock()
+LOW_PRIORITY_IDLE = 600
+
+
+def _lowest_priority() -> None:
+    os.nice(19)  # the process's own priority only: it gets the cores the others leave
+
+
+def at_low_priority(fn: Callable[..., Any], *args, **kwargs) -> Any:
+    """``fn(*args, **kwargs)`` in a separate process at the lowest CPU priority (os.nice 19),
+    blocking until it returns: on a busy machine it waits for idle cores, so it never slows a
+    user's fits, nor holds this process's GIL. ``fn`` and its arguments must pickle."""
+    from joblib.externals.loky import ProcessPoolExecutor
+    with _low_priority_lock:
+        pool = _low_priority["pool"]
+        if pool is None or getattr(pool, "_broken", False) or getattr(pool, "_shutdown_thread",
+                                                                        False):
+            pool = _low_priority["pool"] = ProcessPoolExecutor(
+                max_workers=1, timeout=LOW_PRIORITY_IDLE, initializer=_lowest_priority)
+        future = pool.submit(fn, *args, **kwargs)
+    return future.result()

@@ -84,3 +84,27 @@ def test_partial_runs_render_only_when_they_reach_a_new_stage(titanic, monkeypat
     assert len(set(partials)) < len(partials)  # the loop published stages more than once
     assert shown and len(shown) == len(set(shown)), shown
     assert view.rendered[-1] == (loop.result, True)
+
+
+@pytest.mark.parametrize("left, rounds_drawn", [(None, True), (0.5, False)])
+def test_a_round_of_seeds_is_not_drawn_when_the_complete_run_is_due(titanic, monkeypatch,
+                                                                     left, rounds_drawn):
+    """A partial run that only adds seeds is skipped when the loop expects the complete run
+    within FINAL_SOON seconds (it would be redrawn at once); drawn when it cannot tell."""
+    from distviz.views.result_view import stage
+    monkeypatch.setattr(Recorder, "PARTIAL_RENDER_FIRST", 0.0)
+    monkeypatch.setattr(Recorder, "PARTIAL_RENDER_EVERY", 0.0)
+    resampler = Resampler(dataset=titanic, feature="sex", group="female")
+    loop = ModelLoop(resampler=resampler, algorithms=["logistic_regression", "decision_tree"],
+                     repeats=6, progressive=True, n_jobs=1, cache=ResultCache(),
+                     background=True)
+    loop.wait()
+    monkeypatch.setattr(loop, "seconds_left", lambda: left)
+    view = Recorder(loop=loop, session=Session(background=True))
+    resampler.ratio = -0.5
+    loop.wait()
+    view.session.wait(60)
+    shown = [stage(run) for run, final in view.rendered if not final]
+    more_seeds = [b for a, b in zip(shown, shown[1:]) if a[0] == b[0]]
+    assert shown and bool(more_seeds) == rounds_drawn, shown
+    assert view.rendered[-1] == (loop.result, True)

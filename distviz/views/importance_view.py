@@ -69,7 +69,8 @@ class ImportanceView(pn.viewable.Viewer):
         self.ranking = rank_features(dataset, method="gini")
 
     def _rank_fully(self, event) -> None:
-        """Permutation and SHAP importance, once a dataset's first results are in."""
+        """Permutation and SHAP importance, once a dataset's first results are in (at the
+        lowest CPU priority: the user's first moves come first)."""
         run = self.loop.result
         if run is None or run.dataset is self._ranked_fully:
             return
@@ -82,8 +83,8 @@ class ImportanceView(pn.viewable.Viewer):
         def failed(message):
             if self.notify is not None:
                 self.notify(f"feature ranking failed: {message}", "warning")
-        self.session.job(lambda: rank_features(dataset, method="all"), done=done,
-                         failed=failed, name="rank")
+        self.session.job(lambda: rank_features(dataset, method="all", low_priority=True),
+                         done=done, failed=failed, name="rank")
 
     def ranked(self) -> list[str] | None:
         """The features in order of the chosen method (Gini until the others are in)."""

@@ -4,9 +4,9 @@ A view of results holds the loop and follows it. Its :meth:`~ResultView.render` 
 document's thread (the session's hand-off) for the final result at once and, for a view with
 ``PARTIAL``, for partial results at most every ``PARTIAL_RENDER_EVERY`` seconds (the first
 ``PARTIAL_RENDER_FIRST`` after the request) and only when they reach a new :func:`stage`: an
-algorithm's first seed, or a round of seeds every algorithm has (one algorithm's next seed waits
-for its round: it moves the numbers little, and each render costs the browser a redraw of every
-plot). A newer request drops whatever of an older one has not rendered yet (the runner's lane: a
+algorithm's first seed, or a round of seeds every algorithm has unless the complete run is due
+within ``FINAL_SOON`` seconds (one algorithm's next seed moves the numbers little, and each
+render costs the browser a redraw of every plot). A newer request drops whatever of an older one has not rendered yet (the runner's lane: a
 quick flick over the slider renders its last position only), and a run that no longer answers
 what is asked (``loop.is_current``) is never rendered. A hidden view (a tab not shown:
 ``shown`` False) renders nothing, and catches up with the current result once shown.
@@ -35,6 +35,8 @@ class ResultView(pn.viewable.Viewer):
     # (a render costs the server's loop ~40 ms and the browser a redraw of every plot).
     PARTIAL_RENDER_FIRST: float = 0.15
     PARTIAL_RENDER_EVERY: float = 0.5
+    # A round of seeds is not drawn when the loop expects the complete run this soon (s).
+    FINAL_SOON: float = 2.0
 
     loop = param.ClassSelector(class_=ModelLoop, default=None, allow_None=True, doc="""
         The model loop whose runs are shown.""")
@@ -100,8 +102,8 @@ class ResultView(pn.viewable.Viewer):
             return  # scripts show their final result only
         if not self.loop.running or self._current(self.loop.result):
             return  # the complete run is in: a render in this lane would drop its hand-off
-        if stage(self.loop.partial) == self._partial_stage:
-            return  # nothing new enough to redraw for
+        if not self._worth_drawing(self.loop.partial):
+            return
         pending = self.session.runner.newest(self._lane)
         if pending is not None and not (pending.done() or pending.cancelled):
             return  # the render due shows the newest partial run
@@ -112,10 +114,20 @@ class ResultView(pn.viewable.Viewer):
         self._partial_due = time.perf_counter() + self.PARTIAL_RENDER_EVERY
         partial = self.loop.partial
         if (self.loop.running and not self._current(self.loop.result)
-                and stage(partial) != self._partial_stage):
+                and self._worth_drawing(partial)):
             self._render(partial, final=False)
             if self.run is partial:
                 self._partial_stage = stage(partial)
+
+    def _worth_drawing(self, partial: RunResult | None) -> bool:
+        """Whether ``partial`` reached a new stage worth a redraw (see the module's text)."""
+        new, shown = stage(partial), self._partial_stage
+        if new is None or new == shown:
+            return False
+        if shown is not None and new[0] == shown[0]:  # only more seeds
+            left = self.loop.seconds_left()
+            return left is None or left > self.FINAL_SOON
+        return True
 
     @param.depends("shown", watch=True)
     def _handle_shown(self) -> None:
