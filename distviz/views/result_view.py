@@ -6,10 +6,11 @@ document's thread (the session's hand-off) for the final result at once and, for
 ``PARTIAL_RENDER_FIRST`` after the request) and only when they reach a new :func:`stage`: an
 algorithm's first seed, or a round of seeds every algorithm has unless the complete run is due
 within ``FINAL_SOON`` seconds (one algorithm's next seed moves the numbers little, and each
-render costs the browser a redraw of every plot). A newer request drops whatever of an older one has not rendered yet (the runner's lane: a
-quick flick over the slider renders its last position only), and a run that no longer answers
-what is asked (``loop.is_current``) is never rendered. A hidden view (a tab not shown:
-``shown`` False) renders nothing, and catches up with the current result once shown.
+render costs the browser a redraw of every plot). A newer request drops whatever of an older
+one has not rendered yet (the runner's lane: a quick flick over the slider renders its last
+position only), and a run that no longer answers what is asked (``loop.is_current``) is never
+rendered. A hidden view (a tab not shown: ``shown`` False) renders nothing, and catches up
+with the current result once shown.
 """
 
 from __future__ import annotations
