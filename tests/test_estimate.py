@@ -67,6 +67,71 @@ def test_fit_clock_waits_for_a_measurement_and_takes_the_latest():
     assert clock.seconds_left() == 2.0
 
 
+def test_fits_wait_behind_other_runs_fits_on_the_workers():
+    """A prefetch's fits on the workers delay a new run's: in order, each fit to the first
+    worker free (the pool's schedule), not counted as the run's own work."""
+    # Both workers busy for 3 s more: the run's 1 s fits end at 4 s (without them: 1 s).
+    assert seconds_left([1.0, 1.0], workers=2, busy=[3.0, 3.0]) == 4.0
+    assert seconds_left([1.0, 1.0], workers=2) == 1.0
+    # A long prefetched fit holds one worker: the other takes the run's fits one by one.
+    assert seconds_left([1.0, 1.0, 1.0], workers=2, busy=[25.0]) == 3.0
+    assert seconds_left([1.0], workers=2, busy=[None]) is None  # never measured
+
+
+def test_fit_clock_starts_behind_other_runs_fits_and_frees_their_workers():
+    now = FakeClock()
+    costs = {"xgboost": 1.0}
+    clock = FitClock(now)
+    # A prefetched fit (cost 4 s) has run 1 s on one of the two workers.
+    clock.start([("a", "xgboost"), ("b", "xgboost")], costs.get, workers=2,
+                others=[(4.0, 1.0)])
+    assert clock.seconds_left() == 2.0  # a on the free worker, then b: 1 + 1
+    now.now = 1.0
+    clock.finished("a")  # b starts on that worker
+    assert clock.seconds_left() == 1.0
+    # Once its cost has run, the prefetched fit's worker is free again.
+    now.now = 0.0
+    clock = FitClock(now)
+    clock.start([("c", "xgboost"), ("d", "xgboost"), ("e", "xgboost")], costs.get,
+                workers=1, others=[(2.0, 0.0)])
+    assert clock.seconds_left() == 5.0  # 2 s behind it, then three 1 s fits
+    now.now = 3.0  # the other fit ended at 2 s and c started then
+    assert clock.seconds_left() == 2.0
+
+
+def test_the_executor_knows_the_prefetched_fits_on_its_workers(tmp_path):
+    """What a new run's time left waits behind: a prefetch's fits in flight, with their
+    measured cost, except those the run shares."""
+    import helpers_estimators
+    from helpers import Gate
+
+    from distviz import models
+    from distviz.data import Dataset
+    from distviz.loop import ModelLoop, ResultCache
+    from distviz.shift import Resampler
+    gate = Gate(tmp_path)
+    models.register("test_gated", lambda seed: helpers_estimators.GatedClassifier(
+        hold=str(gate.hold), random_state=seed), task="classification", replace=True)
+    try:
+        rs = Resampler(dataset=Dataset(source="titanic"), feature="sex", group="female")
+        loop = ModelLoop(resampler=rs, algorithms=["test_gated"], n_jobs=2, repeats=2,
+                         cache=ResultCache())
+        gate.shut()
+        prefetch = loop.prefetch([rs.spec.at(1.0)], background=True)
+        gate.wait_reached()
+        others = loop.executor.others_on_workers(set())
+        assert len(others) >= 1 and all(ran >= 0 for _, ran in others)
+        keys = {loop.cache_key(rs.spec.at(1.0), models.get("test_gated", "classification"),
+                               seed) for seed in loop.seeds}
+        assert loop.executor.others_on_workers(keys) == []  # shared, not waited behind
+        gate.open()
+        prefetch.wait(120)
+        assert loop.executor.others_on_workers(set()) == []
+    finally:
+        gate.open()
+        models.unregister("test_gated", task="classification")
+
+
 def test_executor_slots_are_the_workers_fits_run_on():
     from distviz.loop import FitExecutor
     executor = FitExecutor()

@@ -54,6 +54,8 @@ class FitExecutor:
         self.clusters = Clusters(connect) if connect is not None else Clusters()
         self._pool_lock = threading.Lock()
         self._in_flight: dict[str, Future] = {}  # cache key -> its fit running somewhere
+        # Prefetched fits on the workers: future -> (cache key, (fingerprint, algorithm), since)
+        self._prefetched: dict[Future, tuple[str, tuple[str, str], float]] = {}
         self._in_flight_lock = threading.Lock()
         self.fit_costs: dict[tuple[str, str], float] = {}  # (fingerprint, algorithm) -> s
         self._activity = threading.Condition()
@@ -132,6 +134,15 @@ class FitExecutor:
         return not stop()
 
     # ------------------------------------------------------------------ fits in flight
+    def others_on_workers(self, keys) -> list[tuple[float | None, float]]:
+        """(measured cost or None, seconds it has run) of each prefetched fit on the workers now
+        that is none of ``keys`` (cache keys): what a new run's fits wait behind."""
+        now = time.perf_counter()
+        with self._in_flight_lock:
+            return [(self.fit_costs.get(kind), now - since)
+                    for future, (key, kind, since) in self._prefetched.items()
+                    if key not in keys and not future.done()]
+
     def _shared(self, key: str) -> Future | None:
         """The future of the same fit another run has in flight, unless it failed."""
         with self._in_flight_lock:
@@ -142,6 +153,7 @@ class FitExecutor:
 
     def _forget(self, key: str, future: Future) -> None:
         with self._in_flight_lock:
+            self._prefetched.pop(future, None)
             if self._in_flight.get(key) is future:
                 del self._in_flight[key]
 
@@ -261,6 +273,9 @@ class _Flight:
         future = (pool or self.pool).submit(fit_and_score, *args, **kwargs)
         with self.executor._in_flight_lock:
             self.executor._in_flight[job.key] = future
+            if self.background:  # at most one per worker: on a worker from now
+                self.executor._prefetched[future] = (
+                    job.key, (job.dataset.fingerprint, job.algorithm.name), time.perf_counter())
         self.pending[future] = (job, True)
 
     def _collect(self, future: Future) -> None:

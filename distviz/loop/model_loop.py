@@ -271,7 +271,8 @@ class ModelLoop(Requests):
             jobs = schedule(jobs, cost, seeds=self.seeds, progressive=self.progressive)
             if clock is not None:
                 clock.start([(job.key, job.algorithm.name) for job in jobs], cost,
-                            workers=self.executor.slots(self.n_jobs, self.cluster))
+                            workers=self.executor.slots(self.n_jobs, self.cluster),
+                            others=self.executor.others_on_workers({j.key for j in jobs}))
             self.executor.run(jobs, on_fit, n_jobs=self.n_jobs, cluster=self.cluster,
                               time_budget=self.time_budget, background=background, stop=stop,
                               notice=self._say_notice)
