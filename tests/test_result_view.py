@@ -11,7 +11,7 @@ import pytest
 
 from distviz.loop import ModelLoop, ResultCache
 from distviz.shift import Resampler
-from distviz.views.result_view import ResultView
+from distviz.views.result_view import ResultView, stage
 from distviz.views.session import Session
 
 
@@ -62,28 +62,38 @@ def test_the_status_line_is_handed_over_after_the_views(chain):
     assert order.index("view") < order.index("status"), order
 
 
-def test_partial_runs_render_only_when_they_reach_a_new_stage(titanic, monkeypatch):
-    """A partial run is redrawn for an algorithm's first seed or a round of seeds every
-    algorithm has, not for each seed (each render redraws every plot in the browser): with no
-    throttle at all, no two partial renders of a move show the same stage."""
-    from distviz.views.result_view import stage
+def _unthrottled_move(titanic, monkeypatch, *, repeats, seconds_left=None, watch=None):
+    """A background loop (two fast algorithms, ``repeats`` progressive seeds, one worker) and a
+    recording view that renders every partial run it is allowed to (no throttle), moved once;
+    the stages of its partial renders. ``seconds_left``: the loop's time left, if given."""
     monkeypatch.setattr(Recorder, "PARTIAL_RENDER_FIRST", 0.0)
     monkeypatch.setattr(Recorder, "PARTIAL_RENDER_EVERY", 0.0)
     resampler = Resampler(dataset=titanic, feature="sex", group="female")
     loop = ModelLoop(resampler=resampler, algorithms=["logistic_regression", "decision_tree"],
-                     repeats=4, progressive=True, n_jobs=1, cache=ResultCache(),
+                     repeats=repeats, progressive=True, n_jobs=1, cache=ResultCache(),
                      background=True)
     loop.wait()
+    if seconds_left is not None:
+        monkeypatch.setattr(loop, "seconds_left", seconds_left)
     view = Recorder(loop=loop, session=Session(background=True))
-    partials = []
-    loop.param.watch(lambda event: partials.append(stage(event.new)), "partial")
+    if watch is not None:
+        loop.param.watch(watch, "partial")
     resampler.ratio = -0.5
     loop.wait()
     view.session.wait(60)
-    shown = [stage(run) for run, final in view.rendered if not final]
+    assert view.rendered[-1] == (loop.result, True)
+    return [stage(run) for run, final in view.rendered if not final]
+
+
+def test_partial_runs_render_only_when_they_reach_a_new_stage(titanic, monkeypatch):
+    """A partial run is redrawn for an algorithm's first seed or a round of seeds every
+    algorithm has, not for each seed (each render redraws every plot in the browser): with no
+    throttle at all, no two partial renders of a move show the same stage."""
+    partials = []
+    shown = _unthrottled_move(titanic, monkeypatch, repeats=4,
+                              watch=lambda event: partials.append(stage(event.new)))
     assert len(set(partials)) < len(partials)  # the loop published stages more than once
     assert shown and len(shown) == len(set(shown)), shown
-    assert view.rendered[-1] == (loop.result, True)
 
 
 @pytest.mark.parametrize("left, rounds_drawn", [(None, True), (0.5, False)])
@@ -91,20 +101,6 @@ def test_a_round_of_seeds_is_not_drawn_when_the_complete_run_is_due(titanic, mon
                                                                      left, rounds_drawn):
     """A partial run that only adds seeds is skipped when the loop expects the complete run
     within FINAL_SOON seconds (it would be redrawn at once); drawn when it cannot tell."""
-    from distviz.views.result_view import stage
-    monkeypatch.setattr(Recorder, "PARTIAL_RENDER_FIRST", 0.0)
-    monkeypatch.setattr(Recorder, "PARTIAL_RENDER_EVERY", 0.0)
-    resampler = Resampler(dataset=titanic, feature="sex", group="female")
-    loop = ModelLoop(resampler=resampler, algorithms=["logistic_regression", "decision_tree"],
-                     repeats=6, progressive=True, n_jobs=1, cache=ResultCache(),
-                     background=True)
-    loop.wait()
-    monkeypatch.setattr(loop, "seconds_left", lambda: left)
-    view = Recorder(loop=loop, session=Session(background=True))
-    resampler.ratio = -0.5
-    loop.wait()
-    view.session.wait(60)
-    shown = [stage(run) for run, final in view.rendered if not final]
+    shown = _unthrottled_move(titanic, monkeypatch, repeats=6, seconds_left=lambda: left)
     more_seeds = [b for a, b in zip(shown, shown[1:]) if a[0] == b[0]]
     assert shown and bool(more_seeds) == rounds_drawn, shown
-    assert view.rendered[-1] == (loop.result, True)
