@@ -256,13 +256,20 @@ def _lowest_priority() -> None:
 def at_low_priority(fn: Callable[..., Any], *args, **kwargs) -> Any:
     """``fn(*args, **kwargs)`` in a separate process at the lowest CPU priority (os.nice 19),
     blocking until it returns: on a busy machine it waits for idle cores, so it never slows a
-    user's fits, nor holds this process's GIL. ``fn`` and its arguments must pickle."""
+    user's fits, nor holds this process's GIL. ``fn`` and its arguments must pickle. A process
+    that died (e.g. out of memory) fails this call; the next call starts a new one."""
+    from concurrent.futures import BrokenExecutor
+
     from joblib.externals.loky import ProcessPoolExecutor
     with _low_priority_lock:
-        pool = _low_priority["pool"]
-        if pool is None or getattr(pool, "_broken", False) or getattr(pool, "_shutdown_thread",
-                                                                        False):
-            pool = _low_priority["pool"] = ProcessPoolExecutor(
+        if _low_priority["pool"] is None:
+            _low_priority["pool"] = ProcessPoolExecutor(
                 max_workers=1, timeout=LOW_PRIORITY_IDLE, initializer=_lowest_priority)
-        future = pool.submit(fn, *args, **kwargs)
-    return future.result()
+        pool = _low_priority["pool"]
+    try:
+        return pool.submit(fn, *args, **kwargs).result()
+    except BrokenExecutor:
+        with _low_priority_lock:
+            if _low_priority["pool"] is pool:
+                _low_priority["pool"] = None
+        raise

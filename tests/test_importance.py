@@ -128,3 +128,19 @@ def test_a_low_priority_ranking_is_the_same_table_from_a_lowest_priority_process
     RANKINGS.clear()
     there = rank_features(planted, method="all", low_priority=True)
     pd.testing.assert_frame_equal(here, there)
+
+
+def test_a_low_priority_process_that_died_is_replaced_by_the_next_call():
+    """Killed mid-call (as out of memory would), that call fails; the next starts a new one."""
+    import os
+    import signal
+    import threading
+    import time
+    from concurrent.futures import BrokenExecutor
+
+    from distviz.runner import at_low_priority
+    pid = at_low_priority(os.getpid)
+    threading.Timer(1.0, os.kill, (pid, signal.SIGKILL)).start()
+    with pytest.raises(BrokenExecutor):
+        at_low_priority(time.sleep, 30)
+    assert at_low_priority(os.nice, 0) == 19 and at_low_priority(os.getpid) != pid
