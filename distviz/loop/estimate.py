@@ -46,8 +46,8 @@ def seconds_left(waiting: Iterable[float | None],
         return 0.0
     if not busy:
         return max(sum(left) / max(workers, 1), max(left))
-    free_at = sorted(started + [max(b, 0.0) for b in busy])
-    free_at += [0.0] * max(workers - len(free_at), 0)
+    free_at = started + [max(b, 0.0) for b in busy] + [0.0] * max(
+        workers - len(started) - len(busy), 0)
     heapq.heapify(free_at)
     end = max(started, default=0.0)
     for cost in waiting:
