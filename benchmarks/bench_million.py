@@ -194,9 +194,8 @@ def section(s: dict) -> str:
                "each cold move shift all training rows and fit the preprocessing on them, and "
                "every fit trains on its budget's rows and scores all test rows (the RBF SVM a "
                "sample of 5,000), each fit receiving the whole test matrix from the served "
-               "process (at 1,000,000 rows about 114 MiB: a pickled round trip to a worker "
-               "takes about 0.4 s): 12 such fits on 2 cores take longer than 5 s. The "
-               "interactive sample is what keeps it interactive.\n")
+               "process: 12 such fits on 2 cores take longer than 5 s. The interactive sample "
+               "is what keeps it interactive.\n")
     command = "bench_million.py" + ("" if s["n_rows"] == 1_000_000 else f" --rows {s['n_rows']}")
     return f"""## {s['n_rows']:,} rows (`{command}`)
 
