@@ -16,6 +16,7 @@ import pandas as pd
 from .. import models
 from ..data import Dataset
 from ..shift import ShiftResult
+from .shared_matrix import for_workers
 
 
 class CodedTable:
@@ -78,6 +79,7 @@ class Prepared:
             part.fit(_columns(train, columns))
         self._train, self._test = train, test
         self._test_matrix: np.ndarray | None = None
+        self._test_shared = None  # the test matrix as the local workers receive it
 
     def transform(self, X) -> np.ndarray:
         """``X``'s rows preprocessed (the columns in the ``ColumnTransformer``'s order)."""
@@ -97,6 +99,13 @@ class Prepared:
         if self._test_matrix is None:
             self._test_matrix = self.transform(self._test)
         return self._test_matrix
+
+    def test_for_workers(self):
+        """:attr:`test` as the local pool's workers receive it: written once to a file they
+        map when large (:func:`~distviz.loop.shared_matrix.for_workers`), else itself."""
+        if self._test_shared is None:
+            self._test_shared = for_workers(self.test)
+        return self._test_shared
 
 
 def _columns(X, columns):

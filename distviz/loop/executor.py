@@ -267,7 +267,7 @@ class _Flight:
         if shared is not None:
             self.pending[shared] = (job, False)
             return
-        args, kwargs = job.arguments()
+        args, kwargs = job.arguments(local_pool=pool is not None or not self.on_cluster)
         if self.time_budget:
             kwargs["time_limit"] = self.time_budget
         future = (pool or self.pool).submit(fit_and_score, *args, **kwargs)

@@ -120,8 +120,10 @@ class FitJob:
         stratified sample, the same for every seed and state (so deltas stay paired)."""
         return self.sets.test_rows(self.dataset, self.test_budget)
 
-    def arguments(self) -> tuple[tuple, dict]:
-        """``fit_and_score``'s arguments: the algorithm, seed and matrices."""
+    def arguments(self, *, local_pool: bool = False) -> tuple[tuple, dict]:
+        """``fit_and_score``'s arguments: the algorithm, seed and matrices. ``local_pool``: for
+        this machine's worker processes, which may read a large test matrix from one file
+        (:mod:`~distviz.loop.shared_matrix`)."""
         ds, y_train = self.dataset, self.shifted().y
         prepared = self.sets.prepared(ds, self.state, self.seed, max_ratio=self.max_ratio)
         rows, test_rows = self.rows(), self.test_rows
@@ -131,6 +133,8 @@ class FitJob:
             y_train = y_train[rows]
         if test_rows is not None:
             X_test, y_test = X_test[test_rows], y_test[test_rows]
+        elif local_pool:
+            X_test = prepared.test_for_workers()
         return ((self.algorithm, self.seed, X_train, y_train, X_test, y_test),
                 dict(task=ds.task_name, n_classes=len(ds.classes), positive=ds.positive_index))
 
