@@ -20,6 +20,8 @@ from benchmarks._common import Timer, load_average, median, report, table, verdi
 
 TARGET_FIRST, TARGET_MEMORY_GIB, TARGET_SLIDER = 60.0, 6.0, 5.0
 TARGET_MEMORY_10M_GIB = 12.0  # issue 28: 10,000,000 rows with the interactive sample
+# Issue 28's targets with all 1,000,000 rows kept: load + rank + first loop, peak, cold move.
+ALL_ROWS_FIRST, ALL_ROWS_MEMORY_GIB, ALL_ROWS_SLIDER = 30.0, 4.0, 10.0
 INTERACTIVE_ROWS = 50_000  # Dataset(max_rows=...): the sample a dashboard works on
 INTERACTIVE_BUDGET = 10_000  # ModelLoop(max_train_rows=...): the page's training rows per fit
 FULL_BUDGET = 50_000  # the all-rows setting's training budget (a heavier one than the page's)
@@ -143,22 +145,26 @@ def run(n_rows: int = 1_000_000, moves: int = 3, full: bool = True, log=print) -
             "write_seconds": t.seconds}
 
 
-def _rows(c: dict, label: str, n_rows: int = 1_000_000) -> list[dict]:
-    memory = TARGET_MEMORY_GIB if n_rows <= 1_000_000 else TARGET_MEMORY_10M_GIB
+def _rows(c: dict, label: str, n_rows: int = 1_000_000, all_rows: bool = False) -> list[dict]:
+    first, memory, slider = TARGET_FIRST, TARGET_MEMORY_GIB, TARGET_SLIDER
+    if n_rows > 1_000_000:
+        memory = TARGET_MEMORY_10M_GIB
+    elif all_rows:
+        first, memory, slider = ALL_ROWS_FIRST, ALL_ROWS_MEMORY_GIB, ALL_ROWS_SLIDER
     moves = ", ".join(f"{v:.1f}" for v in c["slider"])
     return [
         {"setting": label, "figure": "load CSV + rank (gini) + first model loop",
          "value": f"{c['first_total']:.1f} s (load {c['load']:.1f}, rank {c['rank']:.1f}, "
-                  f"loop {c['loop']:.1f})", "target": f"<= {TARGET_FIRST:g} s",
-         "verdict": verdict(c["first_total"], TARGET_FIRST)},
+                  f"loop {c['loop']:.1f})", "target": f"<= {first:g} s",
+         "verdict": verdict(c["first_total"], first)},
         {"setting": label, "figure": "peak resident memory, process + workers",
          "value": f"{c['peak_gib']:.2f} GiB", "target": f"<= {memory:g} GiB",
          "verdict": verdict(c["peak_gib"], memory)},
         {"setting": label, "figure": f"cold slider move ({c['feature']} / {c['group']}, "
                                      f"{c['slider_computed'][0]} fits; median of "
                                      f"{len(c['slider'])}: {moves})",
-         "value": f"{c['slider_median']:.1f} s", "target": f"<= {TARGET_SLIDER:g} s",
-         "verdict": verdict(c["slider_median"], TARGET_SLIDER)},
+         "value": f"{c['slider_median']:.1f} s", "target": f"<= {slider:g} s",
+         "verdict": verdict(c["slider_median"], slider)},
         {"setting": label, "figure": "first model loop: first algorithm's result",
          "value": f"{c['first_result']:.1f} s", "target": "-", "verdict": "-"},
         {"setting": label, "figure": "worker pool start-up (before data; not counted)",
@@ -181,21 +187,26 @@ def section(s: dict) -> str:
             f"before/after: {' -> '.join(c['loads'])}; errors: {c['errors'] or 'none'}.")
     for key in ("full", "full_page_budget"):
         if key in configs:
-            rows += _rows(configs[key], LABELS[key], s["n_rows"])
+            rows += _rows(configs[key], LABELS[key], s["n_rows"], all_rows=True)
     misses = [f"{r['setting']}: {r['figure'].split(' (')[0]}" for r in rows
               if r["verdict"] == "**missed**"]
     all_rows = (f"**All rows** keeps all {s['n_rows']:,} rows with a {FULL_BUDGET:,}-row "
                 "training budget; **all rows, the page's budget** keeps them with the "
                 f"{INTERACTIVE_BUDGET:,}-row budget the settings policy gives every fit (what "
-                "the page and `distviz run --all-rows` do)." if "full" in configs else "")
+                "the page and `distviz run --all-rows` do). Targets: the interactive "
+                f"sample's {TARGET_FIRST:g} s, {TARGET_MEMORY_GIB:g} GiB and {TARGET_SLIDER:g} s "
+                f"a move; with all rows kept issue 28's {ALL_ROWS_FIRST:g} s, "
+                f"{ALL_ROWS_MEMORY_GIB:g} GiB and {ALL_ROWS_SLIDER:g} s."
+                if "full" in configs else "")
     why = ""
     if misses:
         why = ("\n**Missed:** " + "; ".join(misses) + ". With every row the first loop and "
-               "each cold move shift all training rows and fit the preprocessing on them, and "
-               "every fit trains on its budget's rows and scores all test rows (the RBF SVM a "
-               "sample of 5,000), each fit receiving the whole test matrix from the served "
-               "process: 12 such fits on 2 cores take longer than 5 s. The interactive sample "
-               "is what keeps it interactive.\n")
+               "each cold move shift all 750,000 training rows and fit the preprocessing on "
+               "them, and every fit trains on its budget's rows and scores all 250,000 test "
+               "rows (the RBF SVM a sample of 5,000; the workers map the test matrix from one "
+               "file). With a 50,000-row budget the 12 fits themselves take longer than the "
+               "targets (issue 28's, set for what the page does: the settings policy's "
+               "10,000-row budget).\n")
     command = "bench_million.py" + ("" if s["n_rows"] == 1_000_000 else f" --rows {s['n_rows']}")
     return f"""## {s['n_rows']:,} rows (`{command}`)
 
