@@ -267,6 +267,36 @@ def test_progress_bar_takes_any_count(dashboard):
             loop.running = False
 
 
+def test_the_old_datasets_caveat_goes_once_the_new_ones_numbers_show(dashboard):
+    """While a new dataset trains, the status line says the results shown are the old one's,
+    until the Models tab shows a run of the new one (its first numbers)."""
+    from types import SimpleNamespace
+
+    from distviz.data import Dataset
+    loop, status = dashboard.loop, dashboard.status_view
+    old, new = loop.result, Dataset(source="penguins")
+    caveat = f"(the results shown are for {old.dataset.name})"
+    status.bar.param.update(value=0, max=1, visible=True)
+    with param.parameterized.discard_events(loop):
+        loop.param.update(dataset=new, running=True)
+    try:
+        status._started(None)  # what a request of the new dataset says
+        loop.progress = (1, 4)
+        assert status.line.object.startswith("Training on penguins") and \
+            status.line.object.endswith(caveat)
+        status.shown(old)  # a render of the old dataset's run: still the old one's
+        loop.progress = (2, 4)
+        assert status.line.object.endswith(caveat)
+        status.shown(SimpleNamespace(dataset=new))  # the new dataset's first numbers
+        assert status.line.object.startswith("Training on penguins: 2 of 4 fits done") and \
+            caveat not in status.line.object
+        loop.progress = (3, 4)
+        assert caveat not in status.line.object and "3 of 4 fits done" in status.line.object
+    finally:
+        with param.parameterized.discard_events(loop):
+            loop.param.update(dataset=old.dataset, running=False)
+
+
 def test_finished_algorithms_show_while_slower_ones_train(monkeypatch, tmp_path):
     """The slower algorithm is held at a gate (its fit waits while a file exists), so it is
     certainly still training when the finished one shows."""

@@ -111,6 +111,9 @@ class Dashboard(pn.viewable.Viewer):
         self.neighbours = Neighbours(loop=loop, delay=self.PREFETCH_DELAY)
         self.status_view = StatusView(loop=loop, session=self.session)
         self._build_layout()
+        # What the Models tab shows decides whether the status line still says "the results
+        # shown are for <the old dataset>" (set on the document's thread, after its render).
+        self.models.param.watch(lambda event: self.status_view.shown(event.new), "run")
         self.data.show(dataset, name, task)
         self.session.watch(self.data, ["dataset"], lambda event: self._use_dataset(event.new))
         self.session.watch(self.data, ["loading"], self._show_loading)

@@ -109,6 +109,15 @@ class StatusView(pn.viewable.Viewer):
                 self._progressed()
         self.session.later(self.BUSY_AFTER, still_training)
 
+    def shown(self, run) -> None:
+        """The results tab now shows ``run``: once it is the new dataset's (its first numbers,
+        while the rest trains), the training line no longer says the old one's are shown."""
+        if self._caveat and run is not None and run.dataset is self.loop.dataset:
+            self._caveat = ""
+            if self.loop.running:
+                self.line.object = f"{self._training}..."
+                self._progressed()
+
     def _progressed(self, event=None) -> None:
         """The fit counts and the time left, as each fit lands (no estimate until the fits
         left have measured times)."""
