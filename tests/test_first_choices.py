@@ -235,6 +235,12 @@ def test_rank_change_and_best_tick_only_beyond_the_noise(titanic):
     assert board["rank_change"].to_dict() == {"a": -1, "b": 1, "c": 0}
     assert board["best"].to_dict() == {"a": False, "b": True, "c": False}
     assert best_model(far, "f1").startswith("**Best now: b**")
+    # A partial run says how many of the chosen algorithms are in; one alone is "first in".
+    assert best_model(far, "f1", 4).endswith("(3 of 4 algorithms in)")
+    assert best_model(far, "f1", 3) == best_model(far, "f1")
+    alone = _fake_run(titanic, {"a": (30, 32)})
+    assert best_model(alone, "f1", 3) == "**First in: a** (1 of 3 algorithms in)"
+    assert best_model(alone, "f1", 1) == "**a is the only model compared**"
     # The page colours a shown rank change by its sign (green up, red down).
     from distviz.views.models_view import _RowCss
     from distviz.views.style import BETTER, WORSE

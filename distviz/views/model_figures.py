@@ -213,6 +213,19 @@ class ModelFigures:
                                 else self._regression(name, size))
         self.roc = self._roc() if task == "classification" else None
 
+    @property
+    def per_row(self) -> int:
+        """Plots to a row: four 2-class matrices fit a 1280 px window; matrices with slanted
+        labels are wider (three), a regressor's two plots wider still (two)."""
+        if self.task != "classification":
+            return 2
+        return 3 if self._slanted() else 4
+
+    def _slanted(self) -> bool:
+        """Whether the class names are slanted (more than two, or long ones overlap)."""
+        labels = self.labels
+        return len(labels) > 2 or max((len(c) for c in labels), default=0) > 6
+
     @staticmethod
     def shape_of(task: str, labels: list[str] | None, algorithms: list[str]) -> tuple:
         """What a set of figures is built for: a run of another shape needs new figures."""
@@ -231,8 +244,7 @@ class ModelFigures:
 
     def _matrix(self, name: str, size: int):
         labels = self.labels
-        # Side by side, more than two (or long) class names overlap: slant them.
-        slant = len(labels) > 2 or max((len(c) for c in labels), default=0) > 6
+        slant = self._slanted()  # side by side, more than two (or long) class names overlap
         fig = figure(x_range=FactorRange(*labels), y_range=FactorRange(*reversed(labels)),
                      width=size + (40 if slant else 0), height=size + (30 if slant else 0),
                      toolbar_location=None, tools="", title=f"{name}: training...",

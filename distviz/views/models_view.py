@@ -48,8 +48,9 @@ LEADERBOARD_TITLES = {"rank_change": "rank change", "fit_s": "fit s", "train_row
 WRAP_CELLS = (".tabulator-cell {white-space: normal !important; overflow-wrap: anywhere; "
               "text-overflow: clip !important} .tabulator-col-title {white-space: normal "
               "!important; text-overflow: clip !important}")
-# While a move trains the leaderboard is dimmed without Panel's spinner: its animated mask
-# costs a software-rendered browser ~0.3 CPU s per second, beside the fits on the same cores.
+# While a move trains the leaderboard (after a dataset switch, the plots too) is dimmed without
+# Panel's spinner: its animated mask repaints in software all the while, on the cores the fits
+# need (bench_browser's per-process CPU).
 STILL_LOADING = ":host(.pn-loading):before {display: none}"
 
 
@@ -123,8 +124,8 @@ class ModelsView(ResultView):
         # a move only sends new data.
         self.figures: ModelFigures | None = None
         self._placed: ModelFigures | None = None  # the figures on the page
-        self.matrices = pn.GridBox(ncols=4)
-        self.roc = pn.Column(pn.pane.Bokeh(None), margin=0)
+        self.matrices = pn.GridBox(ncols=4, stylesheets=[STILL_LOADING])
+        self.roc = pn.Column(pn.pane.Bokeh(None), margin=0, stylesheets=[STILL_LOADING])
         how = ("Move the **shift** slider (or set a whole mix of groups): left down-samples the "
                "chosen group in the *training* set, right up-samples it. Every model is re-trained and scored on the same "
                "untouched test set; deltas are against the unshifted baseline. Each delta's "
@@ -173,7 +174,7 @@ class ModelsView(ResultView):
             self.busy(False)
 
     def stale(self, stale: bool) -> None:
-        """Dim the plots (with a spinner) while they show another dataset's run."""
+        """Dim the plots (no spinner: STILL_LOADING) while they show another dataset's run."""
         self.matrices.loading = self.roc.loading = stale
 
     def set_task(self, task: str, headline: str) -> None:
@@ -200,7 +201,8 @@ class ModelsView(ResultView):
         if self.table.min_height != height:
             self.table.min_height = height
         self.best_line.object = (
-            f"{best_model(run, metric)} — {escape(shift_words(run.spec))}, training rows "
+            f"{best_model(run, metric, len(self.algorithms) or None)} — "
+            f"{escape(shift_words(run.spec))}, training rows "
             f"{run.shift.train_rows_before} → {run.shift.train_rows_after}")
         self.legend.object = practical_legend(run, metric)
         figures = self._figures_for(run)
@@ -211,7 +213,7 @@ class ModelsView(ResultView):
             # New plots go on the page only once they hold this run's numbers: in a served
             # session a model's changes before it joins the document are not sent.
             self._placed = figures
-            self.matrices.ncols = 4 if run.dataset.is_classification else 2
+            self.matrices.ncols = figures.per_row
             self.matrices.objects = [pn.pane.Bokeh(figures.plots[name], margin=4)
                                      for name in figures.algorithms]
             self.roc[0].object = figures.roc
@@ -301,15 +303,22 @@ def lead_call(run: RunResult, metric: str, lead) -> str:
     return f"; {LEAD_CALLS[call].format(m=f'{m:.3g}')}" if call else ""
 
 
-def best_model(run: RunResult, metric: str) -> str:
+def best_model(run: RunResult, metric: str, chosen: int | None = None) -> str:
     """The best-model line: a "best" claim only when the lead over the runner-up is beyond the
-    noise (paired by seed on the same test rows)."""
+    noise (paired by seed on the same test rows). ``chosen``: how many algorithms the run will
+    have; a partial run with fewer says how many are in."""
     best, second, lead = run.lead(metric)
     base = run.best("baseline")
     baseline = f" (baseline leader: {escape(base)})" if base else ""
+    waiting = ""
+    if chosen is not None and len(run.algorithms) < chosen:
+        waiting = f" ({len(run.algorithms)} of {chosen} algorithms in)"
+    baseline += waiting
     if best is None:
         return "**No model scored**"
     if second is None:
+        if waiting:
+            return f"**First in: {escape(best)}**{waiting}"
         return f"**{escape(best)} is the only model compared**"
     if lead is None:
         return (f"**Leading now: {escape(best)}** by {metric.upper()} over {escape(second)}, "
