@@ -10,7 +10,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "distviz"
 # Lowest first; a module may import only from its own layer or those before it.
-LAYERS = ["errors", "runner", "tasks", "data", "models", "metrics", "stats", "sentences",
+LAYERS = ["errors", "runner", "tasks", "data", "imputer", "models", "metrics", "stats", "sentences",
           "importance", "shift", "results", "loop", "synth", "output", "sweep", "advise",
           "preview", "views", "cli"]
 GUI = {"panel", "holoviews", "hvplot", "bokeh"}
