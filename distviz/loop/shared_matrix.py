@@ -2,8 +2,8 @@
 receiving its own copy (issue 28).
 
 At 1,000,000 rows the test matrix is 250,000 x 45 floats (86 MiB), and the 12 fits of a move
-each received it through the pool's pipe (a 0.26 s round trip, timed alone; ``bench_million``'s
-setting "all rows, the page's budget" measures the cold moves). A :class:`SharedMatrix` is written once per training set and seed
+each received it through the pool's pipe (``bench_million``'s setting "all rows, the page's
+budget" measures the cold moves before and after: benchmarks/RESULTS.md). A :class:`SharedMatrix` is written once per training set and seed
 and pickles as its file's name: a worker unpickles it as a read-only memory map of that file,
 the same numbers. Only for the local pool: a dask worker may be on another machine.
 
@@ -39,7 +39,7 @@ class SharedMatrix:
         fd, name = tempfile.mkstemp(suffix=".npy", dir=_process_folder())
         with os.fdopen(fd, "wb") as out:
             np.save(out, np.ascontiguousarray(array), allow_pickle=False)
-        self.path, self.shape = name, array.shape
+        self.path = name
         weakref.finalize(self, _remove, name)
 
     def __reduce__(self):
