@@ -48,6 +48,11 @@ class Algorithm:
         Test-row budget of a slow predictor (classification): above it each fit scores a
         seeded, stratified sample of the test set, the interval counts that many test rows,
         and the output says so (``test_rows_used``). ``None`` scores every test row.
+    weighted_duplicates : bool
+        Fitting unique rows with integer sample weights equals fitting the duplicated rows
+        (scikit-learn's sample-weight equivalence, checked for every algorithm that says so by
+        tests/test_sample_weights.py): the loop then fits a random up-sample's repeated rows as
+        weights (:func:`distviz.loop.weights.duplicates_as_weights`). False fits the duplicates.
     """
 
     name: str
@@ -57,6 +62,7 @@ class Algorithm:
     cost: float = 1.0
     label: str = ""
     max_test_rows: int | None = None
+    weighted_duplicates: bool = False
 
     def make(self, random_state: int) -> BaseEstimator:
         return self.factory(random_state)
@@ -76,7 +82,8 @@ _REGISTRY: dict[tuple[str, str], Algorithm] = {}
 
 def register(name: str, factory: Callable[[int], BaseEstimator], *, task: str,
              max_train_rows: int | None = None, cost: float = 1.0, label: str | None = None,
-             max_test_rows: int | None = None, replace: bool = False) -> Algorithm:
+             max_test_rows: int | None = None, weighted_duplicates: bool = False,
+             replace: bool = False) -> Algorithm:
     """Add an algorithm to the registry.
 
     Examples
@@ -95,7 +102,7 @@ def register(name: str, factory: Callable[[int], BaseEstimator], *, task: str,
         raise UsageError(f"a test-row budget is for classification only ({name!r} is for "
                          f"{task}); leave max_test_rows unset.")
     algorithm = Algorithm(name, task, factory, max_train_rows, cost, label or name,
-                          max_test_rows)
+                          max_test_rows, weighted_duplicates)
     _REGISTRY[(task, name)] = algorithm
     return algorithm
 
@@ -212,6 +219,9 @@ def _scaled_target(regressor):
     return TransformedTargetRegressor(regressor=regressor, transformer=StandardScaler())
 
 
+# weighted_duplicates only where tests/test_sample_weights.py finds the fits equal: elsewhere the
+# rows, not their weights, are counted (the forest's bootstrap, the MLP's mini-batches, the SVM's
+# gamma="scale", XGBoost's quantile sketch, min_samples_leaf, GaussianNB's var_smoothing).
 _MLP = dict(hidden_layer_sizes=(64, 32), early_stopping=True, max_iter=200, n_iter_no_change=10)
 
 register("xgboost", _xgb_classifier, task="classification", cost=1.0, label="XGBoost")
@@ -224,7 +234,7 @@ register("svm", lambda s: SVC(kernel="rbf", C=1.0, gamma="scale", random_state=s
          task="classification", max_train_rows=5_000, cost=3.0, label="SVM (RBF)",
          max_test_rows=5_000)
 register("logistic_regression", lambda s: LogisticRegression(max_iter=1000, random_state=s),
-         task="classification", cost=0.5, label="Logistic regression")
+         task="classification", cost=0.5, label="Logistic regression", weighted_duplicates=True)
 register("knn", lambda s: KNeighborsClassifier(n_neighbors=15), task="classification",
          max_train_rows=20_000, cost=1.0, label="k nearest neighbours")
 register("hist_gradient_boosting", lambda s: HistGradientBoostingClassifier(random_state=s),
@@ -242,7 +252,8 @@ register("random_forest", lambda s: RandomForestRegressor(n_estimators=100, n_jo
          task="regression", cost=4.0, label="Random forest")
 register("svm", lambda s: _scaled_target(SVR(kernel="rbf", C=1.0, gamma="scale")),
          task="regression", max_train_rows=5_000, cost=3.0, label="SVR (RBF)")
-register("ridge", lambda s: Ridge(alpha=1.0), task="regression", cost=0.1, label="Ridge")
+register("ridge", lambda s: Ridge(alpha=1.0), task="regression", cost=0.1, label="Ridge",
+         weighted_duplicates=True)
 register("knn", lambda s: KNeighborsRegressor(n_neighbors=15), task="regression",
          max_train_rows=20_000, cost=1.0, label="k nearest neighbours")
 register("hist_gradient_boosting", lambda s: HistGradientBoostingRegressor(random_state=s),

@@ -74,8 +74,11 @@ def predict_classes(estimator, X, n_classes: int) -> tuple[np.ndarray, np.ndarra
 def fit_and_score(algorithm: models.Algorithm, seed: int, X_train: np.ndarray,
                   y_train: np.ndarray, X_test: np.ndarray, y_test: np.ndarray, *,
                   task: str, n_classes: int = 0, positive: int | None = None,
-                  time_limit: float | None = None) -> dict:
+                  time_limit: float | None = None, sample_weight=None) -> dict:
     """Fit one estimator and score it. Runs in a worker process; never raises.
+
+    ``sample_weight``: integer weights of the training rows, in place of their duplicates
+    (only for an algorithm whose weighted fit equals the duplicated one).
 
     ``time_limit`` seconds (POSIX, main thread: a worker) interrupts the fit with a transient
     TimeoutError, so a stuck fit frees its worker for the fits queued behind it.
@@ -93,7 +96,8 @@ def fit_and_score(algorithm: models.Algorithm, seed: int, X_train: np.ndarray,
             # Convergence chatter from a short MLP budget is expected, not news.
             warnings.simplefilter("ignore")
             estimator = algorithm.make(seed)
-            estimator.fit(X_train, y_train)
+            estimator.fit(X_train, y_train, **({} if sample_weight is None
+                                               else {"sample_weight": sample_weight}))
             if task == "classification":
                 y_pred, scores = predict_classes(estimator, X_test, n_classes)
                 metrics = score_classification(y_test, y_pred, scores,

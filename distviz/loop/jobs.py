@@ -15,6 +15,7 @@ from ..data.sampling import sample_rows
 from ..results import FitResult
 from ..shift import ShiftResult, ShiftSpec, shift_training_set
 from .encoding import CodedTable, Prepared, prepare
+from .weights import duplicates_as_weights
 
 
 class TrainingSets:
@@ -121,9 +122,11 @@ class FitJob:
         """``fit_and_score``'s arguments: the algorithm, seed and matrices. ``local_pool``: for
         this machine's worker processes, which may read a large test matrix from one file
         (:mod:`~distviz.loop.shared_matrix`)."""
-        ds, y_train = self.dataset, self.shifted().y
+        ds, shifted = self.dataset, self.shifted()
         prepared = self.sets.prepared(ds, self.state, self.seed, max_ratio=self.max_ratio)
-        rows, test_rows = self.rows(), self.test_rows
+        rows, test_rows, y_train, weights = self.rows(), self.test_rows, shifted.y, None
+        if self.algorithm.weighted_duplicates:
+            rows, weights = duplicates_as_weights(shifted.origin, rows)
         X_train = prepared.train(rows)  # only the budget's rows are transformed
         X_test, y_test = prepared.test, ds.y_test
         if rows is not None:
@@ -133,7 +136,8 @@ class FitJob:
         elif local_pool:
             X_test = prepared.test_for_workers()
         return ((self.algorithm, self.seed, X_train, y_train, X_test, y_test),
-                dict(task=ds.task_name, n_classes=len(ds.classes), positive=ds.positive_index))
+                dict(task=ds.task_name, n_classes=len(ds.classes), positive=ds.positive_index,
+                     sample_weight=weights))
 
     def result(self, outcome: dict) -> FitResult:
         """The fit's result from ``fit_and_score``'s outcome."""
