@@ -94,7 +94,8 @@ def test_regression_dataset_switches_metrics_and_views():
     dashboard.resampler.ratio = 1.0
     for tab in ("Distributions", "Per group", "Models"):
         dashboard.open_tab(tab)
-    assert len(dashboard.models.matrices.objects) == 2 and not dashboard.models.roc.visible
+    # two regressors, each two plots (predicted vs actual, residuals), one to a grid cell
+    assert len(dashboard.models.matrices.objects) == 4 and not dashboard.models.roc.visible
 
 
 def test_bad_data_keeps_the_previous_dataset(tmp_path, dashboard):

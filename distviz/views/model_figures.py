@@ -215,11 +215,15 @@ class ModelFigures:
 
     @property
     def per_row(self) -> int:
-        """Plots to a row: four 2-class matrices fit a 1280 px window; matrices with slanted
-        labels are wider (three), a regressor's two plots wider still (two)."""
-        if self.task != "classification":
-            return 2
-        return 3 if self._slanted() else 4
+        """Plots to a row: four 2-class matrices (or two regressors' two plots) fit a 1280 px
+        window; matrices with slanted labels are wider (three)."""
+        return 3 if self.task == "classification" and self._slanted() else 4
+
+    def panels(self, name: str) -> list:
+        """``name``'s plots one by one, so a grid can narrow each (a regressor's pair as one
+        row kept its 2 x 260 px and overlapped its neighbour in a 1400 px window)."""
+        plot = self.plots[name]
+        return list(plot.children) if self.task != "classification" else [plot]
 
     def _slanted(self) -> bool:
         """Whether the class names are slanted (more than two, or long ones overlap)."""
@@ -275,8 +279,9 @@ class ModelFigures:
         scatter.scatter("actual", "predicted", source=points, size=3, alpha=0.5,
                         color="#1f77b4")
         scatter.line("x", "y", source=diagonal, color="#999999", line_dash="dashed")
+        scatter.xaxis.ticker.desired_num_ticks = 4  # a plot narrowed to 215 px ran them together
         histogram = figure(width=size, height=size, toolbar_location=None, tools="",
-                           title=f"{name} residuals", x_axis_label="residual (predicted - actual)",
+                           title=f"{name} residuals", x_axis_label="predicted - actual",
                            y_axis_label="test rows")
         bins = self._source(f"residuals:{name}", BIN_COLUMNS)
         histogram.quad(left="left", right="right", top="rows", bottom=0, source=bins,

@@ -21,14 +21,14 @@ from .style import BETTER, EQUIVALENT, WORSE, escape
 
 
 BEYOND_NOISE = ("better", "worse")
-# Leaderboard columns: (share of the spare width, least px: its header's longest word). A
-# column not named gets share 1 and Tabulator's least, 40 px; these add up to 840 px (a 1280 px
-# window gives the table 840).
-LEADERBOARD_WIDTHS = {"algorithm": (1.3, 90), "baseline": (0.7, 76), "now": (0.7, 56),
+# Leaderboard columns: (share of the spare width, least px: its header's longest word, or
+# "random_forest" unbroken). A column not named gets share 1 and Tabulator's least, 40 px; these
+# add up to 840 px (a 1280 px window gives the table 840).
+LEADERBOARD_WIDTHS = {"algorithm": (1.3, 112), "baseline": (0.7, 76), "now": (0.7, 56),
                       "delta": (0.7, 60), "interval": (1.3, 72), "verdict": (1.2, 72),
                       "practical": (1.2, 86), "seeds": (0.7, 52), "rank_change": (0.7, 62),
                       "best": (0.5, 40), "fit_s": (0.6, 40), "train_rows": (0.8, 56),
-                      "note": (2.0, 78)}
+                      "note": (2.0, 56)}
 # The practical call's cell: better / worse coloured as the delta is (beyond the noise);
 # "no change that matters" pale grey, "can't tell" white and italic; negligible plain.
 PRACTICAL_CSS = {"better": f"color: {BETTER}; font-weight: bold",
@@ -124,7 +124,10 @@ class ModelsView(ResultView):
         # a move only sends new data.
         self.figures: ModelFigures | None = None
         self._placed: ModelFigures | None = None  # the figures on the page
-        self.matrices = pn.GridBox(ncols=4, stylesheets=[STILL_LOADING])
+        # Equal columns narrow the plots to the page; Panel sets these classes only when it
+        # first draws the grid, so new plots after a dataset switch overflowed without them.
+        self.matrices = pn.GridBox(ncols=4, stylesheets=[STILL_LOADING],
+                                   css_classes=["equal-width", "equal-height"])
         self.roc = pn.Column(pn.pane.Bokeh(None), margin=0, stylesheets=[STILL_LOADING])
         how = ("Move the **shift** slider (or set a whole mix of groups): left down-samples the "
                "chosen group in the *training* set, right up-samples it. Every model is re-trained and scored on the same "
@@ -214,8 +217,9 @@ class ModelsView(ResultView):
             # session a model's changes before it joins the document are not sent.
             self._placed = figures
             self.matrices.ncols = figures.per_row
-            self.matrices.objects = [pn.pane.Bokeh(figures.plots[name], margin=4)
-                                     for name in figures.algorithms]
+            self.matrices.objects = [pn.pane.Bokeh(plot, margin=4)
+                                     for name in figures.algorithms
+                                     for plot in figures.panels(name)]
             self.roc[0].object = figures.roc
             self.roc.visible = run.dataset.is_classification
 
