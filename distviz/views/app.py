@@ -47,9 +47,6 @@ from .workarounds import before_panel_watches
 
 # The interactive budget: the settings policy's (distviz.loop.policy), as everywhere else.
 INTERACTIVE_TRAIN_ROWS = TRAIN_ROWS
-# Bokeh's tab column is "1fr" (at least its content's width): a table laid out for wider
-# plots would keep the tabs wider than the page after a dataset switch.
-TAB_WIDTH = ":host(.bk-above) {grid-template-columns: minmax(0, 1fr)}"
 __all__ = ["Dashboard", "RATIOS"]
 
 
@@ -251,7 +248,7 @@ class Dashboard(pn.viewable.Viewer):
         # A slider move pays only for the tab the user is looking at: hidden tabs are neither
         # drawn (dynamic) nor rendered (a view renders once shown).
         self.tabs = pn.Tabs(*[pn.Column(view, name=name) for name, view in self.views.items()],
-                            dynamic=True, sizing_mode="stretch_width", stylesheets=[TAB_WIDTH])
+                            dynamic=True, sizing_mode="stretch_width")
         # An opened tab renders before Panel puts it on the page, so its tables arrive with
         # this run's numbers (views/workarounds.py: Panel 1.9's Tabulator).
         before_panel_watches(self.tabs, "active", self._show_tab)

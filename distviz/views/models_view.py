@@ -124,8 +124,9 @@ class ModelsView(ResultView):
         # a move only sends new data.
         self.figures: ModelFigures | None = None
         self._placed: ModelFigures | None = None  # the figures on the page
-        # Equal columns narrow the plots to the page; Panel sets these classes only when it
-        # first draws the grid, so new plots after a dataset switch overflowed without them.
+        # Equal columns narrow the fixed-size plots to the page. Panel gives a grid these
+        # classes only while it has no fixed-size child (drawn empty, yes; redrawn with plots
+        # after a dataset switch, no: they overflowed), so they are set here.
         self.matrices = pn.GridBox(ncols=4, stylesheets=[STILL_LOADING],
                                    css_classes=["equal-width", "equal-height"])
         self.roc = pn.Column(pn.pane.Bokeh(None), margin=0, stylesheets=[STILL_LOADING])

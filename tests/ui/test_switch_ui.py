@@ -32,7 +32,8 @@ def test_switch_to_regression_says_what_is_shown_and_lays_plots_out_apart():
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with served() as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        # 1400 px: titanic's four matrices (1,040 px) are wider than the main area (981 px).
+        # 1400 px: four plots at their own 260 px (1,040 px) are wider than the main area
+        # (981 px); they fit only when the grid narrows them.
         page = browser.new_page(viewport={"width": 1400, "height": 1300})
         page.goto(f"{url}?algorithms={ALGORITHMS}")
         page.get_by_text(re.compile(r"^Ran \d+ algorithms")).first.wait_for(timeout=180_000)
