@@ -20,7 +20,6 @@ from distviz import models, synth
 from distviz.data import cleaning
 from distviz.data import Dataset
 from distviz.loop import FitExecutor, ModelLoop, ResultCache
-from distviz.loop.encoding import CodedTable, prepare
 from distviz.loop.fit import class_scores, fit_and_score, predict_classes
 from distviz.loop.jobs import FitJob, TrainingSets
 from distviz.shift import ShiftSpec, shift_training_set
@@ -128,20 +127,21 @@ def weighted_duplicates(table_) -> dict:
     loop's weighted fit of each repeated row once vs the fit of the duplicated rows."""
     ds = Dataset(source=table_, target=synth.TARGET)
     spec = ShiftSpec("cat_1", ds.default_group("cat_1"), 3.0)
-    algorithm = models.get("logistic_regression", ds.task_name)
-    shifted = shift_training_set(ds, spec, random_state=0)
-    prepared = prepare(ds, shifted, CodedTable(ds))
-    args, kw = FitJob(TrainingSets(), ds, spec, 0, algorithm, "key", None, 10.0).arguments()
-    duplicated_args = (algorithm, 0, prepared.train(), shifted.y, prepared.test, ds.y_test)
-    results = {}
-    before = timed(lambda: results.update(before=fit_and_score(*duplicated_args, **{
-        **kw, "sample_weight": None})))
-    after = timed(lambda: results.update(after=fit_and_score(*args, **kw)))
-    same = (np.array_equal(results["before"]["y_pred"], results["after"]["y_pred"])
-            and all(abs(results["before"]["metrics"][m] - v) <= 1e-9
-                    for m, v in results["after"]["metrics"].items()))
+    algorithm, sets = models.get("logistic_regression", ds.task_name), TrainingSets()
+    weighted, kw = FitJob(sets, ds, spec, 0, algorithm, "key", None, 10.0).arguments()
+    shifted = sets.shift(ds, spec, 0, max_ratio=10.0)  # the job's, from the sets' cache
+    duplicated = (algorithm, 0, sets.prepared(ds, spec, 0, max_ratio=10.0).train(), shifted.y,
+                  *weighted[4:])
+
+    def fit(arguments, sample_weight):
+        return fit_and_score(*arguments, **{**kw, "sample_weight": sample_weight})
+    before = timed(lambda: fit(duplicated, None))
+    after = timed(lambda: fit(weighted, kw["sample_weight"]))
+    b, a = fit(duplicated, None), fit(weighted, kw["sample_weight"])
+    same = (np.array_equal(b["y_pred"], a["y_pred"])
+            and all(abs(b["metrics"][m] - v) <= 1e-9 for m, v in a["metrics"].items()))
     return {"before": before, "after": after, "same": same, "rows": len(shifted.y),
-            "unique": len(args[2])}
+            "unique": len(weighted[2])}
 
 
 def run(log=print) -> dict:

@@ -124,9 +124,10 @@ class FitJob:
         (:mod:`~distviz.loop.shared_matrix`)."""
         ds, shifted = self.dataset, self.shifted()
         prepared = self.sets.prepared(ds, self.state, self.seed, max_ratio=self.max_ratio)
-        rows, test_rows, y_train, weights = self.rows(), self.test_rows, shifted.y, None
+        rows, weights = self.rows(), None
         if self.algorithm.weighted_duplicates:
             rows, weights = duplicates_as_weights(shifted.origin, rows)
+        test_rows, y_train = self.test_rows, shifted.y
         X_train = prepared.train(rows)  # only the budget's rows are transformed
         X_test, y_test = prepared.test, ds.y_test
         if rows is not None:

@@ -3,9 +3,9 @@ receiving its own copy (issue 28).
 
 At 1,000,000 rows the test matrix is 250,000 x 45 floats (86 MiB), and the 12 fits of a move
 each received it through the pool's pipe (``bench_million``'s setting "all rows, the page's
-budget" measures the cold moves before and after: benchmarks/RESULTS.md). A :class:`SharedMatrix` is written once per training set and seed
-and pickles as its file's name: a worker unpickles it as a read-only memory map of that file,
-the same numbers. Only for the local pool: a dask worker may be on another machine.
+budget" measures the cold moves before and after: benchmarks/RESULTS.md). A
+:class:`SharedMatrix` is written once per training set and seed and pickles as its file's name:
+a worker unpickles it as a read-only memory map of that file, the same numbers. Only for the local pool: a dask worker may be on another machine.
 
 The files live in the temporary folder (disk-backed: a file left by a killed process costs
 disk, not memory), one folder per process, removed with the last handle or at exit; folders of
