@@ -44,6 +44,7 @@ from distviz.stats import (
     practical_call,
     regression_scores,
 )
+from distviz.stats.seeds import first_seeds, more_seeds_matter
 from distviz.stats.effects import _paired_delta  # the rejected alternative, measured
 
 GROUP_SHARES = (0.45, 0.30, 0.15, 0.10)
@@ -228,8 +229,10 @@ def _per_set(task, y_true, predictions, metric):
 
 
 def coverage_cells(world: World, metrics, seed_part: str = "sum") -> list[dict]:
-    """One row per (algorithm, group, ratio, replication, metric): the interval and the truth."""
+    """One row per (algorithm, group, ratio, replication, metric): the interval and the truth;
+    with the method's seed part, also the adaptive-seeds variants (:func:`_adaptive`)."""
     d, task = world.design, world.task
+    min_effects = default_min_effect(task, world.y_population)
     algorithms = d.classifiers if task == "classification" else d.regressors
     rows = []
     n_seeds_total = d.seeds * d.replications
@@ -251,8 +254,11 @@ def coverage_cells(world: World, metrics, seed_part: str = "sum") -> list[dict]:
                     single = _paired(y_test, a[:1], b[:1], task, metrics, d, seed_part)
                     # A/A: the same configuration, the next replication's seeds as "baseline".
                     other_seeds = _seeds(d, (j + 1) % d.replications)
-                    aa = _paired(y_test, a, [shifted[s][1][j] for s in other_seeds], task,
-                                 metrics, d, seed_part)
+                    other = [shifted[s][1][j] for s in other_seeds]
+                    aa = _paired(y_test, a, other, task, metrics, d, seed_part)
+                    adaptive = (_adaptive(y_test, a, b, other, effects, aa, task, metrics, d,
+                                          seed_part, min_effects)
+                                if seed_part == "sum" else {})
                     for m in metrics:
                         e, truth = effects[m], float(per_seed_truth[m][others].mean())
                         _, old_low, old_high = _old_interval(a, b, y_test, task, m)
@@ -271,8 +277,56 @@ def coverage_cells(world: World, metrics, seed_part: str = "sum") -> list[dict]:
                             "se": e.se, "half_width": e.half_width,
                             "aa_low": aa[m].low, "aa_high": aa[m].high, "aa_se": aa[m].se,
                             "aa_half_width": aa[m].half_width,
+                            **{f"{name}_{m_key}": value
+                               for name, per_metric in adaptive.items()
+                               for m_key, value in per_metric[m].items()},
                         })
     return rows
+
+
+HEADLINE = {"classification": "f1", "regression": "r2"}
+
+
+def _adaptive(y_test, a, b, other, effects, aa, task, metrics, design, seed_part, min_effects):
+    """Adaptive seeds on one cell (``distviz.stats.seeds``), for each policy size K the cell
+    can hold (5 and 3 seeds): the first ``first_seeds(K)`` seeds, and all K only where
+    ``more_seeds_matter`` says so for the headline metric; the A/A comparison likewise. Per
+    metric: whether that interval covers (filled in by the caller's truth), is significant in
+    A/A, the seeds fitted, and whether its practical call equals the one of all K seeds."""
+    headline = HEADLINE[task]
+    out = {}
+    for total in sorted({design.seeds, 3}):
+        if total > design.seeds:
+            continue
+        first = first_seeds(total)
+        full = effects if total == design.seeds else _paired(y_test, a[:total], b[:total], task,
+                                                             metrics, design, seed_part)
+        early = _paired(y_test, a[:first], b[:first], task, metrics, design, seed_part)
+        aa_full = aa if total == design.seeds else _paired(y_test, a[:total], other[:total],
+                                                           task, metrics, design, seed_part)
+        aa_early = _paired(y_test, a[:first], other[:first], task, metrics, design, seed_part)
+        more = more_seeds_matter(early[headline], repeats=total,
+                                 min_effect=min_effects[headline])
+        aa_more = more_seeds_matter(aa_early[headline], repeats=total,
+                                    min_effect=min_effects[headline])
+        chosen, aa_chosen = (full if more else early), (aa_full if aa_more else aa_early)
+        per_metric = {}
+        for m in metrics:
+            call = practical_call(m, chosen[m].low, chosen[m].high, min_effects[m])
+            per_metric[m] = {
+                "low": chosen[m].low, "high": chosen[m].high,
+                "full_low": full[m].low, "full_high": full[m].high,
+                "seeds": total if more else first,
+                "aa_significant": aa_chosen[m].significant,
+                "full_aa_significant": aa_full[m].significant,
+                "aa_seeds": total if aa_more else first,
+                "same_call": call == practical_call(m, full[m].low, full[m].high,
+                                                    min_effects[m]),
+                "aa_same_call": practical_call(m, aa_chosen[m].low, aa_chosen[m].high,
+                                               min_effects[m])
+                == practical_call(m, aa_full[m].low, aa_full[m].high, min_effects[m])}
+        out[f"adaptive{total}"] = per_metric
+    return out
 
 
 def _paired(y_test, a, b, task, metrics, design, seed_part):
@@ -565,6 +619,65 @@ delta = min_effect test the boundary with {p.cells} cells per size).
 """
 
 
+# ---------------------------------------------------------------------------- adaptive seeds
+def run_adaptive(design: Design, log=print) -> dict:
+    """The adaptive-seeds section alone: the calibration cells of both tasks, summarised by
+    :func:`summarise_adaptive` for the policy's 5 and 3 seeds."""
+    started, loads, rows = time.perf_counter(), [load_average()], {}
+    for task, metrics in (("classification", CLASSIFICATION_REPORTED),
+                          ("regression", REGRESSION_REPORTED)):
+        with Timer() as t:
+            rows[task] = coverage_cells(make_world(task, design), metrics)
+        log(f"  {task}: {len(rows[task])} metric cells in {t.seconds:.0f} s")
+    loads.append(load_average())
+    return {"design": design, "adaptive": adaptive_summaries(rows),
+            "seconds": time.perf_counter() - started, "loads": loads}
+
+
+def adaptive_summaries(rows: dict) -> list[dict]:
+    return [summarise_adaptive(rows[task], m, total)
+            for total in (5, 3)
+            for task, metrics in (("classification", CLASSIFICATION_REPORTED),
+                                  ("regression", REGRESSION_REPORTED))
+            for m in metrics if summarise_adaptive(rows[task], m, total)]
+
+
+def adaptive_section(s: dict) -> str:
+    d: Design = s["design"]
+    lines = [{"seeds (first, up to)": f"{r['first']}, {r['total']}", "metric": r["metric"],
+              "cells": r["cells"],
+              "coverage: adaptive / all seeds": f"**{pct(r['coverage'])}** / "
+                                                f"{pct(r['full_coverage'])}",
+              "A/A significant: adaptive / all seeds": f"**{pct(r['aa_rate'])}** / "
+                                                       f"{pct(r['full_aa_rate'])}",
+              "seeds fitted (shifted; A/A)": f"{r['seeds']:.2f}; {r['aa_seeds']:.2f}",
+              "fits saved": pct(1 - r["seeds"] / r["total"]),
+              "same call as all seeds (shifted; A/A)": f"{pct(r['same_call'])}; "
+                                                       f"{pct(r['aa_same_call'])}"}
+             for r in s["adaptive"]]
+    return f"""## Adaptive seeds (`bench_calibration.py`, issue 28)
+
+`distviz.stats.seeds.more_seeds_matter`: a shifted state fits its first seeds (5 -> 3, 3 -> 2:
+`first_seeds`) and the rest only where they may change the call on the headline metric (F1,
+R²): where 0 or +-min_effect (the default, 0.01) lies between the half-width the seeds up to K
+would give and the one now, widened by how far the new seeds may move the delta. The reported
+interval is that of the seeds fitted. On the calibration cells above ({d.replications}
+replications x algorithms x groups x ratios, {d.test_rows:,} frozen test rows; the 3-seed rows
+use each replication's first 3 seeds): **coverage** of the true delta and the **A/A** rate
+(target >= 90 % and <= 5 %, as for every seed), beside the same with every seed; **seeds
+fitted** = the mean per cell (its shifted arm; the A/A comparison's own decision); **same
+call** = the practical call (better / worse / negligible / equivalent / inconclusive at the
+default min_effect) equals the one from every seed. Every metric uses the seeds the headline
+metric's rule chose.
+
+{table(lines, list(lines[0]))}
+
+{s['seconds']:.0f} s, 1-minute load average {' -> '.join(s['loads'])}.
+
+    python -m benchmarks.bench_calibration --adaptive-only
+"""
+
+
 # ---------------------------------------------------------------------------- timing
 def time_paired_delta(n_rows: int = 10_000, n_seeds: int = 5, n_boot: int = 200,
                       task: str = "classification", runs: int = 7) -> float:
@@ -608,6 +721,30 @@ def summarise(rows: list[dict], metric: str) -> dict:
                                                             + r["se_seed"] ** 2)
                                        for r in picked if r["se_test"] > 0])),
     }
+
+
+def summarise_adaptive(rows: list[dict], metric: str, total: int) -> dict:
+    """Adaptive seeds against all ``total`` seeds on one metric's cells (:func:`_adaptive`):
+    coverage and the A/A rate of each, the seeds fitted per arm (shifted cells and A/A), and
+    how often the adaptive practical call equals the one of all seeds."""
+    name = f"adaptive{total}"
+    picked = [r for r in rows if r["metric"] == metric and f"{name}_seeds" in r]
+    if not picked:
+        return {}
+
+    def covered(low, high):
+        return float(np.mean([r[low] <= r["truth"] <= r[high] for r in picked]))
+
+    return {
+        "metric": metric, "total": total, "first": first_seeds(total), "cells": len(picked),
+        "coverage": covered(f"{name}_low", f"{name}_high"),
+        "full_coverage": covered(f"{name}_full_low", f"{name}_full_high"),
+        "aa_rate": float(np.mean([r[f"{name}_aa_significant"] for r in picked])),
+        "full_aa_rate": float(np.mean([r[f"{name}_full_aa_significant"] for r in picked])),
+        "seeds": float(np.mean([r[f"{name}_seeds"] for r in picked])),
+        "aa_seeds": float(np.mean([r[f"{name}_aa_seeds"] for r in picked])),
+        "same_call": float(np.mean([r[f"{name}_same_call"] for r in picked])),
+        "aa_same_call": float(np.mean([r[f"{name}_aa_same_call"] for r in picked]))}
 
 
 CLASSIFICATION_REPORTED = ("f1", "balanced_accuracy", "roc_auc", "accuracy")
@@ -724,8 +861,13 @@ def main(argv=None) -> int:
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--practical-only", action="store_true",
                         help="only the practical calls' section (no variants, power, timing)")
+    parser.add_argument("--adaptive-only", action="store_true",
+                        help="only the adaptive seeds' section")
     args = parser.parse_args(argv)
     design = Design(replications=args.replications)
+    if args.adaptive_only:
+        return report("calibration_adaptive", adaptive_section(run_adaptive(design)),
+                      args.no_write)
     if args.practical_only:
         return report("calibration_practical", practical_section(run_practical(design)),
                       args.no_write)
