@@ -122,16 +122,25 @@ def _is_baseline(point: KnownPoint) -> bool:
 
 # ---------------------------------------------------------------------------- the cache
 def cached_fits(loop, spec: ShiftSpec, algorithm) -> dict | None:
-    """Every seed's fit of ``algorithm`` on ``spec``'s training set and the baseline's, from
-    the loop's cache (keyed as :meth:`ModelLoop.summarize` wants), or None if any is missing."""
+    """The fits of ``algorithm`` on ``spec``'s training set and the baseline's that its summary
+    uses (:meth:`ModelLoop.seeds_for`: with adaptive seeds, the first seeds and the rest only
+    where they may change the call), from the loop's cache (keyed as
+    :meth:`ModelLoop.summarize` wants), or None if any is missing."""
     cache, fits = loop.result_cache, {}
-    for state in (spec, spec.baseline()):
-        for seed in loop.seeds:
-            fit = cache.get(loop.cache_key(state, algorithm, seed))
-            if fit is None:
-                return None
-            fits[(state.training_key(), algorithm.name, seed)] = fit
-    return fits
+
+    def fetch(seeds) -> bool:
+        for state in (spec, spec.baseline()):
+            for seed in seeds:
+                key = (state.training_key(), algorithm.name, seed)
+                if key not in fits:
+                    fit = cache.get(loop.cache_key(state, algorithm, seed))
+                    if fit is None:
+                        return False
+                    fits[key] = fit
+        return True
+    if not fetch(loop.first_seeds(spec)):
+        return None
+    return fits if fetch(loop.seeds_for(spec, algorithm, fits)) else None
 
 
 def is_trained(loop, spec: ShiftSpec) -> bool:

@@ -92,6 +92,9 @@ class AlgorithmResult:
     n_seeds: int = 0
     note: str | None = None
     practical_calls: dict | None = None
+    #: The seeds this summary is to pair (adaptive seeds: the first ones until more are asked
+    #: for); 0: unknown. ``n_seeds == seeds_planned`` once they are all in.
+    seeds_planned: int = 0
 
     def _per_metric(self, read, missing) -> dict | None:
         """``read(effect)`` per metric (``missing`` where the interval is not finite); None
@@ -205,6 +208,15 @@ class RunResult:
 
     def result(self, algorithm: str) -> AlgorithmResult:
         return next(a for a in self.algorithms if a.algorithm == algorithm)
+
+    def seeds_label(self) -> str:
+        """The seeds the results paired, for people: "5 seeds", or "3-5 seeds" where adaptive
+        seeds fitted more for some algorithms than for others."""
+        used = sorted({a.n_seeds for a in self.algorithms if a.ok and a.n_seeds})
+        if len(used) > 1:
+            return f"{used[0]}-{used[-1]} seeds"
+        count = used[0] if used else self.repeats
+        return f"{count} seed{'s' if count != 1 else ''}"
 
     def best(self, which: str = "shifted") -> str | None:
         """The best algorithm by the headline metric, at baseline or after the shift."""

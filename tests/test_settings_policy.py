@@ -36,7 +36,8 @@ def test_the_policys_values_are_the_pages(titanic):
     from distviz.views.data_picker import INTERACTIVE_ROWS
     chosen = policy.settings_for(titanic)
     assert chosen.to_dict() == {"repeats": 5, "random_state": 0, "max_train_rows": 10_000,
-                                "sample_rows": 50_000, "max_test_rows": None}
+                                "adaptive_seeds": True, "sample_rows": 50_000,
+                                "max_test_rows": None}
     assert (INTERACTIVE_ROWS, INTERACTIVE_TRAIN_ROWS) == (chosen.sample_rows,
                                                           chosen.max_train_rows)
     large = Dataset(source=make_table(30_000), target=TARGET)
@@ -57,15 +58,25 @@ def test_the_command_line_follows_the_policy_and_says_so(large_file):
     # What the fits did is what the block says.
     [entry] = report["results"]
     assert entry["train_rows_used"] == 10_000 == settings["algorithm_budgets"][ALGORITHM]
-    assert len(entry["metrics_per_seed"]) == len(entry["confusion_matrix"]["per_seed"]) == 3
+    # Adaptive seeds: the first 2 of 3, the third where it may change the call.
+    assert settings["first_seeds"] == 2
+    assert len(entry["metrics_per_seed"]) == len(entry["confusion_matrix"]["per_seed"]) \
+        == entry["seeds"] in (2, 3)
     assert all(sum(map(sum, m)) == settings["test_rows"]
                for m in entry["confusion_matrix"]["per_seed"])
     text = cli("run", "--data", large_file, "--target", TARGET, "--algorithms", ALGORITHM,
                "--ratio", "-0.5").stdout
     assert text.strip().splitlines()[-1] == f"settings: {policy.describe(settings)}"
     assert policy.describe(settings) == (
-        "3 seeds (0-2); at most 10,000 training rows per fit; a sample of 50,000 of 60,000 "
-        "rows; every test row (12,500); the settings policy's")
+        "2-3 seeds (0-2, more where they may change the call); at most 10,000 training rows "
+        "per fit; a sample of 50,000 of 60,000 rows; every test row (12,500); the settings "
+        "policy's")
+    every = run_json(large_file, "--all-seeds")  # every seed, said so
+    assert every["settings"]["first_seeds"] is None
+    assert every["settings"]["given"] == ["adaptive_seeds"]
+    assert len(every["results"][0]["metrics_per_seed"]) == every["results"][0]["seeds"] == 3
+    assert policy.describe(every["settings"]).startswith("3 seeds (0-2); ")
+    assert policy.describe(every["settings"]).endswith("set by you: adaptive seeds")
 
 
 def test_every_knob_overrides_the_policy_and_is_stated(large_file):

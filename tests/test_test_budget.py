@@ -133,6 +133,8 @@ def test_a_sweep_and_a_response_curve_take_a_budgeted_algorithm(ds, run, budgete
     table = Sweep(loop=loop, features=[spec.feature], groups={spec.feature: spec.group},
                   ratios=[-0.5], algorithms=list(loop.algorithms)).run()
     cell = table[(table["algorithm"] == budgeted) & (table["ratio"] == -0.5)]
-    assert len(cell) == 3 and cell["value_low_f1"].notna().all()
+    # One row per seed the cell used (adaptive: the first 2 of 3, or all 3).
+    assert len(cell) == len(result.result(budgeted).fits) in (2, 3)
+    assert cell["value_low_f1"].notna().all()
     curves = response_curve(loop, spec.feature, spec.group, [-0.5, 1.0])
     assert set(curves) == {budgeted, "logistic_regression"}

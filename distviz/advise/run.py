@@ -172,8 +172,9 @@ class AdviseRun(param.Parameterized):
                                 grid.skipped, counts["done"], counts["done"] - counts["reused"],
                                 time.perf_counter() - started, "local (background)",
                                 min_effect=loop.min_effects(), settings=loop.stated_settings())
-                if not self._publish(task, advice=advice, finished=finished,
-                                     running=len(finished) < len(names)):
+                last = len(finished) == len(names)  # adaptive seeds: fewer fits than planned
+                if not self._publish(task, advice=advice, finished=finished, running=not last,
+                                     **({"progress": (counts["done"],) * 2} if last else {})):
                     return
         except Exception as exc:  # noqa: BLE001 - published; the server keeps running
             self._publish(task, error=describe_error(exc), running=False, computed_for=None)

@@ -55,6 +55,9 @@ def add_loop(parser):
                         help=f"training rows a fit may use, for every algorithm (default "
                              f"{TRAIN_ROWS:,}, as the page; 'all': no such budget, an "
                              "algorithm's own, e.g. the SVM's, still applies)")
+    parser.add_argument("--all-seeds", action="store_true",
+                        help="fit every seed of every shifted state (default: its first seeds, "
+                             "the rest only where they may change the call)")
     parser.add_argument("--n-jobs", type=int, default=None, help="parallel fits (default 2)")
     parser.add_argument("--lift-budgets", action="store_true",
                         help="fit every algorithm on all training rows (no budget at all)")
@@ -186,6 +189,8 @@ def make_loop(args, dataset, **params):
         settings["repeats"] = args.repeats
     if args.seed is not None:
         settings["random_state"] = args.seed
+    if getattr(args, "all_seeds", False):
+        settings["adaptive_seeds"] = False
     given, budget = train_rows(args)
     if given:
         settings["max_train_rows"] = budget

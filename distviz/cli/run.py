@@ -78,7 +78,7 @@ def format_run(result) -> str:
     lines = shift_lines(result) + [""]
     header = (f"{'algorithm':<24}{'baseline':>10}{'now':>10}{'delta':>10}  "
               f"{'95% interval':<20}{'verdict':<14}{'practical':<14}{'detectable':>10}")
-    seeds = f"{result.repeats} seed{'s' if result.repeats != 1 else ''}"
+    seeds = result.seeds_label()
     counts = ("; the interval counts the seed, the resampling draw and the test sample"
               if result.repeats > 1 else "")
     lines += [f"{metric.upper()} on the frozen test set ({seeds}{counts})", header,

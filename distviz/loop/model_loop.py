@@ -23,6 +23,8 @@ from ..results import AlgorithmResult, FitResult, RunResult
 from ..runner import Task
 from ..shift import ShiftResult, ShiftSpec, validate_spec
 from ..stats import resolve_min_effect
+from ..stats.seeds import first_seeds
+from .adaptive import SeedChoice, first_items, rest_items
 from .cache import ResultCache
 from .estimate import FitClock
 from .executor import FitExecutor
@@ -57,6 +59,7 @@ class ModelLoop(Requests):
             self.executor = FitExecutor()
         self._sets = TrainingSets()
         self._effects = EffectsMemo()  # intervals of paired fits, per loop
+        self._chosen = SeedChoice()  # adaptive seeds, per loop
         self.follow_policy(self.dataset)
         if self.resampler is not None:
             self.update()
@@ -82,6 +85,23 @@ class ModelLoop(Requests):
     @property
     def seeds(self) -> list[int]:
         return [self.random_state + k for k in range(self.repeats)]
+
+    def first_seeds(self, spec: ShiftSpec) -> list[int]:
+        """The seeds a state fits first: with ``adaptive_seeds`` a shifted state's first
+        :func:`~distviz.stats.seeds.first_seeds` of them, else (and for the baseline) all."""
+        if not self.adaptive_seeds or spec.is_baseline:
+            return self.seeds
+        return self.seeds[:first_seeds(self.repeats)]
+
+    def seeds_for(self, spec: ShiftSpec, algorithm: models.Algorithm,
+                  fits: dict | None = None) -> list[int] | None:
+        """The seeds ``algorithm``'s summary of ``spec`` uses: the first seeds, and every seed
+        where more may change the call on the headline metric against its default smallest
+        change that matters (:func:`~distviz.stats.seeds.more_seeds_matter`; the user's
+        ``min_effect`` changes judgments only). A function of the first fits alone, so every
+        surface and every cache state gives the same seeds. ``fits`` keyed by (training key,
+        algorithm, seed), else the cache's; None while a first fit is missing."""
+        return self._chosen(self, spec, algorithm, fits)
 
     # -- judging -----------------------------------------------------------------------
     @param.depends("min_effect", watch=True)
@@ -141,8 +161,19 @@ class ModelLoop(Requests):
         except Exception:  # noqa: BLE001 - an unknown algorithm: the run says so
             return False
         states = [spec] + ([] if spec.is_baseline else [spec.baseline()])
-        return all(self.cache.in_memory(self.cache_key(state, algorithm, seed))
-                   for state in states for seed in self.seeds for algorithm in algorithms)
+
+        def held(seeds, algorithm) -> bool:
+            return all(self.cache.in_memory(self.cache_key(state, algorithm, seed))
+                       for state in states for seed in seeds)
+        first = self.first_seeds(spec)
+        for algorithm in algorithms:
+            if not held(first, algorithm):
+                return False
+            if len(first) < len(self.seeds) and not held(self.seeds, algorithm):
+                chosen = self.seeds_for(spec, algorithm)
+                if chosen is None or not held(chosen, algorithm):
+                    return False
+        return True
 
     def shift_result(self, spec: ShiftSpec, seed: int) -> ShiftResult:
         """The shifted training set for ``seed`` (kept per loop)."""
@@ -173,10 +204,17 @@ class ModelLoop(Requests):
         min_effect = self.min_effects()  # a bad min_effect fails before any fit
         algorithms = self.resolved_algorithms()
         states = [spec] + ([spec.baseline()] if with_baseline and not spec.is_baseline else [])
-        fits = self._fit_all(states, algorithms, progress, stop=stop, clock=clock)
+        first = self.first_seeds(spec)
+        fits = self._fit_all(states, algorithms, progress, seeds=first, stop=stop, clock=clock)
+        chosen = {a.name: self.seeds_for(spec, a, fits) or first for a in algorithms}
+        more = [a for a in algorithms if len(chosen[a.name]) > len(first)]
+        if more and not (stop is not None and stop()):
+            # Adaptive seeds: the rest only for the algorithms whose call they may change.
+            fits.update(self._fit_all(states, more, progress, seeds=self.seeds[len(first):],
+                                      stop=stop, clock=clock, counted=len(fits)))
         shift = self.shift_result(spec, self.seeds[0])
-        summaries = [self.summarize(a.name, spec, fits, min_effect=min_effect)
-                     for a in algorithms]
+        summaries = [self.summarize(a.name, spec, fits, seeds=chosen[a.name],
+                                    min_effect=min_effect) for a in algorithms]
         computed = sum(1 for f in fits.values() if not f.from_cache)
         return RunResult(self.dataset, shift, self.dataset.headline_metric, summaries,
                          self.repeats, time.perf_counter() - started, computed,
@@ -213,40 +251,55 @@ class ModelLoop(Requests):
             With ``background=True``, the runner's task: ``cancel()``, ``wait()``, ``done()``,
             ``error``.
         """
-        states = OrderedDict()
+        specs = list(OrderedDict((spec.training_key(), spec) for spec in specs).values())
         for spec in specs:
             validate_spec(self.dataset, spec, max_ratio=self.max_ratio)
-            for state in (spec, spec.baseline()):
-                states.setdefault(state.training_key(), state)
         algorithms = self.resolved_algorithms()
         if not background:
-            self._fit_all(list(states.values()), algorithms, progress)
+            self._fit_specs(specs, algorithms, progress)
             return None
         return self.runner.submit(
-            lambda task: self._fit_all(list(states.values()), algorithms, progress,
-                                       background=True, stop=lambda: task.cancelled),
+            lambda task: self._fit_specs(specs, algorithms, progress, background=True,
+                                         stop=lambda: task.cancelled),
             lane=lane, failed=lambda message: None, delay=delay, waited=False, inline=False,
             name="prefetch")
 
-    def _fit_all(self, states, algorithms, progress, *, background: bool = False,
-                 stop: Callable[[], bool] | None = None,
-                 clock: FitClock | None = None) -> dict[tuple, FitResult]:
-        """Every (state, seed, algorithm): from the cache (reported first, in a block), else
-        fitted by the executor in :func:`~distviz.loop.jobs.schedule`'s order."""
+    def _fit_specs(self, specs, algorithms, progress, *, background: bool = False,
+                   stop: Callable[[], bool] | None = None) -> None:
+        """Every first fit of every spec and its baseline in one batch, then (adaptive seeds)
+        the rest that :meth:`seeds_for` asks for, in a second."""
+        fits = self._fit_items(first_items(self, specs, algorithms), progress,
+                               background=background, stop=stop)
+        rest = rest_items(self, specs, algorithms, fits)
+        if rest and not (stop is not None and stop()):
+            self._fit_items(rest, progress, background=background, stop=stop,
+                            counted=len(fits))
+
+    def _fit_all(self, states, algorithms, progress, *, seeds: list[int] | None = None,
+                 **options) -> dict[tuple, FitResult]:
+        """Every (state, seed, algorithm), ``seeds`` default the loop's: :meth:`_fit_items`."""
+        return self._fit_items([(state, seed, algorithm) for state in states
+                                for seed in (self.seeds if seeds is None else seeds)
+                                for algorithm in algorithms], progress, **options)
+
+    def _fit_items(self, items, progress, *, background: bool = False,
+                   stop: Callable[[], bool] | None = None, clock: FitClock | None = None,
+                   counted: int = 0) -> dict[tuple, FitResult]:
+        """Every (state, seed, algorithm) of ``items``: from the cache (reported first, in a
+        block), else fitted by the executor in :func:`~distviz.loop.jobs.schedule`'s order.
+        ``counted``: fits this run already reported (progress counts on from there)."""
         cache, fingerprint = self.cache, self.dataset.fingerprint
         jobs, fits = [], {}
-        for state in states:
-            for seed in self.seeds:
-                for algorithm in algorithms:
-                    key = self.cache_key(state, algorithm, seed)
-                    hit = cache.get(key)
-                    if hit is not None:
-                        fits[(state.training_key(), algorithm.name, seed)] = hit
-                    else:
-                        jobs.append(FitJob(self._sets, self.dataset, state, seed, algorithm,
-                                           key, self.budget_for(algorithm), self.max_ratio,
-                                           self.test_budget_for(algorithm)))
-        total, done = len(fits) + len(jobs), 0
+        for state, seed, algorithm in items:
+            key = self.cache_key(state, algorithm, seed)
+            hit = cache.get(key)
+            if hit is not None:
+                fits[(state.training_key(), algorithm.name, seed)] = hit
+            else:
+                jobs.append(FitJob(self._sets, self.dataset, state, seed, algorithm,
+                                   key, self.budget_for(algorithm), self.max_ratio,
+                                   self.test_budget_for(algorithm)))
+        total, done = counted + len(fits) + len(jobs), counted
         for fit in list(fits.values()):
             done += 1
             if progress:
@@ -286,12 +339,16 @@ class ModelLoop(Requests):
         """Every algorithm whose fits are all in, when one more has just completed; when
         progressive, every algorithm with at least one seed pair in, as each pair lands."""
         keys = {spec.training_key(), spec.baseline().training_key()}
-        need = 1 if self.progressive else len(self.seeds)
-        pairs = {n: sum(all((k, n, s) in fits for k in keys) for s in self.seeds)
+        task = self.dataset.task_name
+        # The seeds each algorithm's summary uses (adaptive seeds: known once its first fits are).
+        expected = {n: self.seeds_for(spec, models.get(n, task), fits) for n in names}
+        first = self.first_seeds(spec)
+        pairs = {n: sum(all((k, n, s) in fits for k in keys) for s in (expected[n] or first))
                  for n in names}
-        done = {n: c for n, c in pairs.items() if c >= need}
+        done = {n: c for n, c in pairs.items()
+                if c >= (1 if self.progressive else len(expected[n] or first))}
         if set(done.items()) == complete or \
-                all(c == len(self.seeds) for c in pairs.values()):
+                all(expected[n] is not None and pairs[n] == len(expected[n]) for n in names):
             return None  # nothing new, or the final result follows at once
         complete.clear()
         complete.update(done.items())
@@ -303,11 +360,16 @@ class ModelLoop(Requests):
                          self.repeats, min_effect=min_effect)
 
     def summarize(self, name: str, spec: ShiftSpec, fits: dict, *,
+                  seeds: list[int] | None = None,
                   min_effect: dict[str, float] | None = None) -> AlgorithmResult:
         """One algorithm's summary from fits keyed by (training key, algorithm, seed):
-        :func:`distviz.loop.summary.summarize` with this loop's dataset, seeds, memo and
-        smallest change that matters (``min_effects()`` unless given)."""
-        return summarize(self.dataset, self.seeds, name, spec, fits, effects=self._effects,
+        :func:`distviz.loop.summary.summarize` with this loop's dataset, memo, ``seeds``
+        (default: :meth:`seeds_for` ``spec`` once known, else the first) and smallest change that
+        matters (``min_effects()`` unless given)."""
+        if seeds is None:  # undecided: the first seeds, the only ones fitted until then
+            seeds = self.seeds_for(spec, models.get(name, self.dataset.task_name), fits) \
+                or self.first_seeds(spec)
+        return summarize(self.dataset, seeds, name, spec, fits, effects=self._effects,
                          shifted_test=self.shifted_test,
                          min_effect=min_effect if min_effect is not None
                          else self.min_effects())

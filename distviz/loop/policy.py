@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 # The seed rule lives below results.py (a run's JSON states its note); importable here too.
-from ..stats.seeds import NO_INTERVAL_NOTE, default_repeats  # noqa: F401
+from ..stats.seeds import NO_INTERVAL_NOTE, default_repeats, first_seeds  # noqa: F401
 
 #: A larger table is explored on a seeded sample of this many rows, stratified by the target
 #: and taken before the split (``Dataset(max_rows=...)``).
@@ -27,8 +27,11 @@ TRAIN_ROWS = 10_000
 FIRST_SEED = 0
 #: Test rows scored: None scores every one. (A setting kept for a future test-row budget.)
 TEST_ROWS = None
+#: Seeds are adaptive: a shifted state fits the first ``first_seeds(repeats)`` seeds, and the
+#: rest only where they may change the call (distviz.stats.seeds.more_seeds_matter).
+ADAPTIVE_SEEDS = True
 #: The loop settings the policy decides (ModelLoop parameters).
-LOOP_SETTINGS = ("repeats", "random_state", "max_train_rows")
+LOOP_SETTINGS = ("repeats", "random_state", "max_train_rows", "adaptive_seeds")
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Settings:
     repeats: int
     random_state: int
     max_train_rows: int | None
+    adaptive_seeds: bool
     sample_rows: int | None
     max_test_rows: int | None
 
@@ -58,7 +62,8 @@ def settings_for(dataset) -> Settings:
     :func:`dataset_options`); every test row scored.
     """
     return Settings(repeats=default_repeats(len(dataset.y_train)), random_state=FIRST_SEED,
-                    max_train_rows=TRAIN_ROWS, sample_rows=SAMPLE_ROWS,
+                    max_train_rows=TRAIN_ROWS, adaptive_seeds=ADAPTIVE_SEEDS,
+                    sample_rows=SAMPLE_ROWS,
                     max_test_rows=TEST_ROWS)
 
 
@@ -95,6 +100,8 @@ def stated(loop, dataset=None) -> dict:
         given.append("sample_rows")
     return {"seeds": [loop.random_state + k for k in range(loop.repeats)],
             "repeats": loop.repeats, "random_state": loop.random_state,
+            # A shifted state's first seeds, the rest where they may change the call (null: all).
+            "first_seeds": first_seeds(loop.repeats) if loop.adaptive_seeds else None,
             "train_rows_budget": None if loop.lift_budgets else loop.max_train_rows,
             "lift_budgets": bool(loop.lift_budgets), "algorithm_budgets": budgets,
             "sample_rows": getattr(dataset, "max_rows", None), "rows": rows,
@@ -112,7 +119,11 @@ def describe(settings: dict) -> str:
     5,000); all 1,313 rows; every test row (329); the settings policy's"."""
     seeds = settings["seeds"]
     span = f"{seeds[0]}" if len(seeds) == 1 else f"{seeds[0]}-{seeds[-1]}"
-    parts = [f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''} ({span})"]
+    first = settings.get("first_seeds")
+    if first and first < len(seeds):  # adaptive: "3-5 seeds (0-4, ...)"
+        parts = [f"{first}-{len(seeds)} seeds ({span}, more where they may change the call)"]
+    else:
+        parts = [f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''} ({span})"]
     budget = settings["train_rows_budget"]
     own = {name: rows for name, rows in settings["algorithm_budgets"].items()
            if rows is not None and rows != budget}
@@ -139,6 +150,6 @@ def describe(settings: dict) -> str:
     return "; ".join(parts)
 
 
-_LABELS = {"repeats": "seeds", "random_state": "first seed",
+_LABELS = {"repeats": "seeds", "random_state": "first seed", "adaptive_seeds": "adaptive seeds",
            "max_train_rows": "training-row budget", "lift_budgets": "budgets lifted",
            "sample_rows": "rows explored"}

@@ -84,7 +84,7 @@ class Requests(LoopSettings):
 
     # -- following --------------------------------------------------------------------
     @param.depends("resampler", "resampler.spec", "algorithms", "repeats", "random_state",
-                   "max_train_rows", "lift_budgets", "shifted_test", "time_budget",
+                   "adaptive_seeds", "max_train_rows", "lift_budgets", "shifted_test", "time_budget",
                    "max_ratio", watch=True)
     def _update_result(self) -> None:
         if self.resampler is None or self._applying_policy:

@@ -16,7 +16,7 @@ from ..shift.spec import MAX_RATIO
 from ..stats import MinEffect
 from .cache import ResultCache
 from .executor import FitExecutor, default_n_jobs
-from .policy import FIRST_SEED, LOOP_SETTINGS, TRAIN_ROWS, settings_for
+from .policy import ADAPTIVE_SEEDS, FIRST_SEED, LOOP_SETTINGS, TRAIN_ROWS, settings_for
 
 
 class LoopSettings(param.Parameterized):
@@ -28,6 +28,11 @@ class LoopSettings(param.Parameterized):
     repeats = param.Integer(default=REPEATS_SMALL, bounds=(1, 50), softbounds=(1, 10), doc="""
         Seeds per state; with more than one, every delta gets a 95 % interval. Unless given:
         the settings policy's for the dataset (5 up to 20,000 training rows, 3 above).""")
+
+    adaptive_seeds = param.Boolean(default=ADAPTIVE_SEEDS, doc="""
+        A shifted state fits its first seeds (two fewer, at least two) and the rest only for
+        the algorithms whose call more seeds may change (distviz.stats.seeds); False: every
+        seed. Unless given: the settings policy's (True). Never part of a cache key.""")
 
     random_state = param.Integer(default=FIRST_SEED, doc="""
         First seed; repeat k uses random_state + k for resampling and for the models. Unless

@@ -96,7 +96,7 @@ def summarize(dataset: Dataset, seeds: list[int], name: str, spec: ShiftSpec, fi
         if found is not None and min_effect else None
     result = AlgorithmResult(name, metrics, base, delta, shifted, baseline,
                              errors[0] if errors else None, effects=found, n_seeds=n_pairs,
-                             note=note, practical_calls=calls)
+                             note=note, practical_calls=calls, seeds_planned=len(seeds))
     if shifted_test and spec.feature and (spec.ratio != 0 or spec.is_mix):
         weights = shifted_test_weights(dataset, spec)
         result.metrics_shifted_test = weighted_metrics(dataset, shifted, weights)

@@ -27,6 +27,7 @@ class FitTracker:
     def __init__(self, loop, plan, progress: Progress | None = None):
         self.loop, self.progress = loop, progress
         self.states = plan.states()
+        # At most this many; with adaptive seeds fewer: settle() counts those used.
         self.total = plan.fits(len(loop.seeds), len(loop.resolved_algorithms()))
         self.seen: set[tuple] = set()
         self.fresh: set[tuple] = set()
@@ -39,6 +40,14 @@ class FitTracker:
     def computed_elsewhere(self, spec: ShiftSpec, seed: int, fit: FitResult) -> None:
         """A fit computed on the cluster (already in the loop's cache) counts as fresh."""
         self(0, 0, replace(fit, from_cache=False))
+
+    def settle(self) -> None:
+        """Every fit is known: the total becomes the fits seen (adaptive seeds fit fewer than
+        the plan's most), and progress says so."""
+        with self._lock:
+            planned, self.total = self.total, len(self.seen)
+        if self.progress and self.total and self.total != planned:
+            self.progress(self.total, self.total, None)
 
     def __call__(self, _done, _total, fit: FitResult) -> None:
         identity = (fit.training_key, fit.algorithm, fit.seed)
@@ -63,9 +72,11 @@ def fit_plan(loop, plan, *, scheduler: str | None = None,
     tracker = FitTracker(loop, plan, progress)
     if not scheduler:
         loop.prefetch(plan.specs, progress=tracker)
+        tracker.settle()
         return tracker, "local"
     check_scheduler(scheduler)
     todo = tracker.uncached_states()
     if todo:
         fit_on_dask(loop, todo, scheduler, tracker.computed_elsewhere)
+    tracker.settle()
     return tracker, f"dask ({scheduler})" + ("" if todo else ", nothing to compute")

@@ -223,6 +223,8 @@ class Dashboard(pn.viewable.Viewer):
             self.min_effect,
             pn.widgets.IntInput.from_param(loop.param.repeats, label="Repeats (seeds)", start=1,
                                            end=20, **wide),
+            pn.widgets.Checkbox.from_param(loop.param.adaptive_seeds,
+                                           label="Skip seeds that cannot change the call"),
             self._class_balance,
             pn.widgets.Checkbox.from_param(self.models.param.normalise),
             pn.widgets.Checkbox.from_param(self.models.param.compare),

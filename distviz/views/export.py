@@ -152,7 +152,7 @@ class _Snapshot:
         self.figures.apply({k: v for k, v in frame.items() if k in self.figures.targets})
         self.table.text = frame["table"]["text"]
         settings = self.runs[opening].settings
-        seeds = f"{loop.repeats} seed{'s' if loop.repeats != 1 else ''} per state"
+        seeds = seeds_per_state(settings)
         header = Div(width=900, text=(
             f"<h2 style='margin:4px 0'>distviz snapshot: {html.escape(dataset.name)}</h2>"
             f"<p>Target <b>{html.escape(str(dataset.target_name))}</b> ({dataset.task_name}); "
@@ -328,3 +328,12 @@ def export_html(path: str | Path, loop: ModelLoop, features=None, *,
             else snapshot_html(loop, features, **kwargs))
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def seeds_per_state(settings: dict) -> str:
+    """The seeds a snapshot's states used, for its header: "5 seeds per state", or with
+    adaptive seeds "3-5 seeds per state (the rest where they may change the call)"."""
+    count, first = len(settings["seeds"]), settings.get("first_seeds")
+    if first and first < count:
+        return f"{first}-{count} seeds per state (the rest where they may change the call)"
+    return f"{count} seed{'s' if count != 1 else ''} per state"

@@ -30,7 +30,7 @@ def leaderboard(run, metric: str) -> pd.DataFrame:
     for a in run.algorithms:
         row = {"algorithm": a.algorithm, "baseline": np.nan, "now": np.nan, "delta": np.nan,
                "interval": "", "verdict": "", "practical": "", "detectable": np.nan,
-               "seeds": f"{a.n_seeds} of {run.repeats}",
+               "seeds": f"{a.n_seeds} of {a.seeds_planned or run.repeats}",
                "rank_change": 0, "fit_s": round(a.fit_seconds, 2),
                "train_rows": a.train_rows_used, "note": ""}
         if a.ok and a.baseline:

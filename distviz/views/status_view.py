@@ -137,7 +137,7 @@ class StatusView(pn.viewable.Viewer):
         run = self.loop.result
         if not self.loop.is_current(run):
             return  # superseded meanwhile; the newer request's result follows
-        message = (f"Ran {len(run.algorithms)} algorithms x {run.repeats} seed(s) in "
+        message = (f"Ran {len(run.algorithms)} algorithms x {run.seeds_label()} in "
                    f"{run.seconds:.2f} s: {run.computed} fits computed, {run.cached} from cache. "
                    f"Settings: {describe(run.settings)}.")
         notice = self.loop.notice  # e.g. the dask cluster went away: said, not hidden

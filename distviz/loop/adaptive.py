@@ -1,0 +1,84 @@
+"""Adaptive seeds (docs/semantics.md, 11): which seeds an algorithm's summary of a shifted state
+uses. Its first seeds always; every seed where more may change the call on the headline metric
+(:func:`distviz.stats.seeds.more_seeds_matter`, calibrated in ``benchmarks/bench_calibration.py``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from ..stats import default_min_effect
+from ..stats.seeds import more_seeds_matter
+
+
+class SeedChoice:
+    """The seeds chosen per (seeds at most, the first fits' cache keys), decided once from the
+    first fits: a function of those fits alone, so every surface and every cache state uses the
+    same seeds. Thread-safe (partial results are summarised from the loop's worker thread)."""
+
+    def __init__(self):
+        self._chosen: dict[tuple, list[int]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, loop, spec, algorithm, fits: dict | None = None) -> list[int] | None:
+        """:meth:`ModelLoop.seeds_for`: the seeds, or None while a first fit is missing from
+        ``fits`` (keyed by (training key, algorithm, seed)) and the loop's cache."""
+        first = loop.first_seeds(spec)
+        if len(first) == len(loop.seeds):
+            return loop.seeds
+        places = [(state, seed) for state in (spec, spec.baseline()) for seed in first]
+        keys = tuple(loop.cache_key(state, algorithm, seed) for state, seed in places)
+        memo = (loop.repeats, keys)
+        with self._lock:
+            if memo in self._chosen:
+                return self._chosen[memo]
+        found = {}
+        for (state, seed), key in zip(places, keys):
+            where = (state.training_key(), algorithm.name, seed)
+            fit = (fits or {}).get(where) or loop.cache.get(key)
+            if fit is None:
+                return None
+            found[where] = fit
+        # The user's min_effect changes judgments only: the rule reads the default's.
+        summary = loop.summarize(algorithm.name, spec, found, seeds=first, min_effect={})
+        headline = loop.dataset.headline_metric
+        effect = (summary.effects or {}).get(headline)
+        bound = default_min_effect(loop.dataset.task_name, loop.dataset.y_test)[headline]
+        more = effect is None or more_seeds_matter(effect, repeats=loop.repeats,
+                                                   min_effect=bound)
+        chosen = loop.seeds if more else first
+        with self._lock:
+            self._chosen[memo] = chosen
+        return chosen
+
+
+def first_items(loop, specs, algorithms) -> list[tuple]:
+    """The (state, seed, algorithm) fits a prefetch of ``specs`` makes first: each spec's and
+    its baseline's first seeds, once each."""
+    items = OrderedDict()
+    for spec in specs:
+        for state in (spec, spec.baseline()):
+            for seed in loop.first_seeds(spec):
+                for algorithm in algorithms:
+                    items.setdefault((state.training_key(), seed, algorithm.name),
+                                     (state, seed, algorithm))
+    return list(items.values())
+
+
+def rest_items(loop, specs, algorithms, fits: dict) -> list[tuple]:
+    """The (state, seed, algorithm) fits still asked for once the first ``fits`` are in: the
+    remaining seeds of each spec and its baseline where :meth:`ModelLoop.seeds_for` wants
+    them."""
+    items = OrderedDict()
+    for spec in specs:
+        first = loop.first_seeds(spec)
+        if len(first) == len(loop.seeds):
+            continue
+        for algorithm in algorithms:
+            if len(loop.seeds_for(spec, algorithm, fits) or first) > len(first):
+                for state in (spec, spec.baseline()):
+                    for seed in loop.seeds[len(first):]:
+                        items.setdefault((state.training_key(), seed, algorithm.name),
+                                         (state, seed, algorithm))
+    return list(items.values())
