@@ -27,7 +27,7 @@ from distviz.loop.fit import class_scores
 from distviz.shift import shift_training_set
 from distviz.sweep import DEFAULT_RATIOS, Sweep
 
-TARGET = 0.55
+TARGET = 0.45  # issue 28 (issue 26's was 0.55)
 FEATURES = ["sex", "class", "age"]  # all three of titanic's features
 
 
@@ -160,7 +160,10 @@ before timing; dask: the same with `scheduler="local"` (the sweep starts and sto
 2-worker LocalCluster; start-up included). Plain loop: every distinct (training set, seed,
 algorithm) as `shift_training_set` + `Pipeline([preprocessor, estimator])` fitted serially
 under `threadpool_limits(1)`, scoring the same test set ({s['plain_fits']} fits). The sweep's
-F1 equals the plain loop's: largest gap {s['f1_gap']:.2g}. Median of {s['runs']} runs; 1-minute
+F1 equals the plain loop's: largest gap {s['f1_gap']:.2g}. Adaptive seeds (the settings
+policy's): each shifted set's first 2 seeds, the third only where it may change the call, so the
+sweep needs {s['fits']} of the {s['plain_fits']} fits the plain loop makes with every seed (its
+rows are the fits made; `--all-seeds` makes them all). Median of {s['runs']} runs; 1-minute
 load average before/after each run: {' -> '.join(s['loads'])}.
 
 {table(rows, ["figure", "median", "reference", "ratio", "target", "verdict"])}
