@@ -114,16 +114,22 @@ def stated(loop, dataset=None) -> dict:
             "policy": "distviz.loop.policy"}
 
 
+def seed_count(settings: dict) -> tuple[str, bool]:
+    """("5 seeds", False), or with adaptive seeds ("3-5 seeds", True): the seeds a state fits
+    first and at most, from a ``settings`` block (:func:`stated`)."""
+    count, first = len(settings["seeds"]), settings.get("first_seeds")
+    if first and first < count:
+        return f"{first}-{count} seeds", True
+    return f"{count} seed{'s' if count != 1 else ''}", False
+
+
 def describe(settings: dict) -> str:
     """One line for people: e.g. "5 seeds (0-4); at most 10,000 training rows per fit (svm
     5,000); all 1,313 rows; every test row (329); the settings policy's"."""
     seeds = settings["seeds"]
     span = f"{seeds[0]}" if len(seeds) == 1 else f"{seeds[0]}-{seeds[-1]}"
-    first = settings.get("first_seeds")
-    if first and first < len(seeds):  # adaptive: "3-5 seeds (0-4, ...)"
-        parts = [f"{first}-{len(seeds)} seeds ({span}, more where they may change the call)"]
-    else:
-        parts = [f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''} ({span})"]
+    count, adaptive = seed_count(settings)
+    parts = [f"{count} ({span}{', more where they may change the call' if adaptive else ''})"]
     budget = settings["train_rows_budget"]
     own = {name: rows for name, rows in settings["algorithm_budgets"].items()
            if rows is not None and rows != budget}

@@ -36,8 +36,8 @@ def first_seeds(repeats: int) -> int:
     return max(2, int(repeats) - 2) if repeats > 2 else int(repeats)
 
 
-def more_seeds_matter(effect, *, repeats: int, min_effect: float, confidence: float = 0.95,
-                      spread: float = 1.0) -> bool:
+def more_seeds_matter(effect, *, repeats: int, min_effect: float,
+                      confidence: float = 0.95) -> bool:
     """Whether fitting the seeds up to ``repeats`` could change the practical call of
     ``effect`` (an :class:`~distviz.stats.Effect` from fewer seeds) against ``min_effect``.
 
@@ -45,8 +45,8 @@ def more_seeds_matter(effect, *, repeats: int, min_effect: float, confidence: fl
     seed part of the half-width, from ``h`` now to about ``h_all`` (the same seed spread over
     ``repeats`` seeds, :func:`~distviz.stats.mean_interval`'s degrees of freedom), and move the
     delta by the new seeds' share (sd ``s * sqrt((K - k) / (K k))`` for a seed spread ``s``).
-    A boundary at a distance from the delta between ``h_all - spread * move`` and ``h + spread
-    * move`` may cross the interval's end; none there: the call stands, and the interval of
+    A boundary at a distance from the delta between ``h_all - move`` and ``h + move`` may cross
+    the interval's end; none there: the call stands, and the interval of
     the ``k`` seeds fitted is reported as it is (wider, never narrower, than with more).
     Calibrated in ``benchmarks/bench_calibration.py`` (coverage, A/A rate and calls against
     every seed, the "Adaptive seeds" section)."""
@@ -60,8 +60,7 @@ def more_seeds_matter(effect, *, repeats: int, min_effect: float, confidence: fl
     var = effect.se_test ** 2 + var_seed
     df = (repeats - 1) * (var / var_seed) ** 2 if var_seed > 0 else math.inf
     h_all = _t_quantile(0.5 + confidence / 2, df) * math.sqrt(var)
-    move = spread * math.sqrt(per_seed * (repeats - k) / (repeats * k))
+    move = math.sqrt(per_seed * (repeats - k) / (repeats * k))
     boundaries = (0.0,) + ((-min_effect, min_effect) if math.isfinite(min_effect) else ())
     return any(h_all - move < abs(b - effect.delta) < effect.half_width + move
                for b in boundaries)
-

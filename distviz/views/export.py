@@ -29,7 +29,7 @@ from bokeh.resources import Resources
 
 from ..errors import ShiftError
 from ..loop import ModelLoop
-from ..loop.policy import describe
+from ..loop.policy import describe, seed_count
 from ..output import check_output
 from ..results import RunResult
 from ..sentences import practical_meaning
@@ -152,7 +152,9 @@ class _Snapshot:
         self.figures.apply({k: v for k, v in frame.items() if k in self.figures.targets})
         self.table.text = frame["table"]["text"]
         settings = self.runs[opening].settings
-        seeds = seeds_per_state(settings)
+        count, adaptive = seed_count(settings)  # "3-5 seeds per state (the rest ...)"
+        seeds = f"{count} per state" + (" (the rest where they may change the call)"
+                                        if adaptive else "")
         header = Div(width=900, text=(
             f"<h2 style='margin:4px 0'>distviz snapshot: {html.escape(dataset.name)}</h2>"
             f"<p>Target <b>{html.escape(str(dataset.target_name))}</b> ({dataset.task_name}); "
@@ -328,12 +330,3 @@ def export_html(path: str | Path, loop: ModelLoop, features=None, *,
             else snapshot_html(loop, features, **kwargs))
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def seeds_per_state(settings: dict) -> str:
-    """The seeds a snapshot's states used, for its header: "5 seeds per state", or with
-    adaptive seeds "3-5 seeds per state (the rest where they may change the call)"."""
-    count, first = len(settings["seeds"]), settings.get("first_seeds")
-    if first and first < count:
-        return f"{first}-{count} seeds per state (the rest where they may change the call)"
-    return f"{count} seed{'s' if count != 1 else ''} per state"
