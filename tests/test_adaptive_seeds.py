@@ -97,3 +97,28 @@ def test_every_seed_when_asked_and_for_the_baseline(titanic):
     assert [f.seed for f in baseline.algorithms[0].fits] == [0, 1, 2, 3, 4]
     algorithm = models.get("logistic_regression", "classification")
     assert adaptive.seeds_for(SPECS[0].baseline(), algorithm) == [0, 1, 2, 3, 4]
+
+
+def test_an_algorithms_extra_seeds_join_the_run_as_soon_as_its_first_fits_are_in(titanic):
+    """One flight of fits per run: the extra seeds an algorithm needs are queued when its own
+    first fits land, while the other algorithms' first fits still run (no stage waits for the
+    slowest algorithm), and progress counts them as they are asked for."""
+    loop = ModelLoop(dataset=titanic, algorithms=ALGORITHMS, n_jobs=2, cache=ResultCache())
+    loop.run(SPECS[0].baseline())
+    flights, reported = [], []
+    run_fits = loop.executor.run
+
+    def counted(jobs, on_fit, **options):
+        flights.append(len(jobs))
+        return run_fits(jobs, on_fit, **options)
+    loop.executor.run = counted
+    run = loop.run(SPECS[0], progress=lambda done, total, fit: reported.append((done, total)))
+    seeds = {a.algorithm: a.n_seeds for a in run.algorithms}
+    assert 5 in seeds.values()  # some algorithm asked for its extra seeds (expected_seeds)
+    first = first_seeds(loop.repeats)
+    assert flights == [first * len(ALGORITHMS)]  # the extras joined the first flight
+    assert run.computed == sum(seeds.values())  # the shifted fits; the baseline was cached
+    assert reported[-1] == (len(reported), len(reported)) == \
+        (run.computed + run.cached,) * 2
+    assert [done for done, _ in reported] == list(range(1, len(reported) + 1))
+    assert all(total <= reported[-1][1] for _, total in reported)

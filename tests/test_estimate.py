@@ -67,6 +67,21 @@ def test_fit_clock_waits_for_a_measurement_and_takes_the_latest():
     assert clock.seconds_left() == 2.0
 
 
+def test_fit_clock_counts_fits_added_while_the_run_trains():
+    """Adaptive seeds' extra fits join a run once an algorithm's first fits are in: the time
+    left then counts them, after the fits already waiting."""
+    now = FakeClock()
+    clock = FitClock(now)
+    clock.start([("a", "svm"), ("b", "xgboost")], {"svm": 3.0, "xgboost": 1.0}.get, workers=1)
+    now.now = 1.0
+    assert clock.seconds_left() == 3.0  # a has 2 s left, then b
+    clock.add([("c", "xgboost"), ("d", "xgboost")])
+    assert clock.seconds_left() == 5.0
+    now.now = 3.0
+    clock.finished("a")  # b starts now; c and d wait behind it
+    assert clock.seconds_left() == 3.0
+
+
 def test_fits_wait_behind_other_runs_fits_on_the_workers():
     """A prefetch's fits on the workers delay a new run's: in order, each fit to the first
     worker free (the pool's schedule), not counted as the run's own work."""

@@ -66,19 +66,37 @@ def first_items(loop, specs, algorithms) -> list[tuple]:
     return list(items.values())
 
 
-def rest_items(loop, specs, algorithms, fits: dict) -> list[tuple]:
-    """The (state, seed, algorithm) fits still asked for once the first ``fits`` are in: the
-    remaining seeds of each spec and its baseline where :meth:`ModelLoop.seeds_for` wants
-    them."""
-    items = OrderedDict()
-    for spec in specs:
-        first = loop.first_seeds(spec)
-        if len(first) == len(loop.seeds):
-            continue
-        for algorithm in algorithms:
-            if len(loop.seeds_for(spec, algorithm, fits) or first) > len(first):
-                for state in (spec, spec.baseline()):
-                    for seed in loop.seeds[len(first):]:
-                        items.setdefault((state.training_key(), seed, algorithm.name),
-                                         (state, seed, algorithm))
-    return list(items.values())
+class Extras:
+    """The fits asked for as first fits land: once a (spec, algorithm)'s first fits are all in,
+    its remaining seeds, for the spec and (``with_baseline``) its baseline, where
+    :meth:`ModelLoop.seeds_for` wants them. Decided per algorithm as its fits land, so its extra
+    seeds start while other algorithms' first fits still run."""
+
+    def __init__(self, loop, specs, algorithms, *, with_baseline: bool = True):
+        self.loop, self.with_baseline = loop, with_baseline
+        self.algorithms = {algorithm.name: algorithm for algorithm in algorithms}
+        self.specs = [spec for spec in specs
+                      if len(loop.first_seeds(spec)) < len(loop.seeds)]
+        self.touching: dict[tuple, list[int]] = {}  # training key -> specs it is part of
+        for i, spec in enumerate(self.specs):
+            for state in (spec, spec.baseline()):
+                self.touching.setdefault(state.training_key(), []).append(i)
+        self.undecided = {(i, name) for i in range(len(self.specs)) for name in self.algorithms}
+
+    def __call__(self, fits: dict, landed) -> list[tuple]:
+        """The (state, seed, algorithm) fits now asked for, given ``fits`` so far and the keys
+        (training key, algorithm, seed) of those just ``landed``."""
+        items = []
+        for key, name, _ in landed:
+            for i in self.touching.get(key, ()):
+                if (i, name) not in self.undecided:
+                    continue
+                spec, algorithm = self.specs[i], self.algorithms[name]
+                chosen = self.loop.seeds_for(spec, algorithm, fits)
+                if chosen is None:  # a first fit still missing
+                    continue
+                self.undecided.discard((i, name))
+                rest = chosen[len(self.loop.first_seeds(spec)):]
+                states = (spec, spec.baseline()) if self.with_baseline else (spec,)
+                items += [(state, seed, algorithm) for state in states for seed in rest]
+        return items

@@ -94,6 +94,13 @@ class FitClock:
             self._workers, self._started = max(workers, 1), True
             self._take(now)
 
+    def add(self, fits: Sequence[tuple[str, str]]) -> None:
+        """More fits (key, algorithm) of the run, handed to the workers after those waiting (an
+        algorithm's extra seeds, asked for once its first fits are in)."""
+        with self._lock:
+            self._waiting.extend(fits)
+            self._take(self._now())
+
     def finished(self, key: str) -> None:
         """The fit ``key`` is done (or failed): the next waiting one starts."""
         with self._lock:

@@ -30,7 +30,8 @@ from .fit import fit_and_score, warm_worker
 from .jobs import FitJob
 
 Outcome = dict
-OnFit = Callable[[FitJob, Outcome], None]
+# Called as each fit is known; may return more jobs for the same run (queued after the rest).
+OnFit = Callable[[FitJob, Outcome], "list[FitJob] | None"]
 
 
 def default_n_jobs() -> int:
@@ -162,7 +163,9 @@ class FitExecutor:
             time_budget: float | None = None, background: bool = False,
             stop: Callable[[], bool] | None = None,
             notice: Callable[[str], None] | None = None) -> None:
-        """Fit ``jobs`` (in their order) and call ``on_fit(job, outcome)`` as each is known.
+        """Fit ``jobs`` (in their order) and call ``on_fit(job, outcome)`` as each is known;
+        the jobs ``on_fit`` returns join the queue (a run's fits decided from its first ones
+        start while those still run).
 
         ``background``: low priority (at most the workers' count in flight, nothing submitted
         while a foreground run computes). ``stop()``: checked before each submission; once
@@ -171,25 +174,27 @@ class FitExecutor:
         """
         stop = stop or (lambda: False)
         notice = notice or (lambda text: None)
+        queue = list(jobs)
         self._enter(not background)
         try:
-            if not cluster and (n_jobs == 1 or len(jobs) <= 1):
-                self._run_here(jobs, on_fit, background, stop)
-            else:
-                _Flight(self, jobs, on_fit, n_jobs, cluster, time_budget, background, stop,
+            if not cluster and (n_jobs == 1 or len(queue) <= 1):
+                self._run_here(queue, on_fit, background, stop, serial=n_jobs == 1)
+            if queue:
+                _Flight(self, queue, on_fit, n_jobs, cluster, time_budget, background, stop,
                         notice).run()
         finally:
             self._leave(not background)
 
-    def _run_here(self, jobs, on_fit, background, stop) -> None:
-        """One at a time in this thread (one job, or one worker asked for)."""
-        for job in jobs:
-            if background and not self._wait_turn(stop):
-                return
-            if stop():
+    def _run_here(self, queue, on_fit, background, stop, *, serial: bool) -> None:
+        """One at a time in this thread while one fit is left (or one worker asked for, when
+        ``serial``); more that ``on_fit`` adds are left in ``queue`` for the pool."""
+        while queue and (serial or len(queue) == 1):
+            job = queue.pop(0)
+            if (background and not self._wait_turn(stop)) or stop():
+                queue.clear()
                 return
             args, kwargs = job.arguments()
-            on_fit(job, fit_and_score(*args, **kwargs))
+            queue.extend(on_fit(job, fit_and_score(*args, **kwargs)) or ())
 
 
 class _Flight:
@@ -295,7 +300,7 @@ class _Flight:
                 return
             outcome = {"error": f"{type(exc).__name__}: {exc}"[:300], "fit_seconds": 0.0,
                        "transient": True}
-        self.on_fit(job, outcome)
+        self.queue.extend(self.on_fit(job, outcome) or ())
         if owned:  # only now: the result is cached, so no run misses it in between
             self.executor._forget(job.key, future)
 
@@ -311,11 +316,11 @@ class _Flight:
                     job, owned = self.pending.pop(future)
                     if owned:
                         self.executor._forget(job.key, future)
-                    self.on_fit(job, {"error": f"TimeoutError: exceeded the time budget of "
-                                               f"{self.time_budget:g} s; raise time_budget or "
-                                               "use fewer rows",
-                                      "fit_seconds": now - self.started_at[future],
-                                      "transient": True})
+                    seconds = now - self.started_at[future]
+                    self.queue.extend(self.on_fit(job, {
+                        "error": f"TimeoutError: exceeded the time budget of "
+                                 f"{self.time_budget:g} s; raise time_budget or use fewer rows",
+                        "fit_seconds": seconds, "transient": True}) or ())
 
 
 def _succeeded(future: Future) -> bool:

@@ -24,7 +24,7 @@ from ..runner import Task
 from ..shift import ShiftResult, ShiftSpec, validate_spec
 from ..stats import resolve_min_effect
 from ..stats.seeds import first_seeds
-from .adaptive import SeedChoice, first_items, rest_items
+from .adaptive import Extras, SeedChoice, first_items
 from .cache import ResultCache
 from .estimate import FitClock
 from .executor import FitExecutor
@@ -205,13 +205,12 @@ class ModelLoop(Requests):
         algorithms = self.resolved_algorithms()
         states = [spec] + ([spec.baseline()] if with_baseline and not spec.is_baseline else [])
         first = self.first_seeds(spec)
-        fits = self._fit_all(states, algorithms, progress, seeds=first, stop=stop, clock=clock)
+        # Adaptive seeds: an algorithm's rest only where they may change its call, started as
+        # soon as its first fits are in.
+        extras = Extras(self, [spec], algorithms, with_baseline=len(states) > 1)
+        fits = self._fit_all(states, algorithms, progress, seeds=first, stop=stop, clock=clock,
+                             follow=extras)
         chosen = {a.name: self.seeds_for(spec, a, fits) or first for a in algorithms}
-        more = [a for a in algorithms if len(chosen[a.name]) > len(first)]
-        if more and not (stop is not None and stop()):
-            # Adaptive seeds: the rest only for the algorithms whose call they may change.
-            fits.update(self._fit_all(states, more, progress, seeds=self.seeds[len(first):],
-                                      stop=stop, clock=clock, counted=len(fits)))
         shift = self.shift_result(spec, self.seeds[0])
         summaries = [self.summarize(a.name, spec, fits, seeds=chosen[a.name],
                                     min_effect=min_effect) for a in algorithms]
@@ -266,14 +265,10 @@ class ModelLoop(Requests):
 
     def _fit_specs(self, specs, algorithms, progress, *, background: bool = False,
                    stop: Callable[[], bool] | None = None) -> None:
-        """Every first fit of every spec and its baseline in one batch, then (adaptive seeds)
-        the rest that :meth:`seeds_for` asks for, in a second."""
-        fits = self._fit_items(first_items(self, specs, algorithms), progress,
-                               background=background, stop=stop)
-        rest = rest_items(self, specs, algorithms, fits)
-        if rest and not (stop is not None and stop()):
-            self._fit_items(rest, progress, background=background, stop=stop,
-                            counted=len(fits))
+        """Every first fit of every spec and its baseline in one batch, joined (adaptive seeds)
+        by the rest :meth:`seeds_for` asks for as each spec's first fits land."""
+        self._fit_items(first_items(self, specs, algorithms), progress, background=background,
+                        stop=stop, follow=Extras(self, specs, algorithms))
 
     def _fit_all(self, states, algorithms, progress, *, seeds: list[int] | None = None,
                  **options) -> dict[tuple, FitResult]:
@@ -284,44 +279,71 @@ class ModelLoop(Requests):
 
     def _fit_items(self, items, progress, *, background: bool = False,
                    stop: Callable[[], bool] | None = None, clock: FitClock | None = None,
-                   counted: int = 0) -> dict[tuple, FitResult]:
-        """Every (state, seed, algorithm) of ``items``: from the cache (reported first, in a
-        block), else fitted by the executor in :func:`~distviz.loop.jobs.schedule`'s order.
-        ``counted``: fits this run already reported (progress counts on from there)."""
+                   follow: Extras | None = None) -> dict[tuple, FitResult]:
+        """Every (state, seed, algorithm) of ``items``, and those ``follow(fits, landed)`` asks
+        for as fits land (adaptive seeds' extras): from the cache (reported at once), else
+        fitted by the executor, in :func:`~distviz.loop.jobs.schedule`'s order, the extras
+        joining the queue as they are asked for. Progress counts against the fits known so far.
+        """
         cache, fingerprint = self.cache, self.dataset.fingerprint
-        jobs, fits = [], {}
-        for state, seed, algorithm in items:
-            key = self.cache_key(state, algorithm, seed)
-            hit = cache.get(key)
-            if hit is not None:
-                fits[(state.training_key(), algorithm.name, seed)] = hit
-            else:
-                jobs.append(FitJob(self._sets, self.dataset, state, seed, algorithm,
-                                   key, self.budget_for(algorithm), self.max_ratio,
-                                   self.test_budget_for(algorithm)))
-        total, done = counted + len(fits) + len(jobs), counted
-        for fit in list(fits.values()):
+        fits, seen = {}, set()
+        done = total = 0
+
+        def report(fit: FitResult) -> None:
+            nonlocal done
             done += 1
             if progress:
                 progress(done, total, fit)
 
-        def on_fit(job: FitJob, outcome: dict) -> None:
-            nonlocal done
+        def admit(asked) -> list[FitJob]:
+            """The fits ``asked`` for not yet seen: cache hits reported (and followed), the
+            rest returned as jobs."""
+            nonlocal total
+            jobs, hits = [], []
+            for state, seed, algorithm in asked:
+                where = (state.training_key(), algorithm.name, seed)
+                if where in seen:
+                    continue
+                seen.add(where)
+                key = self.cache_key(state, algorithm, seed)
+                hit = cache.get(key)
+                if hit is not None:
+                    fits[where] = hit
+                    hits.append(where)
+                else:
+                    jobs.append(FitJob(self._sets, self.dataset, state, seed, algorithm,
+                                       key, self.budget_for(algorithm), self.max_ratio,
+                                       self.test_budget_for(algorithm)))
+            total += len(hits) + len(jobs)
+            for where in hits:
+                report(fits[where])
+            if hits and follow is not None:
+                jobs += admit(follow(fits, hits))
+            return jobs
+
+        def cost(name: str) -> float | None:
+            return self.executor.cost(fingerprint, name)
+
+        def in_order(jobs: list[FitJob]) -> list[FitJob]:
+            return schedule(jobs, cost, seeds=self.seeds, progressive=self.progressive)
+
+        def on_fit(job: FitJob, outcome: dict) -> list[FitJob] | None:
             fit = job.result(outcome)
             if fit.error is None or not outcome.get("transient"):
                 cache.put(job.key, fit)
                 if fit.error is None:
                     self.executor.remember_cost(fingerprint, fit.algorithm, fit.fit_seconds)
-            fits[(job.state.training_key(), fit.algorithm, fit.seed)] = fit
+            where = (job.state.training_key(), fit.algorithm, fit.seed)
+            fits[where] = fit
             if clock is not None:
                 clock.finished(job.key)
-            done += 1
-            if progress:
-                progress(done, total, fit)
+            more = in_order(admit(follow(fits, [where]))) if follow is not None else []
+            if more and clock is not None:
+                clock.add([(j.key, j.algorithm.name) for j in more])
+            report(fit)
+            return more
+        jobs = in_order(admit(items))
         if jobs:
-            def cost(name: str) -> float | None:
-                return self.executor.cost(fingerprint, name)
-            jobs = schedule(jobs, cost, seeds=self.seeds, progressive=self.progressive)
             if clock is not None:
                 clock.start([(job.key, job.algorithm.name) for job in jobs], cost,
                             workers=self.executor.slots(self.n_jobs, self.cluster),
