@@ -122,3 +122,25 @@ def test_an_algorithms_extra_seeds_join_the_run_as_soon_as_its_first_fits_are_in
         (run.computed + run.cached,) * 2
     assert [done for done, _ in reported] == list(range(1, len(reported) + 1))
     assert all(total <= reported[-1][1] for _, total in reported)
+
+
+def test_loops_sharing_a_cache_share_its_choices(titanic):
+    """A choice is made once per cache: another session's loop (or a clone, or advise's
+    per-algorithm loops) over the same cache reads it, so answering whether a state is in
+    memory, on the server's event loop, computes no interval."""
+    cache = ResultCache()
+    loop = ModelLoop(dataset=titanic, algorithms=ALGORITHMS, n_jobs=1, cache=cache)
+    run = loop.run(SPECS[1])
+    other = ModelLoop(dataset=titanic, algorithms=ALGORITHMS, n_jobs=1, cache=cache)
+
+    def no_summary(*args, **kwargs):
+        raise AssertionError("decided again")
+    other.summarize = no_summary
+    assert other.in_memory(SPECS[1])
+    for a in run.algorithms:
+        chosen = other.seeds_for(SPECS[1], models.get(a.algorithm, "classification"))
+        assert chosen == [f.seed for f in a.fits]
+    # A loop over another cache decides for itself (and the same way).
+    apart = ModelLoop(dataset=titanic, algorithms=ALGORITHMS, n_jobs=1, cache=ResultCache())
+    assert [[f.seed for f in a.fits] for a in apart.run(SPECS[1]).algorithms] == \
+        [[f.seed for f in a.fits] for a in run.algorithms]

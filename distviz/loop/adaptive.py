@@ -6,6 +6,7 @@ uses. Its first seeds always; every seed where more may change the call on the h
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 
 from ..stats import default_min_effect
@@ -15,11 +16,27 @@ from ..stats.seeds import more_seeds_matter
 class SeedChoice:
     """The seeds chosen per (seeds at most, the first fits' cache keys), decided once from the
     first fits: a function of those fits alone, so every surface and every cache state uses the
-    same seeds. Thread-safe (partial results are summarised from the loop's worker thread)."""
+    same seeds. One per cache (:meth:`of`), shared by the loops that share it: clones, advise's
+    per-algorithm loops, a server's sessions. Thread-safe (partial results are summarised from
+    the loop's worker thread)."""
+
+    #: Choices kept (least recently used dropped; one dropped is decided again, the same way).
+    size = 50_000
+    _per_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+    _per_cache_lock = threading.Lock()
 
     def __init__(self):
-        self._chosen: dict[tuple, list[int]] = {}
+        self._chosen: OrderedDict[tuple, list[int]] = OrderedDict()
         self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, cache) -> "SeedChoice":
+        """The choices made over ``cache``'s fits."""
+        with cls._per_cache_lock:
+            choice = cls._per_cache.get(cache)
+            if choice is None:
+                choice = cls._per_cache[cache] = cls()
+        return choice
 
     def __call__(self, loop, spec, algorithm, fits: dict | None = None) -> list[int] | None:
         """:meth:`ModelLoop.seeds_for`: the seeds, or None while a first fit is missing from
@@ -32,6 +49,7 @@ class SeedChoice:
         memo = (loop.repeats, keys)
         with self._lock:
             if memo in self._chosen:
+                self._chosen.move_to_end(memo)
                 return self._chosen[memo]
         found = {}
         for (state, seed), key in zip(places, keys):
@@ -50,6 +68,8 @@ class SeedChoice:
         chosen = loop.seeds if more else first
         with self._lock:
             self._chosen[memo] = chosen
+            while len(self._chosen) > self.size:
+                self._chosen.popitem(last=False)
         return chosen
 
 

@@ -25,15 +25,14 @@ from ..shift import ShiftResult, ShiftSpec, validate_spec
 from ..stats import resolve_min_effect
 from ..stats.seeds import first_seeds
 from .adaptive import Extras, SeedChoice, first_items
+from .batch import FitBatch, ProgressCallback
 from .cache import ResultCache
 from .estimate import FitClock
 from .executor import FitExecutor
-from .jobs import FitJob, TrainingSets, schedule
+from .jobs import FitJob, TrainingSets
 from .policy import stated
 from .requests import Requests
 from .summary import EffectsMemo, rejudge, summarize
-
-ProgressCallback = Callable[[int, int, FitResult], None]
 
 
 class ModelLoop(Requests):
@@ -59,7 +58,6 @@ class ModelLoop(Requests):
             self.executor = FitExecutor()
         self._sets = TrainingSets()
         self._effects = EffectsMemo()  # intervals of paired fits, per loop
-        self._chosen = SeedChoice()  # adaptive seeds, per loop
         self.follow_policy(self.dataset)
         if self.resampler is not None:
             self.update()
@@ -101,7 +99,7 @@ class ModelLoop(Requests):
         ``min_effect`` changes judgments only). A function of the first fits alone, so every
         surface and every cache state gives the same seeds. ``fits`` keyed by (training key,
         algorithm, seed), else the cache's; None while a first fit is missing."""
-        return self._chosen(self, spec, algorithm, fits)
+        return SeedChoice.of(self.cache)(self, spec, algorithm, fits)
 
     # -- judging -----------------------------------------------------------------------
     @param.depends("min_effect", watch=True)
@@ -280,80 +278,20 @@ class ModelLoop(Requests):
     def _fit_items(self, items, progress, *, background: bool = False,
                    stop: Callable[[], bool] | None = None, clock: FitClock | None = None,
                    follow: Extras | None = None) -> dict[tuple, FitResult]:
-        """Every (state, seed, algorithm) of ``items``, and those ``follow(fits, landed)`` asks
-        for as fits land (adaptive seeds' extras): from the cache (reported at once), else
-        fitted by the executor, in :func:`~distviz.loop.jobs.schedule`'s order, the extras
-        joining the queue as they are asked for. Progress counts against the fits known so far.
-        """
-        cache, fingerprint = self.cache, self.dataset.fingerprint
-        fits, seen = {}, set()
-        done = total = 0
+        """Every (state, seed, algorithm) of ``items``, and those ``follow`` asks for as fits
+        land (adaptive seeds' extras), from the cache or fitted: :class:`FitBatch`."""
+        return FitBatch(self, progress, clock=clock, follow=follow).run(
+            items, background=background, stop=stop)
 
-        def report(fit: FitResult) -> None:
-            nonlocal done
-            done += 1
-            if progress:
-                progress(done, total, fit)
+    def fit_job(self, state: ShiftSpec, seed: int, algorithm: models.Algorithm,
+                key: str) -> FitJob:
+        """The fit of ``algorithm`` on ``state``'s training set for ``seed`` (cache key
+        ``key``), within the loop's budgets, its matrices shared with the loop's other fits."""
+        return FitJob(self._sets, self.dataset, state, seed, algorithm, key,
+                      self.budget_for(algorithm), self.max_ratio, self.test_budget_for(algorithm))
 
-        def admit(asked) -> list[FitJob]:
-            """The fits ``asked`` for not yet seen: cache hits reported (and followed), the
-            rest returned as jobs."""
-            nonlocal total
-            jobs, hits = [], []
-            for state, seed, algorithm in asked:
-                where = (state.training_key(), algorithm.name, seed)
-                if where in seen:
-                    continue
-                seen.add(where)
-                key = self.cache_key(state, algorithm, seed)
-                hit = cache.get(key)
-                if hit is not None:
-                    fits[where] = hit
-                    hits.append(where)
-                else:
-                    jobs.append(FitJob(self._sets, self.dataset, state, seed, algorithm,
-                                       key, self.budget_for(algorithm), self.max_ratio,
-                                       self.test_budget_for(algorithm)))
-            total += len(hits) + len(jobs)
-            for where in hits:
-                report(fits[where])
-            if hits and follow is not None:
-                jobs += admit(follow(fits, hits))
-            return jobs
-
-        def cost(name: str) -> float | None:
-            return self.executor.cost(fingerprint, name)
-
-        def in_order(jobs: list[FitJob]) -> list[FitJob]:
-            return schedule(jobs, cost, seeds=self.seeds, progressive=self.progressive)
-
-        def on_fit(job: FitJob, outcome: dict) -> list[FitJob] | None:
-            fit = job.result(outcome)
-            if fit.error is None or not outcome.get("transient"):
-                cache.put(job.key, fit)
-                if fit.error is None:
-                    self.executor.remember_cost(fingerprint, fit.algorithm, fit.fit_seconds)
-            where = (job.state.training_key(), fit.algorithm, fit.seed)
-            fits[where] = fit
-            if clock is not None:
-                clock.finished(job.key)
-            more = in_order(admit(follow(fits, [where]))) if follow is not None else []
-            if more and clock is not None:
-                clock.add([(j.key, j.algorithm.name) for j in more])
-            report(fit)
-            return more
-        jobs = in_order(admit(items))
-        if jobs:
-            if clock is not None:
-                clock.start([(job.key, job.algorithm.name) for job in jobs], cost,
-                            workers=self.executor.slots(self.n_jobs, self.cluster),
-                            others=self.executor.others_on_workers({j.key for j in jobs}))
-            self.executor.run(jobs, on_fit, n_jobs=self.n_jobs, cluster=self.cluster,
-                              time_budget=self.time_budget, background=background, stop=stop,
-                              notice=self._say_notice)
-        return fits
-
-    def _say_notice(self, text: str) -> None:
+    def say_notice(self, text: str) -> None:
+        """Publish ``notice`` (where the fits ran when not where asked)."""
         with self._publishing:  # from the executor's thread
             self.notice = text
 
