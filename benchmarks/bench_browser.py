@@ -92,8 +92,8 @@ def _serve(env: dict):
         process.wait(30)
 
 
-# Read by the page itself from the changes of its Bokeh document (no polling: a poll from the
-# benchmark every 20 ms cost the browser 2.7 CPU s per 5 s, slowing what it measured), timed
+# Read by the page itself from the changes of its Bokeh document (no polling: the benchmark's
+# poll every 20 ms loaded the browser, and so the moves it measured), timed
 # from the first keydown the page saw (performance.now()). First numbers: the best-model line
 # names the new shift; every algorithm: no plot says "<algorithm>: training..." (its first seed
 # is shown); settled: the status line says "Ran ..." (every seed).
@@ -274,10 +274,11 @@ wall-clock floor of the move on this machine.
 The figures are read by the page itself from the changes of its Bokeh document (the
 best-model line names the new shift; no plot says "training..."; the status says "Ran ..."),
 each change read as it is applied (every algorithm: each plot's title has changed since the key
-press and none says "training..."), from the first keydown event the page received; the benchmark only waits, with a cheap
-check every 0.1 s. Until 2026-12-07 they were read by the benchmark polling the page through
-Playwright every 20 ms, which cost the browser 2.7 CPU s per 5 s idle (more than half a core
-of this 2-core machine) and so slowed the moves it measured.
+press and none says "training..."), from the first keydown event the page received; the
+benchmark only waits, with a cheap check every 0.1 s. Until 2026-12-07 they were read by the
+benchmark polling the page through Playwright every 20 ms (three calls, each a search of the
+page), whose cost counted as the browser's and slowed the moves it measured: a census move's
+browser CPU was 3.3-4.1 s with the poll and 2.3-2.4 s without (the census section).
 
 Compare with the server-side figures of the slider section (same defaults; there a move ends
 when the last view is built, here when the browser has drawn it). A new position is 20 fits;
