@@ -57,6 +57,11 @@ def test_first_seed_shows_provisional_then_the_verdict_arrives(tmp_path):
             def record(board):
                 if not page.get_by_text("shift -1, training rows").count():
                     return False  # still the baseline's board
+                if any(r["train_rows"] != str(TRAIN_ROWS - FEMALE_ROWS)
+                       for r in board.values() if r["delta"]):
+                    # An earlier position's rows (the slider passed it on its way): the board
+                    # was read just before the page moved on to -1.
+                    return False
                 state = tuple((n, board[n]["seeds"], board[n]["verdict"], board[n]["delta"],
                                board[n]["delta_color"]) for n in sorted(board))
                 if not seen or seen[-1] != state:
@@ -93,7 +98,8 @@ def test_first_seed_shows_provisional_then_the_verdict_arrives(tmp_path):
     for name in {r["algorithm"] for r in provisional}:
         verdicts = [r["verdict"] for r in rows if r["algorithm"] == name and r["delta"]]
         assert verdicts[0].startswith("no interval") and verdicts[-1] in (
-            "better", "worse", "within noise"), verdicts
+            "better", "worse", "within noise"), (name, [(r["seeds"], r["verdict"]) for r in rows
+                                                        if r["algorithm"] == name])
     # Colour only beyond the noise.
     for row in final.values():
         assert bool(row["delta_color"]) == (row["verdict"] in ("better", "worse")), row
