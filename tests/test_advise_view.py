@@ -29,6 +29,7 @@ from distviz.views.advise_plots import (
 from distviz.views.advise_view import advice_beside
 from distviz.views.app import Dashboard
 from distviz.views.preview_view import preview_html
+from distviz.views.workarounds import is_shown
 
 FAST = ["naive_bayes", "logistic_regression"]
 TAB = "Where data helps"
@@ -197,12 +198,12 @@ def test_the_preview_shows_before_the_retrain_and_goes_when_it_lands(dashboard):
     assert running and set(estimates) == set(FAST)  # shown while the retrain ran
     for estimate in estimates.values():
         assert isinstance(estimate, Estimate) and estimate.sources == (0.0, 1.0)
-    assert shown[-1] == (False, {}) and not dashboard.preview.pane.visible  # replaced
+    assert shown[-1] == (False, {}) and not is_shown(dashboard.preview.pane)  # replaced
     # A trained ratio shows no estimate at all.
     shown.clear()
     dashboard.resampler.ratio = 1.0
     dashboard.wait()
-    assert shown == [] and not dashboard.preview.pane.visible
+    assert shown == [] and not is_shown(dashboard.preview.pane)
 
 
 def test_the_preview_says_it_is_an_estimate():

@@ -262,7 +262,7 @@ def test_neighbouring_slider_positions_are_prefetched_once_the_user_stops():
 def test_progress_bar_takes_any_count(dashboard):
     # Progress validates value against its previous max: 3 of 4 after 0 of 1 once failed.
     loop, status = dashboard.loop, dashboard.status_view
-    status.bar.param.update(value=0, max=1, visible=True)  # a run training for a while
+    status.show_bar()  # a run training for a while
     with param.parameterized.discard_events(loop):
         loop.running = True
     try:
@@ -283,7 +283,7 @@ def test_the_old_datasets_caveat_goes_once_the_new_ones_numbers_show(dashboard):
     loop, status = dashboard.loop, dashboard.status_view
     old, new = loop.result, Dataset(source="penguins")
     caveat = f"(the results shown are for {old.dataset.name})"
-    status.bar.param.update(value=0, max=1, visible=True)
+    status.show_bar()
     with param.parameterized.discard_events(loop):
         loop.param.update(dataset=new, running=True)
     try:

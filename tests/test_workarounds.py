@@ -144,3 +144,29 @@ def test_user_changes_pending_sees_a_browser_change_waiting_in_panels_debounce()
         pn.state._change_callbacks.pop(doc, None)
         doc._session_context = None
     assert not user_changes_pending(None)
+
+
+def test_show_and_dim_change_only_the_styles_the_browser_applies():
+    """Workaround 8: shown, hidden and dimmed by ``styles`` (no ``visible``, no ``loading``);
+    the component's other styles are kept; off sets an empty value, which the browser applies
+    (Bokeh sets the styles it is given and keeps the rest)."""
+    from distviz.views.workarounds import dim, is_dimmed, is_shown, show
+    pane = pn.pane.HTML("x", styles={"border": "1px dashed"})
+    show(pane, False)
+    assert not is_shown(pane) and pane.visible
+    assert pane.get_root().styles == {"border": "1px dashed", "display": "none"}
+    show(pane)
+    assert is_shown(pane) and pane.styles == {"border": "1px dashed", "display": ""}
+    column = pn.Column(pane)
+    dim(column)
+    assert is_dimmed(column) and not column.loading
+    dim(column, False)
+    assert not is_dimmed(column) and column.get_root().styles == {"opacity": "", "cursor": ""}
+
+
+def test_canary_tabulators_styles_are_its_cells():
+    """Why the leaderboard is dimmed through a column around it: Panel 1.9 sends a
+    Tabulator's ``styles`` as its cells' styles, never to the table's element."""
+    import pandas as pd
+    table = pn.widgets.Tabulator(pd.DataFrame({"a": [1]}), styles={"opacity": "0.5"})
+    assert table.get_root().styles == {}

@@ -18,6 +18,7 @@ from . import plots
 from .model_figures import ModelFigures
 from .result_view import ResultView
 from .style import BETTER, EQUIVALENT, WORSE, escape
+from .workarounds import dim
 
 
 BEYOND_NOISE = ("better", "worse")
@@ -109,7 +110,7 @@ class ModelsView(ResultView):
         self.table = pn.widgets.Tabulator(
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width",
             min_height=170, text_align={"interval": "center"}, layout="fit_columns",
-            sortable=False, titles=LEADERBOARD_TITLES, stylesheets=[WRAP_CELLS, STILL_LOADING],
+            sortable=False, titles=LEADERBOARD_TITLES, stylesheets=[WRAP_CELLS],
             configuration={"columns": [{"field": field, "widthGrow": grow, "minWidth": least}
                                        for field, (grow, least) in LEADERBOARD_WIDTHS.items()]},
             # A tick on the leader only: a cross on every other row would read as "wrong".
@@ -120,6 +121,8 @@ class ModelsView(ResultView):
         self.legend = pn.pane.Markdown("", sizing_mode="stretch_width",
                                        styles={"font-size": "12px", "color": "#555"})
         self.table.style.apply(_RowCss(), axis=1)
+        # Dimmed by its styles (Tabulator's own `styles` are its cells').
+        self.board = pn.Column(self.table, sizing_mode="stretch_width", margin=0)
         # Built for the first run and kept while its shape (task, classes, algorithms) holds:
         # a move only sends new data.
         self.figures: ModelFigures | None = None
@@ -140,7 +143,7 @@ class ModelsView(ResultView):
                "seeds arrives.")
         self._layout = pn.Column(
             pn.pane.Markdown(how, styles={"color": "#444"}, sizing_mode="stretch_width"),
-            self.best_line, self.table, self.legend, self.matrices, self.roc, name="Models",
+            self.best_line, self.board, self.legend, self.matrices, self.roc, name="Models",
             sizing_mode="stretch_width")
         if self.loop is not None:
             self.session.watch(self.loop, ["error"], lambda event: self.busy(False))
@@ -168,7 +171,7 @@ class ModelsView(ResultView):
     def busy(self, busy: bool) -> None:
         """The leaderboard dimmed while a run (or a dataset) loads; off, the plots are this
         run's."""
-        self.table.loading = busy
+        dim(self.board, busy)  # by its styles: Panel's `loading` re-lays the page out
         if not busy:
             self.stale(False)
 

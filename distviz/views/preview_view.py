@@ -17,6 +17,7 @@ from ..shift import ShiftSpec
 from .controls import RATIOS
 from .result_view import ResultView
 from .style import BETTER, WORSE, escape
+from .workarounds import HIDDEN, is_shown, show
 
 STYLE = {"border": "1px dashed #8a6d3b", "background": "#fcf8e3", "border-radius": "4px",
          "padding": "2px 10px", "font-size": "13px", "color": "#5a4a1f"}
@@ -56,8 +57,9 @@ class PreviewView(ResultView):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self.pane = pn.pane.HTML("", visible=False, sizing_mode="stretch_width",
-                                 styles=STYLE, css_classes=["distviz-preview"],
+        # Shown and hidden by its styles: a change of `visible` re-lays the page out.
+        self.pane = pn.pane.HTML("", sizing_mode="stretch_width",
+                                 styles={**STYLE, **HIDDEN}, css_classes=["distviz-preview"],
                                  margin=(0, 10, 5, 10))
 
     def __panel__(self):
@@ -105,9 +107,9 @@ class PreviewView(ResultView):
     def _show(self, spec, estimates) -> None:
         self.param.update(spec=spec, estimates=dict(estimates))
         self.pane.object = preview_html(estimates, spec)
-        self.pane.visible = True
+        show(self.pane)
 
     def hide(self) -> None:
-        if self.pane.visible or self.estimates:
+        if is_shown(self.pane) or self.estimates:
             self.param.update(estimates={}, spec=None)
-            self.pane.visible = False
+            show(self.pane, False)

@@ -10,6 +10,7 @@ from ..loop import ModelLoop
 from ..loop.policy import describe
 from .session import Session
 from .style import escape
+from .workarounds import HIDDEN, is_shown, show
 
 
 class StatusView(pn.viewable.Viewer):
@@ -35,8 +36,9 @@ class StatusView(pn.viewable.Viewer):
         if self.session is None:
             self.session = Session(background=False)
         self.line = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10))
-        self.bar = pn.indicators.Progress(value=0, max=1, visible=False, width=280,
-                                          bar_color="primary")
+        # Shown and hidden by its styles: a change of `visible` re-lays the page out.
+        self.bar = pn.indicators.Progress(value=0, max=1, width=280, bar_color="primary",
+                                          styles=dict(HIDDEN))
         self._training, self._caveat = "Training", ""  # the line's words while training
         if self.loop is not None:
             on = self.session.watch
@@ -61,13 +63,13 @@ class StatusView(pn.viewable.Viewer):
         # One at a time: Progress checks value against the max it had before this call.
         self.bar.max = max(total, 1)
         self.bar.value = min(done, self.bar.max)
-        self.bar.visible = True
+        show(self.bar)
         self.line.object = markdown
 
     def finish(self, message: str) -> None:
         """Work is done: the line says ``message`` (plain text), the bar goes."""
         self.busy = False
-        self.bar.visible = False
+        show(self.bar, False)
         self.status = message
         self.line.object = escape(message)
 
@@ -75,7 +77,7 @@ class StatusView(pn.viewable.Viewer):
         """Work failed: ``message`` is said (a notification too), the bar goes."""
         self.notify(message)
         self.busy = False
-        self.bar.visible = False
+        show(self.bar, False)
 
     def notify(self, message: str, level: str = "error") -> None:
         """One line, in bold on the status line and as a notification."""
@@ -84,6 +86,11 @@ class StatusView(pn.viewable.Viewer):
         self.line.object = f"**{escape(message)}**"
         if pn.state.notifications is not None:
             getattr(pn.state.notifications, level)(message, duration=8000)
+
+    def show_bar(self) -> None:
+        """Show the progress bar, empty (a run that trains for a while)."""
+        self.bar.param.update(value=0, max=1)
+        show(self.bar)
 
     # ------------------------------------------------------------------ following the loop
     def _started(self, event) -> None:
@@ -105,7 +112,7 @@ class StatusView(pn.viewable.Viewer):
 
         def still_training():
             if loop.running and loop.request == request:
-                self.bar.param.update(value=0, max=1, visible=True)
+                self.show_bar()
                 self._progressed()
         self.session.later(self.BUSY_AFTER, still_training)
 
@@ -122,7 +129,7 @@ class StatusView(pn.viewable.Viewer):
         """The fit counts and the time left, as each fit lands (no estimate until the fits
         left have measured times)."""
         done, total = self.loop.progress
-        if not self.loop.running or not self.bar.visible:
+        if not self.loop.running or not is_shown(self.bar):
             return
         left = time_left(self.loop.seconds_left())
         left = f", {left}" if left else ""

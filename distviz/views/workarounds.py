@@ -27,6 +27,11 @@ tests say which workaround is still needed.
 7. :func:`user_changes_pending`: a served page's changes wait 50 ms in Panel's debounce before
    they are applied (Panel 1.9 keeps them in a private dict); a view asks whether the user's
    next move is already on its way before it draws the current one.
+8. :func:`show` and :func:`dim`: Bokeh 3.9 re-lays out the whole page (every plot reads its
+   computed styles) when a component's ``visible`` or CSS classes change, so Panel's ``loading``
+   too: 60-100 ms of the browser's time each, 6-7 per new titanic position (measured: the
+   progress bar, the estimate and the leaderboard's dimming, on and off). A component shown,
+   hidden or dimmed by its ``styles`` only restyles itself (tests/ui/test_relayouts.py).
 """
 
 from __future__ import annotations
@@ -241,3 +246,36 @@ def user_changes_pending(doc) -> bool:
     """Whether the browser's changes to ``doc`` have arrived and wait to be applied (Panel 1.9
     holds each in ``state._change_callbacks`` for its 50 ms debounce)."""
     return doc is not None and bool(state._change_callbacks.get(doc))
+
+
+# ------------------------------------------------------------------ 8. no page re-layout
+HIDDEN = {"display": "none"}
+DIMMED = {"opacity": "0.5", "cursor": "progress"}  # as Panel's loading mask, without it
+
+
+def _styled(component, on: bool, styles: dict) -> None:
+    # Off is an empty value: Bokeh sets the styles it is given and keeps any it is not.
+    new = {**component.styles, **(styles if on else dict.fromkeys(styles, ""))}
+    if new != component.styles:
+        component.styles = new
+
+
+def show(component, shown: bool = True) -> None:
+    """Show or hide ``component`` (its ``styles``: display none), not by ``visible``."""
+    _styled(component, not shown, HIDDEN)
+
+
+def is_shown(component) -> bool:
+    """Whether :func:`show` left ``component`` shown."""
+    return component.styles.get("display") != HIDDEN["display"]
+
+
+def dim(component, dimmed: bool = True) -> None:
+    """Dim ``component`` (half opaque, a progress cursor) or not, by its ``styles``, not by
+    Panel's ``loading``."""
+    _styled(component, dimmed, DIMMED)
+
+
+def is_dimmed(component) -> bool:
+    """Whether :func:`dim` left ``component`` dimmed."""
+    return all(component.styles.get(k) == v for k, v in DIMMED.items())

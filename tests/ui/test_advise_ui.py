@@ -43,10 +43,13 @@ STATE = r"""() => {
     }
   }
   const box = models.find(m => (m.css_classes || []).includes('distviz-preview'));
+  // Shown and hidden by its styles (display: none), not by `visible`.
+  const styles = box && box.styles, display = styles instanceof Map ? styles.get('display')
+                                                                   : styles && styles.display;
   return {maps, label: texts.filter(t => t.startsWith('Shift ')),
           status: texts.filter(t => /^&lt;p&gt;(Ran \d+ algorithms|Training)/.test(t)),
           map: texts.filter(t => t.includes('Map done') || t.includes('fits (')),
-          preview: box ? {visible: box.visible, text: box.text} : null};
+          preview: box ? {visible: box.visible && display !== 'none', text: box.text} : null};
 }"""
 
 # The page position of one map cell: its figure's frame and categorical factors.
