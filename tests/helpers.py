@@ -69,6 +69,21 @@ def served(app: str = "apps/dashboard.py", env: dict | None = None, timeout: flo
 
 
 @contextmanager
+def served_page(query: str = "", env: dict | None = None, width: int = 1500, height: int = 900):
+    """The dashboard ``served`` and opened at ``?query`` in headless Chromium; yields the page
+    (the browser closes and the server stops after)."""
+    from playwright.sync_api import sync_playwright
+    with served(env=env) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(f"{url}?{query}" if query else url)
+            yield page
+        finally:
+            browser.close()
+
+
+@contextmanager
 def serving(app: str = "apps/dashboard.py", env: dict | None = None, timeout: float = 60):
     """Like ``served``, yielding a ``Server`` (URL, process id, log file)."""
     port = free_port()

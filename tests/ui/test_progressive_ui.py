@@ -11,15 +11,7 @@ verdict).
 import re
 
 import pytest
-from helpers import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    Gate,
-    move_slider,
-    served,
-    wait_for_leaderboard,
-)
+from helpers import ARTIFACTS, Gate, move_slider, served_page, wait_for_leaderboard
 
 from distviz.views.controls import RATIOS
 
@@ -30,16 +22,11 @@ TRAIN_ROWS, FEMALE_ROWS = 984, 353  # titanic's training set and its default gro
 
 @pytest.mark.timeout(300)
 def test_first_seed_shows_provisional_then_the_verdict_arrives(tmp_path):
-    from playwright.sync_api import sync_playwright
-
     names = ALGORITHMS.split(",")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     gate = Gate(tmp_path)
     try:
-        with served(env=gate.env) as url, sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1500, "height": 1100})
-            page.goto(f"{url}?algorithms={ALGORITHMS}")
+        with served_page(f"algorithms={ALGORITHMS}", gate.env, height=1100) as page:
             wait_for_leaderboard(
                 page, "the baseline with every seed",
                 lambda b: set(b) == set(names) and all(
@@ -84,7 +71,6 @@ def test_first_seed_shows_provisional_then_the_verdict_arrives(tmp_path):
             final = wait_for_leaderboard(page, "every seed of the shifted state", settled,
                                          timeout=180, screenshot="progressive-failed.png")
             page.screenshot(path=str(ARTIFACTS / "progressive-final.png"), full_page=True)
-            browser.close()
     finally:
         gate.open()
 

@@ -14,7 +14,7 @@ shut gate until the page has been looked at.
 import re
 
 import pytest
-from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Gate, move_slider, served
+from helpers import ARTIFACTS, Gate, move_slider, served_page
 
 from distviz.views.controls import RATIOS
 
@@ -65,15 +65,10 @@ LOOK = """() => {
 
 @pytest.mark.timeout(300)
 def test_a_move_re_lays_the_page_out_at_most_twice(tmp_path):
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     gate = Gate(tmp_path)
     try:
-        with served(env=gate.env) as url, sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1500, "height": 900})
-            page.goto(f"{url}?algorithms={ALGORITHMS}")
+        with served_page(f"algorithms={ALGORITHMS}", gate.env) as page:
             page.get_by_text(re.compile(r"^Ran 2 algorithms")).first.wait_for(timeout=180_000)
             idle = page.evaluate(LOOK)
             assert page.evaluate(HOOK) >= 1
@@ -90,7 +85,6 @@ def test_a_move_re_lays_the_page_out_at_most_twice(tmp_path):
             page.get_by_text(re.compile(r"^Ran 2 algorithms")).first.wait_for(timeout=120_000)
             page.wait_for_timeout(500)  # anything the last render set off
             settled, relayouts = page.evaluate(LOOK), page.evaluate("() => window.__relayouts")
-            browser.close()
     finally:
         gate.open()
     assert idle == {"bar": False, "dimmed": "1"}

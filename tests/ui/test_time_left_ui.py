@@ -9,7 +9,7 @@ line has been seen.
 import re
 
 import pytest
-from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Gate, move_slider, served
+from helpers import ARTIFACTS, Gate, move_slider, served_page
 
 from distviz.views.controls import RATIOS
 
@@ -22,15 +22,10 @@ LEFT = re.compile(r"^Training: (\d+) of (\d+) fits done, about (\d+) s left$")
 
 @pytest.mark.timeout(300)
 def test_status_line_says_the_time_left_while_a_move_trains(tmp_path):
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     gate = Gate(tmp_path, seconds=GATED_SECONDS)
     try:
-        with served(env=gate.env) as url, sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1500, "height": 900})
-            page.goto(f"{url}?algorithms={ALGORITHMS}")
+        with served_page(f"algorithms={ALGORITHMS}", gate.env) as page:
             page.get_by_text(re.compile(r"^Ran 2 algorithms")).first.wait_for(timeout=180_000)
             # gated's fits of the move (sex = female removed) wait; the rest pass.
             gate.shut(rows=[TRAIN_ROWS - FEMALE_ROWS])
@@ -42,7 +37,6 @@ def test_status_line_says_the_time_left_while_a_move_trains(tmp_path):
             gate.open()
             page.get_by_text(re.compile(r"^Ran 2 algorithms")).first.wait_for(timeout=120_000)
             left_after = page.get_by_text(re.compile(r"s left$")).count()
-            browser.close()
     finally:
         gate.open()
     done, total, seconds = (int(g) for g in said.groups())
