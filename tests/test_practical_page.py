@@ -64,7 +64,7 @@ def test_the_leaderboard_shows_the_call_of_its_interval(dashboard):
     # Each title states the change and its call; the best-model line the lead's call.
     for a in run.algorithms:
         title = dashboard.models.shown_model(a.algorithm)["title"]
-        assert title.endswith(f"vs baseline: {a.practical['f1']}"), title
+        assert title.split("\n")[1] == f"Δ {a.delta['f1']:+.3f}: {a.practical['f1']}", title
     best, second, lead = run.lead("f1")
     line = dashboard.models.best_line.object
     word = practical_call("f1", lead.low, lead.high, 0.01)
