@@ -52,9 +52,6 @@ WRAP_CELLS = (".tabulator-cell {white-space: normal !important; overflow-wrap: a
 # While a move trains the leaderboard (after a dataset switch, the plots too) is dimmed without
 # Panel's spinner: its animated mask repaints in software all the while, on the cores the fits
 # need (bench_browser's per-process CPU).
-STILL_LOADING = ":host(.pn-loading):before {display: none}"
-
-
 def delta_css(verdict, value) -> str:
     """A leaderboard delta's style: green or red only when the change is beyond the noise."""
     if verdict not in BEYOND_NOISE or not isinstance(value, (int, float)) \
@@ -130,9 +127,8 @@ class ModelsView(ResultView):
         # Equal columns narrow the fixed-size plots to the page. Panel gives a grid these
         # classes only while it has no fixed-size child (drawn empty, yes; redrawn with plots
         # after a dataset switch, no: they overflowed), so they are set here.
-        self.matrices = pn.GridBox(ncols=4, stylesheets=[STILL_LOADING],
-                                   css_classes=["equal-width", "equal-height"])
-        self.roc = pn.Column(pn.pane.Bokeh(None), margin=0, stylesheets=[STILL_LOADING])
+        self.matrices = pn.GridBox(ncols=4, css_classes=["equal-width", "equal-height"])
+        self.roc = pn.Column(pn.pane.Bokeh(None), margin=0)
         how = ("Move the **shift** slider (or set a whole mix of groups): left down-samples the "
                "chosen group in the *training* set, right up-samples it. Every model is re-trained and scored on the same "
                "untouched test set; deltas are against the unshifted baseline. Each delta's "
@@ -181,8 +177,10 @@ class ModelsView(ResultView):
             self.busy(False)
 
     def stale(self, stale: bool) -> None:
-        """Dim the plots (no spinner: STILL_LOADING) while they show another dataset's run."""
-        self.matrices.loading = self.roc.loading = stale
+        """Dim the plots while they show another dataset's run (by their styles, as the
+        leaderboard while it trains)."""
+        dim(self.matrices, stale)
+        dim(self.roc, stale)
 
     def set_task(self, task: str, headline: str) -> None:
         self.param.metric.objects = list(metric_names(task))

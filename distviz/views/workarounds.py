@@ -274,8 +274,3 @@ def dim(component, dimmed: bool = True) -> None:
     """Dim ``component`` (half opaque, a progress cursor) or not, by its ``styles``, not by
     Panel's ``loading``."""
     _styled(component, dimmed, DIMMED)
-
-
-def is_dimmed(component) -> bool:
-    """Whether :func:`dim` left ``component`` dimmed."""
-    return all(component.styles.get(k) == v for k, v in DIMMED.items())

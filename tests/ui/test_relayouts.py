@@ -22,7 +22,7 @@ pytestmark = pytest.mark.ui
 ALGORITHMS = "logistic_regression,gated"
 TRAIN_ROWS, FEMALE_ROWS = 984, 353  # titanic's training set and its default group, sex = female
 
-# Counts every re-layout of the page from its root view, with the model whose change started it.
+# Records every re-layout of the page from its root view: the type of the model that started it.
 HOOK = """() => {
   const seen = new Set(), protos = new Set();
   const walk = v => {
@@ -56,7 +56,7 @@ LOOK = """() => {
   for (const v of Object.values(Bokeh.index)) walk(v);
   const bar = found.find(v => v.model.type.endsWith('.Progress') && v.model.width === 280);
   const table = found.find(v => v.model.type.endsWith('DataTabulator'));
-  let board = table && table.parent;
+  const board = table && table.parent;
   return {bar: bar ? getComputedStyle(bar.el).display !== 'none'
                      && bar.el.getBoundingClientRect().width > 0 : null,
           dimmed: board ? getComputedStyle(board.el).opacity : null};
