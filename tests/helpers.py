@@ -171,15 +171,15 @@ def move_slider(handle, index: int, attempts: int = 40) -> None:
 
 
 # The leaderboard as shown: per row its cells' text and the delta cell's inline colour
-# (Tabulator lives in shadow DOM, so the walk enters every shadow root).
+# (Panel's panes live in shadow DOM, so the walk enters every shadow root).
 LEADERBOARD_JS = """() => {
   const rows = [];
   const walk = root => {
     for (const el of root.querySelectorAll('*')) {
-      if (el.classList && el.classList.contains('tabulator-row')) {
+      if (el.matches && el.matches('table.distviz-leaderboard tbody tr')) {
         const row = {};
-        for (const cell of el.querySelectorAll('.tabulator-cell')) {
-          const field = cell.getAttribute('tabulator-field');
+        for (const cell of el.querySelectorAll('td')) {
+          const field = cell.getAttribute('data-field');
           row[field] = cell.textContent.trim();
           if (field === 'delta') row.delta_color = cell.style.color || '';
         }

@@ -242,10 +242,10 @@ def test_rank_change_and_best_tick_only_beyond_the_noise(titanic):
     assert best_model(alone, "f1", 3) == "**First in: a** (1 of 3 algorithms in)"
     assert best_model(alone, "f1", 1) == "**a is the only model compared**"
     # The page colours a shown rank change by its sign (green up, red down).
-    from distviz.views.models_view import _RowCss
+    from distviz.views.leaderboard_table import cell_css
     from distviz.views.style import BETTER, WORSE
     table = leaderboard(far, "f1")
-    styles = {row["algorithm"]: dict(zip(table.columns, _RowCss()(row)))["rank_change"]
+    styles = {row["algorithm"]: cell_css(row, "rank_change")
               for _, row in table.iterrows()}
     assert BETTER in styles["b"] and WORSE in styles["a"] and "color" not in styles["c"]
     # Each comparison is the paired one, checked against the metrics scikit-learn gave.

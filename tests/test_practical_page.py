@@ -22,8 +22,9 @@ from distviz.sweep import summarize
 from distviz.views import plots
 from distviz.views.advise_plots import cell_frame, colour_of
 from distviz.views.app import Dashboard
+from distviz.views.leaderboard_table import PRACTICAL_CSS
 from distviz.views.model_figures import change_caption
-from distviz.views.models_view import PRACTICAL_CSS, best_model
+from distviz.views.models_view import best_model
 from distviz.views.practical_marks import CALL_FILL, marks
 from distviz.views.response_view import ResponseCurvesView
 from distviz.views.style import EQUIVALENT, INCONCLUSIVE, INCONCLUSIVE_HATCH

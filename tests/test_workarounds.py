@@ -164,9 +164,42 @@ def test_show_and_dim_change_only_the_styles_the_browser_applies():
     assert column.get_root().styles == {"opacity": "", "cursor": ""}
 
 
-def test_canary_tabulators_styles_are_its_cells():
-    """Why the leaderboard is dimmed through a column around it: Panel 1.9 sends a
-    Tabulator's ``styles`` as its cells' styles, never to the table's element."""
-    import pandas as pd
-    table = pn.widgets.Tabulator(pd.DataFrame({"a": [1]}), styles={"opacity": "0.5"})
-    assert table.get_root().styles == {}
+TEXT_CHECK = """
+import panel as pn
+from bokeh.document import Document
+
+def sent(patched):
+    if patched:
+        from distviz.views.workarounds import text_only_updates
+        text_only_updates()
+    changed = set()
+    for pane in (pn.pane.HTML("<b>a</b>"), pn.pane.Markdown("a")):
+        model = pane.get_root(Document())
+        for name in model.properties():
+            model.on_change(name, lambda attr, old, new: changed.add(attr))
+        pane.object = "<b>b</b>" if isinstance(pane, pn.pane.HTML) else "b"
+    return ",".join(sorted(changed))
+
+print(sent(False), sent(True))
+"""
+
+
+def test_a_panes_new_text_is_sent_without_new_style_sheets():
+    """Workaround 9, in a fresh process (the patch is process-wide): Panel alone sends new
+    copies of an HTML or Markdown pane's style sheets with its text (the canary); patched, the
+    text only."""
+    out = subprocess.run([sys.executable, "-c", TEXT_CHECK], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["stylesheets,text", "text"], out
+
+
+def test_text_only_updates_still_send_style_sheets_that_changed():
+    from distviz.views.workarounds import same_stylesheets, text_only_updates
+    text_only_updates()
+    pane = pn.pane.Markdown("a")
+    model = pane.get_root(Document())
+    before = list(model.stylesheets)
+    pane.stylesheets = [":host {color: red}"]
+    pane.object = "b"  # Panel 1.9 sends a pane's new style sheets with its next update
+    assert model.stylesheets[-1] == ":host {color: red}"
+    assert not same_stylesheets(before, model.stylesheets) and "&gt;b&lt;" in model.text

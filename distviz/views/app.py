@@ -274,8 +274,12 @@ class Dashboard(pn.viewable.Viewer):
         """The served page: the same controls and views in a FastListTemplate (its design
         without the web font, and hidden tabs' panes keeping the server's style sheets, so the
         page asks nothing of another host)."""
-        from .workarounds import LocalFast, session_stylesheets
+        from .workarounds import LocalFast, session_stylesheets, text_only_updates
         session_stylesheets()
+        text_only_updates()
+        # Tabulator's script goes with the page only if its model is loaded by then (its tables
+        # are in tabs not shown at first); pn.extension here would drop the notifications' script.
+        import panel.models.tabulator  # noqa: F401
         return pn.template.FastListTemplate(
             title="distviz", sidebar=[self.controls], main=[self._main], sidebar_width=340,
             accent=ACCENT, header_background="#2f3e4e", design=LocalFast,

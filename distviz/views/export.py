@@ -21,7 +21,6 @@ import html
 from functools import partial
 from pathlib import Path
 
-import pandas as pd
 from bokeh.embed import file_html
 from bokeh.layouts import column, row
 from bokeh.models import Div, Select, Slider
@@ -36,9 +35,9 @@ from ..sentences import practical_meaning
 from ..shift import PRESETS, ShiftSpec, mix_spec, validate_spec
 from ..shift.spec import RATIOS
 from . import plots
+from .leaderboard_table import SNAPSHOT_COLUMNS, leaderboard_html
 from .model_figures import ModelFigures, frame_switcher
-from .models_view import (PRACTICAL_CSS, best_model, change_beyond_noise, delta_css, plus_minus,
-                          shift_words)
+from .models_view import best_model, change_beyond_noise, plus_minus, shift_words
 
 #: Plots per row in the file (a regression model's pair counts as two).
 PLOTS_PER_ROW = 4
@@ -63,38 +62,15 @@ def metrics_table(run, metric: str) -> str:
     """The state's metrics table as an HTML table: baseline, now and delta per algorithm, the
     delta's interval and verdict (coloured only beyond the noise), its practical call with what
     the run can detect (as the leaderboard shows them), and the best-model line."""
-    board = plots.leaderboard(run, metric)
     title = (f"{metric.upper()} — {shift_words(run.spec)} ({run.shift.train_rows_after} "
              "training rows)")
-    cell = 'style="padding:3px 10px;text-align:{};border-bottom:1px solid #ddd{}"'
-
-    def number(value) -> str:
-        return "" if pd.isna(value) else f"{value:.4f}"
-
-    def practical(r) -> str:
-        shown = f" ±{r.detectable:.3f}" if r.practical and pd.notna(r.detectable) else ""
-        return html.escape(f"{r.practical}{shown}")
-
-    def row(r) -> str:
-        colour = delta_css(r.verdict, r.delta)
-        cells = [(html.escape(str(r.algorithm)), "left", "")]
-        cells += [(number(v), "right", "") for v in (r.baseline, r.now)]
-        cells += [(number(r.delta), "right", f";{colour}" if colour else ""),
-                  (html.escape(r.interval), "center", ""), (html.escape(r.verdict), "left", ""),
-                  (practical(r), "left", f";{PRACTICAL_CSS.get(r.practical, '')}")]
-        return (f'<tr data-algorithm="{html.escape(str(r.algorithm))}">'
-                + "".join(f"<td {cell.format(align, extra)}>{text}</td>"
-                          for text, align, extra in cells) + "</tr>")
-    head = "".join(f'<th {cell.format(a, "")}>{c}</th>' for c, a in (
-        ("algorithm", "left"), ("baseline", "right"), ("now", "right"), ("delta", "right"),
-        ("95 % interval", "center"), ("verdict", "left"), ("practical", "left")))
+    table = leaderboard_html(plots.leaderboard(run, metric), SNAPSHOT_COLUMNS, "distviz-metrics",
+                             width="auto")
     best = best_model(run, metric).replace("**", "")  # its names are escaped already
     return (f'<div style="font-family:sans-serif;font-size:13px">'
             f'<div style="font-weight:bold;font-size:15px;margin-bottom:6px">'
-            f"{html.escape(title)}</div>"
-            f'<table class="distviz-metrics" style="border-collapse:collapse">'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(row(r) for r in board.itertuples())}"
-            f'</tbody></table><div style="margin-top:6px">{best}</div></div>')
+            f"{html.escape(title)}</div>{table}"
+            f'<div style="margin-top:6px">{best}</div></div>')
 
 
 TABLE_TOP, TABLE_ROW, TABLE_BEST = 62, 25, 48  # px: title and header, a row, the best line

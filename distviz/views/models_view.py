@@ -3,11 +3,9 @@ matrix (or predicted-vs-actual and residuals) per algorithm and the ROC overlay.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import panel as pn
 import param
-from bokeh.models import HTMLTemplateFormatter
 
 from ..data.crossed import group_phrase
 from ..results import RunResult
@@ -17,70 +15,9 @@ from ..tasks import metric_names
 from . import plots
 from .model_figures import ModelFigures
 from .result_view import ResultView
-from .style import BETTER, EQUIVALENT, WORSE, escape
+from .leaderboard_table import BEYOND_NOISE, leaderboard_html
+from .style import escape
 from .workarounds import dim
-
-
-BEYOND_NOISE = ("better", "worse")
-# Leaderboard columns: (share of the spare width, least px: its header's longest word, or
-# "random_forest" unbroken). A column not named gets share 1 and Tabulator's least, 40 px; these
-# add up to 840 px (a 1280 px window gives the table 840).
-LEADERBOARD_WIDTHS = {"algorithm": (1.3, 112), "baseline": (0.7, 76), "now": (0.7, 56),
-                      "delta": (0.7, 60), "interval": (1.3, 72), "verdict": (1.2, 72),
-                      "practical": (1.2, 86), "seeds": (0.7, 52), "rank_change": (0.7, 62),
-                      "best": (0.5, 40), "fit_s": (0.6, 40), "train_rows": (0.8, 56),
-                      "note": (2.0, 56)}
-# The practical call's cell: better / worse coloured as the delta is (beyond the noise);
-# "no change that matters" pale grey, "can't tell" white and italic; negligible plain.
-PRACTICAL_CSS = {"better": f"color: {BETTER}; font-weight: bold",
-                 "worse": f"color: {WORSE}; font-weight: bold",
-                 "negligible": "color: #444",
-                 "equivalent": f"background-color: {EQUIVALENT}; color: #333",
-                 "inconclusive": "background-color: #ffffff; color: #666; font-style: italic"}
-# The call, and under it what this run can detect (the hidden `detectable` column).
-PRACTICAL_CELL = HTMLTemplateFormatter(template=(
-    '<%= value %><% if (value && typeof detectable === "number" && isFinite(detectable)) '
-    '{ %><br><span style="font-size:11px;color:#666">&plusmn;<%= detectable.toFixed(3) %>'
-    '</span><% } %>'))
-# Headers that can wrap between words in a narrow window.
-LEADERBOARD_TITLES = {"rank_change": "rank change", "fit_s": "fit s", "train_rows": "train rows"}
-# Cells wrap, even inside a long name; headers only between words (over Tabulator's own
-# nowrap-and-ellipsis rules, which are more specific).
-WRAP_CELLS = (".tabulator-cell {white-space: normal !important; overflow-wrap: anywhere; "
-              "text-overflow: clip !important} .tabulator-col-title {white-space: normal "
-              "!important; text-overflow: clip !important}")
-# While a move trains the leaderboard (after a dataset switch, the plots too) is dimmed without
-# Panel's spinner: its animated mask repaints in software all the while, on the cores the fits
-# need (bench_browser's per-process CPU).
-def delta_css(verdict, value) -> str:
-    """A leaderboard delta's style: green or red only when the change is beyond the noise."""
-    if verdict not in BEYOND_NOISE or not isinstance(value, (int, float)) \
-            or not np.isfinite(value):
-        return ""
-    return f"color: {BETTER if verdict == 'better' else WORSE}; font-weight: bold"
-
-
-class _RowCss:
-    """Row styles of the leaderboard (a callable with a short repr: Panel compares styles by
-    repr on every update)."""
-
-    def __call__(self, row) -> list[str]:
-        styles = []
-        for column in row.index:
-            css = "background-color: #fbe9e4" if row.get("best") else ""
-            if column == "delta":
-                css = "; ".join(c for c in (css, delta_css(row.get("verdict"), row["delta"]))
-                                if c)
-            elif column == "practical" and row[column] in PRACTICAL_CSS:
-                css = "; ".join(c for c in (css, PRACTICAL_CSS[row[column]]) if c)
-            elif column == "rank_change" and row[column]:  # only overtakes beyond the noise
-                css = "; ".join(c for c in (css, f"color: {BETTER if row[column] > 0 else WORSE}")
-                                if c)
-            styles.append(css)
-        return styles
-
-    def __repr__(self) -> str:
-        return "_RowCss()"
 
 
 class ModelsView(ResultView):
@@ -102,23 +39,14 @@ class ModelsView(ResultView):
     def __init__(self, **params):
         super().__init__(**params)
         self.best_line = pn.pane.Markdown("", sizing_mode="stretch_width")
-        # The table is as wide as the page gives it (1280 to 1920 px windows): its columns
-        # share that width and long text wraps, so no note pushes the page past the window.
-        self.table = pn.widgets.Tabulator(
-            pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width",
-            min_height=170, text_align={"interval": "center"}, layout="fit_columns",
-            sortable=False, titles=LEADERBOARD_TITLES, stylesheets=[WRAP_CELLS],
-            configuration={"columns": [{"field": field, "widthGrow": grow, "minWidth": least}
-                                       for field, (grow, least) in LEADERBOARD_WIDTHS.items()]},
-            # A tick on the leader only: a cross on every other row would read as "wrong".
-            formatters={"best": {"type": "tickCross", "crossElement": False},
-                        "practical": PRACTICAL_CELL},
-            hidden_columns=["detectable"])
+        # The table is as wide as the page gives it (1280 to 1920 px windows) and its long text
+        # wraps, so no note pushes the page past the window.
+        self.table = pn.pane.HTML("", sizing_mode="stretch_width", min_height=170, margin=(5, 10))
+        self._board = pd.DataFrame()  # the leaderboard shown
         # What the practical words mean, against the smallest change that matters now.
         self.legend = pn.pane.Markdown("", sizing_mode="stretch_width",
                                        styles={"font-size": "12px", "color": "#555"})
-        self.table.style.apply(_RowCss(), axis=1)
-        # Dimmed by its styles (Tabulator's own `styles` are its cells').
+        # Dimmed by its styles (Panel's `loading` re-lays the page out).
         self.board = pn.Column(self.table, sizing_mode="stretch_width", margin=0)
         # Built for the first run and kept while its shape (task, classes, algorithms) holds:
         # a move only sends new data.
@@ -188,7 +116,7 @@ class ModelsView(ResultView):
 
     def leaderboard(self) -> pd.DataFrame:
         """The leaderboard as shown: one row per algorithm (baseline, now, delta, ...)."""
-        return self.table.value.copy()
+        return self._board.copy()
 
     @param.depends("metric", "normalise", "compare", watch=True)
     def _redraw(self):
@@ -199,7 +127,8 @@ class ModelsView(ResultView):
         """Show ``run`` (complete, or the algorithms finished so far)."""
         self.stale(False)  # what is shown is this run's, whichever dataset came before
         metric = self.metric if self.metric in metric_names(run.dataset.task_name) else run.metric
-        self.table.value = plots.leaderboard(run, metric).round(4)
+        self._board = plots.leaderboard(run, metric).round(4)
+        self.table.object = leaderboard_html(self._board)
         # Room for a row per chosen algorithm, finished or not, so the page below does not jump
         # as algorithms arrive; taller only where wrapped text needs it (a narrow window).
         height = 40 + 32 * len(self.algorithms or run.algorithms)

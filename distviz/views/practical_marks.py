@@ -13,7 +13,7 @@ import holoviews as hv
 from ..stats import CALLS, practical_call
 from .style import BETTER, EQUIVALENT, INCONCLUSIVE, WORSE, escape
 
-#: A point's fill per call (the leaderboard's: PRACTICAL_CSS in models_view).
+#: A point's fill per call (the leaderboard's: PRACTICAL_CSS in leaderboard_table).
 CALL_FILL = {"better": BETTER, "worse": WORSE, "negligible": "#444444",
              "equivalent": EQUIVALENT, "inconclusive": INCONCLUSIVE}
 CALL_MARKER = {"better": "triangle", "worse": "inverted_triangle"}

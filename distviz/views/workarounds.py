@@ -32,6 +32,9 @@ tests say which workaround is still needed.
    too: 60-100 ms of the browser's time each, 6-7 per new titanic position (measured: the
    progress bar, the estimate and the leaderboard's dimming, on and off). A component shown,
    hidden or dimmed by its ``styles`` only restyles itself (tests/ui/test_relayouts.py).
+9. :func:`text_only_updates`: a served HTML or Markdown pane sends new copies of its style
+   sheets with every new text (Panel 1.9 builds them anew), and the browser swaps them in for
+   the element each time; a pane whose sheets are the same sends its text only.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from bokeh.models import ImportedStyleSheet
 from panel.io.notebook import replace_inline_css
 from panel.io.resources import CDN_DIST
 from panel.io.state import state
+from panel.pane.markup import HTMLBasePane
 from panel.reactive import Reactive, Syncable
 from panel.theme import Fast
 from panel.viewable import Viewer
@@ -274,3 +278,30 @@ def dim(component, dimmed: bool = True) -> None:
     """Dim ``component`` (half opaque, a progress cursor) or not, by its ``styles``, not by
     Panel's ``loading``."""
     _styled(component, dimmed, DIMMED)
+
+
+# ------------------------------------------------------------------ 9. text-only pane updates
+def text_only_updates() -> None:
+    """An HTML or Markdown pane's update leaves out style sheets equal to the ones shown."""
+    if not getattr(HTMLBasePane._update, "_text_only", False):
+        HTMLBasePane._update = _text_only(HTMLBasePane._update)
+
+
+def same_stylesheets(old, new) -> bool:
+    """Whether two lists of style sheets are the same sheets (a URL or a CSS text each)."""
+    def key(sheet):
+        return getattr(sheet, "url", None) or getattr(sheet, "css", None) or sheet
+    return len(old) == len(new) and all(key(a) == key(b) for a, b in zip(old, new))
+
+
+def _text_only(update):
+    @functools.wraps(update)
+    def wrapper(self, ref, model):
+        if self.enable_streaming:  # Panel's own path (an event per patch of the text)
+            return update(self, ref, model)
+        properties = self._get_properties(model.document)
+        if same_stylesheets(model.stylesheets, properties.get("stylesheets", [None])):
+            del properties["stylesheets"]
+        model.update(**properties)
+    wrapper._text_only = True
+    return wrapper

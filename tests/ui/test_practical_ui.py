@@ -28,9 +28,9 @@ PRACTICAL_STYLE = """() => {
   const out = {};
   const walk = root => {
     for (const el of root.querySelectorAll('*')) {
-      if (el.classList && el.classList.contains('tabulator-row')) {
-        const name = el.querySelector('[tabulator-field="algorithm"]');
-        const cell = el.querySelector('[tabulator-field="practical"]');
+      if (el.matches && el.matches('table.distviz-leaderboard tbody tr')) {
+        const name = el.querySelector('[data-field="algorithm"]');
+        const cell = el.querySelector('[data-field="practical"]');
         if (name && cell) {
           const s = getComputedStyle(cell);
           out[name.textContent.trim()] = [s.fontStyle, s.backgroundColor];

@@ -55,7 +55,8 @@ LOOK = """() => {
   };
   for (const v of Object.values(Bokeh.index)) walk(v);
   const bar = found.find(v => v.model.type.endsWith('.Progress') && v.model.width === 280);
-  const table = found.find(v => v.model.type.endsWith('DataTabulator'));
+  const table = found.find(v => v.el && v.el.shadowRoot
+                           && v.el.shadowRoot.querySelector('table.distviz-leaderboard'));
   const board = table && table.parent;
   return {bar: bar ? getComputedStyle(bar.el).display !== 'none'
                      && bar.el.getBoundingClientRect().width > 0 : null,
