@@ -33,15 +33,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-quic"]
 STEPS = 4  # slider steps left from the baseline (new), then as many back (revisited)
 FLICKS = 4  # then flicks of STEPS presses in quick succession over those computed positions
-# Issue 13's targets, key press to: (dataset, position) -> (figure, seconds).
+# The targets, key press to: (dataset, position) -> [(figure, seconds)]. Issue 13 asked every
+# algorithm of a new titanic position in 1.5 s, issue 28 in 1 s.
 SETTLED = "settled"
-TARGETS = {("titanic", "new"): ("every algorithm", 1.5),
-           ("titanic", "revisited"): (SETTLED, 0.3),
-           ("titanic", "flick"): (SETTLED, 0.3),  # issue 26: a 4-key flick
-           ("generated", "revisited"): (SETTLED, 0.3),
+TARGETS = {("titanic", "new"): [("every algorithm", 1.0)],
+           ("titanic", "revisited"): [(SETTLED, 0.3)],
+           ("titanic", "flick"): [(SETTLED, 0.3)],  # issue 26: a 4-key flick
+           ("generated", "revisited"): [(SETTLED, 0.3)],
            # issue 28: a census-shaped 50,000-row file (bench_census.make_census)
-           ("census", "new"): (SETTLED, 5.0),
-           ("census", "revisited"): (SETTLED, 0.3)}
+           ("census", "new"): [("first numbers", 1.0), (SETTLED, 5.0)],
+           ("census", "revisited"): [(SETTLED, 0.3)]}
 
 
 def _cpu(server_pid: int) -> dict[str, float]:
@@ -237,13 +238,13 @@ def section(s: dict) -> str:
             figures = {"first numbers": median(r[f"{kind}_first"]),
                        "every algorithm": median(r[f"{kind}_all"]),
                        SETTLED: median(r[f"{kind}_settled"])}
-            target = TARGETS.get((label.split()[0], kind))
+            targets = TARGETS.get((label.split()[0], kind), [])
             rows.append({"dataset": label, "position": kind,
                          **{k: f"{v:.2f} s" for k, v in figures.items()},
                          "all (settled)": ", ".join(f"{v:.2f}" for v in r[f"{kind}_settled"]),
-                         "target": f"{target[0]} <= {target[1]:g} s" if target else "-",
-                         "verdict": verdict(figures[target[0]], target[1]) if target
-                         else "-"})
+                         "target": "; ".join(f"{f} <= {t:g} s" for f, t in targets) or "-",
+                         "verdict": "; ".join(verdict(figures[f], t) for f, t in targets)
+                         or "-"})
     opened = "; ".join(f"{label} {r['open']:.1f} s" for label, r in s["datasets"].items())
     kinds = ("workers", "server", "browser", "low priority")
     cpu = [{"dataset": label,
