@@ -41,7 +41,7 @@ class ModelsView(ResultView):
         self.best_line = pn.pane.Markdown("", sizing_mode="stretch_width")
         # The table is as wide as the page gives it (1280 to 1920 px windows) and its long text
         # wraps, so no note pushes the page past the window.
-        self.table = pn.pane.HTML("", sizing_mode="stretch_width", min_height=170, margin=(5, 10))
+        self.table = pn.pane.HTML("", sizing_mode="stretch_width", min_height=136, margin=(5, 10))
         self._board = pd.DataFrame()  # the leaderboard shown
         # What the practical words mean, against the smallest change that matters now.
         self.legend = pn.pane.Markdown("", sizing_mode="stretch_width",
@@ -131,7 +131,7 @@ class ModelsView(ResultView):
         self.table.object = leaderboard_html(self._board)
         # Room for a row per chosen algorithm, finished or not, so the page below does not jump
         # as algorithms arrive; taller only where wrapped text needs it (a narrow window).
-        height = 40 + 32 * len(self.algorithms or run.algorithms)
+        height = 40 + 24 * len(self.algorithms or run.algorithms)  # px: a header, 24 a row
         if self.table.min_height != height:
             self.table.min_height = height
         self.best_line.object = (
