@@ -2,8 +2,8 @@
 snapshot's metrics table, so both show the same cells in the same colours.
 
 A plain table, not a Tabulator: the leaderboard is read-only and unsorted, and a Tabulator
-redraws every row twice per update (new data, then new cell styles), a third of a revisited
-move's time in the browser (bench_browser, RESULTS.md).
+redraws every row twice per update (new data, then new cell styles), about a quarter of a
+revisited move's time in the browser (bench_browser, RESULTS.md).
 """
 
 from __future__ import annotations
@@ -35,11 +35,12 @@ ALIGN = {"baseline": "right", "now": "right", "delta": "right", "interval": "cen
          "seeds": "right", "rank_change": "right", "best": "center", "fit_s": "right",
          "train_rows": "right"}
 # Least widths (px, padding included) where a cell's text should not break: "random_forest",
-# "inconclusive"; numbers never break. Other columns are as narrow as their header's longest word (headers
-# break between words only, cells anywhere), so the table fits the 840 px a 1280 px window
-# leaves it.
+# "inconclusive"; numbers never break. Other columns are as narrow as their header's longest
+# word (headers break between words only, cells anywhere), so the table fits the 840 px a
+# 1280 px window leaves it.
 LEAST = {"algorithm": 112, "practical": 86}
-NUMBERS = ("baseline", "now", "delta", "interval", "rank_change", "fit_s", "train_rows")  # unbroken
+NUMBERS = ("baseline", "now", "delta", "interval", "rank_change", "fit_s", "train_rows")
+INTEGERS = ("rank_change", "train_rows")  # a float column where a failed algorithm has none
 PAD = 5  # px left and right of a cell's text
 CELL = f"padding:3px {PAD}px;border-bottom:1px solid #ddd;vertical-align:top"
 
@@ -79,6 +80,8 @@ def cell_text(row, column: str) -> str:
     if isinstance(value, (float, np.floating)):
         if not np.isfinite(value):
             return ""
+        if column in INTEGERS:
+            return f"{value:.0f}"
         return f"{value:.2f}" if column == "fit_s" else f"{value:.4f}"
     return "" if value is None else str(value)
 
@@ -87,12 +90,12 @@ def leaderboard_html(board: pd.DataFrame, columns=COLUMNS, css_class="distviz-le
                      width: str = "100%") -> str:
     """``board`` (plots.leaderboard) as an HTML table: a row per algorithm
     (``data-algorithm``), a cell per column (``data-field``)."""
-    def td(row, column, tag="td"):
+    def td(row, column):
         style = f"{CELL};text-align:{ALIGN.get(column, 'left')}" + (
             ";white-space:nowrap" if column in NUMBERS else "")
         css = cell_css(row, column)
-        return (f'<{tag} data-field="{column}" style="{style}{";" + css if css else ""}">'
-                f"{html.escape(cell_text(row, column))}</{tag}>")
+        return (f'<td data-field="{column}" style="{style}{";" + css if css else ""}">'
+                f"{html.escape(cell_text(row, column))}</td>")
     head = "".join(
         f'<th data-field="{c}" style="{CELL};border-bottom:2px solid #bbb;overflow-wrap:normal;'
         f'text-align:{ALIGN.get(c, "left")};min-width:{max(LEAST.get(c, 0) - 2 * PAD, 0)}px">'

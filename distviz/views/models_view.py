@@ -13,9 +13,9 @@ from ..sentences import metric_label, practical_meaning
 from ..stats import practical_call
 from ..tasks import metric_names
 from . import plots
+from .leaderboard_table import BEYOND_NOISE, leaderboard_html
 from .model_figures import ModelFigures
 from .result_view import ResultView
-from .leaderboard_table import BEYOND_NOISE, leaderboard_html
 from .style import escape
 from .workarounds import dim
 

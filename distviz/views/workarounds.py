@@ -33,8 +33,9 @@ tests say which workaround is still needed.
    progress bar, the estimate and the leaderboard's dimming, on and off). A component shown,
    hidden or dimmed by its ``styles`` only restyles itself (tests/ui/test_relayouts.py).
 9. :func:`text_only_updates`: a served HTML or Markdown pane sends new copies of its style
-   sheets with every new text (Panel 1.9 builds them anew), and the browser swaps them in for
-   the element each time; a pane whose sheets are the same sends its text only.
+   sheets with every new text (Panel 1.9 builds them anew), and the browser replaces the
+   element's sheets each time (the cost of that alone not measured); a pane whose sheets are
+   the same sends its text only.
 """
 
 from __future__ import annotations

@@ -61,8 +61,6 @@ TAG = re.compile(r"<[^>]+>")
 READ = """() => {
   if (!window.Bokeh || !Bokeh.documents.length) return null;
   const models = [...Bokeh.documents[0].all_models];
-  const col = (data, key) => data.get ? (data.has(key) ? Array.from(data.get(key)) : null)
-                                      : (key in data ? Array.from(data[key]) : null);
   const texts = models.filter(m => typeof m.text === 'string').map(m => m.text);
   const selects = {};
   for (const m of models) {
@@ -70,12 +68,19 @@ READ = """() => {
       selects[m.title] = {value: m.value,
                           options: m.options.map(o => Array.isArray(o) ? o[0] : o)};
   }
+  // The leaderboard: an HTML pane's (escaped) text holding table.distviz-leaderboard.
   let board = null, notes = [];
-  for (const m of models) {
-    if (!m.source || !m.source.data) continue;
-    const d = m.source.data;
-    const a = col(d, 'algorithm'), n = col(d, 'now'), nt = col(d, 'note');
-    if (a && n && nt) { board = {}; a.forEach((x, i) => board[x] = n[i]); notes = nt.map(String); }
+  const unescape = document.createElement('textarea');
+  for (const text of texts) {
+    if (!text.includes('distviz-leaderboard')) continue;
+    unescape.innerHTML = text;
+    const table = new DOMParser().parseFromString(unescape.value, 'text/html');
+    board = {};
+    for (const row of table.querySelectorAll('tr[data-algorithm]')) {
+      const cell = field => row.querySelector(`td[data-field="${field}"]`).textContent;
+      board[row.getAttribute('data-algorithm')] = cell('now') ? parseFloat(cell('now')) : null;
+      notes.push(cell('note'));
+    }
   }
   return {texts, selects, board, notes};
 }"""
