@@ -63,6 +63,13 @@ def test_colours_follow_the_verdicts_and_the_leader():
     assert "color" not in cells["knn"]["delta"][1] and "color" not in cells["knn"]["practical"][1]
 
 
+def test_a_long_name_breaks_only_after_an_underscore():
+    board = _board().assign(algorithm=["logistic_regression", "svm", "knn"])
+    text = leaderboard_html(board)
+    assert '<tr data-algorithm="logistic_regression">' in text
+    assert ">logistic_<wbr>regression</td>" in text
+
+
 def test_the_snapshot_shows_the_first_seven_columns():
     text = leaderboard_html(_board(), SNAPSHOT_COLUMNS, "distviz-metrics", width="auto")
     assert text.startswith('<table class="distviz-metrics"')
