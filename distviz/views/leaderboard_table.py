@@ -35,9 +35,9 @@ ALIGN = {"baseline": "right", "now": "right", "delta": "right", "interval": "cen
          "seeds": "right", "rank_change": "right", "best": "center", "fit_s": "right",
          "train_rows": "right"}
 # Least widths (px, padding included) where a cell's text should not break:
-# "logistic_regression", "inconclusive"; numbers never break. Other columns are as narrow as their header's longest
-# word (headers break between words only, cells anywhere), so the table fits the 840 px a
-# 1280 px window leaves it.
+# "logistic_regression", "inconclusive"; numbers never break. Other columns are as narrow as
+# their header's longest word (headers break between words only, cells anywhere), so the table
+# fits the 840 px a 1280 px window leaves it.
 LEAST = {"algorithm": 132, "practical": 86}
 NUMBERS = ("baseline", "now", "delta", "interval", "rank_change", "fit_s", "train_rows")
 INTEGERS = ("rank_change", "train_rows")  # a float column where a failed algorithm has none

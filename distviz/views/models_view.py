@@ -46,8 +46,6 @@ class ModelsView(ResultView):
         # What the practical words mean, against the smallest change that matters now.
         self.legend = pn.pane.Markdown("", sizing_mode="stretch_width",
                                        styles={"font-size": "12px", "color": "#555"})
-        # Dimmed by its styles (Panel's `loading` re-lays the page out).
-        self.board = pn.Column(self.table, sizing_mode="stretch_width", margin=0)
         # Built for the first run and kept while its shape (task, classes, algorithms) holds:
         # a move only sends new data.
         self.figures: ModelFigures | None = None
@@ -67,7 +65,7 @@ class ModelsView(ResultView):
                "seeds arrives.")
         self._layout = pn.Column(
             pn.pane.Markdown(how, styles={"color": "#444"}, sizing_mode="stretch_width"),
-            self.best_line, self.board, self.legend, self.matrices, self.roc, name="Models",
+            self.best_line, self.table, self.legend, self.matrices, self.roc, name="Models",
             sizing_mode="stretch_width")
         if self.loop is not None:
             self.session.watch(self.loop, ["error"], lambda event: self.busy(False))
@@ -95,7 +93,7 @@ class ModelsView(ResultView):
     def busy(self, busy: bool) -> None:
         """The leaderboard dimmed while a run (or a dataset) loads; off, the plots are this
         run's."""
-        dim(self.board, busy)  # by its styles: Panel's `loading` re-lays the page out
+        dim(self.table, busy)  # by its styles: Panel's `loading` re-lays the page out
         if not busy:
             self.stale(False)
 

@@ -301,7 +301,8 @@ def _text_only(update):
         if self.enable_streaming:  # Panel's own path (an event per patch of the text)
             return update(self, ref, model)
         properties = self._get_properties(model.document)
-        if same_stylesheets(model.stylesheets, properties.get("stylesheets", [None])):
+        if "stylesheets" in properties and same_stylesheets(model.stylesheets,
+                                                            properties["stylesheets"]):
             del properties["stylesheets"]
         model.update(**properties)
     wrapper._text_only = True

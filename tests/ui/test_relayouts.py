@@ -57,10 +57,9 @@ LOOK = """() => {
   const bar = found.find(v => v.model.type.endsWith('.Progress') && v.model.width === 280);
   const table = found.find(v => v.el && v.el.shadowRoot
                            && v.el.shadowRoot.querySelector('table.distviz-leaderboard'));
-  const board = table && table.parent;
   return {bar: bar ? getComputedStyle(bar.el).display !== 'none'
                      && bar.el.getBoundingClientRect().width > 0 : null,
-          dimmed: board ? getComputedStyle(board.el).opacity : null};
+          dimmed: table ? getComputedStyle(table.el).opacity : null};
 }"""
 
 
